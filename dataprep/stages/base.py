@@ -1,0 +1,181 @@
+"""The one protocol every pipeline step follows.
+
+A stage never reads or writes files and never drops rows itself: it receives an
+Arrow record batch and returns the same rows with its signal columns added and a
+``reason`` array (null = keep, otherwise a stable reason code). The runner owns
+I/O, counting and dropping, so accounting is identical for every stage
+(see datatrove ``pipeline/base.py`` for the same split, over Python objects).
+
+Two kinds of stage are first-class:
+
+* :class:`BatchStage` decides each document from its own batch (filters, language ID).
+* :class:`GlobalStage` needs to see the whole corpus first (dedup, balancing). It is
+  run in two steps: ``observe`` is called on every batch in the workers and returns
+  a small per-document summary; the runner stores those summaries, then calls
+  ``fit`` once in the driver with all of them; ``fit`` returns one decision row per
+  observed document, which the runner joins back onto the documents in the next pass.
+
+Every batch carries three internal columns that identify a document for the
+whole run and define "input order": ``_dp_shard`` (index of the input file in
+sorted path order), ``_dp_row`` (row index in that file) and ``_dp_repeat``
+(copy number after up-sampling, 0 otherwise).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+SHARD_COL = "_dp_shard"
+ROW_COL = "_dp_row"
+REPEAT_COL = "_dp_repeat"
+INTERNAL_COLUMNS = (SHARD_COL, ROW_COL, REPEAT_COL)
+
+#: Column of a global stage's decision table: how many copies of a kept document
+#: to emit (1 = as is, 0 = drop without a reason is not allowed; use ``reason``).
+COPIES_COL = "copies"
+REASON_COL = "reason"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageContext:
+    """What a stage knows about the run it is part of (never about files)."""
+
+    name: str
+    """Instance name, unique in the recipe; prefixes nothing, used in stats and reports."""
+    text_column: str = "text"
+    id_column: str = "id"
+    lang_column: str = "lang"
+    seed: int = 0
+    annotate: bool = False
+    """When true the runner records the stage's reasons but keeps every document."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageConfig:
+    """Base of every stage's typed, frozen, keyword-only configuration."""
+
+
+@dataclass
+class StageOutput:
+    """What a stage returns for one batch.
+
+    ``batch`` has exactly the input rows, in order, with signal columns added
+    (and, for rewriting stages, the text column replaced). ``reason`` is a string
+    array of the same length: null keeps the document, a value names why it goes.
+    """
+
+    batch: pa.RecordBatch
+    reason: pa.Array
+
+    def __post_init__(self) -> None:
+        if len(self.reason) != self.batch.num_rows:
+            raise ValueError(
+                f"stage returned {len(self.reason)} reasons for {self.batch.num_rows} rows"
+            )
+
+
+class Stage(ABC):
+    """Common part of batch and global stages."""
+
+    #: Registered (versioned) name, e.g. ``gopher_quality_v1``; set by ``@register``.
+    registered_name: ClassVar[str] = ""
+    #: The frozen dataclass holding this stage's options.
+    Config: ClassVar[type[StageConfig]] = StageConfig
+    #: Whether the stage may replace the text column (its removed text is reported).
+    rewrites_text: ClassVar[bool] = False
+
+    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
+        self.config = config
+        self.ctx = ctx
+
+    @property
+    def name(self) -> str:
+        return self.ctx.name
+
+    def required_columns(self) -> Sequence[str]:
+        """Columns the input must have before this stage runs."""
+        return (self.ctx.text_column,)
+
+    def setup(self) -> None:  # noqa: B027 - optional hook
+        """Load models or tables; called once per worker process before any batch."""
+
+    def thresholds(self) -> dict[str, Any]:
+        """Thresholds per signal column, drawn on the report's histograms."""
+        return {}
+
+
+class BatchStage(Stage):
+    """A stage that decides each document from its own batch."""
+
+    kind: ClassVar[str] = "batch"
+
+    @abstractmethod
+    def process(self, batch: pa.RecordBatch) -> StageOutput:
+        """Return the batch with signal columns added and a reason per row."""
+
+
+class GlobalStage(Stage):
+    """A stage that decides after a pass over the whole corpus."""
+
+    kind: ClassVar[str] = "global"
+
+    @abstractmethod
+    def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """Per-document summary (one row per input row, in order).
+
+        Runs in the workers. The runner appends the internal id columns, so the
+        summary holds only what ``fit`` needs (hashes, a language, a length...).
+        """
+
+    @abstractmethod
+    def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
+        """Decide for every observed document; runs once, in the driver.
+
+        ``observations`` are Arrow IPC files (one per shard, shard order), each
+        with the ``observe`` columns plus ``_dp_shard``, ``_dp_row``, ``_dp_repeat``.
+        ``workdir`` is a private folder for spilling. Yields decision batches with
+        the three internal columns, ``reason`` (null keeps), optionally
+        ``copies`` (int32 >= 1, for up-sampling) and any signal columns to add to
+        the documents. Every observed document must get exactly one decision row;
+        the order of rows does not matter.
+        """
+
+    def fit_summary(self) -> dict[str, Any]:
+        """Facts learned by ``fit`` for the report (e.g. language mix, cluster sizes)."""
+        return {}
+
+
+def config_fields(config_cls: type[StageConfig]) -> dict[str, dataclasses.Field[Any]]:
+    """Option name -> dataclass field, for validation and help text."""
+    return {f.name: f for f in dataclasses.fields(config_cls)}
+
+
+def empty_reasons(n: int) -> pa.Array:
+    """A reason array that keeps every row."""
+    return pa.nulls(n, type=pa.string())
+
+
+__all__ = [
+    "BatchStage",
+    "COPIES_COL",
+    "GlobalStage",
+    "INTERNAL_COLUMNS",
+    "REASON_COL",
+    "REPEAT_COL",
+    "ROW_COL",
+    "SHARD_COL",
+    "Stage",
+    "StageConfig",
+    "StageContext",
+    "StageOutput",
+    "config_fields",
+    "empty_reasons",
+    "field",
+]
