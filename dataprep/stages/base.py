@@ -81,7 +81,7 @@ class StageOutput:
             )
 
 
-class Stage(ABC):
+class Stage(ABC):  # noqa: B024 - abstract through its two subclasses
     """Common part of batch and global stages."""
 
     #: Registered (versioned) name, e.g. ``gopher_quality_v1``; set by ``@register``.

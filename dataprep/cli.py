@@ -1,0 +1,167 @@
+"""The ``dataprep`` command line.
+
+One place maps library errors to a one-line message and an exit code
+(pypa/build ``__main__.py`` does the same); a traceback appears only with
+``--debug``. Every sub-command is a small function over parsed arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from dataprep.errors import DataprepError, InputError
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from dataprep.config import load_recipe
+    from dataprep.runner import run_pipeline
+    from dataprep.stats import format_table
+
+    recipe = load_recipe(args.recipe)
+    inputs = args.input or []
+    if not inputs:
+        from dataprep.sample_data import sample_path
+
+        inputs = [str(sample_path())]
+        _err(f"no --input given: using the bundled sample corpus {inputs[0]}")
+    result = run_pipeline(
+        recipe,
+        inputs,
+        args.output,
+        workers=args.workers,
+        overwrite=args.overwrite,
+        resume=args.resume,
+        progress=not args.no_progress,
+        keep_work=args.keep_work,
+        log=None if args.quiet else _err,
+    )
+    if not args.quiet:
+        print(format_table(result.stats))
+        print(f"\n{result.output}: stats.json, data/, removed/  ({result.seconds:.1f} s)")
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    from dataprep.stats import StageStats, format_table
+
+    path = Path(args.output) / "stats.json"
+    if not path.is_file():
+        raise InputError(f"{path} not found: is {args.output} a finished dataprep output folder?")
+    doc = json.loads(path.read_text())
+    if args.json:
+        print(json.dumps(doc, indent=2))
+        return 0
+    stats = {k: StageStats.from_dict(v) for k, v in doc["stages"].items()}
+    print(format_table(stats))
+    return 0
+
+
+def _cmd_stages(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from dataprep.registry import get_stage, stage_names
+
+    for name in stage_names():
+        cls = get_stage(name)
+        doc = (cls.__doc__ or "").strip().splitlines()
+        print(f"{name:<24} {getattr(cls, 'kind', 'batch'):<7} {doc[0] if doc else ''}")
+        if args.verbose:
+            for f in dataclasses.fields(cls.Config):
+                default = f.default if f.default is not dataclasses.MISSING else "…"
+                print(f"    {f.name} = {default!r}")
+    return 0
+
+
+def _cmd_recipes(args: argparse.Namespace) -> int:
+    from dataprep.config import load_recipe, shipped_recipes
+
+    for name, path in shipped_recipes().items():
+        r = load_recipe(str(path))
+        stages = " -> ".join(s.name for s in r.stages)
+        print(f"{name:<14} {r.description}\n{'':<14} {stages}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="dataprep",
+        description="Clean, deduplicate, language-balance and report on pretraining text shards.",
+    )
+    p.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a recipe over input shards")
+    run.add_argument("recipe", help="a recipe YAML path or a shipped recipe name (see 'recipes')")
+    run.add_argument(
+        "--input",
+        "-i",
+        action="append",
+        help="folder, glob or file (repeatable); default: the bundled sample corpus",
+    )
+    run.add_argument("--output", "-o", required=True, help="output folder (must be empty or new)")
+    run.add_argument(
+        "--workers",
+        "-j",
+        type=int,
+        default=None,
+        help="worker processes (default: recipe's run.workers, 0 = all cores)",
+    )
+    run.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    run.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    run.add_argument("--keep-work", action="store_true", help="keep intermediate files in _work/")
+    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    run.set_defaults(func=_cmd_run)
+
+    stats = sub.add_parser("stats", help="print the summary table of an output folder")
+    stats.add_argument("output")
+    stats.add_argument("--json", action="store_true", help="print stats.json")
+    stats.set_defaults(func=_cmd_stats)
+
+    stages = sub.add_parser("stages", help="list the registered stages")
+    stages.add_argument("--verbose", "-v", action="store_true", help="show options")
+    stages.set_defaults(func=_cmd_stages)
+
+    recipes = sub.add_parser("recipes", help="list the shipped recipes")
+    recipes.set_defaults(func=_cmd_recipes)
+    _add_extra_commands(sub)
+    return p
+
+
+def _add_extra_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Commands contributed by optional modules (reports, re-deciding filters)."""
+    try:
+        from dataprep.report.cli import add_commands
+    except ModuleNotFoundError:
+        return
+    add_commands(sub)
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except DataprepError as e:
+        if args.debug:
+            traceback.print_exc()
+        _err(f"dataprep: error: {e}")
+        return e.exit_code
+    except KeyboardInterrupt:
+        _err("dataprep: interrupted; continue later with 'dataprep run ... --resume'")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

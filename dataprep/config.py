@@ -1,0 +1,295 @@
+"""Recipes: YAML loaded safely into typed, frozen dataclasses.
+
+A recipe is data, never code: it is parsed with ``yaml.safe_load``, every key is
+checked against the dataclass it fills (unknown keys fail with a "did you mean"
+hint), and stages are looked up by registered name only (see ``registry``).
+
+Example::
+
+    name: web-en
+    input: {text_column: text, id_column: id}
+    output: {keep_removed: true, max_shard_bytes: 268435456}
+    run: {seed: 0, batch_size: 1024}
+    stages:
+      - stage: gopher_quality_v1
+      - stage: minhash_dedup_v1
+        threshold: 0.8
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+import yaml
+
+from dataprep.errors import ConfigError
+
+
+@dataclass(frozen=True, kw_only=True)
+class InputConfig:
+    """How to read the input shards."""
+
+    text_column: str = "text"
+    id_column: str = "id"
+    """Used when present; otherwise ids are made from the shard name and row."""
+    format: str = "auto"
+    """``auto`` (by extension), ``parquet``, ``arrow`` or ``jsonl``."""
+    on_error: str = "fail"
+    """``fail`` stops at a bad file or record; ``quarantine`` sets it aside and counts it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputConfig:
+    """How to write the results."""
+
+    keep_removed: bool = True
+    """Write removed documents to ``removed/`` with ``stage`` and ``reason`` columns."""
+    max_shard_bytes: int = 256 * 1024 * 1024
+    """Start a new output part when a part would exceed about this many bytes."""
+    compression: str = "zstd"
+    compression_level: int = 3
+    keep_internal_columns: bool = False
+    """Keep ``_dp_shard``/``_dp_row`` (input position) in the output."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunConfig:
+    """How to run the stages."""
+
+    seed: int = 0
+    batch_size: int = 1024
+    """Documents per record batch; memory per worker is bounded by this."""
+    workers: int = 0
+    """Worker processes; 0 = all cores."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageSpec:
+    """One entry of ``stages``: a registered stage, its instance name and options."""
+
+    stage: str
+    name: str
+    annotate: bool = False
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recipe:
+    """A whole pipeline definition."""
+
+    name: str = "recipe"
+    description: str = ""
+    input: InputConfig = field(default_factory=InputConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    stages: tuple[StageSpec, ...] = ()
+    source: str = ""
+    """Where the recipe came from (a path or a shipped name); not hashed."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data form; what the recipe hash and the report record."""
+        data = dataclasses.asdict(self)
+        data.pop("source")
+        return data
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON form: identifies a recipe for resume."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+
+def _suggest(key: str, valid: Sequence[str]) -> str:
+    close = difflib.get_close_matches(key, list(valid), n=1)
+    return f"; did you mean {close[0]!r}?" if close else f" (valid: {', '.join(valid)})"
+
+
+def _check_scalar(value: Any, hint: Any) -> tuple[bool, Any]:
+    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return True, float(value)
+    if hint is int and isinstance(value, int) and not isinstance(value, bool):
+        return True, value
+    if hint in (bool, str) and isinstance(value, hint):
+        return True, value
+    return False, None
+
+
+def _check_type(where: str, value: Any, hint: Any) -> Any:
+    """Validate (and lightly coerce) one value against a type hint."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        return _check_union(where, value, args)
+    if hint in (float, int, bool, str):
+        ok, out = _check_scalar(value, hint)
+        if ok:
+            return out
+    elif origin in _SEQUENCES or hint in (tuple, list):
+        if isinstance(value, (list, tuple)):
+            inner = args[0] if args else Any
+            return tuple(_check_type(f"{where}[{i}]", v, inner) for i, v in enumerate(value))
+    elif origin in _MAPPINGS or hint in (dict, Mapping):
+        if isinstance(value, dict):
+            kt, vt = args if len(args) == 2 else (Any, Any)
+            return {
+                _check_type(where, k, kt): _check_type(f"{where}.{k}", v, vt)
+                for k, v in value.items()
+            }
+    else:
+        return value
+    raise ConfigError(f"{where}: expected {_type_name(hint)}, got {value!r}")
+
+
+_SEQUENCES = (tuple, list, Sequence, typing.Sequence)
+_MAPPINGS = (dict, Mapping, typing.Mapping)
+
+
+def _check_union(where: str, value: Any, args: tuple[Any, ...]) -> Any:
+    if value is None and type(None) in args:
+        return None
+    errors = []
+    for arg in (a for a in args if a is not type(None)):
+        try:
+            return _check_type(where, value, arg)
+        except ConfigError as e:
+            errors.append(str(e))
+    raise ConfigError(errors[0] if errors else f"{where}: must not be null")
+
+
+def _type_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+def build_dataclass(cls: type, data: Any, where: str) -> Any:
+    """Fill dataclass ``cls`` from a mapping, rejecting unknown keys with a hint."""
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: expected a mapping of options, got {data!r}")
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    hints = get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for key, raw in data.items():
+        if key not in fields:
+            raise ConfigError(f"{where}: unknown key {key!r}{_suggest(str(key), list(fields))}")
+        sub = hints[key]
+        if dataclasses.is_dataclass(sub):
+            values[key] = build_dataclass(sub, raw, f"{where}.{key}")
+        else:
+            values[key] = _check_type(f"{where}.{key}", raw, sub)
+    missing = [
+        n
+        for n, f in fields.items()
+        if n not in values
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise ConfigError(f"{where}: missing required key {missing[0]!r}")
+    try:
+        return cls(**values)
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"{where}: {e}") from e
+
+
+_STAGE_META_KEYS = ("stage", "name", "annotate")
+
+
+def _parse_stage(i: int, raw: Any, seen: set[str]) -> StageSpec:
+    from dataprep.registry import get_stage
+
+    where = f"stages[{i}]"
+    if isinstance(raw, str):
+        raw = {"stage": raw}
+    if not isinstance(raw, Mapping) or "stage" not in raw:
+        raise ConfigError(f"{where}: expected a mapping with a 'stage' key, got {raw!r}")
+    stage_cls = get_stage(str(raw["stage"]))
+    name = str(raw.get("name") or raw["stage"])
+    if name in seen:
+        raise ConfigError(f"{where}: stage name {name!r} is used twice; give one a 'name'")
+    seen.add(name)
+    annotate = raw.get("annotate", False)
+    if not isinstance(annotate, bool):
+        raise ConfigError(f"{where}.annotate: expected true or false, got {annotate!r}")
+    options = {k: v for k, v in raw.items() if k not in _STAGE_META_KEYS}
+    # Validate now so a bad option fails before any work starts.
+    build_dataclass(stage_cls.Config, options, f"{where} ({raw['stage']})")
+    return StageSpec(stage=str(raw["stage"]), name=name, annotate=annotate, options=options)
+
+
+def parse_recipe(data: Any, source: str = "") -> Recipe:
+    """Validate plain data (from YAML) into a :class:`Recipe`."""
+    where = source or "recipe"
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: a recipe must be a mapping, got {type(data).__name__}")
+    top = {f.name for f in dataclasses.fields(Recipe)} - {"source"}
+    for key in data:
+        if key not in top:
+            raise ConfigError(f"{where}: unknown key {key!r}{_suggest(str(key), sorted(top))}")
+    raw_stages = data.get("stages") or []
+    if not isinstance(raw_stages, list):
+        raise ConfigError(f"{where}: 'stages' must be a list")
+    seen: set[str] = set()
+    try:
+        stages = tuple(_parse_stage(i, s, seen) for i, s in enumerate(raw_stages))
+        return Recipe(
+            name=str(data.get("name", "recipe")),
+            description=str(data.get("description", "")),
+            input=build_dataclass(InputConfig, data.get("input"), "input"),
+            output=build_dataclass(OutputConfig, data.get("output"), "output"),
+            run=build_dataclass(RunConfig, data.get("run"), "run"),
+            stages=stages,
+            source=source,
+        )
+    except ConfigError as e:
+        if source and not str(e).startswith(source):
+            raise ConfigError(f"{source}: {e}") from None
+        raise
+
+
+def shipped_recipes() -> dict[str, Path]:
+    """Recipes shipped in the ``pipelines`` package, by name."""
+    import pipelines
+
+    folder = Path(pipelines.__file__).parent
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def load_recipe(name_or_path: str) -> Recipe:
+    """Load a recipe from a YAML path or the name of a shipped recipe."""
+    path = Path(name_or_path)
+    if not path.is_file():
+        shipped = shipped_recipes()
+        if name_or_path in shipped:
+            path = shipped[name_or_path]
+        else:
+            hint = _suggest(name_or_path, sorted(shipped))
+            raise ConfigError(f"no recipe file or shipped recipe named {name_or_path!r}{hint}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        at = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{path}:{at}: {problem}") from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read recipe {path}: {e}") from e
+    return parse_recipe(data, source=str(path))
+
+
+def stage_config(spec: StageSpec) -> Any:
+    """The typed config object for one stage spec."""
+    from dataprep.registry import get_stage
+
+    cls = get_stage(spec.stage)
+    return build_dataclass(cls.Config, dict(spec.options), f"stage {spec.name}")

@@ -1,0 +1,47 @@
+"""Check every input shard before any work starts.
+
+Reading one batch (or the footer) of each shard catches a missing text column, a
+corrupt or wrong-format file and an unreadable path up front, so a user error
+fails in seconds with a one-line message and never leaves partial output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow.parquet as pq
+
+from dataprep.errors import InputError
+from dataprep.io.discover import Shard
+from dataprep.io.readers import iter_raw_batches
+
+
+def _columns(shard: Shard) -> list[str] | None:
+    """Column names of a shard (None when it has no rows to tell from)."""
+    if shard.format == "parquet":
+        try:
+            return list(pq.read_schema(shard.path).names)
+        except Exception as e:  # pyarrow raises several types for a bad file
+            raise InputError(f"cannot read {shard.path}: not a valid Parquet file ({e})") from e
+    for batch in iter_raw_batches(shard, batch_size=16):
+        return list(batch.schema.names)
+    return None
+
+
+def preflight(shards: Sequence[Shard], text_column: str) -> None:
+    """Raise InputError for the first shard that cannot be read or lacks the text column."""
+    for shard in shards:
+        if not shard.path.is_file():
+            raise InputError(f"{shard.path}: file not found")
+        try:
+            with open(shard.path, "rb"):
+                pass
+        except OSError as e:
+            raise InputError(f"cannot open {shard.path}: {e.strerror}") from e
+        cols = _columns(shard)
+        if cols is not None and text_column not in cols:
+            have = ", ".join(cols) or "none"
+            raise InputError(
+                f"{shard.path}: no text column {text_column!r} (columns: {have}); "
+                "set input.text_column in the recipe"
+            )

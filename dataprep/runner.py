@@ -1,0 +1,298 @@
+"""Drive a recipe over the input shards: passes, global fits, stats, resume.
+
+The driver never touches documents itself: it plans passes (see ``plan``), hands
+one job per shard to the executor, calls each global stage's ``fit`` between
+passes, and merges the per-shard completion records into ``stats.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc as ipc
+
+import dataprep
+from dataprep.config import Recipe, stage_config
+from dataprep.errors import ConfigError, DataprepError, OutputError, ResumeError
+from dataprep.executor import LocalExecutor, ProgressBar, default_workers
+from dataprep.io.discover import Shard, discover, fingerprint
+from dataprep.io.preflight import preflight
+from dataprep.io.writers import atomic_write_bytes
+from dataprep.layout import Layout, part_prefix
+from dataprep.plan import PassPlan, plan_passes
+from dataprep.registry import get_stage
+from dataprep.stages.base import (
+    INTERNAL_COLUMNS,
+    REASON_COL,
+    REPEAT_COL,
+    ROW_COL,
+    SHARD_COL,
+    GlobalStage,
+    Stage,
+    StageContext,
+)
+from dataprep.stats import RunStats, StageStats, merge
+from dataprep.worker import INPUT_STAGE, ShardJob
+
+STATS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class RunResult:
+    output: Path
+    stats: RunStats
+    fit_summaries: dict[str, Any]
+    seconds: float
+
+
+def make_stages(recipe: Recipe) -> list[Stage]:
+    """Stage objects for planning and fitting (no ``setup``: models stay unloaded)."""
+    out = []
+    for spec in recipe.stages:
+        ctx = StageContext(
+            name=spec.name,
+            text_column=recipe.input.text_column,
+            id_column=recipe.input.id_column,
+            seed=recipe.run.seed,
+            annotate=spec.annotate,
+        )
+        out.append(get_stage(spec.stage)(stage_config(spec), ctx))
+    return out
+
+
+def _run_record(recipe: Recipe, shards: Sequence[Shard]) -> dict[str, Any]:
+    return {
+        "recipe": recipe.to_dict(),
+        "recipe_sha256": recipe.digest(),
+        "recipe_source": recipe.source,
+        "inputs": [{"path": str(s.path), **fingerprint(s)} for s in shards],
+        "dataprep_version": dataprep.__version__,
+        "python": sys.version.split()[0],
+        "pyarrow": pa.__version__,
+    }
+
+
+def _prepare_output(
+    layout: Layout, record: dict[str, Any], *, overwrite: bool, resume: bool
+) -> bool:
+    """Create or check the output folder; returns True when resuming a run."""
+    root = layout.root
+    if resume and layout.run.exists():
+        old = json.loads(layout.run.read_text())
+        if old.get("recipe_sha256") != record["recipe_sha256"]:
+            raise ResumeError(
+                f"{root}: the recipe changed since this run started; "
+                "rerun with --overwrite or use a new output folder"
+            )
+        if [(i["name"], i["size"], i["mtime_ns"]) for i in old.get("inputs", [])] != [
+            (i["name"], i["size"], i["mtime_ns"]) for i in record["inputs"]
+        ]:
+            raise ResumeError(
+                f"{root}: the input files changed since this run started; "
+                "rerun with --overwrite or use a new output folder"
+            )
+        return True
+    if root.exists() and any(root.iterdir()):
+        if not overwrite:
+            raise OutputError(
+                f"output folder {root} is not empty; pass --overwrite to replace it "
+                "or --resume to continue an interrupted run"
+            )
+        if not (layout.run.exists() or layout.stats.exists() or layout.work.exists()):
+            raise OutputError(
+                f"refusing to overwrite {root}: it does not look like a dataprep output folder"
+            )
+        shutil.rmtree(root)
+    root.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(layout.run, json.dumps(record, indent=2, sort_keys=True).encode())
+    return False
+
+
+def _clean_unfinished(layout: Layout, plan: PassPlan, shard: int, stage_names: list[str]) -> None:
+    """Delete files a killed run left for a shard that is not marked done."""
+    prefix = part_prefix(shard)
+    folders = [layout.pass_data(plan.index), layout.pass_observe(plan.index), layout.data]
+    folders += [layout.removed_stage(n) for n in stage_names]
+    for folder in folders:
+        if plan.is_last or folder != layout.data:
+            for p in folder.glob(f"{prefix}-*"):
+                p.unlink()
+            for p in folder.glob(f".{prefix}-*.tmp"):
+                p.unlink()
+
+
+def _fit(
+    stage: GlobalStage, layout: Layout, plan: PassPlan, shards: Sequence[Shard]
+) -> dict[str, Any]:
+    """Fit a global stage on all observations and write per-shard decisions."""
+    done = layout.fit_done(plan.index)
+    if done.exists():
+        return json.loads(done.read_text())
+    obs_files = sorted(layout.pass_observe(plan.index).glob("part-*.arrow"))
+    n_observed = sum(_count_rows(path) for path in obs_files)
+    workdir = layout.pass_dir(plan.index) / "fit"
+    workdir.mkdir(parents=True, exist_ok=True)
+    batches = [b for b in stage.fit(obs_files, workdir) if b.num_rows]
+    table = pa.Table.from_batches(batches) if batches else None
+    n_decided = table.num_rows if table is not None else 0
+    if n_decided != n_observed:
+        raise RuntimeError(f"stage {stage.name}: {n_decided} decisions for {n_observed} documents")
+    out_dir = layout.pass_decisions(plan.index)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if table is not None:
+        if REASON_COL not in table.column_names:
+            raise RuntimeError(f"stage {stage.name}: decisions lack a 'reason' column")
+        table = table.sort_by(
+            [(SHARD_COL, "ascending"), (ROW_COL, "ascending"), (REPEAT_COL, "ascending")]
+        )
+        shard_ids = table.column(SHARD_COL)
+        for s in shards:
+            part = table.filter(pc.equal(shard_ids, s.index))
+            if part.num_rows:
+                _write_arrow(layout.decisions_file(plan.index, s.index), part)
+    shutil.rmtree(workdir, ignore_errors=True)
+    summary = stage.fit_summary()
+    atomic_write_bytes(done, json.dumps(summary, sort_keys=True, default=str).encode())
+    return summary
+
+
+def _count_rows(path: Path) -> int:
+    with pa.memory_map(str(path)) as src:
+        reader = ipc.open_file(src)
+        return sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
+
+
+def _write_arrow(path: Path, table: pa.Table) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with ipc.new_file(str(tmp), table.schema) as w:
+        w.write_table(table)
+    tmp.replace(path)
+
+
+def _merge_stats(
+    layout: Layout, passes: Sequence[PassPlan], stages: Sequence[Stage], shards: Sequence[Shard]
+) -> RunStats:
+    """Stats of every shard and pass, in stage order (``input`` first)."""
+    total: RunStats = {INPUT_STAGE: StageStats()}
+    for st in stages:
+        total[st.name] = StageStats()
+    for plan in passes:
+        for s in shards:
+            data = json.loads(layout.done_file(plan.index, s.index).read_text())
+            merge(total, {k: StageStats.from_dict(v) for k, v in data.items()})
+    for name, st in total.items():
+        st.check(name)
+    return total
+
+
+def stats_document(
+    recipe: Recipe, shards: Sequence[Shard], stats: RunStats, fits: dict[str, Any]
+) -> dict[str, Any]:
+    """The content of ``stats.json``: deterministic (no times, no absolute paths)."""
+    first = stats[INPUT_STAGE]
+    last_out = first.docs_kept
+    for name, st in stats.items():
+        if name != INPUT_STAGE:
+            last_out = st.docs_kept + st.docs_added
+    return {
+        "version": STATS_VERSION,
+        "recipe": recipe.name,
+        "recipe_sha256": recipe.digest(),
+        "input_files": [s.name for s in shards],
+        "docs_read": first.docs_in,
+        "docs_out": last_out,
+        "stages": {name: st.to_dict() for name, st in stats.items()},
+        "global_stages": fits,
+    }
+
+
+def run_pipeline(
+    recipe: Recipe,
+    inputs: Sequence[str],
+    output: str | Path,
+    *,
+    workers: int | None = None,
+    overwrite: bool = False,
+    resume: bool = False,
+    progress: bool = True,
+    keep_work: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run ``recipe`` over ``inputs`` into ``output``; see the README for the layout."""
+    started = time.monotonic()
+    shards = discover(inputs, format=recipe.input.format)
+    stages = make_stages(recipe)
+    for st in stages:
+        if st.name in (INPUT_STAGE,) or st.name.startswith(("_", ".")):
+            raise ConfigError(f"stage name {st.name!r} is reserved; choose another 'name'")
+    preflight(shards, recipe.input.text_column)
+    layout = Layout(Path(output).resolve())
+    record = _run_record(recipe, shards)
+    resuming = _prepare_output(layout, record, overwrite=overwrite, resume=resume)
+    passes = plan_passes([getattr(s, "kind", "batch") for s in stages])
+    fits: dict[str, Any] = {}
+    try:
+        modules = sorted({type(s).__module__ for s in stages})
+        n_workers = workers if workers is not None else recipe.run.workers
+        with LocalExecutor(min(n_workers or default_workers(), len(shards)), modules) as ex:
+            for plan in passes:
+                _run_pass(ex, recipe, plan, shards, stages, layout, progress, len(passes))
+                if plan.observe_global is not None:
+                    g = stages[plan.observe_global]
+                    assert isinstance(g, GlobalStage)
+                    if log:
+                        log(f"fitting {g.name} on {len(shards)} shards")
+                    fits[g.name] = _fit(g, layout, plan, shards)
+    except DataprepError:
+        if not resuming:
+            shutil.rmtree(layout.root, ignore_errors=True)
+        raise
+    stats = _merge_stats(layout, passes, stages, shards)
+    doc = stats_document(recipe, shards, stats, fits)
+    atomic_write_bytes(layout.stats, (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode())
+    if not keep_work:
+        shutil.rmtree(layout.work, ignore_errors=True)
+    return RunResult(layout.root, stats, fits, time.monotonic() - started)
+
+
+def _run_pass(
+    ex: LocalExecutor,
+    recipe: Recipe,
+    plan: PassPlan,
+    shards: Sequence[Shard],
+    stages: Sequence[Stage],
+    layout: Layout,
+    progress: bool,
+    n_passes: int,
+) -> None:
+    names = [stages[i].name for i in plan.stage_indexes()]
+    if plan.is_first:
+        names = [INPUT_STAGE, *names]
+    todo = []
+    for s in shards:
+        if layout.done_file(plan.index, s.index).exists():
+            continue
+        _clean_unfinished(layout, plan, s.index, names)
+        todo.append(ShardJob(recipe=recipe, plan=plan, shard=s, layout=layout))
+    if not todo:
+        return
+    label = ", ".join(n for n in names if n != INPUT_STAGE) or "read"
+    if plan.observe_global is not None:
+        label += f" | observe {stages[plan.observe_global].name}"
+    bar = ProgressBar(None, f"pass {plan.index + 1}/{n_passes} [{label}]", progress)
+    try:
+        ex.map(todo, bar.update)
+    finally:
+        bar.close()
+
+
+__all__ = ["INTERNAL_COLUMNS", "RunResult", "make_stages", "run_pipeline", "stats_document"]

@@ -1,0 +1,78 @@
+"""Every filter of the ``filters`` package as a pipeline stage, under its versioned name.
+
+The filter computes signals for the whole batch (its fast path) and decides from
+them; the stage stores each signal as a column ``{stage}__{signal}`` so a user can
+re-decide later with other thresholds (``dataprep redecide``) without recomputing.
+A rewriting filter (C4) replaces the text column; the runner counts the bytes it
+took away.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from dataprep.registry import register
+from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
+
+
+def signal_column(stage: str, signal: str) -> str:
+    """Name of the column holding one filter signal."""
+    return f"{stage}__{signal}"
+
+
+class FilterStage(BatchStage):
+    """Runs one ``filters`` filter over each batch (see the filter's own docstring)."""
+
+    filter_cls: ClassVar[type[Any]]
+
+    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
+        super().__init__(config, ctx)
+        self.filter = self.filter_cls(config)
+
+    def _langs(self, batch: pa.RecordBatch) -> pa.Array | None:
+        if self.ctx.lang_column in batch.schema.names:
+            return batch.column(self.ctx.lang_column)
+        return None
+
+    def process(self, batch: pa.RecordBatch) -> StageOutput:
+        from filters.base import Rewriter
+
+        texts = batch.column(self.ctx.text_column)
+        langs = self._langs(batch)
+        extra = self.filter.batch_context(batch) if hasattr(self.filter, "batch_context") else {}
+        if isinstance(self.filter, Rewriter):
+            new_text, signals = self.filter.rewrite_batch(texts, langs, **extra)
+            idx = batch.schema.get_field_index(self.ctx.text_column)
+            batch = batch.set_column(idx, self.ctx.text_column, new_text.cast(pa.large_string()))
+        else:
+            signals = self.filter.signal_batch(texts, langs, **extra)
+        reason = self.filter.decide_batch(signals, langs)
+        for name in signals.column_names:
+            col = signals.column(name).combine_chunks()
+            batch = batch.append_column(signal_column(self.name, name), col)
+        return StageOutput(batch, reason)
+
+    def thresholds(self) -> dict[str, Any]:
+        return {signal_column(self.name, k): v for k, v in self.filter.thresholds().items()}
+
+
+def _register_all() -> None:
+    import filters
+
+    for reg_name, cls in sorted(getattr(filters, "FILTERS", {}).items()):
+        stage_cls = type(
+            f"{cls.__name__}Stage",
+            (FilterStage,),
+            {
+                "filter_cls": cls,
+                "Config": cls.Config,
+                "__doc__": cls.__doc__,
+                "rewrites_text": getattr(cls, "rewrites_text", False),
+            },
+        )
+        register(reg_name)(stage_cls)
+
+
+_register_all()

@@ -1,0 +1,365 @@
+"""One pass of the pipeline over one shard, as run inside a worker process.
+
+A shard's outputs for a pass are written under temporary names and committed
+together, then its completion record is written: a shard is either done (all of
+its files visible, record present) or not done (the runner removes whatever it
+left and runs it again).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc as ipc
+
+from dataprep.config import Recipe, stage_config
+from dataprep.errors import InputError
+from dataprep.io.columns import prepare_batch
+from dataprep.io.discover import Shard
+from dataprep.io.readers import iter_raw_batches
+from dataprep.io.writers import PartWriter, atomic_write_bytes
+from dataprep.layout import Layout, part_prefix
+from dataprep.plan import PassPlan
+from dataprep.registry import get_stage
+from dataprep.stage_runner import split_by_reason
+from dataprep.stages.base import (
+    COPIES_COL,
+    INTERNAL_COLUMNS,
+    REASON_COL,
+    REPEAT_COL,
+    ROW_COL,
+    BatchStage,
+    GlobalStage,
+    Stage,
+    StageContext,
+)
+from dataprep.stats import StageStats
+
+INPUT_STAGE = "input"
+Progress = Callable[[int, int], None]
+
+_STAGE_CACHE: dict[str, list[Stage]] = {}
+
+
+def build_stages(recipe: Recipe) -> list[Stage]:
+    """The recipe's stage objects, built and set up once per process."""
+    key = recipe.digest()
+    if key not in _STAGE_CACHE:
+        stages: list[Stage] = []
+        for spec in recipe.stages:
+            cls = get_stage(spec.stage)
+            ctx = StageContext(
+                name=spec.name,
+                text_column=recipe.input.text_column,
+                id_column=recipe.input.id_column,
+                seed=recipe.run.seed,
+                annotate=spec.annotate,
+            )
+            stage = cls(stage_config(spec), ctx)
+            stages.append(stage)
+        for stage in stages:
+            stage.setup()
+        _STAGE_CACHE.clear()
+        _STAGE_CACHE[key] = stages
+    return _STAGE_CACHE[key]
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    """Everything a worker needs to run one pass over one shard (picklable)."""
+
+    recipe: Recipe
+    plan: PassPlan
+    shard: Shard
+    layout: Layout
+
+
+def _source_batches(job: ShardJob, stats: StageStats) -> Iterator[pa.RecordBatch]:
+    """Batches entering the pass: the input shard (pass 0) or the previous pass's survivors."""
+    inp = job.recipe.input
+    bs = job.recipe.run.batch_size
+    if job.plan.is_first:
+        row0 = 0
+        for raw in iter_raw_batches(job.shard, batch_size=bs):
+            yield prepare_batch(
+                raw, job.shard, row0, text_column=inp.text_column, id_column=inp.id_column
+            )
+            row0 += raw.num_rows
+        return
+    folder = job.layout.pass_data(job.plan.index - 1)
+    for path in sorted(folder.glob(f"{part_prefix(job.shard.index)}-*.arrow")):
+        with pa.memory_map(str(path)) as source:
+            reader = ipc.open_file(source)
+            for i in range(reader.num_record_batches):
+                batch = reader.get_batch(i)
+                for start in range(0, batch.num_rows, bs):
+                    yield batch.slice(start, bs)
+
+
+def _input_reasons(batch: pa.RecordBatch, text_column: str) -> pa.Array:
+    """The input pseudo-stage removes null and empty texts, counted, never silently."""
+    text = batch.column(text_column)
+    is_null = pc.is_null(text)
+    is_empty = pc.equal(pc.binary_length(text.fill_null("")), 0)
+    return pc.if_else(
+        is_null,
+        pa.scalar("null_text"),
+        pc.if_else(is_empty, pa.scalar("empty_text"), pa.scalar(None, pa.string())),
+    )
+
+
+class _Decisions:
+    """A global stage's decisions for one shard, looked up by document position."""
+
+    def __init__(self, path: Path) -> None:
+        with pa.memory_map(str(path)) as source:
+            self.table = ipc.open_file(source).read_all()
+        self.keys = _position_keys(self.table)
+
+    def lookup(self, batch: pa.RecordBatch) -> pa.Table:
+        keys = _position_keys(batch)
+        idx = np.searchsorted(self.keys, keys)
+        idx_clipped = np.minimum(idx, len(self.keys) - 1)
+        if len(self.keys) == 0 or not np.array_equal(self.keys[idx_clipped], keys):
+            raise RuntimeError("global stage produced no decision for some documents")
+        return self.table.take(pa.array(idx_clipped))
+
+
+def _position_keys(data: pa.RecordBatch | pa.Table) -> np.ndarray:
+    rows = np.asarray(data.column(ROW_COL).to_numpy(), dtype=np.int64)
+    reps = np.asarray(data.column(REPEAT_COL).to_numpy(), dtype=np.int64)
+    return rows * 65536 + reps
+
+
+def _apply_global(
+    batch: pa.RecordBatch, decisions: _Decisions
+) -> tuple[pa.RecordBatch, pa.Array, np.ndarray | None]:
+    """The batch with the decision's signal columns added, its reasons and copies."""
+    dec = decisions.lookup(batch)
+    out = batch
+    for name in dec.column_names:
+        if name in INTERNAL_COLUMNS or name in (REASON_COL, COPIES_COL):
+            continue
+        col = dec.column(name).combine_chunks()
+        if name in out.schema.names:
+            out = out.set_column(out.schema.get_field_index(name), name, col)
+        else:
+            out = out.append_column(name, col)
+    reason = dec.column(REASON_COL).combine_chunks().cast(pa.string())
+    copies = None
+    if COPIES_COL in dec.column_names:
+        copies = np.asarray(dec.column(COPIES_COL).fill_null(1).to_numpy(), dtype=np.int64)
+    return out, reason, copies
+
+
+def _replicate(batch: pa.RecordBatch, copies: np.ndarray) -> pa.RecordBatch:
+    """Emit ``copies[i]`` copies of row i, numbering them in ``_dp_repeat``/``repeat``."""
+    copies = np.maximum(copies, 1)
+    idx = np.repeat(np.arange(batch.num_rows), copies)
+    starts = np.cumsum(copies) - copies
+    within = np.arange(len(idx)) - np.repeat(starts, copies)
+    out = batch.take(pa.array(idx))
+    old = np.asarray(out.column(REPEAT_COL).to_numpy(), dtype=np.int64)
+    rep = (old * 1000 + within).astype(np.int32)
+    out = out.set_column(out.schema.get_field_index(REPEAT_COL), REPEAT_COL, pa.array(rep))
+    public = pa.array(rep, type=pa.int32())
+    if "repeat" in out.schema.names:
+        return out.set_column(out.schema.get_field_index("repeat"), "repeat", public)
+    return out.append_column("repeat", public)
+
+
+class _Sinks:
+    """The pass's writers for one shard: kept, removed per stage, observations."""
+
+    def __init__(self, job: ShardJob) -> None:
+        out = job.recipe.output
+        prefix = part_prefix(job.shard.index)
+        lay = job.layout
+        self.keep_internal = out.keep_internal_columns
+        self.final = job.plan.is_last
+        if self.final:
+            self.kept = PartWriter(
+                lay.data,
+                prefix,
+                max_bytes=out.max_shard_bytes,
+                compression=out.compression,
+                compression_level=out.compression_level,
+            )
+        else:
+            self.kept = PartWriter(
+                lay.pass_data(job.plan.index),
+                prefix,
+                max_bytes=1 << 62,
+                fmt="arrow",
+                compression="lz4",
+            )
+        self.observe = PartWriter(
+            lay.pass_observe(job.plan.index),
+            prefix,
+            max_bytes=1 << 62,
+            fmt="arrow",
+            compression="lz4",
+        )
+        self._removed_cfg = (lay, prefix, out) if out.keep_removed else None
+        self.removed: dict[str, PartWriter] = {}
+
+    def _public(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        if self.keep_internal:
+            return batch
+        keep = [i for i, n in enumerate(batch.schema.names) if n not in INTERNAL_COLUMNS]
+        return batch.select(keep)
+
+    def write_kept(self, batch: pa.RecordBatch) -> None:
+        self.kept.write(self._public(batch) if self.final else batch)
+
+    def removed_sink(self, stage: str) -> Callable[[pa.RecordBatch], None] | None:
+        if self._removed_cfg is None:
+            return None
+        lay, prefix, out = self._removed_cfg
+
+        def sink(batch: pa.RecordBatch) -> None:
+            if stage not in self.removed:
+                self.removed[stage] = PartWriter(
+                    lay.removed_stage(stage),
+                    prefix,
+                    max_bytes=out.max_shard_bytes,
+                    compression=out.compression,
+                    compression_level=out.compression_level,
+                )
+            self.removed[stage].write(self._public(batch))
+
+        return sink
+
+    def all(self) -> list[PartWriter]:
+        return [self.kept, self.observe, *self.removed.values()]
+
+
+def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> dict[str, Any]:
+    """Run one pass over one shard; returns per-stage stats as plain dicts."""
+    stages = build_stages(job.recipe)
+    inp = job.recipe.input
+    stats: dict[str, StageStats] = {}
+    if job.plan.is_first:
+        stats[INPUT_STAGE] = StageStats()
+    for i in job.plan.stage_indexes():
+        stats[stages[i].name] = StageStats()
+    sinks = _Sinks(job)
+    decisions = None
+    if job.plan.apply_global is not None:
+        dec_path = job.layout.decisions_file(job.plan.index - 1, job.shard.index)
+        decisions = _Decisions(dec_path) if dec_path.exists() else None
+    try:
+        for batch in _source_batches(job, stats.get(INPUT_STAGE, StageStats())):
+            n_read = batch.num_rows
+            nbytes = int(pc.sum(pc.binary_length(batch.column(inp.text_column))).as_py() or 0)
+            batch = _run_batch(job, stages, batch, stats, sinks, decisions)
+            sinks.write_kept(batch)
+            if progress is not None:
+                progress(n_read, nbytes)
+        for w in sinks.all():
+            w.close()
+    except BaseException:
+        for w in sinks.all():
+            w.abort()
+        raise
+    for w in sinks.all():
+        w.commit()
+    result = {name: st.to_dict() for name, st in stats.items()}
+    done = job.layout.done_file(job.plan.index, job.shard.index)
+    done.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(done, json.dumps(result, sort_keys=True).encode())
+    return result
+
+
+def _run_batch(
+    job: ShardJob,
+    stages: list[Stage],
+    batch: pa.RecordBatch,
+    stats: dict[str, StageStats],
+    sinks: _Sinks,
+    decisions: _Decisions | None,
+) -> pa.RecordBatch:
+    inp = job.recipe.input
+    common: dict[str, Any] = {"text_column": inp.text_column, "lang_column": "lang"}
+    if job.plan.is_first:
+        reasons = _input_reasons(batch, inp.text_column)
+        batch = split_by_reason(
+            INPUT_STAGE,
+            batch,
+            batch,
+            reasons,
+            annotate=False,
+            stats=stats[INPUT_STAGE],
+            removed_sink=sinks.removed_sink(INPUT_STAGE),
+            **common,
+        )
+    if job.plan.apply_global is not None:
+        g = stages[job.plan.apply_global]
+        if decisions is None:
+            raise RuntimeError(
+                f"decisions of stage {g.name} are missing for shard {job.shard.index}"
+            )
+        after, reason, copies = _apply_global(batch, decisions)
+        kept = split_by_reason(
+            g.name,
+            batch,
+            after,
+            reason,
+            annotate=g.ctx.annotate,
+            stats=stats[g.name],
+            removed_sink=sinks.removed_sink(g.name),
+            **common,
+        )
+        if copies is not None and not g.ctx.annotate:
+            kept_copies = copies[~pc.is_valid(reason).to_numpy(zero_copy_only=False)]
+            extra = int((np.maximum(kept_copies, 1) - 1).sum())
+            if extra:
+                from dataprep.stage_runner import text_bytes
+
+                sizes = text_bytes(kept, inp.text_column)
+                stats[g.name].docs_added += extra
+                stats[g.name].bytes_added += int(((np.maximum(kept_copies, 1) - 1) * sizes).sum())
+                kept = _replicate(kept, kept_copies)
+        batch = kept
+    for i in job.plan.batch_stages:
+        stage = stages[i]
+        assert isinstance(stage, BatchStage)
+        if batch.num_rows == 0:
+            break
+        _require_columns(stage, batch, job.shard)
+        out = stage.process(batch)
+        batch = split_by_reason(
+            stage.name,
+            batch,
+            out.batch,
+            out.reason,
+            annotate=stage.ctx.annotate,
+            stats=stats[stage.name],
+            removed_sink=sinks.removed_sink(stage.name),
+            **common,
+        )
+    if job.plan.observe_global is not None:
+        g = stages[job.plan.observe_global]
+        assert isinstance(g, GlobalStage)
+        _require_columns(g, batch, job.shard)
+        obs = g.observe(batch)
+        for col in INTERNAL_COLUMNS:
+            obs = obs.append_column(col, batch.column(col))
+        sinks.observe.write(obs)
+    return batch
+
+
+def _require_columns(stage: Stage, batch: pa.RecordBatch, shard: Shard) -> None:
+    for col in stage.required_columns():
+        if col not in batch.schema.names:
+            raise InputError(
+                f"{shard.path}: stage {stage.name!r} needs column {col!r}, which is missing; "
+                "add the stage that makes it earlier in the recipe or fix the input"
+            )

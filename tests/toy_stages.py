@@ -1,0 +1,135 @@
+"""Small stages used only by the engine tests (registered under ``toy_*`` names)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc as ipc
+
+from dataprep.registry import _STAGES, register
+from dataprep.stages.base import (
+    INTERNAL_COLUMNS,
+    BatchStage,
+    GlobalStage,
+    StageConfig,
+    StageOutput,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MinWordsConfig(StageConfig):
+    min_words: int = 3
+
+
+class ToyMinWords(BatchStage):
+    """Drop documents with fewer than ``min_words`` words (signal: word count)."""
+
+    Config = MinWordsConfig
+
+    def process(self, batch: pa.RecordBatch) -> StageOutput:
+        text = batch.column(self.ctx.text_column)
+        words = pc.list_value_length(pc.utf8_split_whitespace(text)).fill_null(0)
+        too_short = pc.less(words, self.config.min_words)
+        reason = pc.if_else(too_short, pa.scalar("too_few_words"), pa.scalar(None, pa.string()))
+        return StageOutput(batch.append_column(f"{self.name}__words", words), reason)
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpperConfig(StageConfig):
+    pass
+
+
+class ToyUpper(BatchStage):
+    """Rewrite: drop every line that is all upper case (a rewriting stage)."""
+
+    Config = UpperConfig
+    rewrites_text = True
+
+    def process(self, batch: pa.RecordBatch) -> StageOutput:
+        texts = batch.column(self.ctx.text_column).to_pylist()
+        new = ["\n".join(line for line in t.split("\n") if not (line.isupper())) for t in texts]
+        idx = batch.schema.get_field_index(self.ctx.text_column)
+        out = batch.set_column(idx, self.ctx.text_column, pa.array(new, pa.large_string()))
+        return StageOutput(out, pa.nulls(batch.num_rows, pa.string()))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExactConfig(StageConfig):
+    pass
+
+
+class ToyExactDedup(GlobalStage):
+    """Keep the first document (input order) of each identical text."""
+
+    Config = ExactConfig
+
+    def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        h = [t for t in batch.column(self.ctx.text_column).to_pylist()]
+        return pa.RecordBatch.from_arrays([pa.array(h, pa.large_string())], names=["key"])
+
+    def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
+        tables = []
+        for p in observations:
+            with pa.memory_map(str(p)) as src:
+                tables.append(ipc.open_file(src).read_all())
+        t = pa.concat_tables(tables).sort_by([(c, "ascending") for c in INTERNAL_COLUMNS])
+        seen: dict[str, int] = {}
+        reasons, sizes = [], []
+        keys = t.column("key").to_pylist()
+        counts: dict[str, int] = {}
+        for k in keys:
+            counts[k] = counts.get(k, 0) + 1
+        for k in keys:
+            reasons.append("dup" if k in seen else None)
+            seen[k] = 1
+            sizes.append(counts[k])
+        yield pa.RecordBatch.from_arrays(
+            [t.column(c).combine_chunks() for c in INTERNAL_COLUMNS]
+            + [pa.array(reasons, pa.string()), pa.array(sizes, pa.int32())],
+            names=[*INTERNAL_COLUMNS, "reason", "toy_cluster_size"],
+        )
+
+    def fit_summary(self) -> dict:
+        return {"toy": True}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RepeatConfig(StageConfig):
+    copies: int = 2
+
+
+class ToyRepeat(GlobalStage):
+    """Emit every document ``copies`` times (an up-sampling global stage)."""
+
+    Config = RepeatConfig
+
+    def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        return pa.RecordBatch.from_arrays(
+            [pa.array(np.zeros(batch.num_rows, np.int8))], names=["z"]
+        )
+
+    def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
+        for p in observations:
+            with pa.memory_map(str(p)) as src:
+                t = ipc.open_file(src).read_all()
+            n = t.num_rows
+            yield pa.RecordBatch.from_arrays(
+                [t.column(c).combine_chunks() for c in INTERNAL_COLUMNS]
+                + [pa.nulls(n, pa.string()), pa.array(np.full(n, self.config.copies, np.int32))],
+                names=[*INTERNAL_COLUMNS, "reason", "copies"],
+            )
+
+
+for _name, _cls in {
+    "toy_min_words_v0": ToyMinWords,
+    "toy_upper_v0": ToyUpper,
+    "toy_exact_dedup_v0": ToyExactDedup,
+    "toy_repeat_v0": ToyRepeat,
+}.items():
+    if _name not in _STAGES:
+        register(_name)(_cls)
