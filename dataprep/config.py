@@ -22,6 +22,7 @@ import dataclasses
 import difflib
 import hashlib
 import json
+import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -203,6 +204,8 @@ def build_dataclass(cls: type, data: Any, where: str) -> Any:
 
 
 _STAGE_META_KEYS = ("stage", "name", "annotate")
+#: Stage names become folder names under ``removed/``: no separators, no leading dot.
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 def _parse_stage(i: int, raw: Any, seen: set[str]) -> StageSpec:
@@ -215,6 +218,10 @@ def _parse_stage(i: int, raw: Any, seen: set[str]) -> StageSpec:
         raise ConfigError(f"{where}: expected a mapping with a 'stage' key, got {raw!r}")
     stage_cls = get_stage(str(raw["stage"]))
     name = str(raw.get("name") or raw["stage"])
+    if not _NAME_RE.fullmatch(name):
+        raise ConfigError(
+            f"{where}: invalid stage name {name!r}; use letters, digits, '_', '-' or '.'"
+        )
     if name in seen:
         raise ConfigError(f"{where}: stage name {name!r} is used twice; give one a 'name'")
     seen.add(name)

@@ -58,6 +58,8 @@ def _load_builtins() -> None:
 
 def get_stage(name: str) -> type[Stage]:
     """The stage class registered as ``name``; ConfigError with suggestions otherwise."""
+    if name in _STAGES:
+        return _STAGES[name]
     _load_builtins()
     try:
         return _STAGES[name]

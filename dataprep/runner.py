@@ -139,6 +139,11 @@ def _fit(
         return json.loads(done.read_text())
     obs_files = sorted(layout.pass_observe(plan.index).glob("part-*.arrow"))
     n_observed = sum(_count_rows(path) for path in obs_files)
+    done.parent.mkdir(parents=True, exist_ok=True)
+    if n_observed == 0:
+        # Nothing survived to this stage: there is nothing to decide.
+        atomic_write_bytes(done, b"{}")
+        return {}
     workdir = layout.pass_dir(plan.index) / "fit"
     workdir.mkdir(parents=True, exist_ok=True)
     batches = [b for b in stage.fit(obs_files, workdir) if b.num_rows]

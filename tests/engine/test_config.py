@@ -1,0 +1,85 @@
+"""Recipe validation: one-line errors naming the key, with the closest valid one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dataprep.config import load_recipe, parse_recipe, shipped_recipes
+from dataprep.errors import ConfigError
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"stagse": []}, r"unknown key 'stagse'; did you mean 'stages'\?"),
+        ({"run": {"batch_sise": 4}}, r"run: unknown key 'batch_sise'; did you mean 'batch_size'\?"),
+        ({"run": {"seed": "zero"}}, r"run\.seed: expected int, got 'zero'"),
+        ({"run": {"seed": True}}, r"run\.seed: expected int"),
+        ({"output": {"keep_removed": "yes"}}, r"output\.keep_removed: expected bool"),
+        (
+            {"stages": [{"stage": "toy_min_wrds_v0"}]},
+            r"unknown stage 'toy_min_wrds_v0'; did you mean 'toy_min_words_v0'",
+        ),
+        (
+            {"stages": [{"stage": "toy_min_words_v0", "min_word": 3}]},
+            r"stages\[0\] \(toy_min_words_v0\): unknown key 'min_word'; did you mean 'min_words'\?",
+        ),
+        (
+            {"stages": [{"stage": "toy_min_words_v0", "min_words": 2.5}]},
+            r"stages\[0\].*min_words: expected int, got 2\.5",
+        ),
+        ({"stages": ["toy_min_words_v0", "toy_min_words_v0"]}, r"used twice"),
+        (
+            {"stages": [{"stage": "toy_min_words_v0", "annotate": "no"}]},
+            r"annotate: expected true or false",
+        ),
+        ({"stages": [{"name": "x"}]}, r"expected a mapping with a 'stage' key"),
+        ({"stages": [{"stage": "toy_min_words_v0", "name": "../evil"}]}, r"invalid stage name"),
+        ([1, 2], r"a recipe must be a mapping"),
+    ],
+)
+def test_bad_recipes_fail_with_one_line_naming_the_key(data: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as err:
+        parse_recipe(data)
+    assert "\n" not in str(err.value)
+
+
+def test_good_recipe_is_typed_and_frozen() -> None:
+    r = parse_recipe(
+        {
+            "name": "x",
+            "run": {"seed": 3},
+            "stages": [{"stage": "toy_min_words_v0", "min_words": 5, "name": "short"}],
+        }
+    )
+    assert r.run.seed == 3 and r.stages[0].name == "short"
+    with pytest.raises(AttributeError):
+        r.run.seed = 4  # type: ignore[misc]
+
+
+def test_recipe_digest_changes_with_options_only() -> None:
+    a = parse_recipe({"stages": [{"stage": "toy_min_words_v0", "min_words": 5}]}, source="a.yaml")
+    b = parse_recipe({"stages": [{"stage": "toy_min_words_v0", "min_words": 5}]}, source="b.yaml")
+    c = parse_recipe({"stages": [{"stage": "toy_min_words_v0", "min_words": 6}]})
+    assert a.digest() == b.digest() != c.digest()
+
+
+def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
+    p = tmp_path / "r.yaml"
+    p.write_text("name: !!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(ConfigError, match=r"r\.yaml"):
+        load_recipe(str(p))
+
+
+def test_unknown_recipe_name_suggests_shipped_ones() -> None:
+    with pytest.raises(ConfigError, match="no recipe file or shipped recipe named 'multilingal'"):
+        load_recipe("multilingal")
+
+
+def test_every_shipped_recipe_validates() -> None:
+    shipped = shipped_recipes()
+    assert {"multilingual", "web-en", "dedup", "langid"} <= set(shipped)
+    for path in shipped.values():
+        assert load_recipe(str(path)).stages
