@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import toy_stages  # noqa: E402,F401  (registers toy_* stages)
+import toy_stages  # noqa: F401  (registers toy_* stages)
 
 
 def make_docs(n: int, *, start: int = 0) -> list[dict]:

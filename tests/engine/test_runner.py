@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import make_docs, write_shard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import make_docs, write_shard
 from dataprep.config import parse_recipe
 from dataprep.errors import InputError, OutputError, ResumeError
 from dataprep.runner import run_pipeline
@@ -74,7 +74,7 @@ def test_counts_balance_and_removed_docs_are_kept_aside(corpus: Path, tmp_path: 
 
 
 def test_same_bytes_with_one_and_two_workers(corpus: Path, tmp_path: Path) -> None:
-    r = recipe(STACK + [{"stage": "toy_repeat_v0", "copies": 2}])
+    r = recipe([*STACK, {"stage": "toy_repeat_v0", "copies": 2}])
     run_pipeline(r, [str(corpus)], tmp_path / "w1", workers=1, progress=False)
     run_pipeline(r, [str(corpus)], tmp_path / "w2", workers=2, progress=False)
     d1, d2 = tree_digest(tmp_path / "w1"), tree_digest(tmp_path / "w2")
