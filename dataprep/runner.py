@@ -200,7 +200,11 @@ def _merge_stats(
 
 
 def stats_document(
-    recipe: Recipe, shards: Sequence[Shard], stats: RunStats, fits: dict[str, Any]
+    recipe: Recipe,
+    shards: Sequence[Shard],
+    stats: RunStats,
+    fits: dict[str, Any],
+    stages: Sequence[Stage] = (),
 ) -> dict[str, Any]:
     """The content of ``stats.json``: deterministic (no times, no absolute paths)."""
     first = stats[INPUT_STAGE]
@@ -217,7 +221,20 @@ def stats_document(
         "docs_out": last_out,
         "stages": {name: st.to_dict() for name, st in stats.items()},
         "global_stages": fits,
+        "stage_info": {
+            st.name: {
+                "stage": st.registered_name,
+                "kind": getattr(st, "kind", "batch"),
+                "annotate": st.ctx.annotate,
+                "thresholds": _jsonable(st.thresholds()),
+            }
+            for st in stages
+        },
     }
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
 
 
 def run_pipeline(
@@ -248,7 +265,8 @@ def run_pipeline(
     try:
         modules = sorted({type(s).__module__ for s in stages})
         n_workers = workers if workers is not None else recipe.run.workers
-        with LocalExecutor(min(n_workers or default_workers(), len(shards)), modules) as ex:
+        n_workers_used = min(n_workers or default_workers(), len(shards))
+        with LocalExecutor(n_workers_used, modules) as ex:
             for plan in passes:
                 _run_pass(ex, recipe, plan, shards, stages, layout, progress, len(passes))
                 if plan.observe_global is not None:
@@ -262,11 +280,26 @@ def run_pipeline(
             shutil.rmtree(layout.root, ignore_errors=True)
         raise
     stats = _merge_stats(layout, passes, stages, shards)
-    doc = stats_document(recipe, shards, stats, fits)
+    doc = stats_document(recipe, shards, stats, fits, stages)
     atomic_write_bytes(layout.stats, (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode())
+    seconds = time.monotonic() - started
+    record["seconds"] = round(seconds, 3)
+    record["workers"] = n_workers_used
+    record["finished"] = True
+    atomic_write_bytes(layout.run, json.dumps(record, indent=2, sort_keys=True).encode())
+    _write_reports(layout.root, log)
     if not keep_work:
         shutil.rmtree(layout.work, ignore_errors=True)
-    return RunResult(layout.root, stats, fits, time.monotonic() - started)
+    return RunResult(layout.root, stats, fits, seconds)
+
+
+def _write_reports(root: Path, log: Callable[[str], None] | None) -> None:
+    """report.json and report.html, when the report module is installed."""
+    try:
+        from dataprep.report.build import write_reports
+    except ModuleNotFoundError:
+        return
+    write_reports(root)
 
 
 def _run_pass(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import make_docs, write_shard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import make_docs, write_shard
 from dataprep.config import parse_recipe
 from dataprep.errors import InputError, OutputError, ResumeError
 from dataprep.runner import run_pipeline
