@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -146,11 +148,25 @@ def _err(msg: str) -> None:
     print(msg, file=sys.stderr)
 
 
+class Terminated(Exception):
+    """SIGTERM was received: stop like Ctrl-C, with the conventional exit code."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.func(args))
+    except Terminated:
+        _err("dataprep: terminated; continue later with 'dataprep run ... --resume'")
+        return 128 + signal.SIGTERM
     except DataprepError as e:
         if args.debug:
             traceback.print_exc()
@@ -161,6 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -47,6 +47,12 @@ class InputConfig:
     on_error: str = "fail"
     """``fail`` stops at a bad file or record; ``quarantine`` sets it aside and counts it."""
 
+    def __post_init__(self) -> None:
+        if self.on_error not in ("fail", "quarantine"):
+            raise ValueError(f"on_error must be 'fail' or 'quarantine', got {self.on_error!r}")
+        if self.format not in ("auto", "parquet", "arrow", "jsonl"):
+            raise ValueError(f"format must be auto, parquet, arrow or jsonl, got {self.format!r}")
+
 
 @dataclass(frozen=True, kw_only=True)
 class OutputConfig:
@@ -71,6 +77,12 @@ class RunConfig:
     """Documents per record batch; memory per worker is bounded by this."""
     workers: int = 0
     """Worker processes; 0 = all cores."""
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+        if self.workers < 0:
+            raise ValueError(f"workers must be 0 (all cores) or more, got {self.workers}")
 
 
 @dataclass(frozen=True, kw_only=True)

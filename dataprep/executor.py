@@ -10,6 +10,8 @@ terminates the workers.
 from __future__ import annotations
 
 import os
+import signal
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
@@ -23,7 +25,23 @@ from dataprep.worker import ShardJob, run_shard_pass
 _QUEUE: Any = None
 
 
-def _init_worker(queue: Any, stage_modules: Sequence[str]) -> None:
+def _die_with_parent(parent_pid: int) -> None:
+    """Make the kernel kill this worker when the driver dies (even by SIGKILL).
+
+    Without it, workers orphaned by a killed driver would go on writing into the
+    output folder while a resumed run works there.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the driver died before prctl took effect
+        os._exit(1)
+
+
+def _init_worker(queue: Any, stage_modules: Sequence[str], parent_pid: int) -> None:
     """Set up a worker: progress queue, and the modules that register the run's stages.
 
     The module names come from the stage classes the driver already resolved by
@@ -32,6 +50,11 @@ def _init_worker(queue: Any, stage_modules: Sequence[str]) -> None:
     """
     import importlib
 
+    _die_with_parent(parent_pid)
+    # Ctrl-C reaches the whole process group: only the driver handles it, and it
+    # terminates the workers, so a worker never dies half-way through a commit
+    # on its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     global _QUEUE
     _QUEUE = queue
     for module in stage_modules:
@@ -95,7 +118,7 @@ class LocalExecutor:
                 max_workers=self.workers,
                 mp_context=ctx,
                 initializer=_init_worker,
-                initargs=(self._queue, self.stage_modules),
+                initargs=(self._queue, self.stage_modules, os.getpid()),
             )
         return self
 

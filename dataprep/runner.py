@@ -22,7 +22,7 @@ import pyarrow.ipc as ipc
 
 import dataprep
 from dataprep.config import Recipe, stage_config
-from dataprep.errors import ConfigError, DataprepError, OutputError, ResumeError
+from dataprep.errors import ConfigError, InputError, OutputError, ResumeError
 from dataprep.executor import LocalExecutor, ProgressBar, default_workers
 from dataprep.io.discover import Shard, discover, fingerprint
 from dataprep.io.preflight import preflight
@@ -193,10 +193,19 @@ def _merge_stats(
     for plan in passes:
         for s in shards:
             data = json.loads(layout.done_file(plan.index, s.index).read_text())
-            merge(total, {k: StageStats.from_dict(v) for k, v in data.items()})
+            merge(total, {k: StageStats.from_dict(v) for k, v in data["stages"].items()})
     for name, st in total.items():
         st.check(name)
     return total
+
+
+def _quarantined(layout: Layout, shards: Sequence[Shard]) -> list[dict[str, Any]]:
+    """Records and files set aside in quarantine mode, in shard order."""
+    entries: list[dict[str, Any]] = []
+    for s in shards:
+        data = json.loads(layout.done_file(0, s.index).read_text())
+        entries.extend(data.get("quarantine", []))
+    return entries
 
 
 def stats_document(
@@ -256,7 +265,7 @@ def run_pipeline(
     for st in stages:
         if st.name in (INPUT_STAGE,) or st.name.startswith(("_", ".")):
             raise ConfigError(f"stage name {st.name!r} is reserved; choose another 'name'")
-    preflight(shards, recipe.input.text_column)
+    preflight(shards, recipe.input.text_column, quarantine=recipe.input.on_error == "quarantine")
     layout = Layout(Path(output).resolve())
     record = _run_record(recipe, shards)
     resuming = _prepare_output(layout, record, overwrite=overwrite, resume=resume)
@@ -275,12 +284,14 @@ def run_pipeline(
                     if log:
                         log(f"fitting {g.name} on {len(shards)} shards")
                     fits[g.name] = _fit(g, layout, plan, shards)
-    except DataprepError:
+    except (ConfigError, InputError):
+        # A user mistake: leave nothing behind (a later --resume could not help).
         if not resuming:
             shutil.rmtree(layout.root, ignore_errors=True)
         raise
     stats = _merge_stats(layout, passes, stages, shards)
     doc = stats_document(recipe, shards, stats, fits, stages)
+    doc["quarantine"] = _quarantined(layout, shards)
     atomic_write_bytes(layout.stats, (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode())
     seconds = time.monotonic() - started
     record["seconds"] = round(seconds, 3)

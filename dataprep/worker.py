@@ -81,13 +81,15 @@ class ShardJob:
     layout: Layout
 
 
-def _source_batches(job: ShardJob, stats: StageStats) -> Iterator[pa.RecordBatch]:
+def _source_batches(
+    job: ShardJob, on_bad_record: Callable[[int, str], None] | None
+) -> Iterator[pa.RecordBatch]:
     """Batches entering the pass: the input shard (pass 0) or the previous pass's survivors."""
     inp = job.recipe.input
     bs = job.recipe.run.batch_size
     if job.plan.is_first:
         row0 = 0
-        for raw in iter_raw_batches(job.shard, batch_size=bs):
+        for raw in iter_raw_batches(job.shard, batch_size=bs, on_bad_record=on_bad_record):
             yield prepare_batch(
                 raw, job.shard, row0, text_column=inp.text_column, id_column=inp.id_column
             )
@@ -241,28 +243,87 @@ class _Sinks:
         return [self.kept, self.observe, *self.removed.values()]
 
 
+class _Quarantine:
+    """Bad records (and, in quarantine mode, bad files) set aside and counted."""
+
+    LIMIT = 1000  # entries listed per shard; all of them are counted
+
+    def __init__(self, shard: Shard) -> None:
+        self.shard = shard
+        self.entries: list[dict[str, Any]] = []
+        self.pending = 0
+
+    def record(self, line: int, message: str) -> None:
+        self.pending += 1
+        if len(self.entries) < self.LIMIT:
+            msg = message.replace(str(self.shard.path), self.shard.name)
+            self.entries.append({"file": self.shard.name, "line": line, "error": msg})
+
+    def flush_into(self, stats: StageStats) -> None:
+        """Count records skipped since the last flush as read and removed."""
+        stats.docs_in += self.pending
+        stats.docs_removed += self.pending
+        if self.pending:
+            stats.removed_by_reason["bad_record"] += self.pending
+        self.pending = 0
+
+
 def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> dict[str, Any]:
-    """Run one pass over one shard; returns per-stage stats as plain dicts."""
+    """Run one pass over one shard; returns its completion record (stats, quarantine)."""
     stages = build_stages(job.recipe)
-    inp = job.recipe.input
+    quarantine = _Quarantine(job.shard)
+    quarantine_mode = job.recipe.input.on_error == "quarantine"
+    try:
+        stats = _run_shard(job, stages, progress, quarantine if quarantine_mode else None)
+    except InputError as e:
+        if not (quarantine_mode and job.plan.is_first):
+            raise
+        # The whole file is set aside: none of its rows enter the pipeline.
+        stats = _empty_stats(job, stages)
+        msg = str(e).replace(str(job.shard.path), job.shard.name)
+        quarantine.entries = [{"file": job.shard.name, "line": None, "error": msg}]
+    result = {
+        "stages": {name: st.to_dict() for name, st in stats.items()},
+        "quarantine": quarantine.entries,
+    }
+    done = job.layout.done_file(job.plan.index, job.shard.index)
+    done.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(done, json.dumps(result, sort_keys=True).encode())
+    return result
+
+
+def _empty_stats(job: ShardJob, stages: list[Stage]) -> dict[str, StageStats]:
     stats: dict[str, StageStats] = {}
     if job.plan.is_first:
         stats[INPUT_STAGE] = StageStats()
     for i in job.plan.stage_indexes():
         stats[stages[i].name] = StageStats()
+    return stats
+
+
+def _run_shard(
+    job: ShardJob, stages: list[Stage], progress: Progress | None, quarantine: _Quarantine | None
+) -> dict[str, StageStats]:
+    inp = job.recipe.input
+    stats = _empty_stats(job, stages)
     sinks = _Sinks(job)
     decisions = None
     if job.plan.apply_global is not None:
         dec_path = job.layout.decisions_file(job.plan.index - 1, job.shard.index)
         decisions = _Decisions(dec_path) if dec_path.exists() else None
+    on_bad = quarantine.record if quarantine is not None else None
     try:
-        for batch in _source_batches(job, stats.get(INPUT_STAGE, StageStats())):
+        for batch in _source_batches(job, on_bad):
+            if quarantine is not None:
+                quarantine.flush_into(stats[INPUT_STAGE])
             n_read = batch.num_rows
             nbytes = int(pc.sum(pc.binary_length(batch.column(inp.text_column))).as_py() or 0)
             batch = _run_batch(job, stages, batch, stats, sinks, decisions)
             sinks.write_kept(batch)
             if progress is not None:
                 progress(n_read, nbytes)
+        if quarantine is not None:
+            quarantine.flush_into(stats[INPUT_STAGE])
         for w in sinks.all():
             w.close()
     except BaseException:
@@ -271,11 +332,7 @@ def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> dict[str,
         raise
     for w in sinks.all():
         w.commit()
-    result = {name: st.to_dict() for name, st in stats.items()}
-    done = job.layout.done_file(job.plan.index, job.shard.index)
-    done.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(done, json.dumps(result, sort_keys=True).encode())
-    return result
+    return stats
 
 
 def _run_batch(

@@ -28,20 +28,36 @@ def _columns(shard: Shard) -> list[str] | None:
     return None
 
 
-def preflight(shards: Sequence[Shard], text_column: str) -> None:
-    """Raise InputError for the first shard that cannot be read or lacks the text column."""
+def preflight(shards: Sequence[Shard], text_column: str, *, quarantine: bool = False) -> None:
+    """Raise InputError for the first shard that cannot be read or lacks the text column.
+
+    In quarantine mode unreadable shards are left for the workers to set aside;
+    a missing text column is still an error (it is almost always a recipe mistake).
+    """
     for shard in shards:
-        if not shard.path.is_file():
-            raise InputError(f"{shard.path}: file not found")
-        try:
-            with open(shard.path, "rb"):
-                pass
-        except OSError as e:
-            raise InputError(f"cannot open {shard.path}: {e.strerror}") from e
-        cols = _columns(shard)
-        if cols is not None and text_column not in cols:
-            have = ", ".join(cols) or "none"
-            raise InputError(
-                f"{shard.path}: no text column {text_column!r} (columns: {have}); "
-                "set input.text_column in the recipe"
-            )
+        if quarantine:
+            try:
+                _check(shard, text_column)
+            except InputError as e:
+                if "no text column" in str(e):
+                    raise
+            continue
+        _check(shard, text_column)
+
+
+def _check(shard: Shard, text_column: str) -> None:
+    """One shard's preflight check."""
+    if not shard.path.is_file():
+        raise InputError(f"{shard.path}: file not found")
+    try:
+        with open(shard.path, "rb"):
+            pass
+    except OSError as e:
+        raise InputError(f"cannot open {shard.path}: {e.strerror}") from e
+    cols = _columns(shard)
+    if cols is not None and text_column not in cols:
+        have = ", ".join(cols) or "none"
+        raise InputError(
+            f"{shard.path}: no text column {text_column!r} (columns: {have}); "
+            "set input.text_column in the recipe"
+        )
