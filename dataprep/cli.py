@@ -41,6 +41,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         keep_work=args.keep_work,
         log=None if args.quiet else _err,
+        executor=args.executor,
+        ray_address=args.ray_address,
     )
     if not args.quiet:
         print(format_table(result.stats))
@@ -118,6 +120,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--keep-work", action="store_true", help="keep intermediate files in _work/")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     run.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    run.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default="local",
+        help="local worker processes (default) or a Ray cluster",
+    )
+    run.add_argument(
+        "--ray-address",
+        default=None,
+        help="Ray cluster address (default: start a local Ray instance)",
+    )
     run.set_defaults(func=_cmd_run)
 
     stats = sub.add_parser("stats", help="print the summary table of an output folder")

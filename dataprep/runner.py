@@ -257,6 +257,8 @@ def run_pipeline(
     progress: bool = True,
     keep_work: bool = False,
     log: Callable[[str], None] | None = None,
+    executor: str = "local",
+    ray_address: str | None = None,
 ) -> RunResult:
     """Run ``recipe`` over ``inputs`` into ``output``; see the README for the layout."""
     started = time.monotonic()
@@ -275,7 +277,7 @@ def run_pipeline(
         modules = sorted({type(s).__module__ for s in stages})
         n_workers = workers if workers is not None else recipe.run.workers
         n_workers_used = min(n_workers or default_workers(), len(shards))
-        with LocalExecutor(n_workers_used, modules) as ex:
+        with make_executor(executor, n_workers_used, modules, ray_address) as ex:
             for plan in passes:
                 _run_pass(ex, recipe, plan, shards, stages, layout, progress, len(passes))
                 if plan.observe_global is not None:
@@ -313,8 +315,25 @@ def _write_reports(root: Path, log: Callable[[str], None] | None) -> None:
     write_reports(root)
 
 
+def make_executor(
+    kind: str, workers: int, stage_modules: Sequence[str], ray_address: str | None
+) -> Any:
+    """The executor that runs shard jobs: ``local`` processes or a ``ray`` cluster."""
+    if kind == "local":
+        return LocalExecutor(workers, stage_modules)
+    if kind == "ray":
+        try:
+            import ray  # noqa: F401
+        except ModuleNotFoundError:
+            raise ConfigError("the ray executor needs Ray: pip install 'dataprep[ray]'") from None
+        from dataprep.ray_executor import RayExecutor
+
+        return RayExecutor(workers, stage_modules, address=ray_address)
+    raise ConfigError(f"unknown executor {kind!r}; use 'local' or 'ray'")
+
+
 def _run_pass(
-    ex: LocalExecutor,
+    ex: Any,
     recipe: Recipe,
     plan: PassPlan,
     shards: Sequence[Shard],
