@@ -143,6 +143,14 @@ def _check_type(where: str, value: Any, hint: Any) -> Any:
         return value
     if origin in (typing.Union, types.UnionType):
         return _check_union(where, value, args)
+    if origin is typing.Literal:
+        if value in args:
+            return value
+        valid = [str(a) for a in args]
+        raise ConfigError(
+            f"{where}: {value!r} is not one of {', '.join(valid)}"
+            f"{_suggest(str(value), valid) if isinstance(value, str) else ''}"
+        )
     if hint in (float, int, bool, str):
         ok, out = _check_scalar(value, hint)
         if ok:

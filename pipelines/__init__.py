@@ -1,0 +1,1 @@
+"""Shipped recipes (YAML), runnable by name: ``dataprep run multilingual ...``."""
