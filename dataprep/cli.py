@@ -91,6 +91,19 @@ def _cmd_recipes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_redecide(args: argparse.Namespace) -> int:
+    from dataprep.redecide import format_redecision, parse_overrides, redecide
+
+    result = redecide(
+        Path(args.output),
+        args.stage,
+        parse_overrides(args.set or []),
+        output=Path(args.write) if args.write else None,
+    )
+    print(format_redecision(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="dataprep",
@@ -141,6 +154,24 @@ def build_parser() -> argparse.ArgumentParser:
     stages = sub.add_parser("stages", help="list the registered stages")
     stages.add_argument("--verbose", "-v", action="store_true", help="show options")
     stages.set_defaults(func=_cmd_stages)
+
+    red = sub.add_parser(
+        "redecide", help="re-decide a filter stage from its stored signals with new thresholds"
+    )
+    red.add_argument("output", help="a finished output folder (best run with annotate: true)")
+    red.add_argument("--stage", required=True, help="stage instance name, e.g. gopher_quality_v1")
+    red.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="option to change (repeatable), e.g. --set min_words=30",
+    )
+    red.add_argument(
+        "--write",
+        metavar="DIR",
+        help="write the re-decided documents to DIR/data and DIR/removed/STAGE",
+    )
+    red.set_defaults(func=_cmd_redecide)
 
     recipes = sub.add_parser("recipes", help="list the shipped recipes")
     recipes.set_defaults(func=_cmd_recipes)

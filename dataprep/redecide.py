@@ -1,0 +1,140 @@
+"""Re-decide a filter stage from its stored signals, with other thresholds.
+
+Every filter stage stores its signals as columns ``{stage}__{signal}``, so a new
+decision needs no recomputation: the filter's ``decide_batch`` runs on the stored
+columns with the changed options. This is the point of annotate mode: run once
+with ``annotate: true``, then try thresholds in seconds.
+
+Population: the documents in ``data/`` (they reached every stage). Documents an
+earlier run already *removed* are not brought back (their later stages never ran
+on them); to explore thresholds freely, run the stage with ``annotate: true``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import yaml
+
+from dataprep.config import build_dataclass
+from dataprep.errors import ConfigError, InputError
+from dataprep.io.writers import PartWriter
+from dataprep.registry import get_stage
+
+
+@dataclass
+class Redecision:
+    """Counts of old and new reasons over the population."""
+
+    docs: int
+    old: Counter[str]
+    new: Counter[str]
+    newly_removed: int
+    newly_kept: int
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """``["min_words=30", "stop_words=[a, b]"]`` -> typed values (YAML scalars)."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set expects KEY=VALUE, got {pair!r}")
+        out[key.strip()] = yaml.safe_load(raw)
+    return out
+
+
+def _stage_filter(root: Path, stage: str, overrides: Mapping[str, Any]) -> Any:
+    stats_path = root / "stats.json"
+    run_path = root / "run.json"
+    if not stats_path.is_file() or not run_path.is_file():
+        raise InputError(f"{root} is not a finished dataprep output folder (no stats.json)")
+    info = json.loads(stats_path.read_text()).get("stage_info", {})
+    if stage not in info:
+        valid = ", ".join(n for n, i in info.items() if i.get("kind") == "batch")
+        raise ConfigError(f"no stage named {stage!r} in {root} (filter stages: {valid})")
+    cls = get_stage(info[stage]["stage"])
+    if not hasattr(cls, "filter_cls"):
+        raise ConfigError(f"stage {stage!r} is not a filter; only filters can be re-decided")
+    recipe = json.loads(run_path.read_text())["recipe"]
+    options = next(dict(s["options"]) for s in recipe["stages"] if s["name"] == stage)
+    options.update(overrides)
+    config = build_dataclass(cls.Config, options, f"stage {stage}")
+    return cls.filter_cls(config)
+
+
+def _batches(root: Path) -> Iterator[pa.RecordBatch]:
+    for path in sorted((root / "data").glob("part-*.parquet")):
+        yield from pq.ParquetFile(path).iter_batches(batch_size=4096)
+
+
+def redecide(
+    root: Path, stage: str, overrides: Mapping[str, Any], *, output: Path | None = None
+) -> Redecision:
+    """Apply new options to ``stage``'s stored signals; optionally write the result."""
+    filt = _stage_filter(root, stage, overrides)
+    prefix = f"{stage}__"
+    signal_cols = [prefix + n for n in filt.signal_names]
+    old_reason_col = prefix + "reason"
+    result = Redecision(0, Counter(), Counter(), 0, 0)
+    kept_w = removed_w = None
+    if output is not None:
+        if output.exists() and any(output.iterdir()):
+            raise ConfigError(f"output folder {output} is not empty")
+        kept_w = PartWriter(output / "data", "part-00000", max_bytes=256 << 20)
+        removed_w = PartWriter(output / "removed" / stage, "part-00000", max_bytes=256 << 20)
+    for batch in _batches(root):
+        missing = [c for c in signal_cols if c not in batch.schema.names]
+        if missing:
+            raise InputError(f"{root}/data: signal column {missing[0]!r} is missing")
+        signals = pa.table({n: batch.column(prefix + n) for n in filt.signal_names})
+        langs = batch.column("lang") if "lang" in batch.schema.names else None
+        new = filt.decide_batch(signals, langs)
+        old = (
+            batch.column(old_reason_col)
+            if old_reason_col in batch.schema.names
+            else pa.nulls(batch.num_rows, pa.string())
+        )
+        _tally(result, old, new)
+        if kept_w is not None and removed_w is not None:
+            rest = (
+                batch.drop_columns([old_reason_col])
+                if old_reason_col in batch.schema.names
+                else batch
+            )
+            removed = pc.is_valid(new)
+            kept_w.write(rest.filter(pc.invert(removed)))
+            removed_w.write(rest.filter(removed).append_column("reason", pc.filter(new, removed)))
+    for w in (kept_w, removed_w):
+        if w is not None:
+            w.close()
+            w.commit()
+    return result
+
+
+def _tally(result: Redecision, old: pa.Array, new: pa.Array) -> None:
+    result.docs += len(new)
+    for counter, values in ((result.old, old), (result.new, new)):
+        for item in pc.value_counts(pc.drop_null(values)).to_pylist():
+            counter[str(item["values"])] += int(item["counts"])
+    old_set, new_set = pc.is_valid(old), pc.is_valid(new)
+    result.newly_removed += int(pc.sum(pc.and_(new_set, pc.invert(old_set))).as_py() or 0)
+    result.newly_kept += int(pc.sum(pc.and_(old_set, pc.invert(new_set))).as_py() or 0)
+
+
+def format_redecision(r: Redecision) -> str:
+    reasons = sorted(set(r.old) | set(r.new))
+    lines = [f"{'reason':<44}{'before':>10}{'after':>10}", "-" * 64]
+    lines += [f"{name:<44}{r.old[name]:>10,}{r.new[name]:>10,}" for name in reasons]
+    lines.append("-" * 64)
+    lines.append(f"{'documents re-decided':<44}{r.docs:>20,}")
+    lines.append(f"{'newly removed / newly kept':<44}{r.newly_removed:>10,}{r.newly_kept:>10,}")
+    return "\n".join(lines)

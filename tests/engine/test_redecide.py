@@ -1,0 +1,95 @@
+"""Re-deciding a filter from stored signals equals re-running it with new thresholds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import write_shard
+from dataprep.cli import main
+from dataprep.config import parse_recipe
+from dataprep.errors import ConfigError
+from dataprep.redecide import parse_overrides, redecide
+from dataprep.runner import run_pipeline
+
+SENTENCE = "The cat sat on the mat and looked at the birds with interest. "
+
+
+@pytest.fixture
+def docs_dir(tmp_path: Path) -> Path:
+    docs = [{"id": f"d{i}", "text": SENTENCE * n} for i, n in enumerate(range(1, 15))]
+    write_shard(tmp_path / "in" / "a.jsonl", docs)
+    return tmp_path / "in"
+
+
+def _run(docs_dir: Path, out: Path, annotate: bool, **options: object) -> None:
+    recipe = parse_recipe(
+        {"stages": [{"stage": "gopher_quality_v1", "annotate": annotate, **options}]}
+    )
+    run_pipeline(recipe, [str(docs_dir)], out, workers=1, progress=False)
+
+
+def test_redecide_matches_a_fresh_run_with_the_new_threshold(
+    docs_dir: Path, tmp_path: Path
+) -> None:
+    _run(docs_dir, tmp_path / "ann", annotate=True)
+    result = redecide(
+        tmp_path / "ann", "gopher_quality_v1", {"min_words": 100}, output=tmp_path / "re"
+    )
+    _run(docs_dir, tmp_path / "fresh", annotate=False, min_words=100)
+    fresh = json.loads((tmp_path / "fresh" / "stats.json").read_text())
+    stage = fresh["stages"]["gopher_quality_v1"]
+    assert dict(result.new) == stage["removed_by_reason"]
+    assert result.docs == stage["docs_in"]
+    kept_re = sorted(pq.read_table(tmp_path / "re" / "data").column("id").to_pylist())
+    kept_fresh = sorted(pq.read_table(tmp_path / "fresh" / "data").column("id").to_pylist())
+    assert kept_re == kept_fresh
+    assert result.newly_removed > 0
+
+
+def test_redecide_cli_and_bad_option(
+    docs_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _run(docs_dir, tmp_path / "ann", annotate=True)
+    assert (
+        main(
+            [
+                "redecide",
+                str(tmp_path / "ann"),
+                "--stage",
+                "gopher_quality_v1",
+                "--set",
+                "min_words=20",
+            ]
+        )
+        == 0
+    )
+    assert "gopher_quality:word_count_low" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "redecide",
+                str(tmp_path / "ann"),
+                "--stage",
+                "gopher_quality_v1",
+                "--set",
+                "min_wrds=20",
+            ]
+        )
+        == 2
+    )
+    assert "did you mean 'min_words'" in capsys.readouterr().err
+
+
+def test_overrides_are_yaml_scalars() -> None:
+    assert parse_overrides(["a=1", "b=0.5", "c=null", "d=[x, y]"]) == {
+        "a": 1,
+        "b": 0.5,
+        "c": None,
+        "d": ["x", "y"],
+    }
+    with pytest.raises(ConfigError):
+        parse_overrides(["novalue"])
