@@ -207,7 +207,7 @@ class _Sinks:
             prefix,
             max_bytes=1 << 62,
             fmt="arrow",
-            compression="lz4",
+            compression=None,
         )
         self._removed_cfg = (lay, prefix, out) if out.keep_removed else None
         self.removed: dict[str, PartWriter] = {}

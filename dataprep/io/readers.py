@@ -56,21 +56,31 @@ def _iter_arrow(shard: Shard, batch_size: int) -> Iterator[pa.RecordBatch]:
 
 
 def _iter_lines(shard: Shard) -> Iterator[tuple[int, bytes]]:
-    """(1-based line number, raw line) for every non-blank line, decompressing on the fly."""
+    """(1-based line number, raw line) for every non-blank line, decompressing on the fly.
+
+    A line longer than the read block (a single enormous document) is gathered in
+    pieces and joined once, so reading it stays linear in its size.
+    """
     try:
         stream = pa.input_stream(str(shard.path), compression=shard.compression)
         lineno = 0
-        tail = b""
+        pending: list[bytes] = []
         while True:
             block = stream.read(_READ_BLOCK)
             if not block:
                 break
-            lines = (tail + block).split(b"\n")
-            tail = lines.pop()
+            if b"\n" not in block:
+                pending.append(block)
+                continue
+            lines = block.split(b"\n")
+            if pending:
+                lines[0] = b"".join([*pending, lines[0]])
+            pending = [lines.pop()]
             for line in lines:
                 lineno += 1
                 if line.strip():
                     yield lineno, line
+        tail = b"".join(pending)
         if tail.strip():
             yield lineno + 1, tail
     except (OSError, pa.ArrowException, EOFError) as e:

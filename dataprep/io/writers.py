@@ -95,7 +95,8 @@ class PartWriter:
                     write_statistics=True,
                 )
             else:
-                self._writer = ipc.new_file(str(tmp), schema)
+                options = ipc.IpcWriteOptions(compression=self.compression)
+                self._writer = ipc.new_file(str(tmp), schema, options=options)
         except OSError as e:
             raise OutputError(f"cannot create {tmp}: {e}") from e
         self._schema = schema

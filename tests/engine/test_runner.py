@@ -33,11 +33,15 @@ def recipe(stages: list, **run: object) -> object:
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    """sha256 of every file under ``root`` except run.json (it records input mtimes)."""
+    """sha256 of every data and stats file under ``root``.
+
+    run.json (input mtimes, timing) and the reports (they show timing) are left out;
+    the report's own determinism is tested in tests/report.
+    """
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != "run.json"
+        if p.is_file() and p.name != "run.json" and not p.name.startswith("report.")
     }
 
 

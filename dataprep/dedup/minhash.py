@@ -1,0 +1,91 @@
+"""MinHash signatures, vectorized over small batches of documents.
+
+Scheme (Broder 1997, "On the resemblance and containment of documents"): for
+each of ``num_perm`` permutations ``pi_k`` the signature keeps
+``min(pi_k(s) for s in shingles)``; two documents agree on a position with
+probability equal to their Jaccard similarity.
+
+Permutations are datasketch 2.0's ``affine32`` scheme, so signatures are
+**bit-identical to** ``datasketch.MinHash(num_perm, seed=seed, scheme="affine32",
+hashfunc=lambda x: x)`` updated with :func:`fold32` of our shingle hashes
+(tested in ``tests/dedup/test_minhash.py``): the 32-bit input is pre-mixed with
+the MurmurHash3 32-bit finalizer, then ``pi_k(h) = a_k * h + b_k mod 2**32``
+with odd ``a_k``; ``a`` and ``b`` are drawn from ``numpy.random.RandomState(seed)``
+exactly as datasketch draws them. Values are uint32 (4 bytes per permutation).
+
+Speed: shingles of ~16 documents are concatenated and the
+(permutations x shingles) matrix is built 16 permutations at a time (a block
+that stays in cache), then reduced per document with ``np.minimum.reduceat``
+(FACTS: this layout was 10x faster than one document at a time). Measured here
+at ~8-10k docs/s per core on ~4 KB documents including normalization and word
+hashing (``benchmarks/bench_dedup.py``), against ~1k for datasketch per document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+#: Signature value of a document with no shingle (never produced by a real shingle
+#: with probability ~1 - n / 2**32; such documents are kept out of LSH anyway).
+EMPTY = np.uint32(0xFFFFFFFF)
+_PERM_BLOCK = 16
+
+
+def fold32(h: np.ndarray) -> np.ndarray:
+    """Fold 64-bit shingle hashes to the 32-bit values fed to the permutations."""
+    return ((h >> np.uint64(32)) ^ h).astype(np.uint32)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3 32-bit finalizer (in place), as datasketch's ``_fmix`` for width 32."""
+    h ^= h >> np.uint32(16)
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    return h
+
+
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(a, b)`` uint32 arrays of the affine permutations for ``seed``."""
+    if num_perm < 1:
+        raise ValueError(f"num_perm must be >= 1, got {num_perm}")
+    gen = np.random.RandomState(seed)  # datasketch's generator: keeps signatures identical
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+class MinHasher:
+    """Computes signatures for lists of shingle-hash arrays."""
+
+    def __init__(self, num_perm: int, seed: int) -> None:
+        self.num_perm = num_perm
+        self.a, self.b = permutations(num_perm, seed)
+
+    def signatures(self, shingles: Sequence[np.ndarray]) -> np.ndarray:
+        """``(len(shingles), num_perm)`` uint32; rows of empty inputs are all :data:`EMPTY`.
+
+        Callers should pass ~16 documents at a time (see module docstring); any
+        number works.
+        """
+        out = np.full((len(shingles), self.num_perm), EMPTY, dtype=np.uint32)
+        lengths = np.fromiter((len(s) for s in shingles), dtype=np.int64, count=len(shingles))
+        nonempty = np.flatnonzero(lengths)
+        if len(nonempty) == 0:
+            return out
+        values = _fmix32(fold32(np.concatenate([shingles[i] for i in nonempty])))
+        starts = np.zeros(len(nonempty), dtype=np.int64)
+        np.cumsum(lengths[nonempty][:-1], out=starts[1:])
+        for p in range(0, self.num_perm, _PERM_BLOCK):
+            block = np.multiply.outer(self.a[p : p + _PERM_BLOCK], values)
+            block += self.b[p : p + _PERM_BLOCK, None]
+            out[nonempty, p : p + _PERM_BLOCK] = np.minimum.reduceat(block, starts, axis=1).T
+        return out
+
+
+def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard similarity of paired signature rows (fraction of equal positions)."""
+    return np.count_nonzero(sig_a == sig_b, axis=-1) / sig_a.shape[-1]

@@ -1,0 +1,300 @@
+"""The registered dedup stages: ``exact_dedup_v1`` and ``minhash_dedup_v1``.
+
+Both are :class:`~dataprep.stages.base.GlobalStage` s. ``observe`` (in the
+workers) normalizes each text and returns a small summary per document;
+``fit`` (in the driver) clusters the documents and keeps one per cluster.
+
+Observation columns (one row per input row):
+
+* both: ``length`` (int64, characters of the original text, 0 if null);
+  ``lang`` (string, copied from ``ctx.lang_column`` when the batch has it);
+  ``keep_value`` (the ``column:<name>`` column, only with that keep policy).
+* exact: ``hash`` (binary(16), ``xxh3_128`` of the normalized text; null text -> null).
+* minhash: ``minhash`` (fixed_size_list<uint32>[num_perm]; null when the text is
+  null or has no shingle) and ``n_shingles`` (int32).
+
+Decision columns: ``_dp_shard``, ``_dp_row``, ``_dp_repeat``, ``reason``
+(``exact_duplicate`` / ``near_duplicate``, null keeps), ``dup_cluster`` (int64)
+and ``dup_cluster_size`` (int32); see :mod:`.keep`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import xxhash
+
+from dataprep.errors import ConfigError, InputError
+from dataprep.registry import register
+from dataprep.stages.base import GlobalStage, StageConfig, StageContext
+
+from .corpus import KEEP_COL, LANG_COL, LENGTH_COL, read_corpus
+from .exact import HASH_COL, exact_labels
+from .keep import KeepPolicy, choose_kept, decision_batches, summarize
+from .lsh import collision_probability, optimal_bands
+from .minhash import MinHasher
+from .near import SIGNATURE_COL, NearParams, near_labels
+from .normalize import NormalizeOptions, normalize
+from .shingles import shingle_hashes
+
+EXACT_REASON = "exact_duplicate"
+NEAR_REASON = "near_duplicate"
+_MINHASH_CHUNK = 16  # documents per vectorized signature block (see minhash.py)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DedupConfig(StageConfig):
+    """Options shared by both dedup stages."""
+
+    keep: str = "first"
+    """Which document of a cluster to keep: 'first' (input order), 'longest' or
+    'column:<name>' (highest value of a numeric column); ties go to input order."""
+    nfc: bool = True
+    """Unicode NFC before hashing."""
+    casefold: bool = True
+    """Case-fold before hashing."""
+    collapse_whitespace: bool = True
+    """Collapse whitespace runs to one space before hashing."""
+    strip_digits: bool = False
+    """Remove digits before hashing."""
+    strip_punctuation: bool = False
+    """Remove punctuation and symbols before hashing."""
+
+    def __post_init__(self) -> None:
+        KeepPolicy.parse(self.keep)
+
+    def normalize_options(self) -> NormalizeOptions:
+        return NormalizeOptions(
+            nfc=self.nfc,
+            casefold=self.casefold,
+            collapse_whitespace=self.collapse_whitespace,
+            strip_digits=self.strip_digits,
+            strip_punctuation=self.strip_punctuation,
+        )
+
+
+class _DedupStage(GlobalStage):
+    """Common observe / fit skeleton; subclasses add their hash columns and clustering."""
+
+    config: DedupConfig
+    reason: str = ""
+
+    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
+        if not isinstance(config, self.Config):
+            raise ConfigError(f"{type(self).__name__} needs a {self.Config.__name__}")
+        super().__init__(config, ctx)
+        self.policy = KeepPolicy.parse(self.config.keep)
+        self._options = self.config.normalize_options()
+        self._summary: dict[str, Any] = {}
+
+    def required_columns(self) -> Sequence[str]:
+        if self.policy.column is not None:
+            return (self.ctx.text_column, self.policy.column)
+        return (self.ctx.text_column,)
+
+    def _texts(self, batch: pa.RecordBatch) -> list[str | None]:
+        try:
+            column = batch.column(self.ctx.text_column)
+        except KeyError as e:
+            raise InputError(
+                f"{self.name}: batch lacks text column {self.ctx.text_column!r}"
+            ) from e
+        return column.to_pylist()
+
+    def _common_columns(self, batch: pa.RecordBatch) -> dict[str, pa.Array]:
+        text = batch.column(self.ctx.text_column)
+        cols: dict[str, pa.Array] = {
+            LENGTH_COL: pc.fill_null(pc.utf8_length(text), 0).cast(pa.int64())
+        }
+        if self.ctx.lang_column in batch.schema.names:
+            cols[LANG_COL] = batch.column(self.ctx.lang_column).cast(pa.string())
+        if self.policy.column is not None:
+            if self.policy.column not in batch.schema.names:
+                raise InputError(f"{self.name}: keep column {self.policy.column!r} is missing")
+            value = batch.column(self.policy.column)
+            t = value.type
+            if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)):
+                raise InputError(
+                    f"{self.name}: keep column {self.policy.column!r} must be numeric, is {t}"
+                )
+            cols[KEEP_COL] = value
+        return cols
+
+    def _observe_columns(self, texts: list[str | None]) -> dict[str, pa.Array]:
+        raise NotImplementedError
+
+    def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        cols = self._observe_columns(self._texts(batch))
+        cols.update(self._common_columns(batch))
+        return pa.record_batch(cols)
+
+    def _labels(self, paths: Sequence[Path], workdir: Path, corpus: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
+        paths = [Path(p) for p in observations]
+        corpus = read_corpus(paths, with_keep_value=self.policy.column is not None)
+        labels = self._labels(paths, workdir, corpus)
+        kept = choose_kept(labels, corpus, self.policy)
+        self._summary.update(summarize(corpus, labels, kept))
+        self._summary["keep"] = self.config.keep
+        return decision_batches(corpus, labels, kept, self.reason)
+
+    def fit_summary(self) -> dict[str, Any]:
+        return dict(self._summary)
+
+
+@register("exact_dedup_v1")
+class ExactDedup(_DedupStage):
+    """Remove documents whose normalized text is identical to an earlier kept one."""
+
+    @dataclass(frozen=True, kw_only=True)
+    class Config(DedupConfig):
+        """Exact dedup options (normalization and keep policy only)."""
+
+    reason = EXACT_REASON
+
+    def _observe_columns(self, texts: list[str | None]) -> dict[str, pa.Array]:
+        opts = self._options
+        digests = [
+            None
+            if t is None
+            else xxhash.xxh3_128_digest(normalize(t, opts).encode("utf-8", "surrogatepass"))
+            for t in texts
+        ]
+        return {HASH_COL: pa.array(digests, type=pa.binary(16))}
+
+    def _labels(self, paths: Sequence[Path], workdir: Path, corpus: Any) -> np.ndarray:
+        labels, nulls = exact_labels(paths, workdir, corpus)
+        self._summary["null_texts"] = nulls
+        return labels
+
+
+@register("minhash_dedup_v1")
+class MinHashDedup(_DedupStage):
+    """Remove near-duplicates: MinHash + LSH over word (or character) n-grams."""
+
+    @dataclass(frozen=True, kw_only=True)
+    class Config(DedupConfig):
+        """Near-dedup options; defaults reach >= 0.95 recall at J >= 0.85 (see lsh.py)."""
+
+        threshold: float = 0.8
+        """Estimated Jaccard similarity at or above which two documents are duplicates."""
+        num_perm: int = 128
+        """MinHash permutations (4 bytes each per document)."""
+        ngram: int = 5
+        """Words per shingle."""
+        char_ngram: int = 5
+        """Characters per shingle for scripts written without spaces (CJK, Thai...)."""
+        char_script_fraction: float = 0.3
+        """Use character shingles when at least this fraction of non-space characters
+        is in a script written without spaces."""
+        bands: int | None = None
+        """LSH bands; None = chosen from threshold (with rows; give both or neither)."""
+        rows: int | None = None
+        """LSH rows per band; None = chosen from threshold."""
+        false_negative_weight: float = 0.95
+        """Weight of missed pairs against spurious candidates when choosing bands x rows."""
+        verify: bool = True
+        """Check every candidate pair's estimated Jaccard against the threshold."""
+
+        def __post_init__(self) -> None:
+            super().__post_init__()
+            if not 0.0 < self.threshold < 1.0:
+                raise ConfigError(f"threshold must be in (0, 1), got {self.threshold}")
+            for name in ("num_perm", "ngram", "char_ngram"):
+                if getattr(self, name) < 1:
+                    raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+            if not 0.0 < self.char_script_fraction <= 1.0:
+                raise ConfigError(
+                    f"char_script_fraction must be in (0, 1], got {self.char_script_fraction}"
+                )
+            if not 0.0 <= self.false_negative_weight <= 1.0:
+                raise ConfigError("false_negative_weight must be in [0, 1]")
+            if (self.bands is None) != (self.rows is None):
+                raise ConfigError("give both bands and rows, or neither")
+            if (
+                self.bands is not None
+                and self.rows is not None
+                and (self.bands < 1 or self.rows < 1 or self.bands * self.rows > self.num_perm)
+            ):
+                raise ConfigError(
+                    f"bands x rows ({self.bands} x {self.rows}) must be >= 1 and "
+                    f"<= num_perm ({self.num_perm})"
+                )
+
+        def band_params(self) -> tuple[int, int]:
+            if self.bands is not None and self.rows is not None:
+                return self.bands, self.rows
+            return optimal_bands(self.threshold, self.num_perm, self.false_negative_weight)
+
+    config: Config
+    reason = NEAR_REASON
+
+    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
+        super().__init__(config, ctx)
+        self._hasher: MinHasher | None = None
+
+    def setup(self) -> None:
+        self._hasher = MinHasher(self.config.num_perm, self.ctx.seed)
+
+    def _observe_columns(self, texts: list[str | None]) -> dict[str, pa.Array]:
+        if self._hasher is None:
+            self.setup()
+        assert self._hasher is not None
+        cfg, opts = self.config, self._options
+        shingles = [
+            np.empty(0, np.uint64)
+            if t is None
+            else shingle_hashes(
+                normalize(t, opts),
+                word_n=cfg.ngram,
+                char_n=cfg.char_ngram,
+                char_fraction=cfg.char_script_fraction,
+            )
+            for t in texts
+        ]
+        sigs = np.empty((len(texts), cfg.num_perm), dtype=np.uint32)
+        for lo in range(0, len(texts), _MINHASH_CHUNK):
+            sigs[lo : lo + _MINHASH_CHUNK] = self._hasher.signatures(
+                shingles[lo : lo + _MINHASH_CHUNK]
+            )
+        counts = np.fromiter((len(s) for s in shingles), dtype=np.int32, count=len(shingles))
+        sig_array = pa.FixedSizeListArray.from_arrays(
+            pa.array(sigs.reshape(-1), type=pa.uint32()),
+            cfg.num_perm,
+            mask=pa.array(counts == 0),
+        )
+        return {SIGNATURE_COL: sig_array, "n_shingles": pa.array(counts, type=pa.int32())}
+
+    def _labels(self, paths: Sequence[Path], workdir: Path, corpus: Any) -> np.ndarray:
+        bands, rows = self.config.band_params()
+        params = NearParams(
+            num_perm=self.config.num_perm,
+            bands=bands,
+            rows=rows,
+            threshold=self.config.threshold,
+            verify=self.config.verify,
+        )
+        labels, stats = near_labels(paths, workdir, corpus, params)
+        self._summary.update(
+            threshold=self.config.threshold,
+            num_perm=self.config.num_perm,
+            bands=bands,
+            rows=rows,
+            verify=self.config.verify,
+            candidate_probability_at_threshold=float(
+                collision_probability(self.config.threshold, bands, rows)
+            ),
+            no_shingle_docs=stats.no_shingle_docs,
+            candidate_pairs=stats.candidate_pairs,
+            checked_pairs=stats.checked_pairs,
+            accepted_pairs=stats.accepted_pairs,
+        )
+        return labels
