@@ -4,7 +4,7 @@ The filter computes signals for the whole batch (its fast path) and decides from
 them; the stage stores each signal as a column ``{stage}__{signal}`` so a user can
 re-decide later with other thresholds (``dataprep redecide``) without recomputing.
 A rewriting filter (C4) replaces the text column; the runner counts the bytes it
-took away.
+took away. The blocklist filter also reads the ``url`` column when the batch has one.
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ class FilterStage(BatchStage):
 
         texts = batch.column(self.ctx.text_column)
         langs = self._langs(batch)
-        extra = self.filter.batch_context(batch) if hasattr(self.filter, "batch_context") else {}
+        extra = {}
+        if getattr(self.filter, "uses_urls", False) and "url" in batch.schema.names:
+            extra["urls"] = batch.column("url")
         if isinstance(self.filter, Rewriter):
             new_text, signals = self.filter.rewrite_batch(texts, langs, **extra)
             idx = batch.schema.get_field_index(self.ctx.text_column)
@@ -61,7 +63,7 @@ class FilterStage(BatchStage):
 def _register_all() -> None:
     import filters
 
-    for reg_name, cls in sorted(getattr(filters, "FILTERS", {}).items()):
+    for reg_name, cls in sorted(filters.FILTERS.items()):
         stage_cls = type(
             f"{cls.__name__}Stage",
             (FilterStage,),

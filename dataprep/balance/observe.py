@@ -1,0 +1,105 @@
+"""What ``balance_v1`` records per document, and reading it back in the driver.
+
+The selection hash is ``xxhash64(key, seed=ctx.seed)`` where ``key`` is the UTF-8
+form of the document id (``str(value)`` for numbers). When the id column is
+absent or the id is null the text itself is the key (prefixed so it cannot equal
+an id), which is still independent of how the corpus is split into shards. A
+document copied by an earlier up-sampling stage (``_dp_repeat`` > 0) gets the
+repeat number appended to its key, so its copies are selected independently.
+xxhash 4.x accepts only bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dataprep.errors import ConfigError, InputError
+from dataprep.stages.base import REPEAT_COL, ROW_COL, SHARD_COL, StageContext
+
+LANG, BYTES, HASH = "lang", "bytes", "hash"
+_SEED_MASK = (1 << 64) - 1
+_UND = "und"
+
+
+def _key(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode("utf-8", errors="surrogatepass")
+
+
+def selection_hashes(
+    ids: Sequence[Any] | None, texts: Sequence[str | None], repeats: Sequence[int], seed: int
+) -> np.ndarray:
+    """uint64 selection hash per document (see the module docstring)."""
+    import xxhash
+
+    seed &= _SEED_MASK
+    out = np.empty(len(texts), dtype=np.uint64)
+    for i, text in enumerate(texts):
+        value = ids[i] if ids is not None else None
+        key = b"\x00text\x00" + _key(text or "") if value is None else _key(value)
+        if repeats[i]:
+            key += b"\x00repeat\x00" + str(repeats[i]).encode()
+        out[i] = xxhash.xxh64_intdigest(key, seed=seed)
+    return out
+
+
+def observe_batch(batch: pa.RecordBatch, ctx: StageContext) -> pa.RecordBatch:
+    """Per-document ``lang`` (null -> ``und``), UTF-8 ``bytes`` and selection ``hash``."""
+    names = batch.schema.names
+    if ctx.lang_column not in names:
+        raise ConfigError(
+            f"{ctx.name}: balance_v1 needs the language column {ctx.lang_column!r}, which the "
+            "documents do not have; put a fasttext_langid_v1 stage before it in the recipe"
+        )
+    if ctx.text_column not in names:
+        raise InputError(f"{ctx.name}: the documents have no text column {ctx.text_column!r}")
+    text = batch.column(ctx.text_column)
+    lang = pc.fill_null(batch.column(ctx.lang_column).cast(pa.string()), _UND)
+    nbytes = pc.fill_null(pc.binary_length(text), 0).cast(pa.int64())
+    ids = batch.column(ctx.id_column).to_pylist() if ctx.id_column in names else None
+    reps = batch.column(REPEAT_COL).to_pylist() if REPEAT_COL in names else [0] * batch.num_rows
+    hashes = selection_hashes(ids, text.to_pylist(), [r or 0 for r in reps], ctx.seed)
+    return pa.RecordBatch.from_arrays([lang, nbytes, pa.array(hashes)], [LANG, BYTES, HASH])
+
+
+def read_observations(paths: Sequence[Path]) -> dict[str, Any]:
+    """Concatenate observation files into numpy arrays plus a language dictionary."""
+    cols = [LANG, BYTES, HASH, SHARD_COL, ROW_COL, REPEAT_COL]
+    tables = []
+    for path in paths:
+        try:
+            with pa.memory_map(str(path)) as source:
+                table = pa.ipc.open_file(source).read_all()
+            tables.append(table.select(cols))
+        except (OSError, pa.ArrowInvalid, KeyError) as e:
+            raise InputError(f"cannot read balance observations {path}: {e}") from e
+    if tables:
+        table = pa.concat_tables(tables).combine_chunks()
+    else:
+        schema = [pa.string(), pa.int64(), pa.uint64(), pa.int32(), pa.int64(), pa.int32()]
+        table = pa.table([pa.array([], t) for t in schema], names=cols)
+    encoded = pc.dictionary_encode(table.column(LANG).combine_chunks())
+    found = encoded.dictionary.to_pylist()
+    langs = sorted(found)  # stable order whatever the shard order
+    remap = np.array([langs.index(x) for x in found], dtype=np.int64)
+    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return {
+        "langs": langs,
+        "lang_idx": remap[indices] if indices.size else indices,
+        "bytes": _np(table, BYTES, np.int64),
+        "hash": _np(table, HASH, np.uint64),
+        "shard": _np(table, SHARD_COL, np.int32),
+        "row": _np(table, ROW_COL, np.int64),
+        "repeat": _np(table, REPEAT_COL, np.int32),
+    }
+
+
+def _np(table: pa.Table, name: str, dtype: Any) -> np.ndarray:
+    return table.column(name).to_numpy().astype(dtype, copy=False)

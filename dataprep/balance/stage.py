@@ -1,0 +1,251 @@
+"""``balance_v1``: rebalance the language mix of a corpus (global stage).
+
+``observe`` (workers) records, per document, its language (``ctx.lang_column``,
+written by ``fasttext_langid_v1``), its size in UTF-8 bytes and a selection hash
+``xxhash64(id, seed=ctx.seed)`` of the value in ``ctx.id_column`` (the text is
+hashed instead when the id column is absent or null). ``fit`` (driver) totals each
+language, computes targets (:mod:`dataprep.balance.targets`) and turns them into
+copies per document (:mod:`dataprep.balance.select`): down-sampled documents get
+reason ``balance_downsampled``; up-sampled ones get ``copies`` > 1 (never more than
+``max_repeats``). Unit ``tokens`` is approximated as UTF-8 bytes / 4 (about right
+for English with BPE tokenizers; it changes only the scale of ``budget``, ``caps``
+and ``minimums``, never the mix).
+
+Note: with ``max_repeats = 1`` and the default budget (the corpus size) nothing
+can change, since no language may grow; set ``budget`` below the corpus size or
+raise ``max_repeats``. ``fit_summary()["notes"]`` says so when it happens.
+
+Memory: ``fit`` holds four numbers per document (~30 bytes) in the driver.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+
+from dataprep.balance import observe as obs
+from dataprep.balance.select import copies_for_target, selection_order
+from dataprep.balance.targets import MODES, Targets, compute_targets, round_preserving_sum
+from dataprep.errors import ConfigError
+from dataprep.registry import register
+from dataprep.stages.base import (
+    COPIES_COL,
+    INTERNAL_COLUMNS,
+    REASON_COL,
+    GlobalStage,
+    StageConfig,
+    StageContext,
+)
+
+REASON_DOWNSAMPLED = "balance_downsampled"
+REASON_NOT_IN_MIX = "balance_lang_not_in_mix"
+REASONS = (REASON_DOWNSAMPLED, REASON_NOT_IN_MIX)
+UNITS = ("docs", "bytes", "tokens")
+_BYTES_PER_TOKEN = 4
+_OUT_BATCH = 1 << 16
+
+
+@dataclass(frozen=True, kw_only=True)
+class BalanceConfig(StageConfig):
+    """Options of ``balance_v1``. Language keys must match the ``lang`` column values."""
+
+    mode: Literal["temperature", "weights", "unimax"] = "temperature"
+    """How prior shares are set (see :mod:`dataprep.balance.targets`)."""
+    alpha: float = 0.3
+    """Temperature exponent, ``p_l ∝ n_l ** alpha`` (mT5: 0.3)."""
+    weights: Mapping[str, float] = field(default_factory=dict)
+    """Target weights per language for mode ``weights`` (normalized to sum to 1)."""
+    unlisted: Literal["drop", "keep"] = "drop"
+    """Mode ``weights``: languages without a weight are dropped or kept as they are."""
+    unit: Literal["docs", "bytes", "tokens"] = "bytes"
+    """What is counted: documents, UTF-8 bytes, or tokens approximated as bytes / 4."""
+    budget: float | None = None
+    """Total output amount in the unit; ``None`` = input amount of the balanced languages."""
+    caps: Mapping[str, float] = field(default_factory=dict)
+    """Maximum target amount per language (in the unit)."""
+    minimums: Mapping[str, float] = field(default_factory=dict)
+    """Minimum target amount per language (in the unit; limited by what exists)."""
+    max_repeats: int = 1
+    """Maximum copies of one document (1 = never up-sample)."""
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+
+def _validate(cfg: BalanceConfig) -> None:
+    if cfg.mode not in MODES:
+        raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {cfg.mode!r}")
+    if cfg.unit not in UNITS:
+        raise ConfigError(f"unit must be one of {', '.join(UNITS)}, got {cfg.unit!r}")
+    if cfg.unlisted not in ("drop", "keep"):
+        raise ConfigError(f"unlisted must be 'drop' or 'keep', got {cfg.unlisted!r}")
+    if cfg.alpha < 0:
+        raise ConfigError(f"alpha must be >= 0, got {cfg.alpha}")
+    if cfg.max_repeats < 1:
+        raise ConfigError(f"max_repeats must be >= 1, got {cfg.max_repeats}")
+    if cfg.budget is not None and cfg.budget < 0:
+        raise ConfigError(f"budget must be >= 0, got {cfg.budget}")
+    for name in ("weights", "caps", "minimums"):
+        bad = {k: v for k, v in getattr(cfg, name).items() if not v >= 0}
+        if bad:
+            raise ConfigError(f"{name} must be >= 0, got {bad}")
+    if cfg.mode == "weights" and not sum(cfg.weights.values()) > 0:
+        raise ConfigError("mode 'weights' needs `weights` with at least one positive value")
+    if cfg.mode != "weights" and cfg.weights:
+        raise ConfigError(f"`weights` is only used with mode 'weights' (mode is {cfg.mode!r})")
+
+
+@register("balance_v1")
+class Balance(GlobalStage):
+    """Temperature / weights / UniMax language rebalancing with bounded up-sampling."""
+
+    Config = BalanceConfig
+
+    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
+        if not isinstance(config, BalanceConfig):
+            raise ConfigError(f"{ctx.name}: expected BalanceConfig, got {type(config).__name__}")
+        super().__init__(config, ctx)
+        self.cfg = config
+        self._summary: dict[str, Any] = {}
+
+    def required_columns(self) -> Sequence[str]:
+        return (self.ctx.text_column, self.ctx.lang_column)
+
+    def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        return obs.observe_batch(batch, self.ctx)
+
+    # -- driver ------------------------------------------------------------------
+    def _sizes(self, nbytes: np.ndarray) -> np.ndarray:
+        if self.cfg.unit == "docs":
+            return np.ones(nbytes.size, dtype=np.float64)
+        scale = _BYTES_PER_TOKEN if self.cfg.unit == "tokens" else 1
+        return nbytes.astype(np.float64) / scale
+
+    def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
+        data = obs.read_observations(observations)
+        langs: list[str] = data["langs"]
+        order = selection_order(
+            data["lang_idx"], data["hash"], data["shard"], data["row"], data["repeat"]
+        )
+        lang_idx = data["lang_idx"][order]
+        nbytes = data["bytes"][order]
+        sizes = self._sizes(nbytes)
+        bounds = np.searchsorted(lang_idx, np.arange(len(langs) + 1))
+        amounts = {
+            lang: float(sizes[bounds[i] : bounds[i + 1]].sum()) for i, lang in enumerate(langs)
+        }
+
+        balanced = {k: a for k, a in amounts.items() if self._in_mix(k)}
+        try:
+            targets = compute_targets(
+                balanced,
+                mode=self.cfg.mode,
+                alpha=self.cfg.alpha,
+                weights=self.cfg.weights,
+                budget=self.cfg.budget,
+                caps=self.cfg.caps,
+                minimums=self.cfg.minimums,
+                max_repeats=self.cfg.max_repeats,
+            )
+        except ValueError as e:
+            raise ConfigError(f"{self.name}: {e}") from e
+        if self.cfg.unit == "docs":  # whole documents, exactly round(budget) in total
+            whole = round_preserving_sum(targets.amount)
+            targets = dataclasses.replace(targets, amount=whole, tolerance=0.5)
+
+        copies = np.ones(order.size, dtype=np.int32)
+        not_in_mix = np.zeros(order.size, dtype=bool)
+        for i, lang in enumerate(langs):
+            seg = slice(bounds[i], bounds[i + 1])
+            if lang in targets.amount:
+                copies[seg] = copies_for_target(
+                    sizes[seg], targets.amount[lang], self.cfg.max_repeats
+                )
+            elif self.cfg.unlisted == "drop":
+                copies[seg] = 0
+                not_in_mix[seg] = True
+        reason = np.where(
+            not_in_mix, REASON_NOT_IN_MIX, np.where(copies == 0, REASON_DOWNSAMPLED, None)
+        )
+        self._summary = self._build_summary(langs, bounds, nbytes, sizes, copies, targets)
+        copies[copies == 0] = 1  # dropped rows carry a reason; copies must be >= 1
+
+        internal = [data[c][order] for c in ("shard", "row", "repeat")]
+        for start in range(0, order.size, _OUT_BATCH):
+            stop = min(start + _OUT_BATCH, order.size)
+            cols = [pa.array(a[start:stop]) for a in internal]
+            cols.append(pa.array(reason[start:stop].tolist(), pa.string()))
+            cols.append(pa.array(copies[start:stop], pa.int32()))
+            yield pa.RecordBatch.from_arrays(cols, [*INTERNAL_COLUMNS, REASON_COL, COPIES_COL])
+
+    def _in_mix(self, lang: str) -> bool:
+        return self.cfg.mode != "weights" or lang in self.cfg.weights
+
+    def _build_summary(
+        self,
+        langs: list[str],
+        bounds: np.ndarray,
+        nbytes: np.ndarray,
+        sizes: np.ndarray,
+        copies: np.ndarray,
+        targets: Targets,
+    ) -> dict[str, Any]:
+        share = targets.share
+        per_lang: dict[str, dict[str, Any]] = {}
+        for i, lang in enumerate(langs):
+            seg = slice(bounds[i], bounds[i + 1])
+            c = copies[seg].astype(np.int64)
+            status = "balanced" if lang in targets.amount else f"not_in_mix_{self.cfg.unlisted}"
+            per_lang[lang] = {
+                "status": status,
+                "docs_before": int(c.size),
+                "bytes_before": int(nbytes[seg].sum()),
+                "amount_before": float(sizes[seg].sum()),
+                "prior_share": targets.prior.get(lang),
+                "target_share": share.get(lang),
+                "target_amount": targets.amount.get(lang),
+                "docs_after": int(c.sum()),
+                "unique_docs_after": int((c > 0).sum()),
+                "bytes_after": int((c * nbytes[seg]).sum()),
+                "amount_after": float((c * sizes[seg]).sum()),
+                "repeats": int((c - 1).clip(min=0).sum()),
+                "max_copies": int(c.max()) if c.size else 0,
+            }
+        notes = []
+        before = {k: v["amount_before"] for k, v in per_lang.items() if k in targets.amount}
+        if targets.amount and all(
+            abs(targets.amount[k] - before[k]) <= 1e-9 * max(before[k], 1.0) for k in before
+        ):
+            notes.append(
+                "targets equal the input amounts: nothing was rebalanced (with max_repeats=1 "
+                "the budget must be below the corpus size for the mix to change)"
+            )
+        if not targets.budget_reached:
+            notes.append(
+                f"budget {targets.budget:g} not reached: only {sum(targets.amount.values()):g} "
+                "is available within caps and max_repeats"
+            )
+        return {
+            "mode": self.cfg.mode,
+            "unit": self.cfg.unit,
+            "alpha": self.cfg.alpha if self.cfg.mode == "temperature" else None,
+            "max_repeats": self.cfg.max_repeats,
+            "budget": targets.budget,
+            "budget_reached": targets.budget_reached,
+            "docs_before": int(copies.size),
+            "docs_after": int(copies.sum()),
+            "languages": per_lang,
+            "notes": notes,
+        }
+
+    def fit_summary(self) -> dict[str, Any]:
+        return dict(self._summary)
+
+
+__all__ = ["REASONS", "Balance", "BalanceConfig"]

@@ -1,0 +1,149 @@
+"""Gopher quality rules (Rae et al. 2021, "Scaling Language Models: Methods, Analysis
+& Insights from Training Gopher", appendix A.1.1 and Table A1).
+
+Definitions follow the paper and datatrove 0.10.1's ``GopherQualityFilter``
+(``src/datatrove/pipeline/filters/gopher_quality_filter.py``), the reference
+implementation used by FineWeb:
+
+* words are tokens (``filters._text``); *non-symbol words* exclude punctuation runs;
+* word count and mean word length are over non-symbol words;
+* ``#`` and ellipsis (``...`` or ``…``) counts are divided by all tokens;
+* a line is a ``str.splitlines`` line; bullet lines start (after whitespace) with
+  ``•`` or ``-``; ellipsis lines end (before whitespace) with ``...`` or ``…``;
+* the alphabetic ratio is tokens with a letter over all tokens (punctuation
+  tokens count as words without a letter, as in datatrove);
+* the stop-word signal is the number of *distinct* stop words present ("at least
+  two of the following English words": the, be, to, of, and, that, have, with).
+  Lower-case, Capitalized and UPPER forms match. Multi-character stop words of
+  scripts without spaces (Thai, Japanese) are matched as substrings.
+
+Deviations from datatrove: no division by zero (ratios divide by ``max(n, 1)``),
+disabled thresholds are ``None`` (not falsy), and stop words are per language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, ClassVar
+
+from filters._lang import language_info
+from filters._rules import LangConfig, Rule, RuleFilter
+from filters._text import Analysis, tokenize
+from filters.base import Signals
+
+#: Gopher's English stop words (Rae et al. 2021, A.1.1).
+GOPHER_STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
+_BULLETS = ("•", "-")
+_ELLIPSES = ("...", "…")
+
+
+@dataclass(frozen=True, kw_only=True)
+class GopherQualityConfig(LangConfig):
+    """Thresholds of Table A1 (Rae et al. 2021); ``None`` disables a rule."""
+
+    min_words: int | None = 50
+    max_words: int | None = 100_000
+    min_mean_word_length: float | None = 3
+    max_mean_word_length: float | None = 10
+    max_hash_ratio: float | None = 0.1
+    """Symbol-to-word ratio for ``#``."""
+    max_ellipsis_ratio: float | None = 0.1
+    """Symbol-to-word ratio for ellipses (same 0.1 as ``#`` in the paper)."""
+    max_bullet_lines_ratio: float | None = 0.9
+    max_ellipsis_lines_ratio: float | None = 0.3
+    min_alpha_words_ratio: float | None = 0.8
+    min_stop_words: int | None = 2
+    stop_words: tuple[str, ...] | None = None
+    """``None``: the language's list (``data/languages.json``; Gopher's list for no language).
+    A language without a list disables the stop-word rule."""
+
+
+@lru_cache(maxsize=256)
+def _stop_matcher(words: tuple[str, ...]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """(case variant -> stop word) for single-token words, and substring-matched words."""
+    variants: dict[str, str] = {}
+    substrings: list[str] = []
+    for w in words:
+        if tokenize(w) == [w]:
+            for v in (w.lower(), w.capitalize(), w.upper()):
+                variants.setdefault(v, w.lower())
+        else:
+            substrings.append(w)
+    return variants, tuple(substrings)
+
+
+class GopherQuality(RuleFilter):
+    """Gopher's document quality heuristics (``gopher_quality_v1``)."""
+
+    name: ClassVar[str] = "gopher_quality"
+    Config: ClassVar[type[GopherQualityConfig]] = GopherQualityConfig  # type: ignore[assignment]
+    rules: ClassVar[tuple[Rule, ...]] = (
+        Rule("gopher_quality:word_count_low", "word_count", "<", "min_words"),
+        Rule("gopher_quality:word_count_high", "word_count", ">", "max_words"),
+        Rule(
+            "gopher_quality:mean_word_length_low", "mean_word_length", "<", "min_mean_word_length"
+        ),
+        Rule(
+            "gopher_quality:mean_word_length_high", "mean_word_length", ">", "max_mean_word_length"
+        ),
+        Rule("gopher_quality:hash_ratio_high", "hash_ratio", ">", "max_hash_ratio"),
+        Rule("gopher_quality:ellipsis_ratio_high", "ellipsis_ratio", ">", "max_ellipsis_ratio"),
+        Rule(
+            "gopher_quality:bullet_lines_high", "bullet_lines_ratio", ">", "max_bullet_lines_ratio"
+        ),
+        Rule(
+            "gopher_quality:ellipsis_lines_high",
+            "ellipsis_lines_ratio",
+            ">",
+            "max_ellipsis_lines_ratio",
+        ),
+        Rule("gopher_quality:alpha_words_low", "alpha_words_ratio", "<", "min_alpha_words_ratio"),
+        Rule("gopher_quality:stop_words_low", "stop_word_count", "<", "min_stop_words"),
+    )
+    reasons: ClassVar[tuple[str, ...]] = tuple(r.reason for r in rules)
+    signal_names: ClassVar[tuple[str, ...]] = (
+        "word_count",
+        "mean_word_length",
+        "hash_ratio",
+        "ellipsis_ratio",
+        "bullet_lines_ratio",
+        "ellipsis_lines_ratio",
+        "alpha_words_ratio",
+        "stop_word_count",
+    )
+
+    def _adjust_settings(self, values: dict[str, Any], code: str | None) -> None:
+        words = values["stop_words"]
+        if words is None:
+            if code is None or code == "en":
+                words = GOPHER_STOP_WORDS
+            else:
+                info = language_info(code)
+                words = tuple(info["stop_words"]) if info else None
+        if words is None:
+            values["min_stop_words"] = None
+            words = ()
+        values["_stop"] = _stop_matcher(tuple(words))
+
+    def analyze_signals(self, a: Analysis, lang: str | None = None) -> Signals:
+        text = a.text
+        n_tok = max(a.n_tokens, 1)
+        n_words = a.n_words
+        lines = a.lines
+        n_lines = max(len(lines), 1)
+        bullets = sum(1 for s in lines if s.lstrip().startswith(_BULLETS))
+        ell_lines = sum(1 for s in lines if s.rstrip().endswith(_ELLIPSES))
+        variants, substrings = self.settings(lang)["_stop"]
+        found = {variants[v] for v in variants.keys() & a.token_set}
+        stops = len(found) + sum(1 for w in substrings if w in text)
+        return {
+            "word_count": float(n_words),
+            "mean_word_length": a.word_chars / max(n_words, 1),
+            "hash_ratio": text.count("#") / n_tok,
+            "ellipsis_ratio": (text.count("...") + text.count("…")) / n_tok,
+            "bullet_lines_ratio": bullets / n_lines,
+            "ellipsis_lines_ratio": ell_lines / n_lines,
+            "alpha_words_ratio": a.n_alpha_tokens / n_tok,
+            "stop_word_count": float(stops),
+        }

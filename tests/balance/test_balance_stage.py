@@ -1,0 +1,276 @@
+"""balance_v1 end to end through a simulated runner (see balance_harness.py)."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from balance_harness import Result, simulate
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dataprep.balance.stage import REASON_DOWNSAMPLED, REASON_NOT_IN_MIX, Balance, BalanceConfig
+from dataprep.errors import ConfigError
+from dataprep.stages.base import StageContext
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run_global(tmp_path: Path) -> Run:
+    """Run a global stage through the simulated runner, each call in a fresh folder."""
+    counter = iter(range(1_000_000))
+
+    def go(stage: Balance, shards: Any, **kw: Any) -> Result:
+        return simulate(stage, shards, tmp_path / f"run{next(counter)}", **kw)
+
+    return go
+
+
+def docs(counts: dict[str, int], *, size: int = 10, seed: int = 0) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    rows = [
+        {"id": f"{lang}-{i}", "lang": lang, "text": "x" * rng.randint(1, size)}
+        for lang, n in counts.items()
+        for i in range(n)
+    ]
+    rng.shuffle(rows)
+    return rows
+
+
+def make(seed: int = 0, **options: Any) -> Balance:
+    return Balance(BalanceConfig(**options), StageContext(name="balance", seed=seed))
+
+
+def split(rows: list[dict[str, Any]], n: int) -> list[list[dict[str, Any]]]:
+    return [rows[i::n] for i in range(n)] if n > 1 else [rows]
+
+
+def kept_by_lang(result: Result) -> Counter[str]:
+    return Counter(d["lang"] for d in result.kept)
+
+
+def test_temperature_hand_computed(run_global: Run) -> None:
+    stage = make(unit="docs", alpha=0.5, budget=40)
+    result = run_global(stage, split(docs({"en": 90, "de": 10}), 3))
+    assert kept_by_lang(result) == {"en": 30, "de": 10}
+    dropped = Counter(r for r in result.reasons.values() if r)
+    assert dropped == {REASON_DOWNSAMPLED: 60}
+    summary = stage.fit_summary()
+    en = summary["languages"]["en"]
+    assert en["docs_before"] == 90
+    assert en["docs_after"] == 30
+    assert en["target_share"] == pytest.approx(0.75)
+    assert en["target_amount"] == pytest.approx(30)
+    assert en["repeats"] == 0
+    assert summary["budget_reached"]
+
+
+def test_unimax_upsamples_within_max_repeats(run_global: Run) -> None:
+    stage = make(mode="unimax", unit="docs", budget=60, max_repeats=3)
+    result = run_global(stage, split(docs({"en": 100, "de": 10, "sw": 2}), 2))
+    assert kept_by_lang(result) == {"en": 27, "de": 27, "sw": 6}
+    copies = result.copies_by_id()
+    assert Counter(v for k, v in copies.items() if k.startswith("de")) == {3: 7, 2: 3}
+    assert all(copies[f"sw-{i}"] == 3 for i in range(2))
+    repeats = sorted(d["repeat"] for d in result.kept if d["id"] == "sw-0")
+    assert repeats == [0, 1, 2]
+    summary = stage.fit_summary()["languages"]
+    assert summary["de"]["repeats"] == 17
+    assert summary["de"]["max_copies"] == 3
+    assert summary["sw"]["unique_docs_after"] == 2
+
+
+def test_weights_drop_or_keep_unlisted(run_global: Run) -> None:
+    rows = docs({"en": 50, "de": 50, "fr": 7})
+    drop = run_global(
+        make(mode="weights", weights={"en": 1, "de": 1}, unit="docs", budget=20), [rows]
+    )
+    assert kept_by_lang(drop) == {"en": 10, "de": 10}
+    assert Counter(r for r in drop.reasons.values() if r) == {
+        REASON_DOWNSAMPLED: 80,
+        REASON_NOT_IN_MIX: 7,
+    }
+    stage = make(
+        mode="weights", weights={"en": 1, "de": 1}, unit="docs", budget=20, unlisted="keep"
+    )
+    keep = run_global(stage, [rows])
+    assert kept_by_lang(keep) == {"en": 10, "de": 10, "fr": 7}
+    assert stage.fit_summary()["languages"]["fr"]["status"] == "not_in_mix_keep"
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    counts=st.dictionaries(st.sampled_from(["en", "de", "sw"]), st.integers(1, 80), min_size=1),
+    budget=st.integers(0, 300),
+    repeats=st.integers(1, 3),
+    alpha=st.floats(0, 1),
+)
+def test_docs_unit_hits_the_budget_exactly(
+    run_global: Run, counts: dict[str, int], budget: int, repeats: int, alpha: float
+) -> None:
+    stage = make(unit="docs", budget=budget, max_repeats=repeats, alpha=alpha)
+    result = run_global(stage, [docs(counts)])
+    assert len(result.kept) == min(budget, repeats * sum(counts.values()))
+    assert max(result.copies_by_id().values(), default=1) <= repeats
+    summary = stage.fit_summary()
+    assert summary["docs_after"] == len(result.kept)
+    assert summary["budget_reached"] == (budget <= repeats * sum(counts.values()))
+
+
+def test_bytes_and_tokens_units_give_the_same_mix(run_global: Run) -> None:
+    rows = docs({"en": 200, "de": 40, "th": 10}, size=300)
+    total = sum(len(r["text"]) for r in rows)
+    by_bytes = run_global(make(unit="bytes", budget=total / 2), [rows])
+    by_tokens = run_global(make(unit="tokens", budget=total / 8), [rows])
+    assert by_bytes.reasons == by_tokens.reasons
+    assert any(r is not None for r in by_bytes.reasons.values())
+
+
+def test_bytes_budget_is_met_within_one_document(run_global: Run) -> None:
+    rows = docs({"en": 300, "de": 60}, size=500)
+    stage = make(unit="bytes", budget=20_000, alpha=0.3)
+    result = run_global(stage, [rows])
+    langs = stage.fit_summary()["languages"]
+    for lang in ("en", "de"):
+        target = langs[lang]["target_amount"]
+        assert abs(langs[lang]["bytes_after"] - target) <= 500 / 2
+    assert sum(len(d["text"].encode()) for d in result.kept) == sum(
+        v["bytes_after"] for v in langs.values()
+    )
+
+
+def test_default_config_is_a_noop_and_says_so(run_global: Run) -> None:
+    stage = make()
+    result = run_global(stage, [docs({"en": 30, "de": 3})])
+    assert all(r is None for r in result.reasons.values())
+    assert len(result.kept) == 33
+    assert any("nothing was rebalanced" in n for n in stage.fit_summary()["notes"])
+
+
+def test_seed_changes_selection_but_not_counts(run_global: Run) -> None:
+    rows = docs({"en": 100, "de": 100})
+    a = run_global(make(seed=1, unit="docs", budget=50), [rows])
+    b = run_global(make(seed=2, unit="docs", budget=50), [rows])
+    assert kept_by_lang(a) == kept_by_lang(b)
+    assert a.copies_by_id() != b.copies_by_id()
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    counts=st.dictionaries(
+        st.sampled_from(["en", "de", "fr", "ja", "und"]), st.integers(1, 60), min_size=1
+    ),
+    shards=st.integers(1, 5),
+    batch=st.integers(1, 64),
+    budget=st.floats(0.1, 2.5),
+    repeats=st.integers(1, 3),
+    mode=st.sampled_from(["temperature", "unimax"]),
+)
+def test_deterministic_across_shard_splits_and_batch_sizes(
+    run_global: Run,
+    counts: dict[str, int],
+    shards: int,
+    batch: int,
+    budget: float,
+    repeats: int,
+    mode: str,
+) -> None:
+    rows = docs(counts, size=50)
+    total = sum(len(r["text"]) for r in rows)
+    options = {"mode": mode, "budget": budget * total, "max_repeats": repeats}
+    ref = run_global(make(**options), [rows], batch_size=1000)
+    shuffled = rows[:]
+    random.Random(shards).shuffle(shuffled)
+    other = run_global(make(**options), split(shuffled, shards), batch_size=batch)
+    assert ref.copies_by_id() == other.copies_by_id()
+    assert max(ref.copies_by_id().values(), default=1) <= repeats
+
+
+def test_missing_id_column_hashes_the_text(run_global: Run) -> None:
+    rows = [{"lang": "en", "text": f"document number {i}"} for i in range(40)]
+    stage = make(unit="docs", budget=10)
+    ref = run_global(stage, [[{**r, "id": r["text"]} for r in rows]])
+    assert sum(1 for r in ref.reasons.values() if r is None) == 10
+    obs = stage.observe(pa.RecordBatch.from_pylist(rows))
+    assert obs.schema.names == ["lang", "bytes", "hash"]
+    assert obs.column("hash").type == pa.uint64()
+
+
+def test_missing_lang_column_suggests_langid(run_global: Run) -> None:
+    stage = make()
+    with pytest.raises(ConfigError, match="fasttext_langid_v1"):
+        stage.observe(pa.record_batch({"id": [1], "text": ["hello"]}))
+    assert list(stage.required_columns()) == ["text", "lang"]
+
+
+def test_null_lang_and_text(run_global: Run) -> None:
+    rows = [{"id": 1, "lang": None, "text": None}, {"id": 2, "lang": "en", "text": "abc"}]
+    stage = make(unit="bytes")
+    result = run_global(stage, [rows])
+    assert set(stage.fit_summary()["languages"]) == {"und", "en"}
+    assert result.reasons == {1: REASON_DOWNSAMPLED, 2: None}  # und has 0 bytes: target 0
+
+
+def test_empty_corpus(run_global: Run) -> None:
+    stage = make()
+    result = run_global(stage, [])
+    assert result.kept == []
+    assert stage.fit_summary()["languages"] == {}
+
+
+def test_fit_summary_keys(run_global: Run) -> None:
+    stage = make(unit="docs", budget=5)
+    run_global(stage, [docs({"en": 10})])
+    summary = stage.fit_summary()
+    assert set(summary) == {
+        "mode", "unit", "alpha", "max_repeats", "budget", "budget_reached",
+        "docs_before", "docs_after", "languages", "notes",
+    }  # fmt: skip
+    assert set(summary["languages"]["en"]) == {
+        "status", "docs_before", "bytes_before", "amount_before", "prior_share",
+        "target_share", "target_amount", "docs_after", "unique_docs_after", "bytes_after",
+        "amount_after", "repeats", "max_copies",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"mode": "magic"}, "mode must be one of"),
+        ({"unit": "chars"}, "unit must be one of"),
+        ({"alpha": -1}, "alpha"),
+        ({"max_repeats": 0}, "max_repeats"),
+        ({"budget": -5}, "budget"),
+        ({"mode": "weights"}, "needs `weights`"),
+        ({"weights": {"en": 1}}, "only used with mode 'weights'"),
+        ({"mode": "weights", "weights": {"en": -1, "de": 2}}, "weights must be >= 0"),
+        ({"caps": {"en": -1}}, "caps"),
+        ({"unlisted": "ignore"}, "unlisted"),
+    ],
+)
+def test_bad_config_is_rejected(options: dict[str, Any], match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        make(**options)
+
+
+def test_minimums_beyond_budget_is_a_config_error(run_global: Run) -> None:
+    stage = make(unit="docs", budget=10, minimums={"en": 8, "de": 8})
+    with pytest.raises(ConfigError, match="minimums"):
+        run_global(stage, [docs({"en": 20, "de": 20})])
+
+
+def test_registered_name() -> None:
+    from dataprep import registry
+
+    assert Balance.registered_name == "balance_v1"
+    assert registry._STAGES["balance_v1"] is Balance

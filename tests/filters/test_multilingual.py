@@ -1,0 +1,86 @@
+# ruff: noqa: RUF001  (intentional non-ASCII punctuation of other scripts)
+"""Languages without spaces, per-language stop words and threshold overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from filters import C4, FineWeb, GopherQuality, default_stack
+from filters._lang import known_languages, normalize_lang
+from filters._text import tokenize
+
+ZH = (
+    "北京是中国的首都，也是一座有着三千多年历史的古城。这里有很多著名的景点，比如故宫和长城。\n"
+    "每年都有大量的游客来到这里参观，他们在这里可以了解中国的历史和文化。\n"
+    "近年来，北京的经济发展很快，很多高科技公司都在这里设立了总部。\n"
+    "城市的交通也越来越方便，地铁线路已经覆盖了大部分地区，人们出行非常便利。\n"
+    "此外，北京还有许多大学和研究机构，吸引了来自世界各地的学生和学者。\n"
+    "我们相信，这座城市在未来会变得更加美丽和繁荣，也会给人们带来更多的机会。"
+)
+JA = (
+    "東京は日本の首都であり、世界でも有数の大都市です。多くの人々がここで働き、生活しています。\n"
+    "毎年たくさんの観光客が訪れ、古い寺や新しい建物を見ることができます。\n"
+    "交通機関はとても便利で、電車や地下鉄を使えばどこへでも簡単に行けます。\n"
+    "また、東京には多くの大学や研究所があり、学生や研究者が集まっています。\n"
+    "食べ物もおいしく、伝統的な和食から世界の料理まで楽しむことができます。\n"
+    "これからも東京は変化し続け、新しい文化を生み出していくでしょう。"
+)
+TH = (
+    "กรุงเทพมหานครเป็นเมืองหลวงของประเทศไทย และเป็นศูนย์กลางทางเศรษฐกิจที่สำคัญ\n"
+    "ในแต่ละปีมีนักท่องเที่ยวจำนวนมากเดินทางมาเยี่ยมชมวัดและพระราชวังที่สวยงาม\n"
+    "ระบบขนส่งสาธารณะได้รับการพัฒนาอย่างต่อเนื่อง ทำให้การเดินทางสะดวกมากขึ้น\n"
+    "นอกจากนี้ยังมีมหาวิทยาลัยและสถาบันวิจัยหลายแห่งที่มีชื่อเสียง"
+)
+
+
+def test_cjk_is_split_into_characters() -> None:
+    assert tokenize("中文，ok") == ["中", "文", "，", "ok"]
+    assert tokenize("ภาษา") == ["ภ", "า", "ษ", "า"]
+    assert tokenize("ที่") == ["ที่"]  # base + marks stay together
+
+
+@pytest.mark.parametrize(("text", "lang"), [(ZH, "zh"), (JA, "ja"), (TH, "th")])
+def test_normal_text_not_dropped_for_word_count(text: str, lang: str) -> None:
+    s = GopherQuality().signals(text, lang)
+    assert s["word_count"] > 100
+    assert GopherQuality().reason(text, lang) is None
+    # Even without a language, word count is not the reason.
+    assert GopherQuality().reason(text) != "gopher_quality:word_count_low"
+
+
+@pytest.mark.parametrize(("text", "lang"), [(ZH, "zh"), (JA, "ja")])
+def test_cjk_passes_c4_and_fineweb(text: str, lang: str) -> None:
+    assert C4().reason(text, lang) is None
+    assert FineWeb().reason(text, lang) is None
+    assert default_stack().run([text], [lang]).reason.to_pylist() == [None]
+
+
+def test_thai_lines_kept_by_c4_with_builtin_override() -> None:
+    assert C4().rewrite(TH, "th")[1]["lines_removed"] == 0
+    assert C4(builtin_lang_overrides=False).rewrite(TH, "th")[1]["lines_removed"] == 4
+
+
+def test_per_language_stop_words() -> None:
+    de = "Der Hund und die Katze sind in dem Garten, das ist nicht ein Problem. " * 8
+    assert GopherQuality().signals(de, "de")["stop_word_count"] >= 5
+    assert GopherQuality().reason(de, "de") is None
+    assert GopherQuality().reason(de, "en") == "gopher_quality:stop_words_low"
+    # No list for the language: the stop-word rule is disabled, not failed.
+    assert GopherQuality().reason(de, "xx") is None
+
+
+def test_recipe_lang_overrides() -> None:
+    f = GopherQuality(lang_overrides={"de": {"min_words": 1000}})
+    de = "Der Hund und die Katze sind in dem Garten, das ist nicht ein Problem. " * 8
+    assert f.reason(de, "de") == "gopher_quality:word_count_low"
+    assert f.reason(de, "deu") == "gopher_quality:word_count_low"  # ISO 639-3 alias
+    with pytest.raises(ValueError, match="did you mean 'min_words'"):
+        GopherQuality(lang_overrides={"de": {"min_word": 3}})
+
+
+def test_language_data() -> None:
+    assert len(known_languages()) >= 15
+    assert normalize_lang("__label__zh") == "zh"
+    assert normalize_lang("cmn_Hani") == "zh"
+    assert normalize_lang("zh-Hans") == "zh"
+    assert normalize_lang(None) is None
