@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_shard
+from corpus_helpers import write_shard
 from dataprep.cli import main
 
 RECIPE = """\

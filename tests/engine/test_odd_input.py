@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import write_shard
+from corpus_helpers import write_shard
 from dataprep.config import parse_recipe
 from dataprep.runner import run_pipeline
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from conftest import write_shard
+from corpus_helpers import write_shard
 from dataprep.config import parse_recipe
 from dataprep.registry import stage_names
 from dataprep.runner import run_pipeline

@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from conftest import make_docs, write_shard
+from corpus_helpers import make_docs, write_shard
 from dataprep.errors import InputError
 from dataprep.io.columns import prepare_batch
 from dataprep.io.discover import discover

@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import make_docs, write_shard
+from corpus_helpers import make_docs, write_shard
 from dataprep.config import parse_recipe
 from dataprep.errors import OutputError
 from dataprep.io import writers

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import make_docs, write_shard
+from corpus_helpers import make_docs, write_shard
 from dataprep.config import parse_recipe
 from dataprep.errors import InputError, OutputError, ResumeError
 from dataprep.runner import run_pipeline

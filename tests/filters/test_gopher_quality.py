@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import GOOD, GOOD_LINES
+from filter_texts import GOOD, GOOD_LINES
 from filters import GopherQuality
 
 P = "gopher_quality:"

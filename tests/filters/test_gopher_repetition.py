@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import GOOD, GOOD_LINES
+from filter_texts import GOOD, GOOD_LINES
 from filters import GopherRepetition
 from filters._ngrams import repetition_chars
 

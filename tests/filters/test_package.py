@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import filters
-from conftest import GOOD
+from filter_texts import GOOD
 from filters import FILTERS, Blocklist, Filter, Length, Rewriter
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import GOOD
+from filter_texts import GOOD
 from filters import C4, FineWeb, GopherQuality, GopherRepetition, Length, default_stack
 from filters._text import SEP_RE, split_tokens
 

@@ -1,0 +1,52 @@
+"""Small corpora in every supported format, for tests of the engine."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.feather as feather
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import toy_stages  # noqa: F401  (registers toy_* stages)
+
+
+def make_docs(n: int, *, start: int = 0) -> list[dict]:
+    """Documents with varied lengths, some duplicates, a null and an empty text."""
+    docs = []
+    for i in range(start, start + n):
+        words = " ".join(f"w{(i * 7 + k) % 13}" for k in range(i % 9))
+        text = words if i % 5 else "the same duplicated text here"
+        docs.append({"id": f"doc-{i}", "text": text, "meta": i})
+    if n > 3:
+        docs[1]["text"] = None
+        docs[2]["text"] = ""
+    return docs
+
+
+def write_shard(path: Path, docs: list[dict]) -> Path:
+    """Write ``docs`` in the format named by ``path``'s extension."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    name = path.name
+    if name.endswith(".parquet"):
+        pq.write_table(pa.Table.from_pylist(docs), path)
+    elif name.endswith((".arrow", ".feather")):
+        feather.write_feather(pa.Table.from_pylist(docs), path, compression="uncompressed")
+    elif name.endswith(".jsonl.gz"):
+        with gzip.GzipFile(path, "wb", mtime=0) as f:
+            f.write("".join(json.dumps(d) + "\n" for d in docs).encode())
+    elif name.endswith(".jsonl.zst"):
+        import pyarrow as pa_
+
+        with pa_.CompressedOutputStream(str(path), "zstd") as f:
+            f.write("".join(json.dumps(d) + "\n" for d in docs).encode())
+    elif name.endswith(".jsonl"):
+        path.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    else:
+        raise ValueError(name)
+    return path
