@@ -54,7 +54,12 @@ POLICY_SUBSTRINGS = (
 )
 _TERMINALS = ".!?‼‽⁇⁈⁉。！？｡।॥။។؟۔"
 _CLOSERS = "\"'”’»)]」』"
-SENTENCE_END_RE = re.compile(f"[{re.escape(_TERMINALS)}]+[{re.escape(_CLOSERS)}]*(?=\\s|$)")
+#: Full-width sentence ends of Chinese and Japanese: no space follows them.
+_CJK_TERMINALS = "。！？｡"
+SENTENCE_END_RE = re.compile(
+    f"[{re.escape(_TERMINALS)}]+[{re.escape(_CLOSERS)}]*(?=\\s|$)"
+    f"|[{re.escape(_CJK_TERMINALS)}]+[{re.escape(_CLOSERS)}]*"
+)
 _LINE_COUNTERS = ("long_word", "no_terminal_punct", "few_words", "javascript", "policy")
 
 

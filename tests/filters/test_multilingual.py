@@ -84,3 +84,37 @@ def test_language_data() -> None:
     assert normalize_lang("cmn_Hani") == "zh"
     assert normalize_lang("zh-Hans") == "zh"
     assert normalize_lang(None) is None
+
+
+def test_c4_counts_chinese_and_japanese_sentence_ends_without_spaces() -> None:
+    from filters import C4
+
+    zh = "地铁五号线今日正式开通运营。这条线路全长约二十八公里。开通首日，不少市民前来体验。"
+    ja = "新しい図書館が駅前に開館しました。多くの市民が訪れています。週末は特に混雑します。"
+    assert C4().signals(zh, "zh")["sentence_count"] == 3
+    assert C4().signals(ja, "ja")["sentence_count"] == 3
+
+
+def test_bundled_good_pages_of_spaceless_scripts_and_korean_pass_gopher_and_c4() -> None:
+    from dataprep.io.discover import discover
+    from dataprep.io.readers import iter_raw_batches
+    from dataprep.sample_data import load_labels, sample_path
+    from filters import C4, GopherQuality
+
+    labels = {row["id"]: row for row in load_labels()}
+    rows = [
+        r
+        for shard in discover([str(sample_path())])
+        for b in iter_raw_batches(shard, batch_size=1000)
+        for r in b.to_pylist()
+    ]
+    for lang in ("zh", "ja", "ko"):
+        good = [
+            r for r in rows if labels[r["id"]]["lang"] == lang and labels[r["id"]]["kind"] == "good"
+        ]
+        assert good
+        # Not every page passes (a short Korean page may lack stop words), but the
+        # rules must not reject a language wholesale.
+        for filt in (GopherQuality(), C4()):
+            passed = sum(filt.keep(r["text"], lang) for r in good)
+            assert passed >= 0.8 * len(good), (filt.name, lang, passed, len(good))
