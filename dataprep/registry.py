@@ -24,6 +24,8 @@ _BUILTIN_MODULES = (
     "dataprep.dedup.stages",
     "dataprep.langid.stage",
     "dataprep.balance.stage",
+    "dataprep.corpus.stages",
+    "dataprep.classify.stage",
 )
 _loaded = False
 
