@@ -24,7 +24,7 @@ _BUILTIN_MODULES = (
     "dataprep.dedup.stages",
     "dataprep.langid.stage",
     "dataprep.balance.stage",
-    "dataprep.corpus.stages",
+    "dataprep.cleaning.stages",
     "dataprep.classify.stage",
 )
 _loaded = False
