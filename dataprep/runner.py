@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
 
 import dataprep
 from dataprep.config import Recipe, stage_config
@@ -332,6 +333,20 @@ def make_executor(
     raise ConfigError(f"unknown executor {kind!r}; use 'local' or 'ray'")
 
 
+def _pass_total(layout: Layout, plan: PassPlan, shards: Sequence[Shard]) -> int | None:
+    """Documents the pass will read, when known cheaply (file metadata); else None."""
+    total = 0
+    for s in shards:
+        if plan.is_first:
+            if s.format != "parquet":
+                return None
+            total += pq.read_metadata(s.path).num_rows
+        else:
+            folder = layout.pass_data(plan.index - 1)
+            total += sum(_count_rows(p) for p in folder.glob(f"{part_prefix(s.index)}-*.arrow"))
+    return total
+
+
 def _run_pass(
     ex: Any,
     recipe: Recipe,
@@ -356,7 +371,8 @@ def _run_pass(
     label = ", ".join(n for n in names if n != INPUT_STAGE) or "read"
     if plan.observe_global is not None:
         label += f" | observe {stages[plan.observe_global].name}"
-    bar = ProgressBar(None, f"pass {plan.index + 1}/{n_passes} [{label}]", progress)
+    total = _pass_total(layout, plan, [job.shard for job in todo]) if progress else None
+    bar = ProgressBar(total, f"pass {plan.index + 1}/{n_passes} [{label}]", progress)
     try:
         ex.map(todo, bar.update)
     finally:
