@@ -46,7 +46,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     if not args.quiet:
         print(format_table(result.stats))
-        print(f"\n{result.output}: stats.json, data/, removed/  ({result.seconds:.1f} s)")
+        files = "data/, removed/, stats.json, report.html"
+        print(f"\n{result.output}: {files}  ({result.seconds:.1f} s)")
     return 0
 
 

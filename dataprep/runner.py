@@ -308,12 +308,21 @@ def run_pipeline(
 
 
 def _write_reports(root: Path, log: Callable[[str], None] | None) -> None:
-    """report.json and report.html, when the report module is installed."""
+    """report.json and report.html, when the report module is installed.
+
+    The data and stats are committed by then: a report that cannot be built is a
+    warning (rebuild it later with ``dataprep report``), not a failed run.
+    """
     try:
         from dataprep.report.build import write_reports
     except ModuleNotFoundError:
         return
-    write_reports(root)
+    try:
+        write_reports(root)
+    except Exception as e:  # reported below; the run's data is safe
+        message = f"warning: could not build the report ({type(e).__name__}: {e}); "
+        message += f"the data is complete; retry with 'dataprep report {root}'"
+        (log or (lambda m: print(m, file=sys.stderr)))(message)
 
 
 def make_executor(

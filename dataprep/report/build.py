@@ -1,0 +1,277 @@
+"""Build ``report.json`` and ``report.html`` from an output folder.
+
+``build_report(root)`` returns the report as a dict following
+``report.schema.json`` (version :data:`dataprep.report.REPORT_VERSION`). Everything
+in it is a function of the output folder's deterministic content, except the
+``run.timing`` key (seconds, workers), so two identical runs give identical
+reports apart from that key. ``write_reports(root)`` writes both files atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+
+from dataprep.io.writers import atomic_write_bytes
+from dataprep.report import REPORT_VERSION
+from dataprep.report.overlap import overlaps
+from dataprep.report.samples import LANG_COLUMN, sample
+from dataprep.report.signals import all_histograms, reached
+from dataprep.report.source import INPUT_STAGE, Output, iter_batches, open_output
+
+#: Documents shown per (stage, reason), and kept documents shown.
+SAMPLES_PER_REASON = 3
+KEPT_SAMPLES = 5
+#: Characters of text kept per sampled document.
+SAMPLE_CHARS = 600
+
+_STAGE_KEYS = (
+    "docs_in",
+    "docs_kept",
+    "docs_removed",
+    "docs_added",
+    "docs_out",
+    "bytes_in",
+    "bytes_kept",
+    "bytes_removed",
+    "bytes_added",
+    "bytes_out",
+    "bytes_rewritten_away",
+)
+
+
+def _run_section(out: Output) -> dict[str, Any]:
+    stats, run = out.stats, out.run
+    recipe = run.get("recipe", {})
+    return {
+        "recipe": stats.get("recipe"),
+        "recipe_sha256": stats.get("recipe_sha256"),
+        "description": recipe.get("description", ""),
+        "input_files": [
+            {"name": i.get("name"), "bytes": i.get("size")} for i in run.get("inputs", [])
+        ]
+        or [{"name": n, "bytes": None} for n in stats.get("input_files", [])],
+        "versions": {k: run.get(k) for k in ("dataprep_version", "python", "pyarrow")},
+        "seed": recipe.get("run", {}).get("seed"),
+        "text_column": out.text_column,
+        "timing": {
+            "seconds": run.get("seconds"),
+            "workers": run.get("workers"),
+            "finished": bool(run.get("finished", False)),
+        },
+    }
+
+
+def _stages_section(out: Output) -> list[dict[str, Any]]:
+    rows = []
+    for name, st in out.stats["stages"].items():
+        info = out.stage_info(name)
+        rows.append(
+            {
+                "name": name,
+                "stage": info.get("stage", name),
+                "kind": "input" if name == INPUT_STAGE else info.get("kind", "batch"),
+                "annotate": bool(info.get("annotate", False)),
+                **{k: int(st.get(k, 0)) for k in _STAGE_KEYS},
+                "removed_by_reason": dict(st.get("removed_by_reason", {})),
+                "flagged_by_reason": dict(st.get("flagged_by_reason", {})),
+            }
+        )
+    return rows
+
+
+def _languages_section(out: Output) -> list[dict[str, Any]]:
+    """Per language: documents in and removed at each stage that saw a language."""
+    table: dict[str, dict[str, dict[str, int]]] = {}
+    for name, st in out.stats["stages"].items():
+        for lang, n in st.get("docs_in_by_lang", {}).items():
+            cell = table.setdefault(lang, {}).setdefault(name, {"docs_in": 0, "removed": 0})
+            cell["docs_in"] = int(n)
+        for lang, n in st.get("removed_by_lang", {}).items():
+            cell = table.setdefault(lang, {}).setdefault(name, {"docs_in": 0, "removed": 0})
+            cell["removed"] = int(n)
+    return [{"lang": lang, "by_stage": table[lang]} for lang in sorted(table)]
+
+
+def _kept_langs(out: Output) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for part in out.kept_files():
+        for batch in iter_batches(out, part, [LANG_COLUMN]):
+            vc = pc.value_counts(batch.column(0).fill_null("und"))
+            for item in vc.to_pylist():
+                counts[item["values"]] = counts.get(item["values"], 0) + item["counts"]
+    return counts
+
+
+def _balance_summaries(out: Output) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for name, summary in out.stats.get("global_stages", {}).items():
+        langs = summary.get("languages") if isinstance(summary, dict) else None
+        if isinstance(langs, dict) and all(isinstance(v, dict) for v in langs.values()):
+            found.append((name, summary))
+    return found
+
+
+def _language_mix(out: Output) -> dict[str, Any] | None:
+    """Language mix before, targeted by and after balancing, and in the output."""
+    before: dict[str, int] = {}
+    for st in out.stats["stages"].values():
+        if st.get("docs_in_by_lang"):
+            before = {k: int(v) for k, v in st["docs_in_by_lang"].items()}
+            break
+    after = _kept_langs(out)
+    balances = _balance_summaries(out)
+    bal_name, bal = balances[0] if balances else (None, {})
+    per_lang = bal.get("languages", {})
+    langs = sorted(set(before) | set(after) | set(per_lang))
+    if not langs:
+        return None
+    n_before, n_after = max(sum(before.values()), 1), max(sum(after.values()), 1)
+    rows = []
+    for lang in langs:
+        b = per_lang.get(lang, {})
+        rows.append(
+            {
+                "lang": lang,
+                "docs_before": before.get(lang, 0),
+                "share_before": before.get(lang, 0) / n_before,
+                "target_share": b.get("target_share"),
+                "docs_balanced": b.get("docs_after"),
+                "repeats": b.get("repeats"),
+                "docs_after": after.get(lang, 0),
+                "share_after": after.get(lang, 0) / n_after,
+            }
+        )
+    rows.sort(key=lambda r: (-r["docs_before"], -r["docs_after"], r["lang"]))
+    return {
+        "balance_stage": bal_name,
+        "mode": bal.get("mode"),
+        "unit": bal.get("unit"),
+        "notes": list(bal.get("notes", [])),
+        "languages": rows,
+    }
+
+
+def _bucket_low(key: str) -> int:
+    try:
+        return int(str(key).split("-")[0])
+    except ValueError:
+        return 0
+
+
+def _dedup_section(out: Output) -> list[dict[str, Any]]:
+    rows = []
+    for name, s in out.stats.get("global_stages", {}).items():
+        if not isinstance(s, dict) or not isinstance(s.get("cluster_size_histogram"), dict):
+            continue
+        hist = s["cluster_size_histogram"]
+        rows.append(
+            {
+                "stage": name,
+                "documents": s.get("documents"),
+                "duplicates_removed": s.get("duplicates_removed"),
+                "duplicate_rate": s.get("duplicate_rate"),
+                "clusters": s.get("clusters"),
+                "largest_cluster": s.get("largest_cluster"),
+                "cluster_size_histogram": [
+                    {"size": str(k), "clusters": int(hist[k])}
+                    for k in sorted(hist, key=_bucket_low)
+                ],
+            }
+        )
+    return rows
+
+
+def _samples_section(out: Output) -> dict[str, Any]:
+    removed_parts = [p for s in out.stage_names for p in out.removed_files(s)]
+    removed = sample(out, removed_parts, SAMPLES_PER_REASON)
+    flagged: dict[Any, Any] = {}
+    for s in out.stage_names:
+        if out.stage_info(s).get("annotate"):
+            flag = f"{s}__reason"
+            flagged.update(
+                sample(
+                    out,
+                    reached(out, s),
+                    SAMPLES_PER_REASON,
+                    reason_column=flag,
+                    stage=s,
+                    flagged=True,
+                )
+            )
+    kept = sample(out, out.kept_files(), KEPT_SAMPLES, reason_column=None)
+    order = {s: i for i, s in enumerate(out.stage_names)}
+
+    def groups(found: dict[Any, Any]) -> list[dict[str, Any]]:
+        keys = sorted(found, key=lambda k: (order.get(k[0], -1), str(k[1])))
+        return [
+            {
+                "stage": k[0],
+                "reason": k[1],
+                "docs": [d.to_dict(SAMPLE_CHARS) for d in found[k]],
+            }
+            for k in keys
+        ]
+
+    return {
+        "max_chars": SAMPLE_CHARS,
+        "removed": groups(removed),
+        "flagged": groups(flagged),
+        "kept": [d.to_dict(SAMPLE_CHARS) for docs in kept.values() for d in docs],
+    }
+
+
+def build_report(root: str | Path) -> dict[str, Any]:
+    """The content of ``report.json`` for the output folder ``root``."""
+    out = open_output(root)
+    stats = out.stats
+    first = stats["stages"].get(INPUT_STAGE, {})
+    hists, unmatched = all_histograms(out)
+    return {
+        "report_version": REPORT_VERSION,
+        "stats_version": stats.get("version"),
+        "run": _run_section(out),
+        "totals": {
+            "docs_read": int(stats.get("docs_read", 0)),
+            "docs_out": int(stats.get("docs_out", 0)),
+            "bytes_read": int(first.get("bytes_in", 0)),
+            "bytes_out": int(list(stats["stages"].values())[-1].get("bytes_out", 0)),
+        },
+        "stages": _stages_section(out),
+        "languages": _languages_section(out),
+        "language_mix": _language_mix(out),
+        "dedup": _dedup_section(out),
+        "global_stages": stats.get("global_stages", {}),
+        "signals": hists,
+        "unmatched_thresholds": unmatched,
+        "overlaps": overlaps(out),
+        "samples": _samples_section(out),
+    }
+
+
+def _finite(value: Any) -> Any:
+    """The value with NaN and infinities (not JSON) replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def write_reports(root: Path) -> None:
+    """Write ``report.json`` and ``report.html`` into ``root``."""
+    from dataprep.report.html import render_html
+
+    report = _finite(build_report(root))
+    text = json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    atomic_write_bytes(Path(root) / "report.json", text.encode("utf-8"))
+    atomic_write_bytes(Path(root) / "report.html", render_html(report).encode("utf-8"))
+
+
+__all__ = ["build_report", "write_reports"]

@@ -1,0 +1,134 @@
+"""``dataprep report OUTPUT`` and ``dataprep inspect OUTPUT``.
+
+``report`` rebuilds ``report.json`` and ``report.html``; ``inspect`` prints a
+deterministic sample of removed (or kept) documents in the terminal, truncated,
+with their stage, reason, id and language.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from typing import Any
+
+from dataprep.errors import ConfigError
+
+#: Characters of text printed per document by ``inspect`` (``--chars`` changes it).
+INSPECT_CHARS = 300
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from dataprep.report.build import write_reports
+    from dataprep.report.source import open_output
+
+    out = open_output(args.output)
+    write_reports(out.root)
+    print(f"{out.root / 'report.json'}\n{out.root / 'report.html'}")
+    return 0
+
+
+def _one_line(text: str | None, limit: int) -> str:
+    if text is None:
+        return "(null text)"
+    flat = " ".join(text.split())
+    if not flat:
+        return "(empty text)"
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _safe(text: str) -> str:
+    """Drop control characters so a document cannot drive the terminal (escape codes)."""
+    return "".join(c if c.isprintable() or c == " " else "�" for c in text)
+
+
+def _pick(args: argparse.Namespace) -> tuple[list[Any], Any]:
+    """Sampled documents for the options of ``inspect``."""
+    from dataprep.report.samples import sample
+    from dataprep.report.signals import reached
+    from dataprep.report.source import open_output
+
+    out = open_output(args.output)
+    names = out.stage_names
+    if args.stage is not None and args.stage not in names:
+        raise ConfigError(f"no stage {args.stage!r} in this output; stages: {', '.join(names)}")
+
+    def keep(doc: Any) -> bool:
+        return (args.reason is None or doc.reason == args.reason) and (
+            args.lang is None or doc.lang == args.lang
+        )
+
+    if args.kept and args.stage and out.stage_info(args.stage).get("annotate"):
+        # Documents an annotate-mode stage flagged (would have removed).
+        flag = f"{args.stage}__reason"
+        found = sample(
+            out,
+            reached(out, args.stage),
+            args.n,
+            reason_column=flag,
+            flagged=True,
+            stage=args.stage,
+            keep=keep,
+        )
+    elif args.kept:
+        found = sample(out, out.kept_files(), args.n, reason_column=None, keep=keep)
+    else:
+        stages = [args.stage] if args.stage else names
+        parts = [p for s in stages for p in out.removed_files(s)]
+        found = sample(out, parts, args.n, keep=keep)
+    order = {s: i for i, s in enumerate(names)}
+    groups = sorted(found, key=lambda g: (order.get(g[0], -1) if g[0] else -1, str(g[1])))
+    return [d for g in groups for d in found[g]], out
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    if args.n < 1:
+        raise ConfigError("-n must be at least 1")
+    docs, out = _pick(args)
+    width = shutil.get_terminal_size((100, 20)).columns
+    limit = max(args.chars, 20)
+    if not docs:
+        what = "kept" if args.kept else "removed"
+        print(f"no {what} documents match in {out.root}", file=sys.stderr)
+        return 1
+    for d in docs:
+        where = "kept" if d.stage is None else d.stage
+        label = "flagged" if d.flagged else ("" if d.stage is None else "removed")
+        head = " ".join(x for x in (f"[{where}]", label, d.reason or "") if x)
+        meta = f"id={d.id if d.id is not None else '-'} lang={d.lang or '-'} chars={d.chars:,}"
+        print(_safe(f"{head}  {meta}")[: max(width, 40)])
+        print("  " + _safe(_one_line(d.text, limit)))
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    """Add ``report`` and ``inspect`` to the ``dataprep`` sub-command parser."""
+    rep = sub.add_parser("report", help="rebuild report.json and report.html of an output folder")
+    rep.add_argument("output", help="a dataprep output folder")
+    rep.set_defaults(func=_cmd_report)
+
+    ins = sub.add_parser(
+        "inspect",
+        help="print sample documents (removed by default) with stage, reason, id and language",
+    )
+    ins.add_argument("output", help="a dataprep output folder")
+    ins.add_argument(
+        "--stage",
+        "-s",
+        help="only documents removed (or, with --kept and an "
+        "annotate-mode stage, flagged) by this stage",
+    )
+    ins.add_argument("--reason", "-r", help="only this reason code")
+    ins.add_argument("--lang", "-l", help="only this language (the 'lang' column)")
+    ins.add_argument("-n", type=int, default=5, help="documents per stage and reason (default 5)")
+    ins.add_argument("--kept", action="store_true", help="show kept documents instead")
+    ins.add_argument(
+        "--chars",
+        type=int,
+        default=INSPECT_CHARS,
+        help=f"characters of text per document (default {INSPECT_CHARS})",
+    )
+    ins.set_defaults(func=_cmd_inspect)
+
+
+__all__ = ["add_commands"]

@@ -1,0 +1,155 @@
+"""Deterministic samples of documents, for the report and ``dataprep inspect``.
+
+A sample is the ``n`` documents with the smallest 64-bit xxhash of their id (of
+``file:row`` when there is no id column) in each group: the same output folder
+always gives the same sample, spread over all shards rather than the first rows.
+Pass one streams only the id, reason and language columns and keeps a bounded
+heap per group; pass two reads the text of the chosen rows only, row group by
+row group.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xxhash
+
+from dataprep.errors import InputError
+from dataprep.report.source import BATCH_ROWS, Output, PartFile, iter_batches
+
+LANG_COLUMN = "lang"
+REPEAT_COLUMN = "repeat"
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One sampled document (``stage`` None = kept; ``flagged`` = annotate-mode reason)."""
+
+    stage: str | None
+    reason: str | None
+    id: str | None
+    lang: str | None
+    text: str | None = None
+    chars: int = 0
+    flagged: bool = False
+
+    def to_dict(self, max_chars: int) -> dict[str, Any]:
+        text = self.text or ""
+        return {
+            "stage": self.stage,
+            "reason": self.reason,
+            "id": self.id,
+            "lang": self.lang,
+            "chars": self.chars,
+            "truncated": len(text) > max_chars,
+            "text": text[:max_chars] if self.text is not None else None,
+        }
+
+
+Group = tuple[str | None, str | None]
+_Entry = tuple[int, int, int, Doc]  # (-hash, -part index, -row, doc): a max-heap by key
+
+
+def _key(doc_id: str | None, part: PartFile, row: int) -> int:
+    raw = doc_id if doc_id is not None else f"{part.path.name}:{row}"
+    return xxhash.xxh64_intdigest(raw.encode("utf-8", "surrogatepass"))
+
+
+def _column(batch: Any, name: str | None) -> list[Any]:
+    if name is not None and name in batch.schema.names:
+        return list(batch.column(name).to_pylist())
+    return [None] * batch.num_rows
+
+
+def sample(
+    out: Output,
+    parts: Sequence[PartFile],
+    n: int,
+    *,
+    reason_column: str | None = "reason",
+    flagged: bool = False,
+    stage: str | None = None,
+    keep: Callable[[Doc], bool] | None = None,
+) -> dict[Group, list[Doc]]:
+    """Up to ``n`` documents per (stage, reason) among ``parts``, smallest hash first.
+
+    ``reason_column`` names the column giving the reason (``None``: one group per
+    part kind). With ``flagged``, only rows whose reason is set are taken (annotate
+    mode reasons, on documents kept or removed later) and ``stage`` names the
+    annotate stage in the groups. ``keep`` filters candidates. Up-sampled copies
+    (``repeat > 0``) are never sampled.
+    """
+    heaps: dict[Group, list[_Entry]] = {}
+    cols = [out.id_column, LANG_COLUMN, REPEAT_COLUMN]
+    if reason_column:
+        cols.append(reason_column)
+    for p_index, part in enumerate(parts):
+        row = 0
+        for batch in iter_batches(out, part, cols):
+            ids, langs = _column(batch, out.id_column), _column(batch, LANG_COLUMN)
+            reasons, repeats = _column(batch, reason_column), _column(batch, REPEAT_COLUMN)
+            for i in range(batch.num_rows):
+                if repeats[i] or (flagged and reasons[i] is None):
+                    continue
+                doc_id = None if ids[i] is None else str(ids[i])
+                where = stage if flagged else part.stage
+                doc = Doc(where, reasons[i], doc_id, langs[i], flagged=flagged)
+                if keep is not None and not keep(doc):
+                    continue
+                entry = (-_key(doc_id, part, row + i), -p_index, -(row + i), doc)
+                heap = heaps.setdefault((where, reasons[i]), [])
+                if len(heap) < n:
+                    heapq.heappush(heap, entry)
+                elif entry[:3] > heap[0][:3]:
+                    heapq.heapreplace(heap, entry)
+            row += batch.num_rows
+    wanted = {(-e[1], -e[2]): e[3] for heap in heaps.values() for e in heap}
+    filled = _read_texts(out, parts, wanted)
+    result: dict[Group, list[Doc]] = {}
+    for group in sorted(heaps, key=lambda g: (str(g[0]), str(g[1]))):
+        ordered = sorted(heaps[group], key=lambda e: e[:3], reverse=True)
+        result[group] = [filled[(-e[1], -e[2])] for e in ordered]
+    return result
+
+
+def _read_texts(
+    out: Output, parts: Sequence[PartFile], wanted: dict[tuple[int, int], Doc]
+) -> dict[tuple[int, int], Doc]:
+    """Fill in the text of each wanted (part, row), reading only the row groups holding them."""
+    filled = dict(wanted)
+    for p_index in sorted({p for p, _ in wanted}):
+        part = parts[p_index]
+        if out.text_column not in out.schema(part).names:
+            continue
+        rows = sorted(r for p, r in wanted if p == p_index)
+        try:
+            _fill_part(part, out.text_column, p_index, rows, filled)
+        except (OSError, pa.ArrowException) as e:
+            raise InputError(f"cannot read {part.path}: {e}") from e
+    return filled
+
+
+def _fill_part(
+    part: PartFile, text_column: str, p_index: int, rows: list[int], filled: dict[Any, Doc]
+) -> None:
+    pf = pq.ParquetFile(part.path)
+    start = 0
+    for rg in range(pf.num_row_groups):
+        size = pf.metadata.row_group(rg).num_rows
+        here = [r for r in rows if start <= r < start + size]
+        offset = start
+        batches = pf.iter_batches(BATCH_ROWS, row_groups=[rg], columns=[text_column])
+        for batch in batches if here else ():
+            col = batch.column(0)
+            for r in here:
+                if offset <= r < offset + batch.num_rows:
+                    text = col[r - offset].as_py()
+                    doc = filled[(p_index, r)]
+                    filled[(p_index, r)] = replace(doc, text=text, chars=len(text or ""))
+            offset += batch.num_rows
+        start += size

@@ -1,0 +1,398 @@
+"""The HTML sections of the report, each a function of the ``report.json`` dict.
+
+Every value from the report (stage names, reasons, ids, document texts) is passed
+through :func:`esc`; document texts are shown in ``<pre>`` as escaped text, never
+as markup, and never inside an attribute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from dataprep.report import fmt
+from dataprep.report.svg import Series, esc, hbars, histogram
+
+
+def table(head: Sequence[str], rows: Sequence[Sequence[str]], *, num_from: int = 1) -> str:
+    """A scrollable table; cells are already-escaped HTML; columns >= num_from right-aligned."""
+    th = "".join(
+        f"<th{' class=num' if i >= num_from else ''}>{esc(h)}</th>" for i, h in enumerate(head)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td{' class=num' if i >= num_from else ''}>{c}</td>" for i, c in enumerate(r))
+        + "</tr>"
+        for r in rows
+    )
+    table_html = f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="scroll">{table_html}</div>'
+
+
+def section(anchor: str, title: str, body: str, intro: str = "") -> str:
+    lead = f'<p class="lead">{esc(intro)}</p>' if intro else ""
+    return f'<section id="{esc(anchor)}"><h2>{esc(title)}</h2>{lead}{body}</section>'
+
+
+def funnel(report: dict[str, Any]) -> str:
+    stages = report["stages"]
+    read = max(report["totals"]["docs_read"], 1)
+    bytes_read = max(report["totals"]["bytes_read"], 1)
+    docs_rows, bytes_rows = [], []
+    for s in stages:
+        docs_rows.append(
+            (s["name"], [(s["docs_out"], "bar-kept", f"{fmt.count(s['docs_out'])} docs out")])
+        )
+        bytes_rows.append(
+            (s["name"], [(s["bytes_out"], "bar-bytes", f"{fmt.size(s['bytes_out'])} out")])
+        )
+    docs_peak = max([read, *(s["docs_out"] for s in stages)])
+    bytes_peak = max([bytes_read, *(s["bytes_out"] for s in stages)])
+    rows = []
+    for s in stages:
+        mode = " (annotate)" if s["annotate"] else ""
+        kind = "" if s["kind"] == "input" else s["kind"]
+        added = f" (+{fmt.count(s['docs_added'])} copies)" if s["docs_added"] else ""
+        rows.append(
+            [
+                f"{esc(s['name'])}<span class=muted> {esc(kind)}{esc(mode)}</span>",
+                esc(fmt.count(s["docs_in"])),
+                esc(fmt.count(s["docs_removed"])) + esc(added),
+                esc(fmt.pct(s["docs_removed"], s["docs_in"])),
+                esc(fmt.count(s["docs_out"])),
+                esc(fmt.size(s["bytes_in"])),
+                esc(fmt.size(s["bytes_out"])),
+                esc(fmt.pct(s["bytes_out"], bytes_read)),
+            ]
+        )
+    charts = (
+        '<div class="grid2"><figure><figcaption>Documents out of each stage</figcaption>'
+        + hbars(docs_rows, scale=docs_peak, title="documents out of each stage")
+        + "</figure><figure><figcaption>Bytes out of each stage</figcaption>"
+        + hbars(bytes_rows, scale=bytes_peak, title="bytes out of each stage")
+        + "</figure></div>"
+    )
+    head = [
+        "stage",
+        "docs in",
+        "removed",
+        "removed %",
+        "docs out",
+        "bytes in",
+        "bytes out",
+        "bytes kept of read",
+    ]
+    return section(
+        "funnel",
+        "Funnel: documents and bytes through the stages",
+        charts + table(head, rows),
+        "Stages in pipeline order; 'input' counts what was read (null and empty texts go there). "
+        "'+N copies' counts documents added by up-sampling.",
+    )
+
+
+def removals(report: dict[str, Any]) -> str:
+    rows, bars = [], []
+    for s in report["stages"]:
+        for reason, n in sorted(s["removed_by_reason"].items(), key=lambda kv: -kv[1]):
+            rows.append(
+                [
+                    esc(s["name"]),
+                    esc(reason),
+                    "removed",
+                    esc(fmt.count(n)),
+                    esc(fmt.pct(n, s["docs_in"])),
+                    esc(fmt.pct(n, report["totals"]["docs_read"])),
+                ]
+            )
+            bars.append((f"{s['name']}: {reason}", [(n, "bar-removed", fmt.count(n))]))
+        for reason, n in sorted(s["flagged_by_reason"].items(), key=lambda kv: -kv[1]):
+            rows.append(
+                [
+                    esc(s["name"]),
+                    esc(reason),
+                    "flagged (annotate)",
+                    esc(fmt.count(n)),
+                    esc(fmt.pct(n, s["docs_in"])),
+                    esc(fmt.pct(n, report["totals"]["docs_read"])),
+                ]
+            )
+            bars.append((f"{s['name']}: {reason}", [(n, "bar-flagged", fmt.count(n))]))
+    if not rows:
+        return section(
+            "removals", "Removals by reason", "<p>No document was removed or flagged.</p>"
+        )
+    peak = max(b[1][0][0] for b in bars)
+    reasons = [label.split(": ", 1)[1] for label, _ in bars]
+    if len(set(reasons)) == len(reasons):  # stage names are in the table below
+        bars = [(r, b) for r, (_, b) in zip(reasons, bars, strict=True)]
+    body = hbars(bars, scale=peak, title="documents removed per reason", label_w=230)
+    body += table(
+        ["stage", "reason", "action", "docs", "% of stage input", "% of read"], rows, num_from=3
+    )
+    return section("removals", "Removals by reason", body) + _overlaps(report["overlaps"])
+
+
+def _overlaps(ov: dict[str, Any]) -> str:
+    names = ov["stages"]
+    if len(names) < 2:
+        body = "<p>Fewer than two stages removed or flagged documents: no overlaps to show.</p>"
+        return section("overlaps", "Overlaps between filters", body)
+    rows = []
+    for i, name in enumerate(names):
+        cells = []
+        for j in range(len(names)):
+            v = ov["counts"][i][j]
+            cell = "n/a" if v is None else fmt.count(v)
+            cells.append(f"<b>{esc(cell)}</b>" if i == j else esc(cell))
+        label = name + (" (annotate)" if ov["annotate"][i] else "")
+        rows.append([esc(label), *cells])
+    body = table(["documents removed by both", *names], rows)
+    return section(
+        "overlaps",
+        "Overlaps between filters",
+        body,
+        "Cell (A, B): documents that both A and B remove or flag; the diagonal is each "
+        "stage alone. " + ov["note"],
+    )
+
+
+def languages(report: dict[str, Any]) -> str:
+    mix = report.get("language_mix")
+    if not mix:
+        return section(
+            "languages",
+            "Languages",
+            "<p>No language column: add a language-ID stage to see the language mix.</p>",
+        )
+    rows, bars = [], []
+    for r in mix["languages"]:
+        target = r["target_share"]
+        rows.append(
+            [
+                esc(r["lang"]),
+                esc(fmt.count(r["docs_before"])),
+                esc(fmt.pct(r["share_before"])),
+                esc(fmt.pct(target)) if target is not None else fmt.NONE,
+                esc(fmt.count(r["docs_balanced"])) if r["docs_balanced"] is not None else fmt.NONE,
+                esc(fmt.count(r["repeats"])) if r["repeats"] is not None else fmt.NONE,
+                esc(fmt.count(r["docs_after"])),
+                esc(fmt.pct(r["share_after"])),
+            ]
+        )
+        trio = [(r["share_before"], "bar-before", f"before {fmt.pct(r['share_before'])}")]
+        if target is not None:
+            trio.append((target, "bar-target", f"target {fmt.pct(target)}"))
+        trio.append((r["share_after"], "bar-after", f"after {fmt.pct(r['share_after'])}"))
+        bars.append((r["lang"], trio))
+    shown = bars[:25]
+    peak = max((v for _, trio in shown for v, _, _ in trio), default=1.0)
+    legend = (
+        '<p class="legend"><span class="key bar-before"></span>before '
+        '<span class="key bar-target"></span>target '
+        '<span class="key bar-after"></span>output</p>'
+    )
+    balance = mix.get("balance_stage")
+    intro = (
+        f"Share of documents per language before the first stage that saw a language, the "
+        f"target of '{balance}' ({mix.get('mode')}, unit {mix.get('unit')}), and in the output."
+        if balance
+        else "Share of documents per language where languages were first seen, and in the output "
+        "(no balancing stage ran)."
+    )
+    notes = "".join(f'<p class="note">{esc(n)}</p>' for n in mix.get("notes", []))
+    head = [
+        "language",
+        "docs before",
+        "share before",
+        "target share",
+        "docs after balancing",
+        "repeats",
+        "docs out",
+        "share out",
+    ]
+    body = legend + hbars(shown, scale=peak, title="language shares") + notes + table(head, rows)
+    if len(bars) > len(shown):
+        body += (
+            f'<p class="muted">Chart shows the {len(shown)} largest of {len(bars)} languages.</p>'
+        )
+    return section("languages", "Language mix: before, target, after", body, intro) + _lang_stage(
+        report
+    )
+
+
+def _lang_stage(report: dict[str, Any]) -> str:
+    langs = report["languages"]
+    if not langs:
+        return ""
+    stages = [s["name"] for s in report["stages"] if any(s["name"] in r["by_stage"] for r in langs)]
+    rows = []
+    for r in langs:
+        cells = [esc(r["lang"])]
+        for s in stages:
+            c = r["by_stage"].get(s)
+            cells.append(
+                fmt.NONE
+                if c is None
+                else f"{esc(fmt.count(c['docs_in']))}<span class=muted> / "
+                f"-{esc(fmt.count(c['removed']))}</span>"
+            )
+        rows.append(cells)
+    return section(
+        "lang-stage",
+        "Languages by stage",
+        table(["language", *stages], rows),
+        "Per stage: documents seen / removed, by language (stages that saw a language column).",
+    )
+
+
+def dedup(report: dict[str, Any]) -> str:
+    out = []
+    for d in report["dedup"]:
+        hist = d["cluster_size_histogram"]
+        facts = (
+            f"<p>{esc(fmt.count(d['duplicates_removed']))} of {esc(fmt.count(d['documents']))} "
+            f"documents removed ({esc(fmt.pct(d['duplicate_rate']))}); "
+            f"{esc(fmt.count(d['clusters']))} clusters, the largest of "
+            f"{esc(fmt.count(d['largest_cluster']))} documents.</p>"
+        )
+        chart = ""
+        if hist:
+            peak = max(h["clusters"] for h in hist)
+            rows = [
+                (
+                    f"size {h['size']}",
+                    [(h["clusters"], "bar-removed", f"{fmt.count(h['clusters'])} clusters")],
+                )
+                for h in hist
+            ]
+            chart = hbars(rows, scale=peak, title=f"{d['stage']}: clusters by size")
+        out.append(
+            f"<figure><figcaption>{esc(d['stage'])}: duplicate clusters by size"
+            f"</figcaption>{facts}{chart}</figure>"
+        )
+    if not out:
+        return ""
+    return section("dedup", "Duplicate clusters", '<div class="grid2">' + "".join(out) + "</div>")
+
+
+def signals(report: dict[str, Any]) -> str:
+    cards = []
+    for h in report["signals"]:
+        word = "flagged" if _annotate(report, h["stage"]) else "removed"
+        series = [
+            Series("passed", "bar-kept", h["passed"]),
+            Series(f"{word} by {h['stage']}", "bar-removed", h["removed"]),
+        ]
+        lines = [
+            (line["value"], line["label"])
+            for line in h["threshold_lines"]
+            if line.get("on_chart", True)
+        ]
+        chart = histogram(h["edges"], series, lines, title=h["column"], x_label=h["column"])
+        off = [line for line in h["threshold_lines"] if not line.get("on_chart", True)]
+        notes = []
+        if h["clipped_low"] or h["clipped_high"]:
+            notes.append(
+                f"first/last bars include {fmt.count(h['clipped_low'])} lower and "
+                f"{fmt.count(h['clipped_high'])} higher values"
+            )
+        if off:
+            notes.append(
+                "off-chart threshold "
+                + ", ".join(
+                    f"{line['label'] or 'value'} {fmt.number(line['value'])}" for line in off
+                )
+            )
+        if h["threshold"] is None and not h["threshold_lines"]:
+            notes.append("no threshold")
+        meta = (
+            f"{fmt.count(h['count'])} docs · min {fmt.number(h['min'])} · mean "
+            f"{fmt.number(h['mean'])} · max {fmt.number(h['max'])}"
+        )
+        cards.append(
+            f'<figure class="card"><figcaption>{esc(h["column"])}</figcaption>{chart}'
+            f'<p class="muted">{esc(meta)}</p>'
+            + "".join(f'<p class="note">{esc(n)}</p>' for n in notes)
+            + "</figure>"
+        )
+    lost = report.get("unmatched_thresholds", [])
+    if lost:
+        listed = ", ".join(f"{u['stage']}: {u['key']} = {u['value']}" for u in lost)
+        cards.append(
+            '<figure class="card"><figcaption>Thresholds without a signal column</figcaption>'
+            f'<p class="note">{esc(listed)}</p><p class="muted">The stage reports these '
+            "thresholds under names that match none of its signal columns, so they are not "
+            "drawn.</p></figure>"
+        )
+    if not cards:
+        body = "<p>No numeric signal columns in this output.</p>"
+    else:
+        body = (
+            '<p class="legend"><span class="key bar-kept"></span>passed the stage '
+            '<span class="key bar-removed"></span>removed or flagged by it '
+            '<span class="key threshold-key"></span>threshold</p>'
+            f'<div class="cards">{"".join(cards)}</div>'
+        )
+    return section(
+        "signals",
+        "Signal distributions",
+        body,
+        "Each histogram counts the documents that reached the signal's stage (kept ones and "
+        "those removed there or later), with the stage's thresholds drawn in red.",
+    )
+
+
+def _annotate(report: dict[str, Any], stage: str) -> bool:
+    return any(s["name"] == stage and s["annotate"] for s in report["stages"])
+
+
+def _doc(d: dict[str, Any]) -> str:
+    text = d["text"]
+    body = "(null text)" if text is None else (text or "(empty text)")
+    more = f" · {fmt.count(d['chars'])} chars, truncated" if d["truncated"] else ""
+    head = f"id {d['id'] if d['id'] is not None else fmt.NONE} · lang {d['lang'] or fmt.NONE}{more}"
+    return f'<div class="doc"><div class="muted">{esc(head)}</div><pre>{esc(body)}</pre></div>'
+
+
+def samples(report: dict[str, Any]) -> str:
+    s = report["samples"]
+    blocks = []
+    for kind, groups in (("removed", s["removed"]), ("flagged", s["flagged"])):
+        for g in groups:
+            docs = "".join(_doc(d) for d in g["docs"])
+            blocks.append(
+                f"<details><summary>{esc(g['stage'])} · {esc(g['reason'])} "
+                f"<span class=muted>({esc(kind)}, {len(g['docs'])} shown)</span>"
+                f"</summary>{docs}</details>"
+            )
+    kept = "".join(_doc(d) for d in s["kept"])
+    blocks.append(
+        f"<details open><summary>kept documents <span class=muted>"
+        f"({len(s['kept'])} shown)</span></summary>{kept or '<p>none</p>'}</details>"
+    )
+    return section(
+        "samples",
+        "Sample documents",
+        "".join(blocks),
+        f"A deterministic sample (smallest id hash) per stage and reason; texts are cut at "
+        f"{s['max_chars']} characters. Open a group to read its documents.",
+    )
+
+
+def global_summaries(report: dict[str, Any]) -> str:
+    import json
+
+    items = [
+        f"<details><summary>{esc(name)}</summary><pre>"
+        f"{esc(json.dumps(summary, indent=2, sort_keys=True, default=str))}</pre></details>"
+        for name, summary in report["global_stages"].items()
+    ]
+    if not items:
+        return ""
+    return section(
+        "global",
+        "Global stage summaries",
+        "".join(items),
+        "What each global stage reported after its fit, as recorded in stats.json.",
+    )

@@ -1,0 +1,291 @@
+"""Histograms of every numeric signal column, over the documents that reached its stage.
+
+A signal ``{stage}__{name}`` (or a column named in the stage's ``thresholds``, such
+as ``lang_score``) exists on the documents that reached the stage: the kept ones
+(``data/``) and those removed at that stage or later (``removed/T``). Two streaming
+passes read only the signal columns: the first keeps exact min/max/count and a
+bounded reservoir of values (fixed seed, so deterministic); fixed bin edges come
+from the reservoir's 0.5 % and 99.5 % quantiles widened to the thresholds; the
+second pass counts. Values outside the edges are counted in the first or last bin
+(``clipped_low``/``clipped_high`` say how many). Memory is bounded by the reservoir.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dataprep.report.source import INPUT_STAGE, Output, PartFile, iter_batches
+
+RESERVOIR = 20_000
+MAX_BINS = 40
+REPEAT_COLUMN = "repeat"
+
+
+@dataclass
+class _Column:
+    """Pass-one accumulator of one column."""
+
+    integer: bool
+    count: int = 0
+    nulls: int = 0
+    total: float = 0.0
+    lo: float = math.inf
+    hi: float = -math.inf
+    seen: int = 0
+    rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+    reservoir: np.ndarray | None = None
+
+    def add(self, values: np.ndarray, nulls: int) -> None:
+        self.nulls += nulls
+        if values.size == 0:
+            return
+        self.count += int(values.size)
+        self.total += float(values.sum())
+        self.lo = min(self.lo, float(values.min()))
+        self.hi = max(self.hi, float(values.max()))
+        self._reserve(values)
+
+    def _reserve(self, values: np.ndarray) -> None:
+        """Algorithm R, vectorised per batch (same input order -> same sample)."""
+        res = self.reservoir
+        n_fill = 0 if res is None else RESERVOIR - res.size
+        if res is None or n_fill > 0:
+            head = values[: RESERVOIR if res is None else n_fill]
+            res = head.copy() if res is None else np.concatenate([res, head])
+            values = values[head.size :]
+            self.seen += head.size
+        if values.size:
+            idx = self.rng.integers(0, self.seen + 1 + np.arange(values.size))
+            hit = idx < RESERVOIR
+            res[idx[hit]] = values[hit]
+            self.seen += values.size
+        self.reservoir = res
+
+
+def signal_columns(out: Output, stage: str, parts: list[PartFile]) -> list[str]:
+    """Numeric signal columns of ``stage`` present in ``parts`` (schema order)."""
+    extra = set(out.stage_info(stage).get("thresholds", {}) or {})
+    cols: dict[str, None] = {}
+    for part in parts:
+        for f in out.schema(part):
+            is_signal = f.name.startswith(f"{stage}__") and not f.name.endswith("__reason")
+            numeric = pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
+            if numeric and (is_signal or f.name in extra):
+                cols[f.name] = None
+    return list(cols)
+
+
+def reached(out: Output, stage: str) -> list[PartFile]:
+    """Part files holding the documents that reached ``stage``."""
+    names = out.stage_names
+    later = names[names.index(stage) :] if stage in names else []
+    files = out.kept_files()
+    for name in later:
+        files += out.removed_files(name)
+    return files
+
+
+def before_upsampling(out: Output, stage: str) -> bool:
+    """True when no up-sampling stage precedes ``stage`` (its copies are not counted)."""
+    for name, st in out.stats.get("stages", {}).items():
+        if name == stage:
+            return True
+        if st.get("docs_added", 0):
+            return False
+    return True
+
+
+def _batches(
+    out: Output, stage: str, parts: list[PartFile], cols: list[str]
+) -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:
+    """(batch, removed-or-flagged-here mask) for every document that reached ``stage``."""
+    only_originals = before_upsampling(out, stage)
+    flag = f"{stage}__reason"
+    for part in parts:
+        for batch in iter_batches(out, part, [*cols, REPEAT_COLUMN, flag]):
+            names = batch.schema.names
+            if only_originals and REPEAT_COLUMN in names:
+                batch = batch.filter(pc.fill_null(pc.equal(batch.column(REPEAT_COLUMN), 0), True))
+            if part.stage == stage:
+                here = np.ones(batch.num_rows, dtype=bool)
+            elif flag in names:  # annotate mode: flagged here, kept or removed later
+                here = batch.column(flag).is_valid().to_numpy(zero_copy_only=False)
+            else:
+                here = np.zeros(batch.num_rows, dtype=bool)
+            yield batch, here
+
+
+def _values(batch: pa.RecordBatch, col: str) -> tuple[np.ndarray, np.ndarray]:
+    """(finite float64 values, their row mask) of ``col``; nulls and NaN left out."""
+    if col not in batch.schema.names:
+        return np.empty(0), np.zeros(batch.num_rows, dtype=bool)
+    arr = batch.column(col).cast(pa.float64()).fill_null(math.nan)
+    vals = arr.to_numpy(zero_copy_only=False)
+    ok = ~np.isnan(vals)
+    return vals[ok], ok
+
+
+def threshold_lines(value: Any, label: str = "") -> list[dict[str, Any]]:
+    """Every number in a threshold value (scalar, ``[lo, hi]`` or a dict of those)."""
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, int | float):
+        return [{"value": float(value), "label": label}] if math.isfinite(value) else []
+    if isinstance(value, list | tuple):
+        names = ("min", "max") if len(value) == 2 else tuple(str(i) for i in range(len(value)))
+        lines = []
+        for name, v in zip(names, value, strict=False):
+            lines += threshold_lines(v, f"{label} {name}".strip())
+        return lines
+    if isinstance(value, dict):
+        lines = []
+        for k in sorted(value, key=str):
+            lines += threshold_lines(value[k], f"{label} {k}".strip())
+        return lines
+    return []
+
+
+def bin_edges(lo: float, hi: float, integer: bool) -> np.ndarray:
+    """Fixed edges covering ``[lo, hi]``; integer bins are ``[k, k + width)``."""
+    if integer:
+        lo, hi = math.floor(lo), math.ceil(hi)
+        width = max(1, math.ceil((hi - lo + 1) / MAX_BINS))
+        n = math.ceil((hi - lo + 1) / width)
+        return lo + width * np.arange(n + 1, dtype=np.float64)
+    if hi <= lo:
+        return np.array([lo - 0.5, lo + 0.5])
+    return np.linspace(lo, hi, MAX_BINS + 1)
+
+
+def _range(acc: _Column, lines: list[dict[str, Any]]) -> tuple[float, float]:
+    res = acc.reservoir if acc.reservoir is not None else np.empty(0)
+    if res.size > 200:
+        lo, hi = (float(q) for q in np.quantile(res, [0.005, 0.995]))
+    else:
+        lo, hi = acc.lo, acc.hi
+    # A threshold far outside the data (max_words 100,000 on 700-word documents) would
+    # squash the bars: it is listed instead of drawn. A constant signal shows them all.
+    span = 3 * (hi - lo) if hi > lo else math.inf
+    for line in lines:
+        v = line["value"]
+        line["on_chart"] = lo - span <= v <= hi + span
+        if line["on_chart"]:
+            lo, hi = min(lo, v), max(hi, v)
+    return lo, hi
+
+
+def match_thresholds(
+    stage: str, thresholds: dict[str, Any], columns: list[str]
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Assign each threshold to a signal column: ``({column: {key: value}}, unmatched)``.
+
+    A key is the column itself (the stage_info contract), or names it with a
+    ``min_``/``max_`` prefix (``{stage}__max_dup_line_frac`` -> ``{stage}__dup_line_frac``),
+    as the ``filters`` package keys thresholds by option name.
+    """
+    matched: dict[str, dict[str, Any]] = {}
+    unmatched: dict[str, Any] = {}
+    for key, value in thresholds.items():
+        bare = key.removeprefix(f"{stage}__")
+        bound = re.fullmatch(r"(min|max)_(.+)", bare)
+        candidates = [key, f"{stage}__{bare}"]
+        if bound:
+            candidates += [f"{stage}__{bound[2]}", bound[2]]
+        col = next((c for c in candidates if c in columns), None)
+        if col is None:
+            unmatched[key] = value
+        else:
+            matched.setdefault(col, {})[key] = value
+    return matched, unmatched
+
+
+def _lines(stage: str, found: dict[str, Any]) -> list[dict[str, Any]]:
+    lines = []
+    for key, value in found.items():
+        bound = re.fullmatch(r"(min|max)_.+", key.removeprefix(f"{stage}__"))
+        lines += threshold_lines(value, bound[1] if bound else "")
+    return lines
+
+
+def stage_histograms(out: Output, stage: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One histogram per numeric signal column of ``stage``, and its unmatched thresholds."""
+    thresholds = out.stage_info(stage).get("thresholds", {}) or {}
+    parts = reached(out, stage)
+    cols = signal_columns(out, stage, parts)
+    matched, unmatched = match_thresholds(stage, thresholds, cols)
+    if not cols:
+        return [], unmatched
+    types = {f.name: f.type for p in parts for f in out.schema(p) if f.name in cols}
+    accs = {c: _Column(integer=pa.types.is_integer(types[c])) for c in cols}
+    for batch, _ in _batches(out, stage, parts, cols):
+        for c in cols:
+            vals, ok = _values(batch, c)
+            accs[c].add(vals, int(ok.size - ok.sum()) if c in batch.schema.names else 0)
+    hists: dict[str, dict[str, Any]] = {}
+    for c in cols:
+        acc = accs[c]
+        if acc.count == 0:
+            continue
+        lines = _lines(stage, matched.get(c, {}))
+        edges = bin_edges(*_range(acc, lines), acc.integer)
+        hists[c] = {
+            "stage": stage,
+            "column": c,
+            "count": acc.count,
+            "nulls": acc.nulls,
+            "min": acc.lo,
+            "max": acc.hi,
+            "mean": acc.total / acc.count,
+            "integer": acc.integer,
+            "edges": edges.tolist(),
+            "passed": np.zeros(edges.size - 1, dtype=np.int64),
+            "removed": np.zeros(edges.size - 1, dtype=np.int64),
+            "clipped_low": 0,
+            "clipped_high": 0,
+            "threshold": matched.get(c),
+            "threshold_lines": lines,
+        }
+    _count(out, stage, parts, hists)
+    return list(hists.values()), unmatched
+
+
+def _count(
+    out: Output, stage: str, parts: list[PartFile], hists: dict[str, dict[str, Any]]
+) -> None:
+    """Second pass: per-bin counts, split into passed and removed (or flagged) here."""
+    cols = list(hists)
+    for batch, here in _batches(out, stage, parts, cols):
+        for c, h in hists.items():
+            vals, ok = _values(batch, c)
+            if not vals.size:
+                continue
+            edges = np.asarray(h["edges"])
+            h["clipped_low"] += int((vals < edges[0]).sum())
+            h["clipped_high"] += int((vals > edges[-1]).sum())
+            idx = np.clip(np.searchsorted(edges, vals, side="right") - 1, 0, edges.size - 2)
+            gone = here[ok]
+            h["removed"] += np.bincount(idx[gone], minlength=edges.size - 1)
+            h["passed"] += np.bincount(idx[~gone], minlength=edges.size - 1)
+    for h in hists.values():
+        h["passed"] = h["passed"].tolist()
+        h["removed"] = h["removed"].tolist()
+
+
+def all_histograms(out: Output) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Histograms of every stage in pipeline order, and thresholds matching no signal."""
+    hists: list[dict[str, Any]] = []
+    unmatched: list[dict[str, Any]] = []
+    for stage in out.stage_names:
+        if stage != INPUT_STAGE:
+            found, lost = stage_histograms(out, stage)
+            hists += found
+            unmatched += [{"stage": stage, "key": k, "value": v} for k, v in lost.items()]
+    return hists, unmatched

@@ -1,0 +1,127 @@
+"""Read-only view of a finished output folder, for the report and ``inspect``.
+
+Parquet is read column-projected in bounded batches (``iter_batches``): the report
+never loads a whole part file, let alone the corpus.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dataprep.errors import InputError
+from dataprep.layout import Layout
+
+#: Rows per batch when streaming Parquet (bounded memory on long documents too).
+BATCH_ROWS = 4096
+
+#: The pseudo-stage that counts what was read (null and empty texts are removed there).
+INPUT_STAGE = "input"
+
+
+@dataclass(frozen=True)
+class PartFile:
+    """One Parquet part: kept documents (``stage`` is None) or removed at ``stage``."""
+
+    path: Path
+    stage: str | None
+
+
+@dataclass(frozen=True)
+class Output:
+    """A dataprep output folder whose ``stats.json`` and ``run.json`` were read."""
+
+    root: Path
+    stats: dict[str, Any]
+    run: dict[str, Any]
+    _schemas: dict[Path, pa.Schema] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def layout(self) -> Layout:
+        return Layout(self.root)
+
+    @property
+    def stage_names(self) -> list[str]:
+        """Stage names in pipeline order, ``input`` first."""
+        return list(self.stats.get("stages", {}))
+
+    @property
+    def text_column(self) -> str:
+        return str(self.run.get("recipe", {}).get("input", {}).get("text_column", "text"))
+
+    @property
+    def id_column(self) -> str:
+        return str(self.run.get("recipe", {}).get("input", {}).get("id_column", "id"))
+
+    def stage_info(self, stage: str) -> dict[str, Any]:
+        return dict(self.stats.get("stage_info", {}).get(stage, {}))
+
+    def kept_files(self) -> list[PartFile]:
+        return [PartFile(p, None) for p in sorted(self.layout.data.glob("part-*.parquet"))]
+
+    def removed_files(self, stage: str) -> list[PartFile]:
+        folder = self.layout.removed_stage(stage)
+        return [PartFile(p, stage) for p in sorted(folder.glob("part-*.parquet"))]
+
+    def all_files(self) -> list[PartFile]:
+        """Kept parts, then removed parts in stage order."""
+        out = self.kept_files()
+        for stage in self.stage_names:
+            out += self.removed_files(stage)
+        return out
+
+    def schema(self, part: PartFile) -> pa.Schema:
+        if part.path not in self._schemas:
+            try:
+                self._schemas[part.path] = pq.read_schema(part.path)
+            except (OSError, pa.ArrowException) as e:
+                raise InputError(f"cannot read {part.path}: {e}") from e
+        return self._schemas[part.path]
+
+
+def open_output(root: str | Path) -> Output:
+    """Read ``stats.json`` and ``run.json``; :class:`InputError` for anything else."""
+    path = Path(root)
+    layout = Layout(path)
+    if not layout.stats.is_file():
+        raise InputError(f"{layout.stats} not found: is {path} a finished dataprep output folder?")
+    stats = _read_json(layout.stats)
+    run = _read_json(layout.run) if layout.run.is_file() else {}
+    if not isinstance(stats, dict) or not isinstance(stats.get("stages"), dict):
+        raise InputError(f"{layout.stats} is not a dataprep stats.json (no 'stages')")
+    return Output(path, stats, run if isinstance(run, dict) else {})
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise InputError(f"cannot read {path}: {e}") from e
+
+
+def iter_batches(
+    out: Output, part: PartFile, columns: Sequence[str], *, batch_rows: int = BATCH_ROWS
+) -> Iterator[pa.RecordBatch]:
+    """Batches of ``part`` holding only those of ``columns`` the file has."""
+    names = set(out.schema(part).names)
+    wanted = [c for c in dict.fromkeys(columns) if c in names]
+    if not wanted:
+        return
+    try:
+        yield from pq.ParquetFile(part.path).iter_batches(batch_size=batch_rows, columns=wanted)
+    except (OSError, pa.ArrowException) as e:
+        raise InputError(f"cannot read {part.path}: {e}") from e
+
+
+def num_rows(part: PartFile) -> int:
+    """Row count from the Parquet footer (no data read)."""
+    try:
+        return int(pq.read_metadata(part.path).num_rows)
+    except (OSError, pa.ArrowException) as e:
+        raise InputError(f"cannot read {part.path}: {e}") from e

@@ -1,0 +1,35 @@
+"""Output folders made by real runs, shared by the report tests (built once per session)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from report_stages import EVIL, FULL_STAGES, make_corpus, run
+
+
+@pytest.fixture(scope="session")
+def report_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_corpus(tmp_path_factory.mktemp("report-in"))
+
+
+@pytest.fixture(scope="session")
+def full_output(report_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run with language ID, an annotate-mode filter, a filter, dedup and balancing."""
+    return run(FULL_STAGES, report_corpus, tmp_path_factory.mktemp("report-out") / "out")
+
+
+@pytest.fixture(scope="session")
+def evil_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Hostile texts only, all kept (annotate mode), so every one is in the kept sample."""
+    corpus = tmp_path_factory.mktemp("evil-in")
+    docs = [{"id": f"evil-{i}", "text": t} for i, t in enumerate(EVIL)]
+    pq.write_table(pa.Table.from_pylist(docs), corpus / "evil.parquet")
+    stages = [{"stage": "report_quality_v0", "name": "q", "annotate": True}]
+    return run(stages, corpus, tmp_path_factory.mktemp("evil-out") / "out")

@@ -1,0 +1,205 @@
+"""Stages and a corpus used only by the report tests (registered under ``report_*`` names).
+
+``report_lang_v0`` copies a ``true_lang`` column into ``lang`` and gives a
+deterministic ``lang_score``; ``report_quality_v0`` is a small filter with two
+signals (``chars``: int, ``alpha``: float) whose thresholds come in the three shapes
+stage_info allows: a scalar, ``[lo, hi]`` and a per-language dict.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xxhash
+
+from dataprep.config import parse_recipe
+from dataprep.registry import _STAGES, register
+from dataprep.runner import run_pipeline
+from dataprep.stages.base import BatchStage, StageConfig, StageOutput
+
+EVIL_SCRIPT = "<script>document.title='PWNED'</script>"
+EVIL_TEXTAREA = "</textarea><img src=x onerror=\"document.title='PWNED2'\">"
+EVIL_QUOTES = "\"'><svg onload=alert(1)> & friends"
+EVIL_ALERT = "<script>alert(1)</script> and </textarea> then text"
+EVIL = (EVIL_SCRIPT, EVIL_TEXTAREA, EVIL_QUOTES, EVIL_ALERT)
+
+DUPLICATE = "this exact english text appears many times in the corpus, as duplicates do"
+_WORDS = {
+    "en": [
+        "the",
+        "data",
+        "set",
+        "is",
+        "clean",
+        "and",
+        "every",
+        "word",
+        "here",
+        "is",
+        "plain",
+        "english",
+        "text",
+        "for",
+        "models",
+    ],
+    "de": [
+        "der",
+        "die",
+        "das",
+        "und",
+        "ist",
+        "ein",
+        "eine",
+        "nicht",
+        "mit",
+        "auf",
+        "für",
+        "sind",
+        "daten",
+        "sauber",
+        "text",
+    ],
+    "fr": [
+        "le",
+        "la",
+        "les",
+        "et",
+        "est",
+        "un",
+        "une",
+        "pas",
+        "avec",
+        "sur",
+        "pour",
+        "sont",
+        "données",
+        "propre",
+        "texte",
+    ],
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class LangConfig(StageConfig):
+    min_score: float = 0.1
+
+
+class ReportLang(BatchStage):
+    """Language from the ``true_lang`` column; score from a hash of the text."""
+
+    Config = LangConfig
+
+    def process(self, batch: pa.RecordBatch) -> StageOutput:
+        texts = batch.column(self.ctx.text_column).to_pylist()
+        names = batch.schema.names
+        langs = batch.column("true_lang").to_pylist() if "true_lang" in names else None
+        scores = [xxhash.xxh32_intdigest((t or "").encode()) / 2**32 for t in texts]
+        lang = [(langs[i] if langs else None) or "und" for i in range(len(texts))]
+        reason = ["lang_low_score" if s < self.config.min_score else None for s in scores]
+        out = batch.append_column("lang", pa.array(lang, pa.string()))
+        out = out.append_column("lang_score", pa.array(scores, pa.float32()))
+        return StageOutput(out, pa.array(reason, pa.string()))
+
+    def thresholds(self) -> dict[str, Any]:
+        return {"lang_score": self.config.min_score}
+
+
+@dataclass(frozen=True, kw_only=True)
+class QualityConfig(StageConfig):
+    min_chars: int = 20
+    max_chars: int = 2000
+    min_alpha: Mapping[str, float] = field(default_factory=lambda: {"en": 0.7, "de": 0.65})
+
+
+class ReportQuality(BatchStage):
+    """Remove markup, too short/long texts, and texts with few letters."""
+
+    Config = QualityConfig
+
+    def process(self, batch: pa.RecordBatch) -> StageOutput:
+        texts = [t or "" for t in batch.column(self.ctx.text_column).to_pylist()]
+        names = batch.schema.names
+        langs = batch.column("lang").to_pylist() if "lang" in names else [None] * len(texts)
+        chars = [len(t) for t in texts]
+        alpha = [sum(c.isalpha() for c in t) / max(len(t), 1) for t in texts]
+        reasons = []
+        for t, n, a, lg in zip(texts, chars, alpha, langs, strict=True):
+            if "<" in t:
+                reasons.append("markup")
+            elif not self.config.min_chars <= n <= self.config.max_chars:
+                reasons.append("bad_length")
+            elif a < self.config.min_alpha.get(lg or "", 0.6):
+                reasons.append("low_alpha")
+            else:
+                reasons.append(None)
+        out = batch.append_column(f"{self.name}__chars", pa.array(chars, pa.int64()))
+        out = out.append_column(f"{self.name}__alpha", pa.array(alpha, pa.float64()))
+        return StageOutput(out, pa.array(reasons, pa.string()))
+
+    def thresholds(self) -> dict[str, Any]:
+        c = self.config
+        return {
+            f"{self.name}__chars": [c.min_chars, c.max_chars],
+            f"{self.name}__alpha": dict(c.min_alpha),
+        }
+
+
+for _name, _cls in {"report_lang_v0": ReportLang, "report_quality_v0": ReportQuality}.items():
+    if _name not in _STAGES:
+        register(_name)(_cls)
+
+
+def make_corpus(root: Path, n: int = 150, *, evil: bool = True) -> Path:
+    """Deterministic multilingual shards: duplicates, short, noisy and (optionally) evil docs."""
+    rng = random.Random(7)
+    docs: list[dict[str, Any]] = []
+    langs = ["en"] * 6 + ["de"] * 3 + ["fr"]
+    for i in range(n):
+        lang = langs[i % len(langs)]
+        size = rng.choice([2, 8, 15, 40, 90])
+        text = " ".join(rng.choice(_WORDS[lang]) for _ in range(size))
+        if i % 11 == 0:
+            text = "1234 5678 90 !!! " * 3 + text[:20]
+        if i % 13 == 0 and i:
+            text = DUPLICATE
+        docs.append({"id": f"d{i:04d}", "text": text, "true_lang": lang, "url": f"u/{i}"})
+    if evil:
+        for k, text in enumerate(EVIL):
+            docs[5 + k]["text"] = text
+    docs[3]["text"] = None
+    root.mkdir(parents=True, exist_ok=True)
+    half = len(docs) // 2
+    pq.write_table(pa.Table.from_pylist(docs[:half]), root / "a.parquet")
+    pq.write_table(pa.Table.from_pylist(docs[half:]), root / "b.parquet")
+    return root
+
+
+FULL_STAGES: list[dict[str, Any]] = [
+    {"stage": "report_lang_v0", "name": "langid", "min_score": 0.05},
+    {"stage": "report_quality_v0", "name": "strict", "annotate": True, "min_chars": 60},
+    {"stage": "report_quality_v0", "name": "quality"},
+    {"stage": "exact_dedup_v1", "name": "dedup"},
+    {"stage": "balance_v1", "name": "balance", "unit": "docs", "max_repeats": 2},
+]
+
+
+def run(stages: list[dict[str, Any]], corpus: Path, out: Path, **kw: Any) -> Path:
+    recipe = parse_recipe({"name": "report-test", "run": {"batch_size": 16}, "stages": stages})
+    run_pipeline(recipe, [str(corpus)], out, workers=kw.pop("workers", 1), progress=False, **kw)
+    return out
+
+
+def make_docs_without_ids(root: Path) -> Path:
+    """Two JSONL shards with texts only (no id column)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for k in range(2):
+        lines = [json.dumps({"text": " ".join(["w"] * ((i * 3 + k) % 7))}) for i in range(20)]
+        (root / f"s{k}.jsonl").write_text("\n".join(lines) + "\n")
+    return root

@@ -1,0 +1,100 @@
+"""``dataprep report`` and ``dataprep inspect``, run in-process."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dataprep.cli import main
+
+
+def test_report_rebuilds_both_files(
+    full_output: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "copy"
+    shutil.copytree(full_output, out)
+    (out / "report.json").unlink()
+    (out / "report.html").unlink()
+    assert main(["report", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "report.json" in printed and "report.html" in printed
+    assert (out / "report.html").is_file()
+    assert json.loads((out / "report.json").read_text()) == json.loads(
+        (full_output / "report.json").read_text()
+    )
+
+
+def test_report_of_a_folder_that_is_not_an_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", str(tmp_path)]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("dataprep: error:") and "stats.json" in err and len(err.splitlines()) == 1
+    assert main(["inspect", str(tmp_path / "nope")]) == 3
+
+
+def test_inspect_prints_removed_examples_with_their_context(
+    full_output: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["inspect", str(full_output), "-n", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    heads = [line for line in lines if line.startswith("[")]
+    assert heads[0].startswith("[input] removed null_text")
+    stages = [h.split("]")[0][1:] for h in heads]
+    assert stages == sorted(
+        stages, key=["input", "langid", "strict", "quality", "dedup", "balance"].index
+    )
+    assert any(h.startswith("[quality] removed markup") for h in heads)
+    assert all("id=d" in h and "lang=" in h and "chars=" in h for h in heads)
+    assert len(lines) == 2 * len(heads)  # one text line per document
+
+
+def test_inspect_filters_by_stage_reason_and_lang(
+    full_output: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "inspect",
+        str(full_output),
+        "--stage",
+        "quality",
+        "--reason",
+        "low_alpha",
+        "--lang",
+        "de",
+        "-n",
+        "3",
+    ]
+    assert main(args) == 0
+    heads = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[")]
+    assert 1 <= len(heads) <= 3
+    assert all(h.startswith("[quality] removed low_alpha") and "lang=de" in h for h in heads)
+
+
+def test_inspect_kept_and_flagged(full_output: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", str(full_output), "--kept", "-n", "4"]) == 0
+    heads = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[")]
+    assert len(heads) == 4 and all(h.startswith("[kept]") for h in heads)
+    assert main(["inspect", str(full_output), "--kept", "--stage", "strict", "-n", "1"]) == 0
+    heads = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[")]
+    assert {h.split()[2] for h in heads} == {"bad_length", "low_alpha", "markup"}
+    assert all(h.startswith("[strict] flagged") for h in heads)
+
+
+def test_inspect_truncates_and_neutralises_control_characters(
+    evil_output: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["inspect", str(evil_output), "--kept", "--chars", "25", "-n", "10"]) == 0
+    out = capsys.readouterr().out
+    texts = [line for line in out.splitlines() if line.startswith("  ")]
+    assert len(texts) == 4 and all(len(t) <= 2 + 25 for t in texts)
+    assert "\x1b" not in out
+
+
+def test_inspect_errors(full_output: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", str(full_output), "--stage", "nope"]) == 2
+    assert "no stage 'nope'" in capsys.readouterr().err
+    assert main(["inspect", str(full_output), "--reason", "no_such_reason"]) == 1
+    assert "no removed documents match" in capsys.readouterr().err
