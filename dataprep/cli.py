@@ -181,12 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_extra_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Commands contributed by optional modules (reports, re-deciding filters)."""
-    try:
-        from dataprep.report.cli import add_commands
-    except ModuleNotFoundError:
-        return
-    add_commands(sub)
+    """Commands of the report and classifier modules (``report``, ``inspect``,
+    ``train-classifier``), each defined next to the code it drives."""
+    from dataprep.classify.cli import add_commands as add_classify
+    from dataprep.report.cli import add_commands as add_report
+
+    add_report(sub)
+    add_classify(sub)
 
 
 def _err(msg: str) -> None:

@@ -1,5 +1,10 @@
 """What ``balance_v1`` records per document, and reading it back in the driver.
 
+The category is the value of the balanced column (``column``, default the language
+column ``lang``), cast to string; a null is ``und`` in the language column and
+``null`` in any other. With ``within`` the value of that column is recorded too
+(``group``, nulls as ``null``), for balancing inside each group.
+
 The selection hash is ``xxhash64(key, seed=ctx.seed)`` where ``key`` is the UTF-8
 form of the document id (``str(value)`` for numbers). When the id column is
 absent or the id is null the text itself is the key (prefixed so it cannot equal
@@ -22,9 +27,10 @@ import pyarrow.compute as pc
 from dataprep.errors import ConfigError, InputError
 from dataprep.stages.base import REPEAT_COL, ROW_COL, SHARD_COL, StageContext
 
-LANG, BYTES, HASH = "lang", "bytes", "hash"
+LANG, BYTES, HASH, GROUP = "lang", "bytes", "hash", "group"
 _SEED_MASK = (1 << 64) - 1
 _UND = "und"
+_NULL = "null"
 
 
 def _key(value: Any) -> bytes:
@@ -50,28 +56,62 @@ def selection_hashes(
     return out
 
 
-def observe_batch(batch: pa.RecordBatch, ctx: StageContext) -> pa.RecordBatch:
-    """Per-document ``lang`` (null -> ``und``), UTF-8 ``bytes`` and selection ``hash``."""
+def observe_batch(
+    batch: pa.RecordBatch,
+    ctx: StageContext,
+    *,
+    column: str | None = None,
+    within: str | None = None,
+) -> pa.RecordBatch:
+    """Per-document category (column ``lang`` of the summary), UTF-8 ``bytes``, ``hash``.
+
+    ``column`` defaults to ``ctx.lang_column``; with ``within`` a ``group`` column is added.
+    """
     names = batch.schema.names
-    if ctx.lang_column not in names:
-        raise ConfigError(
-            f"{ctx.name}: balance_v1 needs the language column {ctx.lang_column!r}, which the "
-            "documents do not have; put a fasttext_langid_v1 stage before it in the recipe"
-        )
+    col = column or ctx.lang_column
+    for needed in (col, within):
+        if needed is not None and needed not in names:
+            hint = (
+                "; put a fasttext_langid_v1 stage before it in the recipe"
+                if needed == ctx.lang_column
+                else ""
+            )
+            raise ConfigError(
+                f"{ctx.name}: balance_v1 needs the column {needed!r}, which the documents "
+                f"do not have{hint}"
+            )
     if ctx.text_column not in names:
         raise InputError(f"{ctx.name}: the documents have no text column {ctx.text_column!r}")
     text = batch.column(ctx.text_column)
-    lang = pc.fill_null(batch.column(ctx.lang_column).cast(pa.string()), _UND)
+    null = _UND if col == ctx.lang_column else _NULL
+    lang = pc.fill_null(batch.column(col).cast(pa.string()), null)
     nbytes = pc.fill_null(pc.binary_length(text), 0).cast(pa.int64())
     ids = batch.column(ctx.id_column).to_pylist() if ctx.id_column in names else None
     reps = batch.column(REPEAT_COL).to_pylist() if REPEAT_COL in names else [0] * batch.num_rows
     hashes = selection_hashes(ids, text.to_pylist(), [r or 0 for r in reps], ctx.seed)
-    return pa.RecordBatch.from_arrays([lang, nbytes, pa.array(hashes)], [LANG, BYTES, HASH])
+    arrays, out_names = [lang, nbytes, pa.array(hashes)], [LANG, BYTES, HASH]
+    if within is not None:
+        arrays.append(pc.fill_null(batch.column(within).cast(pa.string()), _NULL))
+        out_names.append(GROUP)
+    return pa.RecordBatch.from_arrays(arrays, out_names)
 
 
-def read_observations(paths: Sequence[Path]) -> dict[str, Any]:
-    """Concatenate observation files into numpy arrays plus a language dictionary."""
-    cols = [LANG, BYTES, HASH, SHARD_COL, ROW_COL, REPEAT_COL]
+def _encode(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
+    """Sorted distinct values and each row's index into them."""
+    encoded = pc.dictionary_encode(column.combine_chunks())
+    found = encoded.dictionary.to_pylist()
+    values = sorted(found)  # stable order whatever the shard order
+    remap = np.array([values.index(x) for x in found], dtype=np.int64)
+    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return values, (remap[indices] if indices.size else indices)
+
+
+def read_observations(paths: Sequence[Path], *, grouped: bool = False) -> dict[str, Any]:
+    """Concatenate observation files into numpy arrays plus a category dictionary.
+
+    With ``grouped`` the result also has ``groups`` (sorted names) and ``group_idx``.
+    """
+    cols = [LANG, BYTES, HASH, *([GROUP] if grouped else []), SHARD_COL, ROW_COL, REPEAT_COL]
     tables = []
     for path in paths:
         try:
@@ -83,16 +123,18 @@ def read_observations(paths: Sequence[Path]) -> dict[str, Any]:
     if tables:
         table = pa.concat_tables(tables).combine_chunks()
     else:
-        schema = [pa.string(), pa.int64(), pa.uint64(), pa.int32(), pa.int64(), pa.int32()]
+        schema = [pa.string(), pa.int64(), pa.uint64(), *([pa.string()] if grouped else [])]
+        schema += [pa.int32(), pa.int64(), pa.int32()]
         table = pa.table([pa.array([], t) for t in schema], names=cols)
-    encoded = pc.dictionary_encode(table.column(LANG).combine_chunks())
-    found = encoded.dictionary.to_pylist()
-    langs = sorted(found)  # stable order whatever the shard order
-    remap = np.array([langs.index(x) for x in found], dtype=np.int64)
-    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    langs, lang_idx = _encode(table.column(LANG))
+    groups, group_idx = _encode(table.column(GROUP)) if grouped else (["all"], None)
+    if group_idx is None:
+        group_idx = np.zeros(lang_idx.size, dtype=np.int64)
     return {
         "langs": langs,
-        "lang_idx": remap[indices] if indices.size else indices,
+        "lang_idx": lang_idx,
+        "groups": groups,
+        "group_idx": group_idx,
         "bytes": _np(table, BYTES, np.int64),
         "hash": _np(table, HASH, np.uint64),
         "shard": _np(table, SHARD_COL, np.int32),

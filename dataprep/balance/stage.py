@@ -1,4 +1,15 @@
-"""``balance_v1``: rebalance the language mix of a corpus (global stage).
+"""``balance_v1``: rebalance the mix of a corpus by language or any category (global stage).
+
+``column`` names the categorical column to balance (default ``lang``; e.g. a
+``domain`` column from the input, or ``S__label`` written by ``classifier_v1``), so a
+recipe can ask for a Llama 3-style mix: ``mode: weights``, ``weights: {general: 0.50,
+math: 0.25, code: 0.17, multilingual: 0.08}``. ``within`` balances separately inside
+each value of another column (nested balancing: a first ``balance_v1`` fixes the
+language mix, a second with ``column: domain, within: lang`` sets the domain mix
+inside every language and keeps each language's amount). ``budget: exact_mix`` asks
+for the largest output that reaches the target shares exactly within
+``max_repeats`` and ``caps`` (the usual choice for a down-sampling-only mix; per
+group with ``within``). Everything below says "language" for the balanced category.
 
 ``observe`` (workers) records, per document, its language (``ctx.lang_column``,
 written by ``fasttext_langid_v1``), its size in UTF-8 bytes and a selection hash
@@ -24,14 +35,20 @@ import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pyarrow as pa
 
 from dataprep.balance import observe as obs
 from dataprep.balance.select import copies_for_target, selection_order
-from dataprep.balance.targets import MODES, Targets, compute_targets, round_preserving_sum
+from dataprep.balance.targets import (
+    MODES,
+    Targets,
+    compute_targets,
+    prior_shares,
+    round_preserving_sum,
+)
 from dataprep.errors import ConfigError
 from dataprep.registry import register
 from dataprep.stages.base import (
@@ -53,7 +70,12 @@ _OUT_BATCH = 1 << 16
 
 @dataclass(frozen=True, kw_only=True)
 class BalanceConfig(StageConfig):
-    """Options of ``balance_v1``. Language keys must match the ``lang`` column values."""
+    """Options of ``balance_v1``. Keys must match the values of the balanced column."""
+
+    column: str | None = None
+    """Categorical column to balance; ``None`` = the language column (``lang``)."""
+    within: str | None = None
+    """Balance separately inside each value of this column (e.g. ``lang``)."""
 
     mode: Literal["temperature", "weights", "unimax"] = "temperature"
     """How prior shares are set (see :mod:`dataprep.balance.targets`)."""
@@ -65,8 +87,9 @@ class BalanceConfig(StageConfig):
     """Mode ``weights``: languages without a weight are dropped or kept as they are."""
     unit: Literal["docs", "bytes", "tokens"] = "bytes"
     """What is counted: documents, UTF-8 bytes, or tokens approximated as bytes / 4."""
-    budget: float | None = None
-    """Total output amount in the unit; ``None`` = input amount of the balanced languages."""
+    budget: float | Literal["exact_mix"] | None = None
+    """Total output amount in the unit; ``None`` = input amount of the balanced languages;
+    ``exact_mix`` = the largest amount that reaches the target shares exactly."""
     caps: Mapping[str, float] = field(default_factory=dict)
     """Maximum target amount per language (in the unit)."""
     minimums: Mapping[str, float] = field(default_factory=dict)
@@ -89,8 +112,7 @@ def _validate(cfg: BalanceConfig) -> None:
         raise ConfigError(f"alpha must be >= 0, got {cfg.alpha}")
     if cfg.max_repeats < 1:
         raise ConfigError(f"max_repeats must be >= 1, got {cfg.max_repeats}")
-    if cfg.budget is not None and cfg.budget < 0:
-        raise ConfigError(f"budget must be >= 0, got {cfg.budget}")
+    _validate_budget(cfg)
     for name in ("weights", "caps", "minimums"):
         bad = {k: v for k, v in getattr(cfg, name).items() if not v >= 0}
         if bad:
@@ -101,9 +123,21 @@ def _validate(cfg: BalanceConfig) -> None:
         raise ConfigError(f"`weights` is only used with mode 'weights' (mode is {cfg.mode!r})")
 
 
+def _validate_budget(cfg: BalanceConfig) -> None:
+    if isinstance(cfg.budget, str):
+        if cfg.budget != "exact_mix":
+            raise ConfigError(f"budget must be a number, null or 'exact_mix', got {cfg.budget!r}")
+    elif cfg.budget is not None and cfg.budget < 0:
+        raise ConfigError(f"budget must be >= 0, got {cfg.budget}")
+    if cfg.within is not None and cfg.budget not in (None, "exact_mix"):
+        raise ConfigError("with `within`, budget must be null (each group's amount) or exact_mix")
+    if cfg.within is not None and cfg.within == (cfg.column or "lang"):
+        raise ConfigError(f"`within` must differ from the balanced column ({cfg.within!r})")
+
+
 @register("balance_v1")
 class Balance(GlobalStage):
-    """Temperature / weights / UniMax language rebalancing with bounded up-sampling."""
+    """Temperature / weights / UniMax rebalancing of languages or any category column."""
 
     Config = BalanceConfig
 
@@ -114,11 +148,17 @@ class Balance(GlobalStage):
         self.cfg = config
         self._summary: dict[str, Any] = {}
 
+    @property
+    def column(self) -> str:
+        """The balanced column."""
+        return self.cfg.column or self.ctx.lang_column
+
     def required_columns(self) -> Sequence[str]:
-        return (self.ctx.text_column, self.ctx.lang_column)
+        extra = (self.cfg.within,) if self.cfg.within is not None else ()
+        return (self.ctx.text_column, self.column, *extra)
 
     def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        return obs.observe_batch(batch, self.ctx)
+        return obs.observe_batch(batch, self.ctx, column=self.column, within=self.cfg.within)
 
     # -- driver ------------------------------------------------------------------
     def _sizes(self, nbytes: np.ndarray) -> np.ndarray:
@@ -128,52 +168,40 @@ class Balance(GlobalStage):
         return nbytes.astype(np.float64) / scale
 
     def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
-        data = obs.read_observations(observations)
+        data = obs.read_observations(observations, grouped=self.cfg.within is not None)
         langs: list[str] = data["langs"]
-        order = selection_order(
-            data["lang_idx"], data["hash"], data["shard"], data["row"], data["repeat"]
-        )
-        lang_idx = data["lang_idx"][order]
+        groups: list[str] = data["groups"]
+        n_cat = len(langs)
+        key = data["group_idx"] * n_cat + data["lang_idx"]
+        order = selection_order(key, data["hash"], data["shard"], data["row"], data["repeat"])
         nbytes = data["bytes"][order]
         sizes = self._sizes(nbytes)
-        bounds = np.searchsorted(lang_idx, np.arange(len(langs) + 1))
-        amounts = {
-            lang: float(sizes[bounds[i] : bounds[i + 1]].sum()) for i, lang in enumerate(langs)
-        }
-
-        balanced = {k: a for k, a in amounts.items() if self._in_mix(k)}
-        try:
-            targets = compute_targets(
-                balanced,
-                mode=self.cfg.mode,
-                alpha=self.cfg.alpha,
-                weights=self.cfg.weights,
-                budget=self.cfg.budget,
-                caps=self.cfg.caps,
-                minimums=self.cfg.minimums,
-                max_repeats=self.cfg.max_repeats,
-            )
-        except ValueError as e:
-            raise ConfigError(f"{self.name}: {e}") from e
-        if self.cfg.unit == "docs":  # whole documents, exactly round(budget) in total
-            whole = round_preserving_sum(targets.amount)
-            targets = dataclasses.replace(targets, amount=whole, tolerance=0.5)
+        bounds = np.searchsorted(key[order], np.arange(len(groups) * n_cat + 1))
 
         copies = np.ones(order.size, dtype=np.int32)
         not_in_mix = np.zeros(order.size, dtype=bool)
-        for i, lang in enumerate(langs):
-            seg = slice(bounds[i], bounds[i + 1])
-            if lang in targets.amount:
-                copies[seg] = copies_for_target(
-                    sizes[seg], targets.amount[lang], self.cfg.max_repeats
-                )
-            elif self.cfg.unlisted == "drop":
-                copies[seg] = 0
-                not_in_mix[seg] = True
+        summaries: dict[str, dict[str, Any]] = {}
+        for g, group in enumerate(groups):
+            segs = {
+                lang: slice(bounds[g * n_cat + i], bounds[g * n_cat + i + 1])
+                for i, lang in enumerate(langs)
+                if bounds[g * n_cat + i + 1] > bounds[g * n_cat + i]
+            }
+            amounts = {lang: float(sizes[seg].sum()) for lang, seg in segs.items()}
+            targets = self._targets(amounts, group)
+            for lang, seg in segs.items():
+                if lang in targets.amount:
+                    copies[seg] = copies_for_target(
+                        sizes[seg], targets.amount[lang], self.cfg.max_repeats
+                    )
+                elif self.cfg.unlisted == "drop":
+                    copies[seg] = 0
+                    not_in_mix[seg] = True
+            summaries[group] = self._build_summary(segs, nbytes, sizes, copies, targets)
         reason = np.where(
             not_in_mix, REASON_NOT_IN_MIX, np.where(copies == 0, REASON_DOWNSAMPLED, None)
         )
-        self._summary = self._build_summary(langs, bounds, nbytes, sizes, copies, targets)
+        self._summary = self._overall(summaries, copies)
         copies[copies == 0] = 1  # dropped rows carry a reason; copies must be >= 1
 
         internal = [data[c][order] for c in ("shard", "row", "repeat")]
@@ -184,22 +212,56 @@ class Balance(GlobalStage):
             cols.append(pa.array(copies[start:stop], pa.int32()))
             yield pa.RecordBatch.from_arrays(cols, [*INTERNAL_COLUMNS, REASON_COL, COPIES_COL])
 
+    def _budget(self, balanced: dict[str, float]) -> float | None:
+        """The budget for one group: as configured, or the largest exact mix."""
+        if self.cfg.budget != "exact_mix":
+            return cast("float | None", self.cfg.budget)
+        prior = prior_shares(
+            balanced, mode=self.cfg.mode, alpha=self.cfg.alpha, weights=self.cfg.weights
+        )
+        room = [
+            min(float(self.cfg.caps.get(k, np.inf)), self.cfg.max_repeats * a) / prior[k]
+            for k, a in balanced.items()
+            if prior[k] > 0
+        ]
+        return min(room) if room else 0.0
+
+    def _targets(self, amounts: dict[str, float], group: str) -> Targets:
+        balanced = {k: a for k, a in amounts.items() if self._in_mix(k)}
+        try:
+            targets = compute_targets(
+                balanced,
+                mode=self.cfg.mode,
+                alpha=self.cfg.alpha,
+                weights=self.cfg.weights,
+                budget=self._budget(balanced),
+                caps=self.cfg.caps,
+                minimums=self.cfg.minimums,
+                max_repeats=self.cfg.max_repeats,
+            )
+        except ValueError as e:
+            where = f" ({self.cfg.within}={group})" if self.cfg.within is not None else ""
+            raise ConfigError(f"{self.name}{where}: {e}") from e
+        if self.cfg.unit == "docs":  # whole documents, exactly round(budget) in total
+            whole = round_preserving_sum(targets.amount)
+            targets = dataclasses.replace(targets, amount=whole, tolerance=0.5)
+        return targets
+
     def _in_mix(self, lang: str) -> bool:
         return self.cfg.mode != "weights" or lang in self.cfg.weights
 
     def _build_summary(
         self,
-        langs: list[str],
-        bounds: np.ndarray,
+        segs: dict[str, slice],
         nbytes: np.ndarray,
         sizes: np.ndarray,
         copies: np.ndarray,
         targets: Targets,
     ) -> dict[str, Any]:
+        """Per-category facts and notes of one group (the whole corpus without ``within``)."""
         share = targets.share
         per_lang: dict[str, dict[str, Any]] = {}
-        for i, lang in enumerate(langs):
-            seg = slice(bounds[i], bounds[i + 1])
+        for lang, seg in segs.items():
             c = copies[seg].astype(np.int64)
             status = "balanced" if lang in targets.amount else f"not_in_mix_{self.cfg.unlisted}"
             per_lang[lang] = {
@@ -224,7 +286,8 @@ class Balance(GlobalStage):
         ):
             notes.append(
                 "targets equal the input amounts: nothing was rebalanced (with max_repeats=1 "
-                "the budget must be below the corpus size for the mix to change)"
+                "the budget must be below the corpus size for the mix to change; "
+                "budget: exact_mix does that)"
             )
         if not targets.budget_reached:
             notes.append(
@@ -232,16 +295,49 @@ class Balance(GlobalStage):
                 "is available within caps and max_repeats"
             )
         return {
+            "budget": targets.budget,
+            "budget_reached": targets.budget_reached,
+            "docs_before": int(sum(v["docs_before"] for v in per_lang.values())),
+            "docs_after": int(sum(v["docs_after"] for v in per_lang.values())),
+            "categories": per_lang,
+            "notes": notes,
+        }
+
+    def _overall(self, groups: dict[str, dict[str, Any]], copies: np.ndarray) -> dict[str, Any]:
+        """The fit summary: the single group's facts, or one entry per group with ``within``.
+
+        Balancing the language column keeps the key ``languages`` (what the report reads).
+        """
+        head = {
             "mode": self.cfg.mode,
             "unit": self.cfg.unit,
             "alpha": self.cfg.alpha if self.cfg.mode == "temperature" else None,
             "max_repeats": self.cfg.max_repeats,
-            "budget": targets.budget,
-            "budget_reached": targets.budget_reached,
+        }
+        if self.column != self.ctx.lang_column or self.cfg.within is not None:
+            head["column"] = self.column
+        if self.cfg.within is not None:
+            notes = [f"{self.cfg.within}={g}: {n}" for g, s in groups.items() for n in s["notes"]]
+            return {
+                **head,
+                "within": self.cfg.within,
+                "docs_before": int(copies.size),
+                "docs_after": int(copies.sum()),
+                "groups": groups,
+                "notes": notes,
+            }
+        only = next(iter(groups.values()), None)
+        if only is None:
+            only = self._build_summary({}, copies, copies, copies, compute_targets({}))
+        key = "languages" if self.column == self.ctx.lang_column else "categories"
+        return {
+            **head,
+            "budget": only["budget"],
+            "budget_reached": only["budget_reached"],
             "docs_before": int(copies.size),
             "docs_after": int(copies.sum()),
-            "languages": per_lang,
-            "notes": notes,
+            key: only["categories"],
+            "notes": only["notes"],
         }
 
     def fit_summary(self) -> dict[str, Any]:

@@ -1,0 +1,347 @@
+"""Stages ``classifier_v1`` (per batch) and ``classifier_top_v1`` (global).
+
+Both apply any fastText classifier file to each document: one trained with
+``dataprep train-classifier`` (its card supplies preprocessing and positive
+label) or an external one such as DCLM's (set ``positive_label`` and the
+preprocessing options). ``models_per_lang`` picks a model by the ``lang`` column
+(written by ``fasttext_langid_v1``); ``model_path`` is the fallback. Models are
+loaded once per worker process and never pickled.
+
+Columns (``S`` = the stage's instance name):
+
+* ``S__score`` (float32): probability of the positive label; null when unscored
+  (no model for the language, or no text left after preprocessing);
+* ``S__label`` (string): the most probable label (ties: alphabetical first);
+* ``S__p_LABEL`` (float32), one per label of the models, with ``label_columns: true``
+  (``classifier_v1`` only).
+
+``classifier_v1`` keeps documents with ``score >= min_score`` (per-language
+overrides in ``min_score_per_lang``); without ``min_score`` it only annotates.
+``classifier_top_v1`` keeps exactly the top ``fraction`` of the scored documents
+by score, ties broken by input order (:mod:`dataprep.classify.top`), optionally
+within each value of a column (``within: lang``). Reasons:
+``classifier_low_score``, ``classifier_below_top_fraction``, ``classifier_unscored``
+(only with ``unscored: drop``; by default unscored documents are kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dataprep.classify.scoring import Scorer
+from dataprep.classify.top import keep_count, top_fraction
+from dataprep.errors import ConfigError, InputError
+from dataprep.langid.labels import normalize_code
+from dataprep.registry import register
+from dataprep.stages.base import (
+    COPIES_COL,
+    INTERNAL_COLUMNS,
+    REASON_COL,
+    REPEAT_COL,
+    ROW_COL,
+    SHARD_COL,
+    BatchStage,
+    GlobalStage,
+    StageConfig,
+    StageContext,
+    StageOutput,
+)
+
+REASON_LOW = "classifier_low_score"
+REASON_TOP = "classifier_below_top_fraction"
+REASON_UNSCORED = "classifier_unscored"
+REASONS = (REASON_LOW, REASON_TOP, REASON_UNSCORED)
+_OUT_BATCH = 1 << 16
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelOptions(StageConfig):
+    """Which classifier(s) to apply and how to prepare the text."""
+
+    model_path: str | None = None
+    """fastText model file (relative to the current folder); the fallback with
+    ``models_per_lang``."""
+    models_per_lang: Mapping[str, str] = field(default_factory=dict)
+    """Language code -> model file, chosen by the ``lang`` column."""
+    positive_label: str | None = None
+    """Label whose probability is ``S__score`` (``hq`` or ``__label__hq``); default: the
+    model card's."""
+    lowercase: bool | None = None
+    """Lower-case before scoring; default: the model card's, else true."""
+    max_chars: int | None = None
+    """Characters scored after collapsing whitespace (0 = all); default: the card's, else
+    2000."""
+    unscored: Literal["keep", "drop"] = "keep"
+    """Documents without a model for their language or without text: keep or drop."""
+
+    def __post_init__(self) -> None:
+        if self.model_path is None and not self.models_per_lang:
+            raise ValueError("set model_path, models_per_lang, or both")
+        if self.max_chars is not None and self.max_chars < 0:
+            raise ValueError(f"max_chars must be >= 0 (0 = whole text), got {self.max_chars}")
+        if self.unscored not in ("keep", "drop"):
+            raise ValueError(f"unscored must be 'keep' or 'drop', got {self.unscored!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClassifierConfig(ModelOptions):
+    """Options of ``classifier_v1``."""
+
+    min_score: float | None = None
+    """Keep documents whose score is at least this; ``None`` = annotate only."""
+    min_score_per_lang: Mapping[str, float] = field(default_factory=dict)
+    """Per-language overrides of ``min_score``."""
+    label_columns: bool = False
+    """Also write ``S__p_LABEL`` for every label of the model(s)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for key, value in {"min_score": self.min_score, **self.min_score_per_lang}.items():
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise ValueError(f"min_score for {key!r} must be in [0, 1], got {value}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TopConfig(ModelOptions):
+    """Options of ``classifier_top_v1``."""
+
+    fraction: float = 0.1
+    """Share of the scored documents to keep (exactly; see dataprep.classify.top)."""
+    within: str | None = None
+    """Rank within each value of this column (e.g. ``lang``); ``None`` = whole corpus."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 0.0 < self.fraction <= 1.0:
+            raise ValueError(f"fraction must be in (0, 1], got {self.fraction}")
+
+
+def _scorer(cfg: ModelOptions) -> Scorer:
+    return Scorer(
+        model_path=cfg.model_path,
+        models_per_lang=cfg.models_per_lang,
+        positive_label=cfg.positive_label,
+        lowercase=cfg.lowercase,
+        max_chars=cfg.max_chars,
+    )
+
+
+def _set(batch: pa.RecordBatch, name: str, values: pa.Array) -> pa.RecordBatch:
+    idx = batch.schema.get_field_index(name)  # an existing column is replaced
+    return batch.set_column(idx, name, values) if idx >= 0 else batch.append_column(name, values)
+
+
+class _ScoringStage:
+    """What both stages share: the scorer (each Classifier drops its model when pickled)."""
+
+    scorer: Scorer
+    ctx: StageContext
+
+    def setup(self) -> None:
+        self.scorer.load()
+
+    @property
+    def score_column(self) -> str:
+        return f"{self.ctx.name}__score"
+
+    @property
+    def label_column(self) -> str:
+        return f"{self.ctx.name}__label"
+
+
+@register("classifier_v1")
+class ClassifierStage(_ScoringStage, BatchStage):
+    """Score documents with fastText classifier(s); keep by threshold or annotate."""
+
+    Config = ClassifierConfig
+
+    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
+        if not isinstance(config, ClassifierConfig):
+            raise ConfigError(f"{ctx.name}: expected ClassifierConfig, got {type(config).__name__}")
+        super().__init__(config, ctx)
+        self.cfg = config
+        self.scorer = _scorer(config)
+        self._min = {normalize_code(k): v for k, v in config.min_score_per_lang.items()}
+
+    def required_columns(self) -> Sequence[str]:
+        per_lang = bool(self.cfg.models_per_lang or self.cfg.min_score_per_lang)
+        return (self.ctx.text_column, *((self.ctx.lang_column,) if per_lang else ()))
+
+    def thresholds(self) -> dict[str, Any]:
+        if self.cfg.min_score is None and not self._min:
+            return {}
+        if not self._min:
+            return {self.score_column: self.cfg.min_score}
+        return {self.score_column: {"default": self.cfg.min_score, **self._min}}
+
+    def _threshold(self, lang: Any) -> float | None:
+        if self._min and lang is not None:
+            found = self._min.get(normalize_code(str(lang)))
+            if found is not None:
+                return found
+        return self.cfg.min_score
+
+    def process(self, batch: pa.RecordBatch) -> StageOutput:
+        s = self.scorer.score_batch(batch, self.ctx.text_column, self.ctx.lang_column)
+        names = batch.schema.names
+        langs = (
+            batch.column(self.ctx.lang_column).to_pylist()
+            if self._min and self.ctx.lang_column in names
+            else [None] * batch.num_rows
+        )
+        reasons: list[str | None] = []
+        for score, lang in zip(s.score, langs, strict=True):
+            if score is None:
+                reasons.append(REASON_UNSCORED if self.cfg.unscored == "drop" else None)
+                continue
+            threshold = self._threshold(lang)
+            reasons.append(REASON_LOW if threshold is not None and score < threshold else None)
+        out = _set(batch, self.score_column, pa.array(s.score, pa.float32()))
+        out = _set(out, self.label_column, pa.array(s.label, pa.string()))
+        if self.cfg.label_columns:
+            for label in self.scorer.labels():
+                values = [None if p is None else p.get(label, 0.0) for p in s.probs]
+                out = _set(out, f"{self.ctx.name}__p_{label}", pa.array(values, pa.float32()))
+        return StageOutput(out, pa.array(reasons, pa.string()))
+
+
+@register("classifier_top_v1")
+class ClassifierTopStage(_ScoringStage, GlobalStage):
+    """Keep exactly the top fraction of documents by classifier score (global)."""
+
+    Config = TopConfig
+
+    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
+        if not isinstance(config, TopConfig):
+            raise ConfigError(f"{ctx.name}: expected TopConfig, got {type(config).__name__}")
+        super().__init__(config, ctx)
+        self.cfg = config
+        self.scorer = _scorer(config)
+        self._summary: dict[str, Any] = {}
+        self._cutoffs: dict[str, float | None] = {}
+
+    def required_columns(self) -> Sequence[str]:
+        extra = [self.ctx.lang_column] if self.cfg.models_per_lang else []
+        if self.cfg.within is not None:
+            extra.append(self.cfg.within)
+        return (self.ctx.text_column, *dict.fromkeys(extra))
+
+    def thresholds(self) -> dict[str, Any]:
+        """The lowest kept score (per group with ``within``), known after ``fit``."""
+        if not self._cutoffs:
+            return {}
+        if self.cfg.within is None:
+            return {self.score_column: self._cutoffs.get("all")}
+        return {self.score_column: dict(self._cutoffs)}
+
+    def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        s = self.scorer.score_batch(batch, self.ctx.text_column, self.ctx.lang_column)
+        cols = [pa.array(s.score, pa.float64()), pa.array(s.label, pa.string())]
+        names = ["score", "label"]
+        if self.cfg.within is not None:
+            if self.cfg.within not in batch.schema.names:
+                raise InputError(f"{self.name}: the documents have no column {self.cfg.within!r}")
+            group = pc.fill_null(batch.column(self.cfg.within).cast(pa.string()), "null")
+            cols.append(group)
+            names.append("group")
+        return pa.RecordBatch.from_arrays(cols, names)
+
+    # -- driver ------------------------------------------------------------------
+    def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
+        table = _read(observations, self.cfg.within is not None)
+        scores = table.column("score").to_numpy(zero_copy_only=False).astype(np.float64)
+        shard, row, rep = (table.column(c).to_numpy(zero_copy_only=False) for c in INTERNAL_COLUMNS)
+        groups, names = None, ["all"]
+        if self.cfg.within is not None:
+            encoded = pc.dictionary_encode(table.column("group").combine_chunks())
+            found = encoded.dictionary.to_pylist()
+            names = sorted(found)
+            remap = np.array([names.index(x) for x in found], dtype=np.int64)
+            groups = remap[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
+        keep, cutoffs = top_fraction(
+            scores, self.cfg.fraction, shard=shard, row=row, repeat=rep, groups=groups
+        )
+        unscored = np.isnan(scores)
+        reason = np.where(keep, None, REASON_TOP).astype(object)
+        reason[unscored] = REASON_UNSCORED if self.cfg.unscored == "drop" else None
+        self._summary = self._build_summary(scores, keep, unscored, groups, names, cutoffs)
+        self._cutoffs = {name: cutoffs.get(i) for i, name in enumerate(names)}
+        score32 = pa.array(scores, pa.float32(), mask=unscored)
+        for start in range(0, scores.size, _OUT_BATCH):
+            stop = min(start + _OUT_BATCH, scores.size)
+            cols = [pa.array(a[start:stop]) for a in (shard, row, rep)]
+            cols.append(pa.array(reason[start:stop].tolist(), pa.string()))
+            cols.append(pa.array(np.ones(stop - start, np.int32)))
+            cols.append(score32.slice(start, stop - start))
+            cols.append(table.column("label").slice(start, stop - start).combine_chunks())
+            yield pa.RecordBatch.from_arrays(
+                cols,
+                [*INTERNAL_COLUMNS, REASON_COL, COPIES_COL, self.score_column, self.label_column],
+            )
+
+    def _build_summary(
+        self,
+        scores: np.ndarray,
+        keep: np.ndarray,
+        unscored: np.ndarray,
+        groups: np.ndarray | None,
+        names: list[str],
+        cutoffs: dict[int, float | None],
+    ) -> dict[str, Any]:
+        per_group = {}
+        gidx = np.zeros(scores.size, np.int64) if groups is None else groups
+        for i, name in enumerate(names):
+            member = gidx == i
+            n_scored = int((member & ~unscored).sum())
+            per_group[name] = {
+                "docs": int(member.sum()),
+                "scored": n_scored,
+                "kept_by_score": int((member & keep).sum()),
+                "expected_kept": keep_count(self.cfg.fraction, n_scored),
+                "cutoff_score": cutoffs.get(i),
+            }
+        valid = scores[~unscored]
+        quantiles = (
+            {f"p{q}": float(np.quantile(valid, q / 100)) for q in (1, 10, 50, 90, 99)}
+            if valid.size
+            else {}
+        )
+        return {
+            "fraction": self.cfg.fraction,
+            "within": self.cfg.within,
+            "unscored": self.cfg.unscored,
+            "docs": int(scores.size),
+            "unscored_docs": int(unscored.sum()),
+            "kept": int(keep.sum() + (unscored.sum() if self.cfg.unscored == "keep" else 0)),
+            "score_quantiles": quantiles,
+            "groups": per_group,
+        }
+
+    def fit_summary(self) -> dict[str, Any]:
+        return dict(self._summary)
+
+
+def _read(paths: Sequence[Path], grouped: bool) -> pa.Table:
+    cols = ["score", "label", *(["group"] if grouped else []), SHARD_COL, ROW_COL, REPEAT_COL]
+    tables = []
+    for path in paths:
+        try:
+            with pa.memory_map(str(path)) as source:
+                tables.append(pa.ipc.open_file(source).read_all().select(cols))
+        except (OSError, pa.ArrowInvalid, KeyError) as e:
+            raise InputError(f"cannot read classifier observations {path}: {e}") from e
+    if not tables:
+        types = [pa.float64(), pa.string(), *([pa.string()] if grouped else [])]
+        types += [pa.int32(), pa.int64(), pa.int32()]
+        return pa.table([pa.array([], t) for t in types], names=cols)
+    return pa.concat_tables(tables).combine_chunks()
+
+
+__all__ = ["REASONS", "ClassifierConfig", "ClassifierStage", "ClassifierTopStage", "TopConfig"]
