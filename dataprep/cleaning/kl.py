@@ -1,0 +1,111 @@
+"""KL divergence of each document's token distribution from the corpus's, over buckets.
+
+Tokens are hashed into ``B`` buckets. With corpus bucket counts ``C_b`` (``N`` tokens in
+all) and a document's counts ``c_b`` (``n`` tokens), additive (Lidstone) smoothing with
+pseudo-count ``alpha`` per bucket gives the corpus distribution
+
+    Q_b = (C_b + alpha) / (N + alpha * B) = (1 - lam) * C_b / N + lam / B,
+    lam = alpha * B / (N + alpha * B).
+
+The document is smoothed with the *same* weight ``lam`` (its pseudo-count per bucket is
+``alpha * n / N``): ``P_b = (1 - lam) * c_b / n + lam / B``, so a document whose counts
+are proportional to the corpus's gets exactly ``P = Q`` and KL 0, and ``P_b > 0``
+everywhere. Then
+
+    KL(P || Q) = sum_b P_b * ln(P_b / Q_b)   (nats)
+
+is computed in O(distinct buckets of the document): every bucket the document does not
+use has ``P_b = p0 = lam / B``, and those terms sum to
+``p0 * (Z * ln p0 - (S - sum_{b in doc} ln Q_b))`` with ``Z`` the number of such buckets
+and ``S = sum_b ln Q_b`` (buckets the corpus never uses have ``Q_b = lam / B``, so ``S``
+needs only the used ones). With ``alpha = 0`` there is no smoothing (every document
+bucket has ``C_b >= c_b > 0``, so KL stays finite). Tiny negative results of rounding
+are clipped to 0.
+
+The corpus may be split into groups (languages): each group has its own ``N``, ``lam``
+and ``S``, and a document is compared with its group. Counts are kept sparse, keyed by
+``group * B + bucket``: 16 bytes per (group, used bucket) in RAM (key, log Q).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_COMPACT_ROWS = 1 << 22
+
+
+class SparseCounts:
+    """Sums of counts per int64 key, compacted as they come (sorted unique keys)."""
+
+    def __init__(self) -> None:
+        self.keys = np.empty(0, np.int64)
+        self.counts = np.empty(0, np.float64)  # exact integers below 2**53
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self._rows = 0
+
+    def add(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        self._pending.append((keys, counts))
+        self._rows += len(keys)
+        if self._rows >= _COMPACT_ROWS:
+            self.compact()
+
+    def compact(self) -> None:
+        if not self._pending:
+            return
+        keys = np.concatenate([self.keys, *(k for k, _ in self._pending)])
+        counts = np.concatenate([self.counts, *(c for _, c in self._pending)])
+        self.keys, inverse = np.unique(keys, return_inverse=True)
+        self.counts = np.bincount(inverse, weights=counts, minlength=len(self.keys))
+        self._pending, self._rows = [], 0
+
+
+class CorpusDistribution:
+    """Smoothed per-group corpus distributions over ``num_buckets`` hash buckets."""
+
+    def __init__(self, counts: SparseCounts, num_buckets: int, n_groups: int, alpha: float):
+        counts.compact()
+        b = num_buckets
+        self.num_buckets = b
+        present = counts.counts > 0
+        self.keys = counts.keys[present]
+        values = counts.counts[present]
+        group = self.keys // b
+        total = np.bincount(group, weights=values, minlength=n_groups)
+        used = np.bincount(group, minlength=n_groups)
+        denom = total + alpha * b
+        self.lam = np.where(denom > 0, alpha * b / np.maximum(denom, 1e-300), 0.0)
+        self.total = total
+        lam_k = self.lam[group]
+        q = (1.0 - lam_k) * values / np.maximum(total[group], 1.0) + lam_k / b
+        self.log_q = np.log(q)
+        unused = np.zeros(n_groups, dtype=np.float64)
+        smooth = self.lam > 0
+        unused[smooth] = (b - used[smooth]) * np.log(self.lam[smooth] / b)
+        self.sum_log_q = np.bincount(group, weights=self.log_q, minlength=n_groups) + unused
+
+    def kl(
+        self, doc: np.ndarray, keys: np.ndarray, counts: np.ndarray, doc_group: np.ndarray
+    ) -> np.ndarray:
+        """KL per document from flattened (doc index, group*B+bucket, count) triples.
+
+        ``doc_group`` gives each document's group. A document's keys must be distinct
+        and present in the corpus counts. Documents with no token get NaN.
+        """
+        n_docs = len(doc_group)
+        n_tok = np.bincount(doc, weights=counts, minlength=n_docs)
+        k = np.bincount(doc, minlength=n_docs)
+        big_b = self.num_buckets
+        lam_d = self.lam[doc_group]
+        lam = lam_d[doc]
+        p = (1.0 - lam) * counts / np.maximum(n_tok[doc], 1.0) + lam / big_b
+        log_q = self.log_q[np.searchsorted(self.keys, keys)]
+        out = np.bincount(doc, weights=p * (np.log(p) - log_q), minlength=n_docs)
+        in_doc = np.bincount(doc, weights=log_q, minlength=n_docs)
+        smooth = lam_d > 0
+        p0 = lam_d[smooth] / big_b
+        out[smooth] += p0 * (
+            (big_b - k[smooth]) * np.log(p0) - (self.sum_log_q[doc_group[smooth]] - in_doc[smooth])
+        )
+        out = np.maximum(out, 0.0)
+        out[n_tok == 0] = np.nan
+        return out

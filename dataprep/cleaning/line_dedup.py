@@ -1,0 +1,276 @@
+"""``line_dedup_v1``: drop lines repeated more than N times within buckets of documents.
+
+Llama 3 (Dubey et al. 2024, section 3.1.1): "we performed aggressive line-level
+de-duplication similar to ccNet [Wenzek et al. 2020]. We removed lines that appeared
+more than 6 times in each bucket of 30M documents." A bucket is a run of
+``bucket_docs`` consecutive documents in input order (rank by ``_dp_shard``,
+``_dp_row``, ``_dp_repeat``), so decisions do not depend on the worker count. Every
+occurrence of a line seen more than ``max_occurrences`` times in its bucket is
+dropped (``count: documents`` counts documents containing the line instead of
+occurrences). Lines are normalized and hashed by :mod:`.lines`; blank lines are never
+counted nor dropped.
+
+A global stage cannot rewrite text (its decisions only add columns), so this stage
+decides and ``line_dedup_apply_v1``, placed right after it, removes the lines.
+
+Observation columns: ``line_hash`` (list<uint64>, one per line, 0 = blank),
+``line_chars`` (list<int32>, characters incl. the newline) and ``length``.
+
+Decision columns: ``{name}__drop_lines`` (list<int32>, sorted line indexes to
+remove), ``{name}__n_lines`` (int32, lines seen, checked by the apply stage),
+``{name}__lines_dropped`` (int32) and ``{name}__chars_dropped`` (int64, with newlines).
+Reason ``line_dedup_empty`` when every non-blank line is dropped, or when fewer than
+``min_chars_after`` characters of non-blank lines remain in a document that lost lines.
+
+Memory: spill 24 bytes per non-blank line on disk (hash, document, line, chars),
+twice at most; RAM: one partition at a time (~128 MiB of rows + sort permutations),
+plus ~52 bytes per document (the corpus index of :mod:`dataprep.dedup.corpus` and
+per-document line totals).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dataprep.dedup.corpus import LENGTH_COL, Corpus, iter_batches, read_corpus
+from dataprep.dedup.spill import PartitionedSpill, partition_count
+from dataprep.errors import ConfigError
+from dataprep.registry import register
+from dataprep.stages.base import (
+    REASON_COL,
+    REPEAT_COL,
+    ROW_COL,
+    SHARD_COL,
+    GlobalStage,
+    StageConfig,
+    StageContext,
+)
+
+from ._common import check_config, signal_column
+from .lines import BLANK, line_hashes
+
+REASON = "line_dedup_empty"
+HASH_COL = "line_hash"
+CHARS_COL = "line_chars"
+_ROW_BYTES = 24
+_BATCH_ROWS = 1 << 16
+_SPILL = pa.schema(
+    [("h", pa.uint64()), ("gid", pa.int64()), ("line", pa.int32()), ("chars", pa.int32())]
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineDedupConfig(StageConfig):
+    """Options of ``line_dedup_v1``."""
+
+    max_occurrences: int = 6
+    """A line seen more than this many times in a bucket is dropped (Llama 3: 6)."""
+    bucket_docs: int = 30_000_000
+    """Documents per bucket, by input order (Llama 3: 30M)."""
+    count: Literal["lines", "documents"] = "lines"
+    """Count every occurrence, or each document containing the line once."""
+    min_chars_after: int | None = None
+    """Drop a document that lost lines and keeps fewer non-blank characters; None = only
+    documents left with no non-blank line are dropped."""
+
+    def __post_init__(self) -> None:
+        if self.max_occurrences < 1:
+            raise ConfigError(f"max_occurrences must be >= 1, got {self.max_occurrences}")
+        if self.bucket_docs < 1:
+            raise ConfigError(f"bucket_docs must be >= 1, got {self.bucket_docs}")
+        if self.min_chars_after is not None and self.min_chars_after < 0:
+            raise ConfigError(f"min_chars_after must be >= 0, got {self.min_chars_after}")
+
+
+def _flatten(batch: pa.RecordBatch) -> tuple[np.ndarray, ...]:
+    """(doc index in batch, line index, hash, chars) of every line of a batch."""
+    hashes, chars = batch.column(0), batch.column(1)
+    parent = pc.list_parent_indices(hashes).to_numpy().astype(np.int64)
+    lengths = pc.list_value_length(hashes).fill_null(0).to_numpy().astype(np.int64)
+    starts = np.cumsum(lengths) - lengths
+    line = (np.arange(len(parent), dtype=np.int64) - starts[parent]).astype(np.int32)
+    return parent, line, hashes.flatten().to_numpy(), chars.flatten().to_numpy()
+
+
+@register("line_dedup_v1")
+class LineDedup(GlobalStage):
+    """Decide which lines repeated across documents to drop (see module docstring)."""
+
+    Config = LineDedupConfig
+    config: LineDedupConfig
+
+    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
+        check_config(self, config)
+        super().__init__(config, ctx)
+        self._summary: dict[str, Any] = {}
+
+    def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        hashes: list[list[int]] = []
+        chars: list[list[int]] = []
+        for text in batch.column(self.ctx.text_column).to_pylist():
+            h, c = line_hashes(text or "")
+            hashes.append(h)
+            chars.append(c)
+        text = batch.column(self.ctx.text_column)
+        return pa.record_batch(
+            {
+                HASH_COL: pa.array(hashes, type=pa.list_(pa.uint64())),
+                CHARS_COL: pa.array(chars, type=pa.list_(pa.int32())),
+                LENGTH_COL: pc.fill_null(pc.utf8_length(text), 0).cast(pa.int64()),
+            }
+        )
+
+    def _spill_lines(
+        self, paths: Sequence[Path], gids_by_file: Sequence[np.ndarray], workdir: Path, n: int
+    ) -> tuple[PartitionedSpill, np.ndarray, np.ndarray, np.ndarray]:
+        total = 0
+        for path in paths:
+            for b in iter_batches(path, [HASH_COL]):
+                total += len(b.column(0).flatten())
+        parts = partition_count(total, _ROW_BYTES)
+        n_lines = np.zeros(n, dtype=np.int32)
+        nonblank = np.zeros(n, dtype=np.int32)
+        nonblank_chars = np.zeros(n, dtype=np.int64)
+        spill = PartitionedSpill(workdir, "lines", _SPILL, parts)
+        for path, gids in zip(paths, gids_by_file, strict=True):
+            offset = 0
+            for b in iter_batches(path, [HASH_COL, CHARS_COL]):
+                doc, line, h, c = _flatten(b)
+                gid = gids[offset + doc]
+                n_lines[gids[offset : offset + b.num_rows]] = (
+                    pc.list_value_length(b.column(0)).fill_null(0).to_numpy()
+                )
+                real = h != BLANK
+                doc, gid, line, h, c = doc[real], gid[real], line[real], h[real], c[real]
+                rows = gids[offset : offset + b.num_rows]
+                nonblank[rows] += np.bincount(doc, minlength=b.num_rows).astype(np.int32)
+                nonblank_chars[rows] += np.bincount(doc, weights=c, minlength=b.num_rows).astype(
+                    np.int64
+                )
+                spill.write(h % np.uint64(parts), {"h": h, "gid": gid, "line": line, "chars": c})
+                offset += b.num_rows
+        spill.close()
+        return spill, n_lines, nonblank, nonblank_chars
+
+    def _count(self, spill: PartitionedSpill, drops: PartitionedSpill, n: int) -> dict[str, int]:
+        """Group each partition by (hash, bucket); spill the rows to drop by document."""
+        cfg = self.config
+        facts = {"lines": 0, "distinct_lines": 0, "most_repeated": 0}
+        for _, rows in spill.partitions():
+            h, gid = rows["h"], rows["gid"]
+            bucket = gid // cfg.bucket_docs
+            order = np.lexsort((gid, bucket, h))
+            hs, bs, gs = h[order], bucket[order], gid[order]
+            new = np.ones(len(hs), dtype=bool)
+            new[1:] = (hs[1:] != hs[:-1]) | (bs[1:] != bs[:-1])
+            group = np.cumsum(new) - 1
+            if cfg.count == "documents":
+                first_in_doc = new.copy()
+                first_in_doc[1:] |= gs[1:] != gs[:-1]
+                counts = np.bincount(group, weights=first_in_doc).astype(np.int64)
+            else:
+                counts = np.bincount(group).astype(np.int64)
+            facts["lines"] += len(hs)
+            facts["distinct_lines"] += len(counts)
+            facts["most_repeated"] = max(facts["most_repeated"], int(counts.max()))
+            drop = order[counts[group] > cfg.max_occurrences]
+            g = gid[drop]
+            drops.write(
+                (g * drops.num_partitions // max(n, 1)).astype(np.int64),
+                {"h": h[drop], "gid": g, "line": rows["line"][drop], "chars": rows["chars"][drop]},
+            )
+        drops.close()
+        return facts
+
+    def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
+        paths = [Path(p) for p in observations]
+        corpus = read_corpus(paths, with_keep_value=False)
+        n = corpus.size
+        spill, n_lines, nonblank, nonblank_chars = self._spill_lines(
+            paths, corpus.gid_by_file, workdir / "lines", n
+        )
+        drops = PartitionedSpill(workdir / "drops", "drops", _SPILL, spill.num_partitions)
+        facts = self._count(spill, drops, n)
+        self._summary = {
+            "documents": n,
+            "buckets": -(-n // self.config.bucket_docs),
+            "bucket_docs": self.config.bucket_docs,
+            "max_occurrences": self.config.max_occurrences,
+            "count": self.config.count,
+            "lines": facts["lines"],
+            "distinct_lines": facts["distinct_lines"],
+            "most_repeated_line_count": facts["most_repeated"],
+            "lines_dropped": 0,
+            "chars_dropped": 0,
+            "docs_with_dropped_lines": 0,
+            "docs_emptied": 0,
+            "docs_too_short": 0,
+        }
+        for part in range(drops.num_partitions):
+            lo = -(-part * n // drops.num_partitions)
+            hi = -(-(part + 1) * n // drops.num_partitions)
+            rows = drops.read(part)
+            if drops.path(part).exists():
+                drops.path(part).unlink()
+            yield from self._decide(corpus, lo, hi, rows, n_lines, nonblank, nonblank_chars)
+        s = self._summary
+        s["line_drop_rate"] = s["lines_dropped"] / max(s["lines"], 1)
+
+    def _decide(
+        self,
+        corpus: Corpus,
+        lo: int,
+        hi: int,
+        rows: dict[str, np.ndarray],
+        n_lines: np.ndarray,
+        nonblank: np.ndarray,
+        nonblank_chars: np.ndarray,
+    ) -> Iterator[pa.RecordBatch]:
+        """Decision batches for documents ``lo``..``hi`` (gids) from their dropped lines."""
+        gid, line, chars = rows["gid"], rows["line"], rows["chars"]
+        order = np.lexsort((line, gid))
+        gid, line, chars = gid[order] - lo, line[order].astype(np.int32), chars[order]
+        dropped = np.bincount(gid, minlength=hi - lo).astype(np.int32)
+        chars_dropped = np.bincount(gid, weights=chars, minlength=hi - lo).astype(np.int64)
+        offsets = np.concatenate(([0], np.cumsum(dropped))).astype(np.int64)
+        left = nonblank_chars[lo:hi] - chars_dropped
+        emptied = (dropped > 0) & (dropped == nonblank[lo:hi])
+        short = np.zeros_like(emptied)
+        if self.config.min_chars_after is not None:
+            short = (dropped > 0) & ~emptied & (left < self.config.min_chars_after)
+        s = self._summary
+        s["lines_dropped"] += int(dropped.sum())
+        s["chars_dropped"] += int(chars_dropped.sum())
+        s["docs_with_dropped_lines"] += int(np.count_nonzero(dropped))
+        s["docs_emptied"] += int(emptied.sum())
+        s["docs_too_short"] += int(short.sum())
+        name = self.name
+        for a in range(0, hi - lo, _BATCH_ROWS):
+            b = min(a + _BATCH_ROWS, hi - lo)
+            off = offsets[a : b + 1]
+            lists = pa.ListArray.from_arrays(
+                pa.array((off - off[0]).astype(np.int32)), pa.array(line[off[0] : off[-1]])
+            )
+            gone = emptied[a:b] | short[a:b]
+            yield pa.record_batch(
+                {
+                    SHARD_COL: pa.array(corpus.shard[lo + a : lo + b], type=pa.int32()),
+                    ROW_COL: pa.array(corpus.row[lo + a : lo + b], type=pa.int64()),
+                    REPEAT_COL: pa.array(corpus.repeat[lo + a : lo + b], type=pa.int32()),
+                    REASON_COL: pa.array(np.where(gone, REASON, None), pa.string()),
+                    signal_column(name, "drop_lines"): lists,
+                    signal_column(name, "n_lines"): pa.array(n_lines[lo + a : lo + b]),
+                    signal_column(name, "lines_dropped"): pa.array(dropped[a:b]),
+                    signal_column(name, "chars_dropped"): pa.array(chars_dropped[a:b]),
+                }
+            )
+
+    def fit_summary(self) -> dict[str, Any]:
+        return dict(self._summary)

@@ -1,0 +1,293 @@
+"""``token_kl_v1``: drop documents whose token distribution is far from the corpus's.
+
+Llama 3 (Dubey et al. 2024, section 3.1.1) uses "token-distribution Kullback-Leibler
+divergence to filter out documents containing excessive numbers of outlier tokens
+compared to the training corpus distribution"; no formula or threshold is published.
+Here ``KL(doc || corpus)`` is computed over tokens hashed into ``num_buckets`` buckets
+with additive smoothing, as defined in :mod:`.kl` (nats; 0 for a document with exactly
+the corpus distribution). A document is dropped when its KL exceeds ``max_kl`` or when
+it is among the ``drop_top_fraction`` highest (the k = floor(fraction * n) highest,
+documents tied with the k-th included); either is disabled by null. Documents without
+tokens get a null KL and are kept.
+
+Tokens: by default the words of :func:`filters._text.split_tokens` (punctuation runs
+left out, case-folded; one token per character cluster of unsegmented scripts), hashed
+with ``xxh3_64`` modulo ``num_buckets``. With ``tokenizer_file`` (a Hugging Face
+``tokenizer.json``; needs the optional ``tokenizers`` package, never downloads), token
+ids modulo ``num_buckets`` are the buckets.
+
+With ``per_language`` (default) and a ``lang`` column (``fasttext_langid_v1`` earlier
+in the recipe), each language has its own corpus distribution and its own top
+fraction, so the pages of a small language are not all outliers of the big one.
+
+Observation columns: ``kl_buckets`` (list<uint32>, distinct buckets of the document),
+``kl_counts`` (list<uint32>, their counts), ``kl_lang`` (string or null). 8 bytes per
+distinct token per document on disk. Fit RAM: 16 bytes per used (language, bucket)
+pair (key + log-probability; at most 16 MiB per language at 2^20 buckets, transiently
+~2x while compacting counts), plus 16 bytes per document (its KL and language, kept for
+the percentile); observations are read one batch at a time.
+
+Decision columns: ``{name}__kl`` (float64) and ``{name}__tokens`` (int64). Reason
+``token_kl``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import xxhash
+
+from dataprep.dedup.corpus import iter_batches
+from dataprep.errors import ConfigError
+from dataprep.registry import register
+from dataprep.stages.base import (
+    INTERNAL_COLUMNS,
+    REASON_COL,
+    GlobalStage,
+    StageConfig,
+    StageContext,
+)
+
+from ._common import check_config, positive_or_none, signal_column
+from .kl import CorpusDistribution, SparseCounts
+
+REASON = "token_kl"
+BUCKETS_COL = "kl_buckets"
+COUNTS_COL = "kl_counts"
+GROUP_COL = "kl_lang"
+_CACHE_LIMIT = 200_000  # token -> bucket entries cached per worker (~150 bytes each)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenKLConfig(StageConfig):
+    """Options of ``token_kl_v1``."""
+
+    max_kl: float | None = None
+    """Drop documents with KL (nats) above this; None disables."""
+    drop_top_fraction: float | None = 0.01
+    """Drop this fraction of documents with the highest KL; None disables."""
+    num_buckets: int = 1 << 20
+    """Hash buckets of the token distribution (16 bytes per used bucket in the driver)."""
+    alpha: float = 1e-3
+    """Additive smoothing pseudo-count per bucket (0 = none). Laplace's 1 would give the
+    uniform distribution a weight of B/(N+B): ~50% for a corpus of 1M tokens."""
+    casefold: bool = True
+    """Case-fold words before hashing."""
+    per_language: bool = True
+    """Compare each document with the distribution of its own language (``lang`` column,
+    when the batch has one; else one corpus distribution) and take the top fraction per
+    language: otherwise every page of a small language is an "outlier" of the big one."""
+    tokenizer_file: str | None = None
+    """A Hugging Face tokenizer.json to count subword tokens instead of words."""
+
+    def __post_init__(self) -> None:
+        positive_or_none("max_kl", self.max_kl, allow_zero=True)
+        f = self.drop_top_fraction
+        if f is not None and not 0.0 <= f < 1.0:
+            raise ConfigError(f"drop_top_fraction must be in [0, 1) or null, got {f}")
+        if not 1 <= self.num_buckets <= 1 << 32:
+            raise ConfigError(f"num_buckets must be in [1, 2**32], got {self.num_buckets}")
+        if self.alpha < 0 or math.isnan(self.alpha):
+            raise ConfigError(f"alpha must be >= 0, got {self.alpha}")
+
+
+@register("token_kl_v1")
+class TokenKL(GlobalStage):
+    """Score documents by KL(document || corpus) over hashed tokens; drop the outliers."""
+
+    Config = TokenKLConfig
+    config: TokenKLConfig
+
+    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
+        check_config(self, config)
+        super().__init__(config, ctx)
+        self._cache: dict[str, int] = {}
+        self._tokenizer: Any = None
+        self._summary: dict[str, Any] = {}
+
+    def setup(self) -> None:
+        if self.config.tokenizer_file is None or self._tokenizer is not None:
+            return
+        try:
+            from tokenizers import Tokenizer
+        except ModuleNotFoundError:
+            raise ConfigError(
+                "tokenizer_file needs the optional 'tokenizers' package: pip install tokenizers"
+            ) from None
+        try:
+            self._tokenizer = Tokenizer.from_file(self.config.tokenizer_file)
+        except Exception as e:  # the library raises a bare Exception on bad files
+            raise ConfigError(f"cannot load tokenizer {self.config.tokenizer_file}: {e}") from e
+
+    def _word_buckets(self, text: str) -> list[int]:
+        from filters._text import PUNCT_SET, split_tokens
+
+        if self.config.casefold:
+            text = text.casefold()
+        tokens, punct = split_tokens(text)
+        cache, b = self._cache, self.config.num_buckets
+        out = []
+        for tok in tokens:
+            if punct and tok[0] in PUNCT_SET:
+                continue
+            v = cache.get(tok)
+            if v is None:
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
+                v = cache[tok] = xxhash.xxh3_64_intdigest(tok.encode("utf-8", "surrogatepass")) % b
+            out.append(v)
+        return out
+
+    def _buckets(self, texts: list[str | None]) -> list[Sequence[int]]:
+        if self.config.tokenizer_file is not None:
+            self.setup()
+            encs = self._tokenizer.encode_batch([t or "" for t in texts], add_special_tokens=False)
+            b = self.config.num_buckets
+            return [[i % b for i in e.ids] for e in encs]
+        return [self._word_buckets(t or "") for t in texts]
+
+    def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        n, big_b = batch.num_rows, self.config.num_buckets
+        per_doc = self._buckets(batch.column(self.ctx.text_column).to_pylist())
+        lengths = np.fromiter(map(len, per_doc), dtype=np.int64, count=n)
+        flat = np.fromiter(chain.from_iterable(per_doc), dtype=np.uint64, count=int(lengths.sum()))
+        doc = np.repeat(np.arange(n, dtype=np.uint64), lengths)
+        keys, counts = np.unique(doc * np.uint64(big_b) + flat, return_counts=True)
+        per = np.bincount((keys // np.uint64(big_b)).astype(np.int64), minlength=n)
+        offsets = pa.array(np.concatenate(([0], np.cumsum(per))).astype(np.int32))
+        flat_u = (keys % np.uint64(big_b)).astype(np.uint32)
+        flat_c = counts.astype(np.uint32)
+        if self.config.per_language and self.ctx.lang_column in batch.schema.names:
+            group = batch.column(self.ctx.lang_column).cast(pa.string())
+        else:
+            group = pa.nulls(batch.num_rows, pa.string())
+        return pa.record_batch(
+            {
+                BUCKETS_COL: pa.ListArray.from_arrays(offsets, pa.array(flat_u, pa.uint32())),
+                COUNTS_COL: pa.ListArray.from_arrays(offsets, pa.array(flat_c, pa.uint32())),
+                GROUP_COL: group,
+            }
+        )
+
+    def _groups(self, b: pa.RecordBatch, codes: dict[str | None, int]) -> np.ndarray:
+        """Group code of each document (its language, or one group for all)."""
+        if not self.config.per_language:
+            return np.zeros(b.num_rows, dtype=np.int64)
+        langs = b.column(GROUP_COL).to_pylist()
+        return np.fromiter(
+            (codes.setdefault(lang, len(codes)) for lang in langs), np.int64, len(langs)
+        )
+
+    def _flat(self, b: pa.RecordBatch, groups: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(doc index, group*B+bucket key, count) of every (document, bucket)."""
+        buckets, counts = b.column(BUCKETS_COL), b.column(COUNTS_COL)
+        doc = pc.list_parent_indices(buckets).to_numpy().astype(np.int64)
+        keys = groups[doc] * self.config.num_buckets + buckets.flatten().to_numpy()
+        return doc, keys, counts.flatten().to_numpy().astype(np.float64)
+
+    def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
+        cfg = self.config
+        paths = [Path(p) for p in observations]
+        cols = [BUCKETS_COL, COUNTS_COL, GROUP_COL]
+        codes: dict[str | None, int] = {}
+        sparse = SparseCounts()
+        for path in paths:
+            for b in iter_batches(path, cols):
+                _, keys, cnt = self._flat(b, self._groups(b, codes))
+                sparse.add(keys, cnt)
+        dist = CorpusDistribution(sparse, cfg.num_buckets, max(len(codes), 1), cfg.alpha)
+        del sparse
+        kls: list[np.ndarray] = []
+        groups: list[np.ndarray] = []
+        for path in paths:
+            for b in iter_batches(path, cols):
+                g = self._groups(b, codes)
+                kls.append(dist.kl(*self._flat(b, g), g))
+                groups.append(g)
+        names = {code: name for name, code in codes.items()} or {0: None}
+        cuts = self._cutoffs(
+            np.concatenate(kls) if kls else np.empty(0),
+            np.concatenate(groups) if groups else np.empty(0, np.int64),
+            names,
+        )
+        del kls, groups
+        yield from self._decisions(paths, dist, cuts, codes)
+        self._summary.update(
+            corpus_tokens=int(dist.total.sum()),
+            buckets_used=len(dist.keys),
+            num_buckets=cfg.num_buckets,
+            alpha=cfg.alpha,
+            smoothing_weight={str(names[i]): float(v) for i, v in enumerate(dist.lam)},
+            max_kl=cfg.max_kl,
+            drop_top_fraction=cfg.drop_top_fraction,
+        )
+
+    def _cutoffs(
+        self, kl: np.ndarray, group: np.ndarray, names: dict[int, str | None]
+    ) -> np.ndarray:
+        """Per group, the KL above which documents go (inf = none)."""
+        cfg = self.config
+        ok = ~np.isnan(kl)
+        valid = np.sort(kl[ok])
+        self._summary = {"documents": len(kl), "documents_without_tokens": int((~ok).sum())}
+        if len(valid):
+            q = np.quantile(valid, [0.5, 0.9, 0.99])
+            self._summary.update(
+                kl_median=float(q[0]),
+                kl_p90=float(q[1]),
+                kl_p99=float(q[2]),
+                kl_max=float(valid[-1]),
+            )
+        base = math.inf if cfg.max_kl is None else cfg.max_kl
+        cuts = np.full(len(names), base, dtype=np.float64)
+        if cfg.drop_top_fraction is not None:
+            for code in range(len(names)):
+                values = np.sort(kl[ok & (group == code)])
+                k = math.floor(cfg.drop_top_fraction * len(values))
+                if k > 0:  # documents tied with the k-th highest go too
+                    cuts[code] = min(base, float(np.nextafter(values[-k], -np.inf)))
+        self._summary["thresholds"] = {
+            str(names[i]): (None if math.isinf(c) else float(c)) for i, c in enumerate(cuts)
+        }
+        return cuts
+
+    def _decisions(
+        self,
+        paths: Sequence[Path],
+        dist: CorpusDistribution,
+        cuts: np.ndarray,
+        codes: dict[str | None, int],
+    ) -> Iterator[pa.RecordBatch]:
+        removed = 0
+        cols = [BUCKETS_COL, COUNTS_COL, GROUP_COL, *INTERNAL_COLUMNS]
+        for path in paths:
+            for b in iter_batches(path, cols):
+                g = self._groups(b, codes)
+                doc, keys, cnt = self._flat(b, g)
+                kl = dist.kl(doc, keys, cnt, g)
+                n_tok = np.bincount(doc, weights=cnt, minlength=b.num_rows).astype(np.int64)
+                gone = ~np.isnan(kl) & (np.nan_to_num(kl) > cuts[g])
+                removed += int(gone.sum())
+                yield pa.record_batch(
+                    {
+                        **{c: b.column(c) for c in INTERNAL_COLUMNS},
+                        REASON_COL: pa.array(np.where(gone, REASON, None), pa.string()),
+                        signal_column(self.name, "kl"): pa.array(kl, from_pandas=True),
+                        signal_column(self.name, "tokens"): pa.array(n_tok, pa.int64()),
+                    }
+                )
+        self._summary["documents_removed"] = removed
+
+    def fit_summary(self) -> dict[str, Any]:
+        return dict(self._summary)
+
+    def thresholds(self) -> dict[str, Any]:
+        return {signal_column(self.name, "kl"): self.config.max_kl}
