@@ -36,3 +36,10 @@ class ResumeError(DataprepError):
     """A ``--resume`` was asked for a run that cannot be resumed safely."""
 
     exit_code = 5
+
+
+class InfrastructureError(DataprepError):
+    """A machine, process or cluster node failed: finished shards are kept; rerun
+    with ``--resume`` to continue."""
+
+    exit_code = 6

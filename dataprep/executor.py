@@ -51,6 +51,13 @@ def _init_worker(queue: Any, stage_modules: Sequence[str], parent_pid: int) -> N
     import importlib
 
     _die_with_parent(parent_pid)
+    # One worker process per core: keep each one single-threaded so workers do not
+    # fight over cores (polars reads this when a stage first imports it).
+    os.environ.setdefault("POLARS_MAX_THREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import pyarrow as pa
+
+    pa.set_cpu_count(1)
     # Ctrl-C reaches the whole process group: only the driver handles it, and it
     # terminates the workers, so a worker never dies half-way through a commit
     # on its own.

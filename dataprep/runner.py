@@ -277,8 +277,14 @@ def run_pipeline(
     try:
         modules = sorted({type(s).__module__ for s in stages})
         n_workers = workers if workers is not None else recipe.run.workers
-        n_workers_used = min(n_workers or default_workers(), len(shards))
+        if executor == "ray" and not n_workers:
+            # On a cluster the driver's cores say nothing: one actor per shard,
+            # capped by the executor at the cluster's CPUs.
+            n_workers_used = len(shards)
+        else:
+            n_workers_used = min(n_workers or default_workers(), len(shards))
         with make_executor(executor, n_workers_used, modules, ray_address) as ex:
+            n_workers_used = ex.workers
             for plan in passes:
                 _run_pass(ex, recipe, plan, shards, stages, layout, progress, len(passes))
                 if plan.observe_global is not None:
@@ -332,12 +338,9 @@ def make_executor(
     if kind == "local":
         return LocalExecutor(workers, stage_modules)
     if kind == "ray":
-        try:
-            import ray  # noqa: F401
-        except ModuleNotFoundError:
-            raise ConfigError("the ray executor needs Ray: pip install 'dataprep[ray]'") from None
-        from dataprep.ray_executor import RayExecutor
+        from dataprep.ray_executor import RayExecutor, import_ray
 
+        import_ray()  # a one-line ConfigError when Ray is not installed
         return RayExecutor(workers, stage_modules, address=ray_address)
     raise ConfigError(f"unknown executor {kind!r}; use 'local' or 'ray'")
 
