@@ -22,7 +22,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 import dataprep
-from dataprep.config import Recipe, stage_config
+from dataprep.config import Recipe
 from dataprep.errors import ConfigError, InputError, OutputError, ResumeError
 from dataprep.executor import LocalExecutor, ProgressBar, default_workers
 from dataprep.io.discover import Shard, discover, fingerprint
@@ -30,7 +30,6 @@ from dataprep.io.preflight import preflight
 from dataprep.io.writers import atomic_write_bytes
 from dataprep.layout import Layout, part_prefix
 from dataprep.plan import PassPlan, plan_passes
-from dataprep.registry import get_stage
 from dataprep.stages.base import (
     INTERNAL_COLUMNS,
     REASON_COL,
@@ -39,8 +38,8 @@ from dataprep.stages.base import (
     SHARD_COL,
     GlobalStage,
     Stage,
-    StageContext,
 )
+from dataprep.stages.build import make_stages
 from dataprep.stats import RunStats, StageStats, merge
 from dataprep.worker import INPUT_STAGE, ShardJob
 
@@ -53,21 +52,6 @@ class RunResult:
     stats: RunStats
     fit_summaries: dict[str, Any]
     seconds: float
-
-
-def make_stages(recipe: Recipe) -> list[Stage]:
-    """Stage objects for planning and fitting (no ``setup``: models stay unloaded)."""
-    out = []
-    for spec in recipe.stages:
-        ctx = StageContext(
-            name=spec.name,
-            text_column=recipe.input.text_column,
-            id_column=recipe.input.id_column,
-            seed=recipe.run.seed,
-            annotate=spec.annotate,
-        )
-        out.append(get_stage(spec.stage)(stage_config(spec), ctx))
-    return out
 
 
 def _run_record(recipe: Recipe, shards: Sequence[Shard]) -> dict[str, Any]:

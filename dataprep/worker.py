@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-from dataprep.config import Recipe, stage_config
+from dataprep.config import Recipe
 from dataprep.errors import InputError
 from dataprep.io.columns import prepare_batch
 from dataprep.io.discover import Shard
@@ -27,7 +27,6 @@ from dataprep.io.readers import iter_raw_batches
 from dataprep.io.writers import PartWriter, atomic_write_bytes
 from dataprep.layout import Layout, part_prefix
 from dataprep.plan import PassPlan
-from dataprep.registry import get_stage
 from dataprep.stage_runner import split_by_reason
 from dataprep.stages.base import (
     COPIES_COL,
@@ -38,8 +37,8 @@ from dataprep.stages.base import (
     BatchStage,
     GlobalStage,
     Stage,
-    StageContext,
 )
+from dataprep.stages.build import make_stages
 from dataprep.stats import StageStats
 
 INPUT_STAGE = "input"
@@ -52,18 +51,7 @@ def build_stages(recipe: Recipe) -> list[Stage]:
     """The recipe's stage objects, built and set up once per process."""
     key = recipe.digest()
     if key not in _STAGE_CACHE:
-        stages: list[Stage] = []
-        for spec in recipe.stages:
-            cls = get_stage(spec.stage)
-            ctx = StageContext(
-                name=spec.name,
-                text_column=recipe.input.text_column,
-                id_column=recipe.input.id_column,
-                seed=recipe.run.seed,
-                annotate=spec.annotate,
-            )
-            stage = cls(stage_config(spec), ctx)
-            stages.append(stage)
+        stages = make_stages(recipe)
         for stage in stages:
             stage.setup()
         _STAGE_CACHE.clear()

@@ -77,6 +77,27 @@ LINE_SPLIT_RE = re.compile(r"\n+")
 PUNCT_SET = frozenset(PUNCTUATION)
 
 
+def split_lines(text: str) -> list[str]:
+    """``LINE_SPLIT_RE.split(text)`` (pieces between runs of ``\\n``), via ``str.split``."""
+    parts = text.split("\n")
+    if len(parts) <= 2:
+        return parts
+    return [parts[0], *filter(None, parts[1:-1]), parts[-1]]
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """``PARA_SPLIT_RE.split(text.strip())``, via ``str.split``.
+
+    The stripped text neither starts nor ends with a newline, so splitting on
+    ``"\\n\\n"`` leaves only empty pieces (runs of 4+ newlines) and pieces starting
+    with one ``"\\n"`` (runs of odd length) to fix.
+    """
+    s = text.strip()
+    if "\n\n" not in s:
+        return [s]
+    return [p[1:] if p[0] == "\n" else p for p in s.split("\n\n") if p]
+
+
 def split_tokens(text: str) -> tuple[list[str], list[str]]:
     """(all tokens in order, the punctuation-run tokens in order)."""
     if text.isascii() or UNSEG_RE.search(text) is None:

@@ -9,17 +9,19 @@ Definitions follow datatrove 0.10.1's ``GopherRepetitionFilter``: paragraphs are
 ``text.strip()`` split on ``\\n{2,}``, lines are ``text`` split on ``\\n+``; a
 duplicate is any occurrence after the first; character fractions are divided by
 ``len(text)`` (``max(len, 1)`` here); n-grams are over tokens including
-punctuation (see ``filters._ngrams`` for the exact n-gram measures).
+punctuation (see ``filters._ngrams`` for the exact n-gram measures, and
+``filters._ngrams_batch`` for the way they are computed for many documents at once).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from filters._ngrams import repetition_chars
+from filters._ngrams_batch import repetition_chars_batch
 from filters._rules import LangConfig, Rule, RuleFilter
-from filters._text import LINE_SPLIT_RE, PARA_SPLIT_RE, Analysis
+from filters._text import Analysis, split_lines, split_paragraphs
 from filters.base import Signals
 
 TOP_NS = (2, 3, 4)
@@ -47,15 +49,15 @@ class GopherRepetitionConfig(LangConfig):
 
 def duplicates(parts: list[str]) -> tuple[int, int]:
     """(number of repeated elements, their characters), first occurrences excluded."""
-    seen: set[str] = set()
-    n_dup = n_chars = 0
-    for p in parts:
-        if p in seen:
-            n_dup += 1
-            n_chars += len(p)
-        else:
-            seen.add(p)
-    return n_dup, n_chars
+    distinct = set(parts)
+    return len(parts) - len(distinct), sum(map(len, parts)) - sum(map(len, distinct))
+
+
+def _part_counts(text: str) -> tuple[int, int, int, int, int, int]:
+    """(paragraphs, repeated ones, their chars, lines, repeated ones, their chars)."""
+    paras = split_paragraphs(text)
+    lines = split_lines(text)
+    return (len(paras), *duplicates(paras), len(lines), *duplicates(lines))
 
 
 def _rules() -> tuple[Rule, ...]:
@@ -87,18 +89,23 @@ class GopherRepetition(RuleFilter):
     signal_names: ClassVar[tuple[str, ...]] = tuple(r.signal for r in rules)
 
     def analyze_signals(self, a: Analysis, lang: str | None = None) -> Signals:
-        text = a.text
-        n_chars = max(len(text), 1)
-        paras = PARA_SPLIT_RE.split(text.strip())
-        para_dup, para_chars = duplicates(paras)
-        lines = LINE_SPLIT_RE.split(text)
-        line_dup, line_chars = duplicates(lines)
-        top, dup = repetition_chars(a.tokens, TOP_NS, DUP_NS)
-        out: Signals = {
-            "dup_para_frac": para_dup / max(len(paras), 1),
-            "dup_para_char_frac": para_chars / n_chars,
-            "dup_line_frac": line_dup / max(len(lines), 1),
-            "dup_line_char_frac": line_chars / n_chars,
+        cols = self.analyze_batch([a], [lang])
+        return {n: float(cols[n][0]) for n in self.signal_names}
+
+    def analyze_batch(
+        self, analyses: Sequence[Analysis], langs: Sequence[str | None]
+    ) -> dict[str, Any]:
+        import numpy as np
+
+        texts = [a.text for a in analyses]
+        n_chars = np.maximum(np.fromiter(map(len, texts), np.int64, len(texts)), 1)
+        counts = np.array([_part_counts(t) for t in texts], dtype=np.int64).reshape(-1, 6)
+        top, dup = repetition_chars_batch([a.tokens for a in analyses], TOP_NS, DUP_NS)
+        out: dict[str, Any] = {
+            "dup_para_frac": counts[:, 1] / np.maximum(counts[:, 0], 1),
+            "dup_para_char_frac": counts[:, 2] / n_chars,
+            "dup_line_frac": counts[:, 4] / np.maximum(counts[:, 3], 1),
+            "dup_line_char_frac": counts[:, 5] / n_chars,
         }
         for n in TOP_NS:
             out[f"top_{n}gram_char_frac"] = top[n] / n_chars

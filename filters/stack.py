@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from filters._rules import RuleFilter
+from filters._rules import BATCH_DOCS, RuleFilter
 from filters._text import Analysis, safe_text
 from filters.base import Filter, Rewriter, _as_pylist
 from filters.c4 import C4, to_string_array
@@ -48,26 +48,21 @@ class FilterStack:
     def run(self, texts: Any, langs: Sequence[str | None] | None = None) -> StackResult:
         items = [safe_text(t) for t in _as_pylist(texts)]
         lang_list = _as_pylist(langs) if langs is not None else [None] * len(items)
-        cols: dict[str, list[float]] = {
+        parts: dict[str, list[pa.Array]] = {
             f"{f.name}.{s}": [] for f in self.filters for s in f.signal_names
         }
         out_texts: list[str] = []
-        for text, lang in zip(items, lang_list, strict=True):
-            a = Analysis(text)
+        for i in range(0, len(items), BATCH_DOCS):
+            batch_langs = lang_list[i : i + BATCH_DOCS]
+            analyses = [Analysis(t) for t in items[i : i + BATCH_DOCS]]
             for f in self.filters:
-                if isinstance(f, C4):
-                    a, sig = f.rewrite_analysis(a, lang)
-                elif isinstance(f, Rewriter):
-                    new, sig = f.rewrite(a.text, lang)
-                    a = Analysis(new) if new != a.text else a
-                elif isinstance(f, RuleFilter):
-                    sig = f.analyze_signals(a, lang)
-                else:
-                    sig = f.signals(a.text, lang)
+                analyses, cols = _run_filter(f, analyses, batch_langs)
                 for s in f.signal_names:
-                    cols[f"{f.name}.{s}"].append(sig[s])
-            out_texts.append(a.text)
-        signals = pa.table({k: pa.array(v, type=pa.float64()) for k, v in cols.items()})
+                    parts[f"{f.name}.{s}"].append(pa.array(cols[s], type=pa.float64()))
+            out_texts.extend(a.text for a in analyses)
+        signals = pa.table(
+            {k: pa.chunked_array(v, type=pa.float64()).combine_chunks() for k, v in parts.items()}
+        )
         reasons = {}
         for f in self.filters:
             sub = pa.table({s: signals.column(f"{f.name}.{s}") for s in f.signal_names})
@@ -78,6 +73,28 @@ class FilterStack:
             reasons=pa.table(reasons),
             reason=_first_reason([reasons[f.name] for f in self.filters], len(items)),
         )
+
+
+def _run_filter(
+    f: Filter, analyses: list[Analysis], langs: Sequence[str | None]
+) -> tuple[list[Analysis], dict[str, Any]]:
+    """One filter over a batch: (the analyses the next filter sees, signal columns)."""
+    if isinstance(f, RuleFilter) and not isinstance(f, Rewriter):
+        return analyses, f.analyze_batch(analyses, langs)
+    cols: dict[str, list[float]] = {s: [] for s in f.signal_names}
+    out: list[Analysis] = []
+    for a, lang in zip(analyses, langs, strict=True):
+        if isinstance(f, C4):
+            a, sig = f.rewrite_analysis(a, lang)
+        elif isinstance(f, Rewriter):
+            new, sig = f.rewrite(a.text, lang)
+            a = Analysis(new) if new != a.text else a
+        else:
+            sig = f.signals(a.text, lang)
+        out.append(a)
+        for s, col in cols.items():
+            col.append(sig[s])
+    return out, cols
 
 
 def _first_reason(columns: list[pa.Array], n: int) -> pa.Array:

@@ -1,0 +1,22 @@
+"""Turn a recipe's stage specs into stage objects (one place, driver and workers alike)."""
+
+from __future__ import annotations
+
+from dataprep.config import Recipe, stage_config
+from dataprep.registry import get_stage
+from dataprep.stages.base import Stage, StageContext
+
+
+def make_stages(recipe: Recipe) -> list[Stage]:
+    """Stage objects, not set up: models stay unloaded until ``setup()``."""
+    out = []
+    for spec in recipe.stages:
+        ctx = StageContext(
+            name=spec.name,
+            text_column=recipe.input.text_column,
+            id_column=recipe.input.id_column,
+            seed=recipe.run.seed,
+            annotate=spec.annotate,
+        )
+        out.append(get_stage(spec.stage)(stage_config(spec), ctx))
+    return out
