@@ -20,7 +20,7 @@ _STAGES: dict[str, type[Stage]] = {}
 #: ``import dataprep`` stays light. Fixed list: never taken from configuration.
 _BUILTIN_MODULES = (
     "dataprep.stages.quality",
-    "dataprep.stages.text",
+    "dataprep.stages.quality_stack",
     "dataprep.dedup.stages",
     "dataprep.langid.stage",
     "dataprep.balance.stage",

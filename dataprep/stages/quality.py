@@ -22,6 +22,27 @@ def signal_column(stage: str, signal: str) -> str:
     return f"{stage}__{signal}"
 
 
+def filter_thresholds(filt: Any, prefix: str) -> dict[str, Any]:
+    """A filter's thresholds keyed by signal column: a number, or ``[lo, hi]``."""
+    rules = getattr(filt, "rules", None)
+    if not rules:
+        return {signal_column(prefix, k): v for k, v in filt.thresholds().items()}
+    settings = filt.settings(None)
+    bounds: dict[str, list[float | None]] = {}
+    for rule in rules:
+        value = filt._threshold(rule, settings)
+        if value is None:
+            continue
+        lo_hi = bounds.setdefault(rule.signal, [None, None])
+        # A rule drops when ``signal OP value``: "<" rules are lower bounds.
+        lo_hi[0 if rule.op in ("<", "<=") else 1] = value
+    out: dict[str, Any] = {}
+    for signal, (lo, hi) in bounds.items():
+        key = signal_column(prefix, signal)
+        out[key] = [lo, hi] if lo is not None and hi is not None else (lo if hi is None else hi)
+    return out
+
+
 class FilterStage(BatchStage):
     """Runs one ``filters`` filter over each batch (see the filter's own docstring)."""
 
@@ -57,24 +78,7 @@ class FilterStage(BatchStage):
         return StageOutput(batch, reason)
 
     def thresholds(self) -> dict[str, Any]:
-        """Thresholds keyed by signal column: a number, or ``[lo, hi]`` for a range."""
-        rules = getattr(self.filter, "rules", None)
-        if not rules:
-            return {signal_column(self.name, k): v for k, v in self.filter.thresholds().items()}
-        settings = self.filter.settings(None)
-        bounds: dict[str, list[float | None]] = {}
-        for rule in rules:
-            value = self.filter._threshold(rule, settings)
-            if value is None:
-                continue
-            lo_hi = bounds.setdefault(rule.signal, [None, None])
-            # A rule drops when ``signal OP value``: "<" rules are lower bounds.
-            lo_hi[0 if rule.op in ("<", "<=") else 1] = value
-        out: dict[str, Any] = {}
-        for signal, (lo, hi) in bounds.items():
-            key = signal_column(self.name, signal)
-            out[key] = [lo, hi] if lo is not None and hi is not None else (lo if hi is None else hi)
-        return out
+        return filter_thresholds(self.filter, self.name)
 
 
 def _register_all() -> None:
