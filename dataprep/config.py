@@ -204,7 +204,7 @@ def build_dataclass(cls: type, data: Any, where: str) -> Any:
         if key not in fields:
             raise ConfigError(f"{where}: unknown key {key!r}{_suggest(str(key), list(fields))}")
         sub = hints[key]
-        if dataclasses.is_dataclass(sub):
+        if isinstance(sub, type) and dataclasses.is_dataclass(sub):
             values[key] = build_dataclass(sub, raw, f"{where}.{key}")
         else:
             values[key] = _check_type(f"{where}.{key}", raw, sub)

@@ -88,7 +88,7 @@ def import_ray() -> Any:
     except ModuleNotFoundError as e:
         if e.name != "ray":  # Ray is there but one of its own dependencies is not
             raise
-        ray = None
+        ray = None  # type: ignore[assignment]
     if getattr(ray, "init", None) is None:
         raise ConfigError("the ray executor needs Ray: pip install 'dataprep[ray]'")
     return ray

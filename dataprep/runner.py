@@ -178,14 +178,14 @@ def _merge_stats(
 ) -> RunStats:
     """Stats of every shard and pass, in stage order (``input`` first)."""
     total: RunStats = {INPUT_STAGE: StageStats()}
-    for st in stages:
-        total[st.name] = StageStats()
+    for stage in stages:
+        total[stage.name] = StageStats()
     for plan in passes:
         for s in shards:
             data = json.loads(layout.done_file(plan.index, s.index).read_text())
             merge(total, {k: StageStats.from_dict(v) for k, v in data["stages"].items()})
-    for name, st in total.items():
-        st.check(name)
+    for name, counts in total.items():
+        counts.check(name)
     return total
 
 
