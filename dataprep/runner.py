@@ -261,6 +261,11 @@ def run_pipeline(
     layout = Layout(Path(output).resolve())
     record = _run_record(recipe, shards)
     resuming = _prepare_output(layout, record, overwrite=overwrite, resume=resume)
+    if resuming and layout.stats.exists() and not layout.work.exists():
+        # The run had finished: nothing to redo.
+        doc = json.loads(layout.stats.read_text())
+        done = {k: StageStats.from_dict(v) for k, v in doc["stages"].items()}
+        return RunResult(layout.root, done, doc["global_stages"], time.monotonic() - started)
     passes = plan_passes([getattr(s, "kind", "batch") for s in stages])
     fits: dict[str, Any] = {}
     try:

@@ -238,3 +238,14 @@ def test_docs_in_equals_kept_plus_removed_for_any_mixture(
         assert s.docs_in == s.docs_kept + s.docs_removed
         flow = s.docs_kept + s.docs_added
     assert len(kept_rows(tmp / "out")) == flow
+
+
+def test_resuming_a_finished_run_changes_nothing(corpus: Path, tmp_path: Path) -> None:
+    r = recipe(STACK)
+    first = run_pipeline(r, [str(corpus)], tmp_path / "o", workers=1, progress=False)
+    before = tree_digest(tmp_path / "o")
+    again = run_pipeline(r, [str(corpus)], tmp_path / "o", workers=1, progress=False, resume=True)
+    assert tree_digest(tmp_path / "o") == before
+    assert {k: v.to_dict() for k, v in again.stats.items()} == {
+        k: v.to_dict() for k, v in first.stats.items()
+    }
