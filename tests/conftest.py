@@ -6,11 +6,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Shared, noisy machines: a slow example is not a failure (timings live in benchmarks/).
+settings.register_profile("dataprep", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("dataprep")
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import toy_stages  # noqa: F401  (registers toy_* stages)
-from corpus_helpers import make_docs, write_shard
+import toy_stages  # noqa: E402, F401  (registers toy_* stages)
+from corpus_helpers import make_docs, write_shard  # noqa: E402
 
 
 @pytest.fixture
