@@ -198,9 +198,8 @@ class Balance(GlobalStage):
                     copies[seg] = 0
                     not_in_mix[seg] = True
             summaries[group] = self._build_summary(segs, nbytes, sizes, copies, targets)
-        reason = np.where(
-            not_in_mix, REASON_NOT_IN_MIX, np.where(copies == 0, REASON_DOWNSAMPLED, None)
-        )
+        downsampled = np.where(copies == 0, REASON_DOWNSAMPLED, None)  # type: ignore[call-overload]
+        reason = np.where(not_in_mix, REASON_NOT_IN_MIX, downsampled)
         self._summary = self._overall(summaries, copies)
         copies[copies == 0] = 1  # dropped rows carry a reason; copies must be >= 1
 
@@ -308,7 +307,7 @@ class Balance(GlobalStage):
 
         Balancing the language column keeps the key ``languages`` (what the report reads).
         """
-        head = {
+        head: dict[str, Any] = {
             "mode": self.cfg.mode,
             "unit": self.cfg.unit,
             "alpha": self.cfg.alpha if self.cfg.mode == "temperature" else None,

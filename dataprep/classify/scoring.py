@@ -43,7 +43,11 @@ class Scorer:
     ) -> None:
         if model_path is None and not models_per_lang:
             raise ConfigError("set model_path, models_per_lang, or both")
-        opts = {"positive_label": positive_label, "lowercase": lowercase, "max_chars": max_chars}
+        opts: dict[str, Any] = {
+            "positive_label": positive_label,
+            "lowercase": lowercase,
+            "max_chars": max_chars,
+        }
         self.fallback = Classifier(model_path, **opts) if model_path is not None else None
         self.per_lang = {
             normalize_code(lang): Classifier(path, **opts) for lang, path in models_per_lang.items()

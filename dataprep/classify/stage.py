@@ -269,7 +269,7 @@ class ClassifierTopStage(_ScoringStage, GlobalStage):
             scores, self.cfg.fraction, shard=shard, row=row, repeat=rep, groups=groups
         )
         unscored = np.isnan(scores)
-        reason = np.where(keep, None, REASON_TOP).astype(object)
+        reason = np.where(keep, None, REASON_TOP).astype(object)  # type: ignore[call-overload]
         reason[unscored] = REASON_UNSCORED if self.cfg.unscored == "drop" else None
         self._summary = self._build_summary(scores, keep, unscored, groups, names, cutoffs)
         self._cutoffs = {name: cutoffs.get(i) for i, name in enumerate(names)}

@@ -55,7 +55,9 @@ class SparseCounts:
         keys = np.concatenate([self.keys, *(k for k, _ in self._pending)])
         counts = np.concatenate([self.counts, *(c for _, c in self._pending)])
         self.keys, inverse = np.unique(keys, return_inverse=True)
-        self.counts = np.bincount(inverse, weights=counts, minlength=len(self.keys))
+        self.counts = np.bincount(inverse, weights=counts, minlength=len(self.keys)).astype(
+            np.float64
+        )
         self._pending, self._rows = [], 0
 
 

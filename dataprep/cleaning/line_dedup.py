@@ -51,6 +51,7 @@ from dataprep.stages.base import (
     GlobalStage,
     StageConfig,
     StageContext,
+    reasons_where,
 )
 
 from ._common import check_config, signal_column
@@ -264,7 +265,7 @@ class LineDedup(GlobalStage):
                     SHARD_COL: pa.array(corpus.shard[lo + a : lo + b], type=pa.int32()),
                     ROW_COL: pa.array(corpus.row[lo + a : lo + b], type=pa.int64()),
                     REPEAT_COL: pa.array(corpus.repeat[lo + a : lo + b], type=pa.int32()),
-                    REASON_COL: pa.array(np.where(gone, REASON, None), pa.string()),
+                    REASON_COL: reasons_where(gone, REASON),
                     signal_column(name, "drop_lines"): lists,
                     signal_column(name, "n_lines"): pa.array(n_lines[lo + a : lo + b]),
                     signal_column(name, "lines_dropped"): pa.array(dropped[a:b]),

@@ -54,6 +54,7 @@ from dataprep.stages.base import (
     GlobalStage,
     StageConfig,
     StageContext,
+    reasons_where,
 )
 
 from ._common import check_config, positive_or_none, signal_column
@@ -186,7 +187,9 @@ class TokenKL(GlobalStage):
             (codes.setdefault(lang, len(codes)) for lang in langs), np.int64, len(langs)
         )
 
-    def _flat(self, b: pa.RecordBatch, groups: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _flat(
+        self, b: pa.RecordBatch, groups: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(doc index, group*B+bucket key, count) of every (document, bucket)."""
         buckets, counts = b.column(BUCKETS_COL), b.column(COUNTS_COL)
         doc = pc.list_parent_indices(buckets).to_numpy().astype(np.int64)
@@ -279,7 +282,7 @@ class TokenKL(GlobalStage):
                 yield pa.record_batch(
                     {
                         **{c: b.column(c) for c in INTERNAL_COLUMNS},
-                        REASON_COL: pa.array(np.where(gone, REASON, None), pa.string()),
+                        REASON_COL: reasons_where(gone, REASON),
                         signal_column(self.name, "kl"): pa.array(kl, from_pandas=True),
                         signal_column(self.name, "tokens"): pa.array(n_tok, pa.int64()),
                     }

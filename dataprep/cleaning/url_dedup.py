@@ -44,6 +44,7 @@ from dataprep.stages.base import (
     GlobalStage,
     StageConfig,
     StageContext,
+    reasons_where,
 )
 
 from ._common import check_config, signal_column
@@ -145,7 +146,7 @@ class UrlDedup(GlobalStage):
                     SHARD_COL: pa.array(corpus.shard[lo:hi], type=pa.int32()),
                     ROW_COL: pa.array(corpus.row[lo:hi], type=pa.int64()),
                     REPEAT_COL: pa.array(corpus.repeat[lo:hi], type=pa.int32()),
-                    REASON_COL: pa.array(np.where(gone, REASON, None), pa.string()),
+                    REASON_COL: reasons_where(gone, REASON),
                     col: pa.array(sizes[labels[lo:hi]], type=pa.int32()),
                 }
             )

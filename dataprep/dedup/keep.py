@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.errors import ConfigError
-from dataprep.stages.base import REASON_COL, REPEAT_COL, ROW_COL, SHARD_COL
+from dataprep.stages.base import REASON_COL, REPEAT_COL, ROW_COL, SHARD_COL, reasons_where
 
 from .corpus import Corpus
 
@@ -77,7 +77,7 @@ def decision_batches(
     for lo in range(0, len(labels), _BATCH_ROWS):
         hi = min(lo + _BATCH_ROWS, len(labels))
         removed = ~kept[lo:hi]
-        reasons = pa.array(np.where(removed, reason, None), type=pa.string(), from_pandas=True)
+        reasons = reasons_where(removed, reason)
         yield pa.record_batch(
             {
                 SHARD_COL: pa.array(corpus.shard[lo:hi], type=pa.int32()),

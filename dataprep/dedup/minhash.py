@@ -76,7 +76,7 @@ class MinHasher:
         nonempty = np.flatnonzero(lengths)
         if len(nonempty) == 0:
             return out
-        values = _fmix32(fold32(np.concatenate([shingles[i] for i in nonempty])))
+        values = _fmix32(fold32(np.concatenate([shingles[int(i)] for i in nonempty])))
         starts = np.zeros(len(nonempty), dtype=np.int64)
         np.cumsum(lengths[nonempty][:-1], out=starts[1:])
         for p in range(0, self.num_perm, _PERM_BLOCK):

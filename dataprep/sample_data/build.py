@@ -478,7 +478,7 @@ def counts_table(labels: list[dict[str, object]]) -> str:
     dups = Counter((str(r["lang"]), str(r["dup"])) for r in labels)
     head = ["lang", "docs", *KINDS, "exact dup", "near dup"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    total = Counter()
+    total: Counter[int] = Counter()
     for lang in langs:
         cells = [sum(by[lang, k] for k in KINDS)] + [by[lang, k] for k in KINDS]
         cells += [dups[lang, "exact"], dups[lang, "near"]]

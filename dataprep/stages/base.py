@@ -162,6 +162,13 @@ def empty_reasons(n: int) -> pa.Array:
     return pa.nulls(n, type=pa.string())
 
 
+def reasons_where(mask: Any, reason: str) -> pa.Array:
+    """A reason array: ``reason`` where ``mask`` (booleans) is true, null (keep) elsewhere."""
+    import pyarrow.compute as pc
+
+    return pc.if_else(pa.array(mask, type=pa.bool_()), reason, pa.scalar(None, pa.string()))
+
+
 __all__ = [
     "BatchStage",
     "COPIES_COL",
@@ -177,5 +184,6 @@ __all__ = [
     "StageOutput",
     "config_fields",
     "empty_reasons",
+    "reasons_where",
     "field",
 ]
