@@ -4,11 +4,13 @@ The fast path of :func:`filters._ngrams.repetition_chars`, giving the same integ
 for every document. Nothing is hashed lossily, so the result never depends on the
 process (``PYTHONHASHSEED``) and no collision can change a decision:
 
-1. every token of a chunk of documents gets an integer id from a dict (exact);
-   the documents' tokens are laid end to end;
+1. every token gets an integer id from a dictionary of the token strings (exact):
+   ``repetition_chars_ids`` takes the ids of a ``filters._table.TokenTable``,
+   ``repetition_chars_batch`` builds them from token lists; the documents' tokens
+   are laid end to end and cut into chunks of about ``CHUNK_TOKENS``;
 2. n-grams are numbered level by level: the key of the n-gram at ``i`` is
-   ``code[n-1](i) * n_ids + id(i + n - 1)`` (exact in int64: codes and ids are
-   below the token count), and an Arrow dictionary encoding of the keys gives
+   ``code[n-1](i) * n_ids + id(i + n - 1)`` (exact in int64: codes are below
+   the token count, ids below ``n_ids``), and an Arrow dictionary encoding of the keys gives
    dense codes in order of first appearance. The 1-gram key includes the
    document, so equal codes mean equal n-grams *in the same document*; a 2-gram
    spanning two documents gets a unique negative key;
@@ -47,15 +49,40 @@ def repetition_chars_batch(
     """Per n, int64 arrays (one entry per document) of ``repetition_chars``'s values."""
     import numpy as np
 
-    if not token_lists:
-        return _chunk(token_lists, top_ns, dup_ns)
+    n_tok = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+    flat = list(chain.from_iterable(token_lists))
+    first_seen: dict[str, int] = {}  # token -> index of its first occurrence (its id)
+    ids = np.fromiter(map(first_seen.setdefault, flat, count()), np.int64, len(flat))
+    tok_len = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
+    return repetition_chars_ids(ids, tok_len, n_tok, max(len(flat), 1), top_ns, dup_ns)
+
+
+def repetition_chars_ids(
+    ids: Any,
+    tok_len: Any,
+    n_tok: Any,
+    n_ids: int,
+    top_ns: tuple[int, ...],
+    dup_ns: tuple[int, ...],
+) -> tuple[dict[int, Any], dict[int, Any]]:
+    """``repetition_chars_batch`` from token ids (``0 <= id < n_ids``) laid end to end,
+    the characters of each token (``tok_len``) and the tokens of each document."""
+    import numpy as np
+
+    n_docs = len(n_tok)
+    if n_docs == 0:
+        return _chunk(ids, tok_len, n_tok, n_ids, top_ns, dup_ns)
     chunks: list[tuple[dict[int, Any], dict[int, Any]]] = []
-    start = size = 0
-    for i, tokens in enumerate(token_lists):
-        size += len(tokens)
-        if size >= CHUNK_TOKENS or i == len(token_lists) - 1:
-            chunks.append(_chunk(token_lists[start : i + 1], top_ns, dup_ns))
-            start, size = i + 1, 0
+    starts = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(n_tok, out=starts[1:])
+    first = size = 0
+    for i, n in enumerate(n_tok.tolist()):
+        size += n
+        if size >= CHUNK_TOKENS or i == n_docs - 1:
+            a, b = starts[first], starts[i + 1]
+            sub = _chunk(ids[a:b], tok_len[a:b], n_tok[first : i + 1], n_ids, top_ns, dup_ns)
+            chunks.append(sub)
+            first, size = i + 1, 0
     if len(chunks) == 1:
         return chunks[0]
     top = {n: np.concatenate([c[0][n] for c in chunks]) for n in top_ns}
@@ -64,24 +91,25 @@ def repetition_chars_batch(
 
 
 def _chunk(
-    token_lists: Sequence[list[str]], top_ns: tuple[int, ...], dup_ns: tuple[int, ...]
+    ids: Any,
+    tok_len: Any,
+    n_tok: Any,
+    n_ids: int,
+    top_ns: tuple[int, ...],
+    dup_ns: tuple[int, ...],
 ) -> tuple[dict[int, Any], dict[int, Any]]:
-    """``repetition_chars_batch`` for one chunk of documents."""
+    """``repetition_chars_ids`` for one chunk of documents."""
     import numpy as np
 
-    n_docs = len(token_lists)
+    n_docs = len(n_tok)
     top = {n: np.zeros(n_docs, dtype=np.int64) for n in top_ns}
     dup = {n: np.zeros(n_docs, dtype=np.int64) for n in dup_ns}
-    n_tok = np.fromiter(map(len, token_lists), dtype=np.int64, count=n_docs)
-    total = int(n_tok.sum())
+    total = len(ids)
     max_n = max((*top_ns, *dup_ns, 1))
     if total == 0 or max_n < 2:
         return top, dup
-    flat = list(chain.from_iterable(token_lists))
-    first_seen: dict[str, int] = {}  # token -> index of its first occurrence (its id)
-    ids = np.fromiter(map(first_seen.setdefault, flat, count()), dtype=np.int64, count=total)
     cum = np.zeros(total + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, flat), dtype=np.int64, count=total), out=cum[1:])
+    np.cumsum(tok_len, out=cum[1:])
     starts = np.zeros(n_docs + 1, dtype=np.int64)  # start of each document, then the end
     np.cumsum(n_tok, out=starts[1:])
     for n in top:  # default, all n-grams unique: the first one wins with count 1
@@ -89,10 +117,10 @@ def _chunk(
         top[n][has] = cum[starts[:-1][has] + n] - cum[starts[:-1][has]] + n - 1
 
     # Level 2 from every position; the key of level 1 is (document, token id).
-    level1 = np.repeat(np.arange(n_docs, dtype=np.int64), n_tok) * total + ids
-    if n_docs * total * total >= 2**63:  # keep level-2 keys inside int64
+    level1 = np.repeat(np.arange(n_docs, dtype=np.int64), n_tok) * n_ids + ids
+    if n_docs * n_ids * n_ids >= 2**63:  # keep level-2 keys inside int64
         level1 = _encode(level1)
-    key = level1[:-1] * total + ids[1:]
+    key = level1[:-1] * n_ids + ids[1:]
     ends = starts[1:-1] - 1  # 2-grams spanning two documents
     ends = ends[(ends >= 0) & (ends < total - 1)]
     key[ends] = -1 - np.arange(len(ends))
@@ -117,7 +145,7 @@ def _chunk(
         if n > max_n or len(nxt) == 0:
             break
         pos = pos[nxt]
-        key = code[nxt] * total + ids[pos + n - 1]
+        key = code[nxt] * n_ids + ids[pos + n - 1]
     return top, dup
 
 

@@ -29,7 +29,7 @@ from filters.base import Filter, FilterConfig, Signals, _as_pylist
 #: Documents analysed together by the batch paths (bounds the tokens held in memory).
 BATCH_DOCS = 64
 
-_OPS: dict[str, Callable[[float, float], bool]] = {
+_OPS: dict[str, Callable[[Any, Any], Any]] = {  # floats or numpy arrays
     "<": operator.lt,
     "<=": operator.le,
     ">": operator.gt,

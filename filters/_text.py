@@ -75,6 +75,9 @@ ALPHA_RE = re.compile(r"[^\W\d_]")
 PARA_SPLIT_RE = re.compile(r"\n{2,}")
 LINE_SPLIT_RE = re.compile(r"\n+")
 PUNCT_SET = frozenset(PUNCTUATION)
+#: Characters ``str.split()`` and ``str.isspace`` take as whitespace besides ``" \\t\\n\\v\\f\\r"``
+#: (a regex character-class body), for regex engines whose ``\\s`` is ASCII-only.
+OTHER_SPACE = "\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
 def split_lines(text: str) -> list[str]:

@@ -30,6 +30,7 @@ spaCy's sentencizer; abbreviations like "Dr." count as a sentence end here).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -37,7 +38,7 @@ import pyarrow as pa
 
 from filters._lang import language_info
 from filters._rules import LangConfig, Rule, RuleFilter
-from filters._text import Analysis, count_words, safe_text, tokenize
+from filters._text import OTHER_SPACE, Analysis, count_words, safe_text, tokenize
 from filters.base import Rewriter, Signals, _as_pylist
 
 CITATION_RE = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
@@ -64,6 +65,13 @@ SENTENCE_END_RE = re.compile(
     f"(?=[{re.escape(_TERMINALS)}])"
     f"(?:[{re.escape(_TERMINALS)}]+[{re.escape(_CLOSERS)}]*(?=\\s|$)"
     f"|[{re.escape(_CJK_TERMINALS)}]+[{re.escape(_CLOSERS)}]*)"
+)
+#: ``SENTENCE_END_RE`` for Arrow's RE2 (no lookahead): the whitespace after a sentence
+#: end is consumed instead of looked at, which cannot change the count since no match
+#: starts with whitespace. RE2's ``\\s`` is ASCII-only, hence ``str.isspace``'s set.
+SENTENCE_END_RE2 = (
+    f"[{re.escape(_TERMINALS)}]+[{re.escape(_CLOSERS)}]*(?:[ \\t\\n\\v\\f\\r{OTHER_SPACE}]|$)"
+    f"|[{re.escape(_CJK_TERMINALS)}]+[{re.escape(_CLOSERS)}]*"
 )
 _LINE_COUNTERS = ("long_word", "no_terminal_punct", "few_words", "javascript", "policy")
 
@@ -121,13 +129,22 @@ class C4(RuleFilter, Rewriter):
         """The rewritten text as an :class:`Analysis` reusing ``a``'s token count."""
         removed: list[str] = []
         new, sig = self._rewrite(a.text, lang, removed)
-        if new == a.text:
-            return a, sig
-        b = Analysis(new)
-        if sig["citations_removed"] == 0:
-            # Tokens never span a line break: the kept lines keep their tokens.
-            b.__dict__["n_tokens"] = a.n_tokens - sum(len(tokenize(r)) for r in removed)
-        return b, sig
+        return _rewritten(a, new, sig, removed), sig
+
+    def rewrite_analyses(
+        self, analyses: Sequence[Analysis], langs: Sequence[str | None]
+    ) -> tuple[list[Analysis], dict[str, list[float]]]:
+        """``rewrite_analysis`` for a batch; sentence ends are counted in one Arrow call."""
+        out: list[Analysis] = []
+        sigs: list[Signals] = []
+        for a, lang in zip(analyses, langs, strict=True):
+            removed: list[str] = []
+            new, sig = self._rewrite(a.text, lang, removed, count_ends=False)
+            out.append(_rewritten(a, new, sig, removed))
+            sigs.append(sig)
+        for sig, n in zip(sigs, count_sentence_ends([b.text for b in out]), strict=True):
+            sig["sentence_count"] += n
+        return out, {n: [sig[n] for sig in sigs] for n in self.signal_names}
 
     def analyze_signals(self, a: Analysis, lang: str | None = None) -> Signals:
         return self.rewrite(a.text, lang)[1]
@@ -139,8 +156,10 @@ class C4(RuleFilter, Rewriter):
         return self._rewrite(text, lang, None)
 
     def _rewrite(  # noqa: C901
-        self, text: str, lang: str | None, removed_lines: list[str] | None
+        self, text: str, lang: str | None, removed_lines: list[str] | None, count_ends: bool = True
     ) -> tuple[str, Signals]:
+        """The rewrite; with ``count_ends=False`` the sentence count lacks the sentence
+        ends of the new text (the caller adds ``count_sentence_ends``)."""
         s = self.settings(lang)
         end, max_len, min_words = s["_end"], s["max_word_length"], s["min_words_per_line"]
         no_punct, cite = s["filter_no_terminal_punct"], s["remove_citations"]
@@ -177,7 +196,7 @@ class C4(RuleFilter, Rewriter):
             if no_punct and (not line.endswith(end) or line.endswith(ELLIPSIS)):
                 removed["no_terminal_punct"] += 1
                 continue
-            if min_words is not None and count_words(before) < min_words:
+            if min_words is not None and _fewer_words(before, min_words):
                 removed["few_words"] += 1
                 continue
             if scan_page or k:
@@ -208,7 +227,8 @@ class C4(RuleFilter, Rewriter):
         for c in _LINE_COUNTERS:
             sig[f"lines_removed_{c}"] = float(removed[c])
         sig["citations_removed"] = float(n_cites)
-        sig["sentence_count"] = float(len(SENTENCE_END_RE.findall(new_text)) + tails)
+        ends = len(SENTENCE_END_RE.findall(new_text)) if count_ends else 0
+        sig["sentence_count"] = float(ends + tails)
         sig["has_lorem_ipsum"] = float(lorem)
         sig["has_curly_bracket"] = float(curly)
         return new_text, sig
@@ -217,17 +237,53 @@ class C4(RuleFilter, Rewriter):
         return self.rewrite_batch(texts, langs)[1]
 
     def rewrite_batch(self, texts: Any, langs: Any = None) -> tuple[pa.Array, pa.Table]:
-        items = _as_pylist(texts)
+        items = [safe_text(t) for t in _as_pylist(texts)]
         lang_list = _as_pylist(langs) if langs is not None else [None] * len(items)
         out: list[str] = []
         cols: dict[str, list[float]] = {n: [] for n in self.signal_names}
         for text, lang in zip(items, lang_list, strict=True):
-            new, sig = self.rewrite(safe_text(text), lang)
+            new, sig = self._rewrite(text, lang, None, count_ends=False)
             out.append(new)
             for n, col in cols.items():
                 col.append(sig[n])
+        sentences = cols["sentence_count"]
+        for i, n in enumerate(count_sentence_ends(out)):
+            sentences[i] += n
         table = pa.table({n: pa.array(v, type=pa.float64()) for n, v in cols.items()})
         return to_string_array(out), table
+
+
+def _fewer_words(line: str, min_words: float) -> bool:
+    """``count_words(line) < min_words``; ASCII lines stop splitting after ``min_words``
+    words (``split(None, k)`` has at most ``k + 1`` pieces, so fewer than ``k`` pieces
+    means fewer than ``k`` words)."""
+    if line.isascii() and isinstance(min_words, int) and min_words > 0:
+        return len(line.split(None, min_words)) < min_words
+    return count_words(line) < min_words
+
+
+def _rewritten(a: Analysis, new: str, sig: Signals, removed: list[str]) -> Analysis:
+    """``a`` when unchanged, else an :class:`Analysis` of ``new`` with its token count."""
+    if new == a.text:
+        return a
+    b = Analysis(new)
+    if sig["citations_removed"] == 0:
+        # Tokens never span a line break: the kept lines keep their tokens, and
+        # the removed lines joined by newlines have the tokens they had.
+        b.__dict__["n_tokens"] = a.n_tokens - len(tokenize("\n".join(removed)))
+    return b
+
+
+def count_sentence_ends(texts: list[str]) -> list[int]:
+    """``len(SENTENCE_END_RE.findall(t))`` for each text (RE2 in Arrow when it can)."""
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(texts, type=pa.string())
+    except (UnicodeEncodeError, pa.ArrowException):
+        return [len(SENTENCE_END_RE.findall(t)) for t in texts]
+    counts: list[int] = pc.count_substring_regex(arr, pattern=SENTENCE_END_RE2).to_pylist()
+    return counts
 
 
 def to_string_array(values: list[str]) -> pa.Array:

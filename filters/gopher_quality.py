@@ -23,12 +23,14 @@ disabled thresholds are ``None`` (not falsy), and stop words are per language.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
 from filters._lang import language_info
 from filters._rules import LangConfig, Rule, RuleFilter
+from filters._table import TokenTable, token_table
 from filters._text import Analysis, tokenize
 from filters.base import Signals
 
@@ -126,6 +128,34 @@ class GopherQuality(RuleFilter):
             words = ()
         values["_stop"] = _stop_matcher(tuple(words))
 
+    def analyze_batch(
+        self, analyses: Sequence[Analysis], langs: Sequence[str | None]
+    ) -> dict[str, Any]:
+        """``analyze_signals`` for many documents: token counts are sums over the
+        batch's token table, the rest (lines, substrings) stays per document."""
+        import numpy as np
+
+        if not analyses:
+            return {n: [] for n in self.signal_names}
+        t = token_table(analyses)
+        n_tok = np.maximum(t.n_tok, 1)
+        n_words = t.n_tok - t.doc_sums(t.is_symbol.astype(np.int64))
+        word_chars = t.doc_sums(np.where(t.is_symbol, 0, t.lengths))
+        n_alpha = t.doc_sums(t.has_alpha.astype(np.int64))
+        stops = _stop_word_counts(t, analyses, [self.settings(lang)["_stop"] for lang in langs])
+        per_doc = np.array([_line_counts(a.text) for a in analyses], dtype=np.int64)
+        n_lines = np.maximum(per_doc[:, 0], 1)
+        return {
+            "word_count": n_words.astype(np.float64),
+            "mean_word_length": word_chars / np.maximum(n_words, 1),
+            "hash_ratio": per_doc[:, 3] / n_tok,
+            "ellipsis_ratio": per_doc[:, 4] / n_tok,
+            "bullet_lines_ratio": per_doc[:, 1] / n_lines,
+            "ellipsis_lines_ratio": per_doc[:, 2] / n_lines,
+            "alpha_words_ratio": n_alpha / n_tok,
+            "stop_word_count": stops.astype(np.float64),
+        }
+
     def analyze_signals(self, a: Analysis, lang: str | None = None) -> Signals:
         text = a.text
         n_tok = max(a.n_tokens, 1)
@@ -147,3 +177,48 @@ class GopherQuality(RuleFilter):
             "alpha_words_ratio": a.n_alpha_tokens / n_tok,
             "stop_word_count": float(stops),
         }
+
+
+def _line_counts(text: str) -> tuple[int, int, int, int, int]:
+    """(lines, bullet lines, ellipsis lines, ``#`` count, ellipsis count) of ``text``."""
+    lines = text.splitlines()
+    ellipses = text.count("...") + text.count("…")
+    bullets = ell_lines = 0
+    if "-" in text or "•" in text:  # else no line can start with a bullet
+        bullets = sum(1 for s in lines if s.lstrip().startswith(_BULLETS))
+    if ellipses:
+        ell_lines = sum(1 for s in lines if s.rstrip().endswith(_ELLIPSES))
+    return len(lines), bullets, ell_lines, text.count("#"), ellipses
+
+
+def _stop_word_counts(t: TokenTable, analyses: Sequence[Analysis], matchers: list[Any]) -> Any:
+    """Distinct stop words per document (``matchers``: each document's ``_stop_matcher``)."""
+    import numpy as np
+
+    out = np.array(
+        [sum(1 for w in m[1] if w in a.text) for a, m in zip(analyses, matchers, strict=True)],
+        dtype=np.int64,
+    )
+    groups: dict[int, list[int]] = {}
+    for i, m in enumerate(matchers):
+        groups.setdefault(id(m), []).append(i)
+    doc_of = t.doc_of_token()
+    for docs in groups.values():
+        variants = matchers[docs[0]][0]
+        if not variants:
+            continue
+        words = {w: i for i, w in enumerate(dict.fromkeys(variants.values()))}
+        stop_of = np.full(len(t.vocab), -1, dtype=np.int64)
+        for v, w in variants.items():
+            j = t.position.get(v)
+            if j is not None:
+                stop_of[j] = words[w]
+        s = stop_of[t.ids]
+        sel = s >= 0
+        if len(docs) < len(matchers):
+            mine = np.zeros(len(matchers), dtype=bool)
+            mine[docs] = True
+            sel &= mine[doc_of]
+        pairs = np.unique(doc_of[sel] * len(words) + s[sel])
+        out += np.bincount(pairs // len(words), minlength=len(out))
+    return out

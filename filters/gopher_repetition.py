@@ -10,7 +10,8 @@ Definitions follow datatrove 0.10.1's ``GopherRepetitionFilter``: paragraphs are
 duplicate is any occurrence after the first; character fractions are divided by
 ``len(text)`` (``max(len, 1)`` here); n-grams are over tokens including
 punctuation (see ``filters._ngrams`` for the exact n-gram measures, and
-``filters._ngrams_batch`` for the way they are computed for many documents at once).
+``filters._ngrams_batch`` for the way they are computed for many documents at once,
+from the batch's ``filters._table.TokenTable``).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from filters._ngrams_batch import repetition_chars_batch
+from filters._ngrams_batch import repetition_chars_ids
 from filters._rules import LangConfig, Rule, RuleFilter
+from filters._table import token_table
 from filters._text import Analysis, split_lines, split_paragraphs
 from filters.base import Signals
 
@@ -100,7 +102,9 @@ class GopherRepetition(RuleFilter):
         texts = [a.text for a in analyses]
         n_chars = np.maximum(np.fromiter(map(len, texts), np.int64, len(texts)), 1)
         counts = np.array([_part_counts(t) for t in texts], dtype=np.int64).reshape(-1, 6)
-        top, dup = repetition_chars_batch([a.tokens for a in analyses], TOP_NS, DUP_NS)
+        t = token_table(analyses)
+        n_ids = max(len(t.vocab), 1)
+        top, dup = repetition_chars_ids(t.ids, t.lengths[t.ids], t.n_tok, n_ids, TOP_NS, DUP_NS)
         out: dict[str, Any] = {
             "dup_para_frac": counts[:, 1] / np.maximum(counts[:, 0], 1),
             "dup_para_char_frac": counts[:, 2] / n_chars,

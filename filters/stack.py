@@ -81,12 +81,12 @@ def _run_filter(
     """One filter over a batch: (the analyses the next filter sees, signal columns)."""
     if isinstance(f, RuleFilter) and not isinstance(f, Rewriter):
         return analyses, f.analyze_batch(analyses, langs)
+    if isinstance(f, C4):
+        return f.rewrite_analyses(analyses, langs)
     cols: dict[str, list[float]] = {s: [] for s in f.signal_names}
     out: list[Analysis] = []
     for a, lang in zip(analyses, langs, strict=True):
-        if isinstance(f, C4):
-            a, sig = f.rewrite_analysis(a, lang)
-        elif isinstance(f, Rewriter):
+        if isinstance(f, Rewriter):
             new, sig = f.rewrite(a.text, lang)
             a = Analysis(new) if new != a.text else a
         else:

@@ -17,8 +17,24 @@ import filters.stack as stack_module
 from filter_texts import GOOD
 from filters import C4, GopherRepetition, default_stack
 from filters._ngrams import repetition_chars
-from filters._text import LINE_SPLIT_RE, PARA_SPLIT_RE, split_lines, split_paragraphs, tokenize
-from filters.c4 import _CJK_TERMINALS, _CLOSERS, _TERMINALS, SENTENCE_END_RE
+from filters._table import _arrow_table, _python_table, token_table
+from filters._text import (
+    LINE_SPLIT_RE,
+    OTHER_SPACE,
+    PARA_SPLIT_RE,
+    PUNCTUATION,
+    Analysis,
+    split_lines,
+    split_paragraphs,
+    tokenize,
+)
+from filters.c4 import (
+    _CJK_TERMINALS,
+    _CLOSERS,
+    _TERMINALS,
+    SENTENCE_END_RE,
+    count_sentence_ends,
+)
 from filters.gopher_repetition import DUP_NS, TOP_NS, duplicates
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -198,3 +214,58 @@ def test_signals_do_not_depend_on_hash_seed() -> None:
         outs.append(proc.stdout)
     assert outs[0] == outs[1]
     assert json.loads(outs[0])["batch"]["top_2gram_char_frac"][3] > 0
+
+
+def test_other_space_is_python_whitespace() -> None:
+    spaces = {c for c in map(chr, range(0x110000)) if c.isspace()}
+    other = {c for c in spaces if c not in " \t\n\v\f\r"}
+    assert {c for c in spaces if re.fullmatch(f"[{OTHER_SPACE}]", c)} == other
+    assert all(len(f"a{c}b".split()) == 2 for c in spaces)
+
+
+# Characters on both sides of every tokenizer boundary: punctuation, clusters and
+# their marks, Latin/Indic marks, every kind of whitespace, letters and digits.
+_TOKEN_CHARS = (
+    "aZé1٣_€" + PUNCTUATION[:40] + "…—。「」、・〜" + "中文かカ々ー" + "ภาษาไทย\u0e31\u0e48"
+    "ພາສາ" + "မြန်မာ" + "ខ្មែរ" + "हिन्दी" + "\u0301\u3099\uff9e" + "😀\U00020001"
+    " \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2000\u200a\u200b\u2028\u2029\u202f\u205f\u3000\x00"
+)
+
+
+@FAST
+@given(texts=st.lists(st.text(alphabet=_TOKEN_CHARS, max_size=60), max_size=6))
+def test_arrow_token_table_equals_tokenize(texts: list[str]) -> None:
+    analyses = [Analysis(t) for t in texts]
+    arrow = _arrow_table(analyses)
+    python = _python_table([Analysis(t) for t in texts])
+    assert arrow is not None
+    for t in (arrow, python):
+        got = [t.vocab[i] for i in t.ids.tolist()]
+        expected = [tok for text in texts for tok in tokenize(text)]
+        assert got == expected
+        assert t.n_tok.tolist() == [len(tokenize(text)) for text in texts]
+    assert arrow.lengths.tolist() == python.lengths.tolist()
+    if analyses:
+        assert token_table(analyses) is token_table(analyses)  # built once per batch
+
+
+def test_token_table_with_lone_surrogates() -> None:
+    texts = ["a \ud800 b.", "", "  "]
+    t = token_table([Analysis(x) for x in texts])
+    assert [t.vocab[i] for i in t.ids.tolist()] == ["a", "\ud800", "b", "."]
+    assert t.n_tok.tolist() == [4, 0, 0]
+
+
+@FAST
+@given(
+    texts=st.lists(
+        st.text(alphabet=f"ab \n\t\x0b\x1c\x85\u3000{_TERMINALS}{_CLOSERS}", max_size=40),
+        max_size=5,
+    )
+)
+def test_arrow_sentence_ends_equal_findall(texts: list[str]) -> None:
+    assert count_sentence_ends(texts) == [len(SENTENCE_END_RE.findall(t)) for t in texts]
+    with_surrogate = [*texts, "a.\ud800 b. "]
+    assert count_sentence_ends(with_surrogate) == [
+        len(SENTENCE_END_RE.findall(t)) for t in with_surrogate
+    ]

@@ -1,0 +1,152 @@
+"""One token table per batch of documents, shared by the batch paths of the filters.
+
+Touching every token as a Python string costs about as much as splitting the text,
+and each filter used to do it again (hashing for n-grams and stop words, ``len``,
+``isalpha``). A :class:`TokenTable` does it once per batch:
+
+* ``ids``: the dense id of every token of every document, end to end (exact: ids
+  come from a dictionary of the token strings, in order of first appearance);
+* ``n_tok``: tokens per document;
+* per distinct token (``vocab``): its length, whether it is a symbol token
+  (punctuation run) and whether it contains a letter.
+
+Signals are then numpy sums over ``ids``. When every text can be encoded as UTF-8
+the tokens never become Python strings: Arrow splits the texts (RE2 sets each
+separator of ``filters._text.tokenize`` apart, then the text is split on ASCII
+whitespace) and dictionary-encodes the tokens in C++. Python's ``str.split``
+also splits on the non-ASCII whitespace of ``filters._text.OTHER_SPACE``, which the same RE2
+pass turns into spaces first. Texts Arrow cannot hold (lone surrogates) use
+``Analysis.tokens``; both ways give the same table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from itertools import chain
+from typing import Any
+
+from filters._text import (
+    _P,
+    _UNSEG_BASE,
+    _UNSEG_MARK,
+    ALPHA_RE,
+    OTHER_SPACE,
+    PUNCT_SET,
+    Analysis,
+)
+
+#: Group 1: a separator token (cluster or punctuation run); else an exotic space.
+_ARROW_SEP = f"([{_UNSEG_BASE}][{_UNSEG_MARK}]*|[{_P}]+)|[{OTHER_SPACE}]"
+
+
+def _has_alpha(token: str) -> bool:
+    """A word token containing a letter (``Analysis.n_alpha_tokens``'s test)."""
+    if token.isalpha():
+        return True
+    if token.isdecimal() or token[0] in PUNCT_SET:
+        return False
+    return ALPHA_RE.search(token) is not None
+
+
+class TokenTable:
+    """The tokens of a batch of documents as integer ids (see module docstring)."""
+
+    def __init__(self, docs: Sequence[Analysis], ids: Any, n_tok: Any, vocab: list[str]) -> None:
+        import numpy as np
+
+        self.docs = list(docs)
+        self.ids = ids
+        self.n_tok = n_tok
+        self.vocab = vocab
+        self.starts = np.zeros(len(n_tok) + 1, dtype=np.int64)
+        np.cumsum(n_tok, out=self.starts[1:])
+
+    @cached_property
+    def lengths(self) -> Any:
+        """Characters of each distinct token."""
+        import numpy as np
+
+        return np.fromiter(map(len, self.vocab), dtype=np.int64, count=len(self.vocab))
+
+    @cached_property
+    def is_symbol(self) -> Any:
+        """Distinct tokens that are punctuation runs (they start with punctuation)."""
+        import numpy as np
+
+        first = (t[0] in PUNCT_SET for t in self.vocab)
+        return np.fromiter(first, dtype=bool, count=len(self.vocab))
+
+    @cached_property
+    def has_alpha(self) -> Any:
+        import numpy as np
+
+        return np.fromiter(map(_has_alpha, self.vocab), dtype=bool, count=len(self.vocab))
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Distinct token -> id."""
+        return dict(zip(self.vocab, range(len(self.vocab)), strict=True))
+
+    def doc_sums(self, per_id: Any) -> Any:
+        """Per document, the sum over its tokens of ``per_id[id]`` (int64)."""
+        import numpy as np
+
+        c = np.zeros(len(self.ids) + 1, dtype=np.int64)
+        np.cumsum(per_id[self.ids], out=c[1:])
+        return c[self.starts[1:]] - c[self.starts[:-1]]
+
+    def doc_of_token(self) -> Any:
+        import numpy as np
+
+        return np.repeat(np.arange(len(self.n_tok), dtype=np.int64), self.n_tok)
+
+
+def token_table(analyses: Sequence[Analysis]) -> TokenTable:
+    """The table of ``analyses`` (built once; later calls with the same list reuse it)."""
+    first = analyses[0].__dict__.get("_table") if analyses else None
+    if (
+        first is not None
+        and len(first.docs) == len(analyses)
+        and all(x is y for x, y in zip(first.docs, analyses, strict=True))
+    ):
+        return first  # type: ignore[no-any-return]
+    table = _arrow_table(analyses)
+    if table is None:
+        table = _python_table(analyses)
+    for a, n in zip(analyses, table.n_tok.tolist(), strict=True):
+        a.__dict__["_table"] = table
+        a.__dict__.setdefault("n_tokens", n)
+    return table
+
+
+def _python_table(analyses: Sequence[Analysis]) -> TokenTable:
+    import numpy as np
+
+    token_lists = [a.tokens for a in analyses]
+    n_tok = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+    pos: dict[str, int] = {}
+    flat = chain.from_iterable(token_lists)
+    ids = np.fromiter((pos.setdefault(t, len(pos)) for t in flat), np.int64, int(n_tok.sum()))
+    table = TokenTable(analyses, ids, n_tok, list(pos))
+    table.__dict__["position"] = pos
+    return table
+
+
+def _arrow_table(analyses: Sequence[Analysis]) -> TokenTable | None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        texts = pa.array([a.text for a in analyses], type=pa.string())
+    except (UnicodeEncodeError, pa.ArrowException):
+        return None  # lone surrogates
+    spaced = pc.replace_substring_regex(texts, pattern=_ARROW_SEP, replacement=r" \1 ")
+    trimmed = pc.ascii_trim_whitespace(spaced)
+    trimmed = pc.if_else(pc.equal(pc.binary_length(trimmed), 0), None, trimmed)
+    tokens = pc.ascii_split_whitespace(trimmed)
+    n_tok = np.asarray(pc.fill_null(pc.list_value_length(tokens), 0), dtype=np.int64)
+    enc = tokens.flatten().dictionary_encode()
+    ids = np.asarray(enc.indices, dtype=np.int64)
+    return TokenTable(analyses, ids, n_tok, enc.dictionary.to_pylist())
