@@ -247,8 +247,8 @@ class C4(RuleFilter, Rewriter):
             for n, col in cols.items():
                 col.append(sig[n])
         sentences = cols["sentence_count"]
-        for i, n in enumerate(count_sentence_ends(out)):
-            sentences[i] += n
+        for i, ends in enumerate(count_sentence_ends(out)):
+            sentences[i] += ends
         table = pa.table({n: pa.array(v, type=pa.float64()) for n, v in cols.items()})
         return to_string_array(out), table
 
