@@ -49,3 +49,23 @@ def test_every_documented_command_exists() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     assert documented <= set(sub.choices), documented - set(sub.choices)
+
+
+def test_yaml_recipe_examples_validate() -> None:
+    import yaml
+
+    from dataprep.config import parse_recipe
+
+    blocks = re.findall(r"```yaml\n(.*?)```", README, flags=re.S)
+    assert blocks
+    for block in blocks:
+        assert parse_recipe(yaml.safe_load(block)).stages
+
+
+def test_inspect_example_names_a_real_stage(tmp_path: Path) -> None:
+    """The quick start's inspect command works on the default recipe's output."""
+    from dataprep.config import load_recipe
+
+    stages = {s.name for s in load_recipe("multilingual").stages}
+    for name in re.findall(r"dataprep inspect out --stage (\S+)", README):
+        assert name in stages
