@@ -131,24 +131,37 @@ def _iter_jsonl(
         yield _records_to_batch(shard, records, schema, first_line)[0]
 
 
+def _infer(records: list[dict[str, Any]]) -> pa.RecordBatch:
+    """A batch with inferred types; all-null fields become strings.
+
+    Every key of every record becomes a column, in order of first appearance
+    (``RecordBatch.from_pylist`` alone would take the names of the first record only).
+    """
+    keys = list(dict.fromkeys(k for r in records for k in r))
+    batch = pa.RecordBatch.from_pydict({k: [r.get(k) for r in records] for k in keys})
+    fields = [
+        pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in batch.schema
+    ]
+    return batch.cast(pa.schema(fields))
+
+
 def _records_to_batch(
     shard: Shard, records: list[dict[str, Any]], schema: pa.Schema | None, first_line: int
 ) -> tuple[pa.RecordBatch, pa.Schema]:
+    """Records as a batch of the file's schema so far.
+
+    The first batch sets the schema. A field first seen later extends it (earlier
+    batches simply lack that column; the writer starts a new output part when the
+    schema changes), so no field is ever dropped.
+    """
     try:
         if schema is None:
-            batch = pa.RecordBatch.from_pylist(records)
-            fields = [
-                pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
-                for f in batch.schema
-            ]
-            schema = pa.schema(fields)
-            return batch.cast(schema), schema
+            batch = _infer(records)
+            return batch, batch.schema
         extra = {k for r in records for k in r} - set(schema.names)
         if extra:
-            raise InputError(
-                f"{shard.path}: field {sorted(extra)[0]!r} appears after line {first_line} "
-                "but not in the first records; split the file or add the field to every record"
-            )
+            new_fields = [f for f in _infer(records).schema if f.name in extra]
+            schema = pa.schema([*schema, *new_fields])
         return pa.RecordBatch.from_pylist(records, schema=schema), schema
     except (pa.ArrowException, TypeError) as e:
         raise InputError(

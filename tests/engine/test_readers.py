@@ -127,3 +127,22 @@ def test_lines_longer_than_the_read_block_are_joined(
     (shard,) = discover([str(write_shard(tmp_path / "l.jsonl", docs))])
     rows = pa.Table.from_batches(list(iter_raw_batches(shard, batch_size=2))).to_pylist()
     assert [len(r["text"]) for r in rows] == [0, 1, 100, 5000, 3]
+
+
+def test_a_field_first_seen_late_in_a_jsonl_file_is_kept(tmp_path: Path) -> None:
+    docs = [{"text": f"t{i}"} for i in range(5)] + [{"text": "late", "extra": 7}]
+    (shard,) = discover([str(write_shard(tmp_path / "d.jsonl", docs))])
+    batches = list(iter_raw_batches(shard, batch_size=2))
+    assert [b.schema.names for b in batches] == [["text"], ["text"], ["text", "extra"]]
+    assert batches[-1].column("extra").to_pylist() == [None, 7]
+
+
+def test_a_field_missing_from_the_first_record_is_kept(tmp_path: Path) -> None:
+    docs = [{"text": "a"}, {"text": "b", "url": "u"}, {"url": "v", "text": "c"}]
+    (shard,) = discover([str(write_shard(tmp_path / "d.jsonl", docs))])
+    (batch,) = list(iter_raw_batches(shard, batch_size=10))
+    assert batch.to_pylist() == [
+        {"text": "a", "url": None},
+        {"text": "b", "url": "u"},
+        {"text": "c", "url": "v"},
+    ]
