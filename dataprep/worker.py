@@ -352,6 +352,8 @@ def _run_batch(
                 f"decisions of stage {g.name} are missing for shard {job.shard.index}"
             )
         after, reason, copies = _apply_global(batch, decisions)
+        if g.rewrites_text and isinstance(g, GlobalStage):
+            after = g.rewrite(after)
         kept = split_by_reason(
             g.name,
             batch,

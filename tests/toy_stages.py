@@ -133,3 +133,53 @@ for _name, _cls in {
 }.items():
     if _name not in _STAGES:
         register(_name)(_cls)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SharedLinesConfig(StageConfig):
+    pass
+
+
+class ToySharedLines(GlobalStage):
+    """Remove every line that occurs in more than one document (a global rewrite)."""
+
+    Config = SharedLinesConfig
+    rewrites_text = True
+
+    def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        texts = batch.column(self.ctx.text_column).to_pylist()
+        return pa.RecordBatch.from_arrays([pa.array(texts, pa.large_string())], names=["text"])
+
+    def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
+        tables = []
+        for p in observations:
+            with pa.memory_map(str(p)) as src:
+                tables.append(ipc.open_file(src).read_all())
+        t = pa.concat_tables(tables)
+        docs_per_line: dict[str, int] = {}
+        for text in t.column("text").to_pylist():
+            for line in set(text.split("\n")):
+                docs_per_line[line] = docs_per_line.get(line, 0) + 1
+        drops = [
+            [i for i, line in enumerate(text.split("\n")) if docs_per_line[line] > 1]
+            for text in t.column("text").to_pylist()
+        ]
+        yield pa.RecordBatch.from_arrays(
+            [t.column(c).combine_chunks() for c in INTERNAL_COLUMNS]
+            + [pa.nulls(t.num_rows, pa.string()), pa.array(drops, pa.list_(pa.int32()))],
+            names=[*INTERNAL_COLUMNS, "reason", "toy_shared__drop"],
+        )
+
+    def rewrite(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        texts = batch.column(self.ctx.text_column).to_pylist()
+        drops = batch.column("toy_shared__drop").to_pylist()
+        new = [
+            "\n".join(line for i, line in enumerate(t.split("\n")) if i not in set(d))
+            for t, d in zip(texts, drops, strict=True)
+        ]
+        idx = batch.schema.get_field_index(self.ctx.text_column)
+        return batch.set_column(idx, self.ctx.text_column, pa.array(new, pa.large_string()))
+
+
+if "toy_shared_lines_v0" not in _STAGES:
+    register("toy_shared_lines_v0")(ToySharedLines)

@@ -249,3 +249,22 @@ def test_resuming_a_finished_run_changes_nothing(corpus: Path, tmp_path: Path) -
     assert {k: v.to_dict() for k, v in again.stats.items()} == {
         k: v.to_dict() for k, v in first.stats.items()
     }
+
+
+def test_a_global_stage_can_rewrite_text_from_its_decisions(tmp_path: Path) -> None:
+    docs = [
+        {"id": "a", "text": "Menu | Home\nFirst story here"},
+        {"id": "b", "text": "Menu | Home\nSecond story here"},
+        {"id": "c", "text": "Only its own line"},
+    ]
+    write_shard(tmp_path / "in" / "a.jsonl", docs)
+    res = run_pipeline(
+        recipe([{"stage": "toy_shared_lines_v0"}]),
+        [str(tmp_path / "in")],
+        tmp_path / "o",
+        workers=1,
+        progress=False,
+    )
+    rows = {r["id"]: r["text"] for r in kept_rows(tmp_path / "o")}
+    assert rows == {"a": "First story here", "b": "Second story here", "c": "Only its own line"}
+    assert res.stats["toy_shared_lines_v0"].chars_rewritten == 2 * len("Menu | Home\n")
