@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import operator
+from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -117,9 +118,9 @@ class RuleFilter(Filter):
         return out
 
     # -- signals ------------------------------------------------------------------
+    @abstractmethod
     def analyze_signals(self, a: Analysis, lang: str | None = None) -> Signals:
         """Signals from a shared :class:`Analysis` (what ``FilterStack`` calls)."""
-        raise NotImplementedError
 
     def signals(self, text: str, lang: str | None = None) -> Signals:
         return self.analyze_signals(Analysis(safe_text(text)), lang)

@@ -20,6 +20,7 @@ and ``dup_cluster_size`` (int32); see :mod:`.keep`.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,16 +127,18 @@ class _DedupStage(GlobalStage):
             cols[KEEP_COL] = value
         return cols
 
+    @abstractmethod
     def _observe_columns(self, texts: list[str | None]) -> dict[str, pa.Array]:
-        raise NotImplementedError
+        """The stage's own observation columns (hash, or MinHash signature)."""
 
     def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         cols = self._observe_columns(self._texts(batch))
         cols.update(self._common_columns(batch))
         return pa.record_batch(cols)
 
+    @abstractmethod
     def _labels(self, paths: Sequence[Path], workdir: Path, corpus: Any) -> np.ndarray:
-        raise NotImplementedError
+        """Cluster label (input-order rank of a member) for every observed document."""
 
     def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
         paths = [Path(p) for p in observations]
