@@ -12,14 +12,12 @@ import pyarrow as pa
 from dataprep.registry import get_stage
 from dataprep.stages.base import (
     INTERNAL_COLUMNS,
-    REPEAT_COL,
-    ROW_COL,
-    SHARD_COL,
     BatchStage,
     GlobalStage,
     StageContext,
     StageOutput,
 )
+from global_harness import write_observations
 
 
 def make(name: str, *, instance: str | None = None, **options: Any) -> Any:
@@ -65,26 +63,7 @@ def run_global(
     fit_order: Sequence[int] | None = None,
 ) -> pa.Table:
     """Observe every shard as the runner does, fit, and return decisions in input order."""
-    obs_dir = workdir / "obs"
-    obs_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for s, table in enumerate(tables):
-        path = obs_dir / f"obs-{s:05d}.arrow"
-        writer = None
-        row = 0
-        for b in table.to_batches(max_chunksize=batch_rows):
-            obs = stage.observe(b)
-            assert obs.num_rows == b.num_rows
-            n = b.num_rows
-            obs = obs.append_column(SHARD_COL, pa.array([s] * n, pa.int32()))
-            obs = obs.append_column(ROW_COL, pa.array(range(row, row + n), pa.int64()))
-            obs = obs.append_column(REPEAT_COL, pa.array([0] * n, pa.int32()))
-            row += n
-            writer = writer or pa.ipc.new_file(path, obs.schema)
-            writer.write_batch(obs)
-        if writer is not None:
-            writer.close()
-            paths.append(path)
+    paths = write_observations(stage, tables, workdir / "obs", batch_rows=batch_rows)
     if fit_order is not None:
         paths = [paths[i] for i in fit_order]
     fit_dir = workdir / "fit"

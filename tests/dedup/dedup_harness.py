@@ -19,12 +19,10 @@ from dataprep.registry import get_stage
 from dataprep.stages.base import (
     INTERNAL_COLUMNS,
     REASON_COL,
-    REPEAT_COL,
-    ROW_COL,
-    SHARD_COL,
     GlobalStage,
     StageContext,
 )
+from global_harness import write_observations
 
 
 def make_stage(name: str, *, seed: int = 0, **options: Any) -> GlobalStage:
@@ -53,28 +51,8 @@ def observe_shards(
     stage: GlobalStage, shards: Sequence[pa.Table], workdir: Path, *, batch_rows: int = 64
 ) -> list[Path]:
     """Run observe over every shard and write one observation IPC file per shard."""
-    workdir.mkdir(parents=True, exist_ok=True)
     stage.setup()
-    paths = []
-    for shard_index, table in enumerate(shards):
-        path = workdir / f"obs-{shard_index:05d}.arrow"
-        writer = None
-        row = 0
-        for batch in table.to_batches(max_chunksize=batch_rows):
-            obs = stage.observe(batch)
-            assert obs.num_rows == batch.num_rows
-            n = obs.num_rows
-            obs = obs.append_column(SHARD_COL, pa.array([shard_index] * n, pa.int32()))
-            obs = obs.append_column(ROW_COL, pa.array(range(row, row + n), pa.int64()))
-            obs = obs.append_column(REPEAT_COL, pa.array([0] * n, pa.int32()))
-            row += n
-            if writer is None:
-                writer = pa.ipc.new_file(path, obs.schema)
-            writer.write_batch(obs)
-        if writer is not None:
-            writer.close()
-            paths.append(path)
-    return paths
+    return write_observations(stage, shards, workdir, batch_rows=batch_rows)
 
 
 def fit_decisions(stage: GlobalStage, paths: Sequence[Path], workdir: Path) -> pa.Table:
