@@ -69,3 +69,13 @@ def test_inspect_example_names_a_real_stage(tmp_path: Path) -> None:
     stages = {s.name for s in load_recipe("multilingual").stages}
     for name in re.findall(r"dataprep inspect out --stage (\S+)", README):
         assert name in stages
+
+
+def test_test_folders_do_not_shadow_importable_packages() -> None:
+    """tests/ is on sys.path: a test folder named like a package (``filters``, ``ray``)
+    imports as an empty namespace package under the plain ``pytest`` command."""
+    from importlib.metadata import packages_distributions
+
+    taken = {"dataprep", "filters", "pipelines", *packages_distributions()}
+    folders = {f.name for f in (ROOT / "tests").iterdir() if f.is_dir()}
+    assert not folders & taken
