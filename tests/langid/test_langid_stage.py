@@ -229,3 +229,26 @@ def test_stage_pickles_without_its_model() -> None:
     assert clone._model is None
     out, _ = run(clone, ["Dit is een Nederlandse zin over het weer van vandaag."])
     assert out[0]["lang"] == "nl"
+
+
+@pytest.mark.parametrize("options", [{}, {"max_chars": None, "top_k": 3}, {"min_score": 0.9}])
+def test_batch_path_equals_per_document_fastText(options: dict[str, Any]) -> None:
+    """process() predicts a batch at once; predict() is the per-document reference."""
+    texts: list[str | None] = [d["text"] for d in load_fixture()]
+    texts += [None, "", "   ", "\u3000", "</s> x", "__label__en", "mixed Text und Wörter 日本"]
+    fast = make(**options)
+    assert fast.batch_predictor is not None
+    slow = make(**options)
+    slow._batch, slow._batch_looked_up = None, True  # as for a file only fastText reads
+    got_fast, reasons_fast = run(fast, texts)
+    got_slow, reasons_slow = run(slow, texts)
+    assert reasons_fast == reasons_slow
+    for a, b in zip(got_fast, got_slow, strict=True):
+        assert a["lang"] == b["lang"] and a["lang_script"] == b["lang_script"]
+        assert a["lang_score"] == pytest.approx(b["lang_score"], abs=2e-5)
+        pairs = zip(a.get("lang_topk") or [], b.get("lang_topk") or [], strict=True)
+        for i, (x, y) in enumerate(pairs):
+            assert x["score"] == pytest.approx(y["score"], abs=2e-5)
+            scores = [c["score"] for c in b["lang_topk"]]
+            near_tie = any(abs(scores[i] - s) < 1e-4 for j, s in enumerate(scores) if j != i)
+            assert x["lang"] == y["lang"] or near_tie
