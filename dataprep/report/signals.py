@@ -3,7 +3,8 @@
 A signal ``{stage}__{name}`` (or a column named in the stage's ``thresholds``, such
 as ``lang_score``) exists on the documents that reached the stage: the kept ones
 (``data/``) and those removed at that stage or later (``removed/T``). Two streaming
-passes read only the signal columns: the first keeps exact min/max/count and a
+passes read only the signal columns of all stages at once (the second reuses the
+first's batches while they fit in ``CACHE_BYTES``): the first keeps exact min/max/count and a
 bounded reservoir of values (fixed seed, so deterministic); fixed bin edges come
 from the reservoir's 0.5 % and 99.5 % quantiles widened to the thresholds; the
 second pass counts. Values outside the edges are counted in the first or last bin
@@ -25,6 +26,7 @@ import pyarrow.compute as pc
 from dataprep.report.source import INPUT_STAGE, Output, PartFile, iter_batches
 
 RESERVOIR = 20_000
+CACHE_BYTES = 64 * 2**20
 MAX_BINS = 40
 REPEAT_COLUMN = "repeat"
 
@@ -103,32 +105,55 @@ def before_upsampling(out: Output, stage: str) -> bool:
     return True
 
 
-def _batches(
-    out: Output, stage: str, parts: list[PartFile], cols: list[str]
-) -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:
-    """(batch, removed-or-flagged-here mask) for every document that reached ``stage``."""
-    only_originals = before_upsampling(out, stage)
-    flag = f"{stage}__reason"
-    for part in parts:
-        for batch in iter_batches(out, part, [*cols, REPEAT_COLUMN, flag]):
-            names = batch.schema.names
-            if only_originals and REPEAT_COLUMN in names:
-                batch = batch.filter(pc.fill_null(pc.equal(batch.column(REPEAT_COLUMN), 0), True))
-            if part.stage == stage:
-                here = np.ones(batch.num_rows, dtype=bool)
-            elif flag in names:  # annotate mode: flagged here, kept or removed later
-                here = batch.column(flag).is_valid().to_numpy(zero_copy_only=False)
-            else:
-                here = np.zeros(batch.num_rows, dtype=bool)
-            yield batch, here
+@dataclass
+class _StageScan:
+    """What the histograms of one stage read: its parts, columns and accumulators."""
+
+    stage: str
+    parts: set[str]
+    cols: list[str]
+    only_originals: bool
+    accs: dict[str, _Column] = field(default_factory=dict)
+    hists: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _scan(
+    out: Output, scans: list[_StageScan]
+) -> Iterator[tuple[_StageScan, pa.RecordBatch, np.ndarray]]:
+    """(stage, batch, removed-or-flagged-here mask) for every document that reached
+    each stage; every part file is read once, with the columns all stages need."""
+    for part in out.all_files():
+        here_scans = [sc for sc in scans if str(part.path) in sc.parts and sc.cols]
+        if not here_scans:
+            continue
+        cols = [c for sc in here_scans for c in (*sc.cols, f"{sc.stage}__reason")]
+        for batch in iter_batches(out, part, [*cols, REPEAT_COLUMN]):
+            for sc in here_scans:
+                yield sc, *_stage_view(batch, part, sc)
+
+
+def _stage_view(
+    batch: pa.RecordBatch, part: PartFile, sc: _StageScan
+) -> tuple[pa.RecordBatch, np.ndarray]:
+    names = batch.schema.names
+    if sc.only_originals and REPEAT_COLUMN in names:
+        batch = batch.filter(pc.fill_null(pc.equal(batch.column(REPEAT_COLUMN), 0), True))
+    flag = f"{sc.stage}__reason"
+    if part.stage == sc.stage:
+        here = np.ones(batch.num_rows, dtype=bool)
+    elif flag in names:  # annotate mode: flagged here, kept or removed later
+        here = batch.column(flag).is_valid().to_numpy(zero_copy_only=False)
+    else:
+        here = np.zeros(batch.num_rows, dtype=bool)
+    return batch, here
 
 
 def _values(batch: pa.RecordBatch, col: str) -> tuple[np.ndarray, np.ndarray]:
     """(finite float64 values, their row mask) of ``col``; nulls and NaN left out."""
     if col not in batch.schema.names:
         return np.empty(0), np.zeros(batch.num_rows, dtype=bool)
-    arr = batch.column(col).cast(pa.float64()).fill_null(math.nan)
-    vals = arr.to_numpy(zero_copy_only=False)
+    # a float64 array with nulls converts with NaN in their place
+    vals = batch.column(col).cast(pa.float64()).to_numpy(zero_copy_only=False)
     ok = ~np.isnan(vals)
     return vals[ok], ok
 
@@ -215,29 +240,33 @@ def _lines(stage: str, found: dict[str, Any]) -> list[dict[str, Any]]:
     return lines
 
 
-def stage_histograms(out: Output, stage: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """One histogram per numeric signal column of ``stage``, and its unmatched thresholds."""
+def _plan(out: Output, stage: str) -> tuple[_StageScan, dict[str, Any], dict[str, Any]]:
+    """The scan of ``stage``, its thresholds matched to columns, and unmatched ones."""
     thresholds = out.stage_info(stage).get("thresholds", {}) or {}
     parts = reached(out, stage)
     cols = signal_columns(out, stage, parts)
     matched, unmatched = match_thresholds(stage, thresholds, cols)
-    if not cols:
-        return [], unmatched
     types = {f.name: f.type for p in parts for f in out.schema(p) if f.name in cols}
-    accs = {c: _Column(integer=pa.types.is_integer(types[c])) for c in cols}
-    for batch, _ in _batches(out, stage, parts, cols):
-        for c in cols:
-            vals, ok = _values(batch, c)
-            accs[c].add(vals, int(ok.size - ok.sum()) if c in batch.schema.names else 0)
-    hists: dict[str, dict[str, Any]] = {}
-    for c in cols:
-        acc = accs[c]
+    scan = _StageScan(stage, {str(p.path) for p in parts}, cols, before_upsampling(out, stage))
+    scan.accs = {c: _Column(integer=pa.types.is_integer(types[c])) for c in cols}
+    return scan, matched, unmatched
+
+
+def _first_pass(sc: _StageScan, batch: pa.RecordBatch) -> None:
+    for c in sc.cols:
+        vals, ok = _values(batch, c)
+        sc.accs[c].add(vals, int(ok.size - ok.sum()) if c in batch.schema.names else 0)
+
+
+def _make_hists(sc: _StageScan, matched: dict[str, Any]) -> None:
+    for c in sc.cols:
+        acc = sc.accs[c]
         if acc.count == 0:
             continue
-        lines = _lines(stage, matched.get(c, {}))
+        lines = _lines(sc.stage, matched.get(c, {}))
         edges = bin_edges(*_range(acc, lines), acc.integer)
-        hists[c] = {
-            "stage": stage,
+        sc.hists[c] = {
+            "stage": sc.stage,
             "column": c,
             "count": acc.count,
             "nulls": acc.nulls,
@@ -253,39 +282,60 @@ def stage_histograms(out: Output, stage: str) -> tuple[list[dict[str, Any]], dic
             "threshold": matched.get(c),
             "threshold_lines": lines,
         }
-    _count(out, stage, parts, hists)
-    return list(hists.values()), unmatched
 
 
-def _count(
-    out: Output, stage: str, parts: list[PartFile], hists: dict[str, dict[str, Any]]
-) -> None:
-    """Second pass: per-bin counts, split into passed and removed (or flagged) here."""
-    cols = list(hists)
-    for batch, here in _batches(out, stage, parts, cols):
-        for c, h in hists.items():
-            vals, ok = _values(batch, c)
-            if not vals.size:
-                continue
-            edges = np.asarray(h["edges"])
-            h["clipped_low"] += int((vals < edges[0]).sum())
-            h["clipped_high"] += int((vals > edges[-1]).sum())
-            idx = np.clip(np.searchsorted(edges, vals, side="right") - 1, 0, edges.size - 2)
-            gone = here[ok]
-            h["removed"] += np.bincount(idx[gone], minlength=edges.size - 1)
-            h["passed"] += np.bincount(idx[~gone], minlength=edges.size - 1)
-    for h in hists.values():
-        h["passed"] = h["passed"].tolist()
-        h["removed"] = h["removed"].tolist()
+def _second_pass(sc: _StageScan, batch: pa.RecordBatch, here: np.ndarray) -> None:
+    """Per-bin counts, split into passed and removed (or flagged) here."""
+    for c, h in sc.hists.items():
+        vals, ok = _values(batch, c)
+        if not vals.size:
+            continue
+        edges = np.asarray(h["edges"])
+        h["clipped_low"] += int((vals < edges[0]).sum())
+        h["clipped_high"] += int((vals > edges[-1]).sum())
+        idx = np.clip(np.searchsorted(edges, vals, side="right") - 1, 0, edges.size - 2)
+        gone = here[ok]
+        h["removed"] += np.bincount(idx[gone], minlength=edges.size - 1)
+        h["passed"] += np.bincount(idx[~gone], minlength=edges.size - 1)
 
 
-def all_histograms(out: Output) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Histograms of every stage in pipeline order, and thresholds matching no signal."""
+def stage_histograms(out: Output, stage: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One histogram per numeric signal column of ``stage``, and its unmatched thresholds."""
+    hists, unmatched = all_histograms(out, [stage])
+    return hists, {u["key"]: u["value"] for u in unmatched}
+
+
+def all_histograms(
+    out: Output, stages: list[str] | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Histograms of every stage (or of ``stages``) in pipeline order, and thresholds
+    matching no signal. Two passes over the part files, whatever the number of stages."""
+    names = [s for s in (stages or out.stage_names) if s != INPUT_STAGE]
+    plans = [_plan(out, stage) for stage in names]
+    scans = [sc for sc, _, _ in plans]
+    # the first pass's batches (signal columns only) are kept for the second pass
+    # while they fit in CACHE_BYTES; past that the second pass reads the files again
+    cache: list[tuple[_StageScan, pa.RecordBatch, np.ndarray]] | None = []
+    budget = CACHE_BYTES
+    for sc, batch, here in _scan(out, scans):
+        _first_pass(sc, batch)
+        if cache is not None:
+            budget -= batch.nbytes
+            if budget >= 0:
+                cache.append((sc, batch, here))
+            else:
+                cache = None
+    for sc, matched, _ in plans:
+        _make_hists(sc, matched)
+    second = cache if cache is not None else _scan(out, [sc for sc in scans if sc.hists])
+    for sc, batch, here in second:
+        _second_pass(sc, batch, here)
     hists: list[dict[str, Any]] = []
     unmatched: list[dict[str, Any]] = []
-    for stage in out.stage_names:
-        if stage != INPUT_STAGE:
-            found, lost = stage_histograms(out, stage)
-            hists += found
-            unmatched += [{"stage": stage, "key": k, "value": v} for k, v in lost.items()]
+    for sc, _, lost in plans:
+        for h in sc.hists.values():
+            h["passed"] = h["passed"].tolist()
+            h["removed"] = h["removed"].tolist()
+        hists += list(sc.hists.values())
+        unmatched += [{"stage": sc.stage, "key": k, "value": v} for k, v in lost.items()]
     return hists, unmatched

@@ -115,6 +115,20 @@ def test_histograms_count_every_document_that_reached_the_stage(full_output: Pat
     assert hists["lang_score"]["threshold_lines"][0]["value"] == pytest.approx(0.05)
 
 
+def test_histograms_are_the_same_when_the_second_pass_reads_the_files_again(
+    full_output: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second pass reuses the first pass's batches unless they exceed CACHE_BYTES."""
+    from dataprep.report.source import open_output
+
+    out = open_output(full_output)
+    cached = signals.all_histograms(out)
+    monkeypatch.setattr(signals, "CACHE_BYTES", 0)
+    assert signals.all_histograms(out) == cached
+    one = signals.stage_histograms(out, "quality")[0]
+    assert one == [h for h in cached[0] if h["stage"] == "quality"]
+
+
 def test_overlaps_are_measured_only_after_an_annotate_stage(full_output: Path) -> None:
     ov = load(full_output)["overlaps"]
     names = ov["stages"]
