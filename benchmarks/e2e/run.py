@@ -52,8 +52,8 @@ PER_BATCH = HERE / "per-batch.yaml"
 GROUPS = [
     (0, "read + write"),
     (1, "language ID"),
-    (5, "quality (4 filters)"),
-    (6, "exact dedup"),
+    (2, "quality (4 filters)"),
+    (3, "exact dedup"),
     (None, "MinHash dedup"),
 ]
 

@@ -53,3 +53,9 @@ def test_other_shipped_recipes_run_on_the_sample(tmp_path: Path, name: str) -> N
             pq.read_table(tmp_path / "o" / "data", columns=["lang"]).column("lang").to_pylist()
         )
         assert langs == {"en"}
+        # the four filters run as one stage and every filter's reason is a column
+        lid = res.stats["fasttext_langid_v1"]
+        assert res.stats["quality"].docs_in == lid.docs_in - lid.docs_removed
+        cols = pq.read_schema(next((tmp_path / "o" / "data").glob("*.parquet"))).names
+        for f in ("gopher_repetition", "gopher_quality", "c4", "fineweb"):
+            assert f"quality__{f}__reason" in cols
