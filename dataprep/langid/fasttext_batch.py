@@ -5,7 +5,7 @@ its character n-grams and adds their embedding rows again. On web text the same
 few thousand words make up most tokens, so this predictor tokenizes the batch with
 Arrow, works out each *distinct* token's row sum once (vectorized FNV-1a n-gram
 hashing in numpy), and gets each document's hidden vector by summing those per-token
-sums. The result is fastText's prediction, computed ~3-5x faster
+sums (cached across batches). The result is fastText's prediction, computed 4-6x faster
 (``benchmarks/bench_langid.py``).
 
 It follows fastText 0.9.2's definitions exactly (``Dictionary::readWord``,
@@ -59,6 +59,8 @@ _FNV_PRIME = np.uint32(16777619)
 _WORD_NGRAM_MULT = np.uint64(116049371)
 _SIGMOID_TABLE_SIZE, _MAX_SIGMOID = 512, 8
 _CHUNK_TOKENS = 1 << 17
+CACHE_BYTES = 32 << 20
+"""Memory for cached per-token row sums (lid.176, dim 16: 524,288 distinct tokens)."""
 _load_lock = threading.Lock()
 
 
@@ -123,6 +125,11 @@ class FastTextBatchPredictor:
         self._rows = model.input_rows
         if model.loss == LOSS_HS:
             self._branches = _huffman_branches(model.label_counts)
+        capacity = max(1024, CACHE_BYTES // (4 * model.dim))
+        self._cache: dict[str, int] = {}
+        self._cache_used = 0
+        self._cache_sums = np.zeros((capacity, model.dim), dtype=np.float32)
+        self._cache_counts = np.zeros(capacity, dtype=np.int64)
         x = np.arange(_SIGMOID_TABLE_SIZE + 1, dtype=np.float64)
         x = (x * 2 * _MAX_SIGMOID / _SIGMOID_TABLE_SIZE - _MAX_SIGMOID).astype(np.float32)
         self._sigmoid_table = (1.0 / (1.0 + np.exp(-x.astype(np.float64)))).astype(np.float32)
@@ -206,6 +213,38 @@ class FastTextBatchPredictor:
             sums[nz] = np.add.reduceat(self._rows[rows], seg, axis=0)
         return sums, counts
 
+    def _cached_token_sums(self, tokens: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_token_sums` through a per-process cache of distinct tokens.
+
+        A token's rows depend on the token alone, so a cached sum is bit-identical
+        to a fresh one; web text reuses most of its words from batch to batch. The
+        cache holds at most ``CACHE_BYTES`` of sums and starts over when full.
+        """
+        keys = tokens.to_pylist()
+        rows = np.fromiter((self._cache.get(k, -1) for k in keys), np.int64, len(keys))
+        hit = rows >= 0
+        sums = np.empty((len(keys), self.model.dim), dtype=np.float32)
+        counts = np.empty(len(keys), dtype=np.int64)
+        sums[hit], counts[hit] = self._cache_sums[rows[hit]], self._cache_counts[rows[hit]]
+        miss = np.flatnonzero(~hit)
+        if miss.size:
+            new_sums, new_counts = self._token_sums(tokens.take(pa.array(miss)))
+            sums[miss], counts[miss] = new_sums, new_counts
+            self._remember([keys[i] for i in miss.tolist()], new_sums, new_counts)
+        return sums, counts
+
+    def _remember(self, keys: list[str], sums: np.ndarray, counts: np.ndarray) -> None:
+        capacity = self._cache_sums.shape[0]
+        if len(keys) > capacity:
+            return
+        if self._cache_used + len(keys) > capacity:  # full: start over
+            self._cache.clear()
+            self._cache_used = 0
+        new = np.arange(self._cache_used, self._cache_used + len(keys))
+        self._cache_sums[new], self._cache_counts[new] = sums, counts
+        self._cache.update(zip(keys, new.tolist(), strict=True))
+        self._cache_used += len(keys)
+
     # -- documents -----------------------------------------------------------------
     def hidden(
         self, texts: pa.Array, max_chars: int | None = None
@@ -244,7 +283,7 @@ class FastTextBatchPredictor:
             ended = first < np.iinfo(np.int64).max
         else:
             ended = np.zeros(n_docs, dtype=bool)
-        sums_u, counts_u = self._token_sums(uniq)
+        sums_u, counts_u = self._cached_token_sums(uniq)
         counts = np.bincount(doc, weights=counts_u[tok], minlength=n_docs).astype(np.int64)
         # float32 like fastText (it sums rows in float32 one by one)
         sums = np.zeros((n_docs, m.dim), dtype=np.float32)

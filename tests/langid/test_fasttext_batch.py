@@ -268,3 +268,23 @@ def test_trained_models_agree(
     backend.clear_model_cache()
     texts = fixture_texts()[::3] + list(EDGE_CASES.values())
     assert_same_predictions(path, texts, k=3)
+
+
+@pytest.mark.parametrize("capacity", [1, 50, 400])
+def test_token_cache_gives_the_same_result_when_small_or_overflowing(capacity: int) -> None:
+    """Cached token sums are bit-identical to fresh ones, also when the cache fills up
+    (starts over) or is smaller than a batch's distinct tokens (not used)."""
+    texts = fixture_texts()
+    fresh = FastTextBatchPredictor(read_fasttext_file(lid_model()))
+    small = FastTextBatchPredictor(read_fasttext_file(lid_model()))
+    small._cache_sums = np.zeros((capacity, 16), np.float32)
+    small._cache_counts = np.zeros(capacity, np.int64)
+    for start in range(0, len(texts), 7):
+        chunk = pa.array(texts[start : start + 7] + texts[:3])
+        a = fresh.predict(chunk, k=3)
+        b = small.predict(chunk, k=3)
+        assert np.array_equal(a.labels, b.labels) and np.array_equal(a.scores, b.scores)
+        assert small._cache_used <= capacity
+    again = fresh.predict(pa.array(texts), k=3)  # now all from the cache
+    cold = FastTextBatchPredictor(read_fasttext_file(lid_model())).predict(pa.array(texts), k=3)
+    assert np.array_equal(again.scores, cold.scores) and np.array_equal(again.labels, cold.labels)
