@@ -15,23 +15,60 @@ import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from dataprep.errors import DataprepError, InputError
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from dataprep.config import load_recipe
-    from dataprep.runner import run_pipeline
-    from dataprep.stats import format_table
+def _early_pool(args: argparse.Namespace, data: Any) -> Any:
+    """Local workers started now, while the driver imports the engine (see
+    :mod:`dataprep.pool`); ``None`` when the worker count is not known yet or is 1."""
+    from dataprep.pool import WorkerPool, default_workers
 
-    recipe = load_recipe(args.recipe)
+    if args.executor != "local":
+        return None
+    workers = args.workers
+    if workers is None:
+        run = data.get("run") if isinstance(data, dict) else None
+        workers = run.get("workers", 0) if isinstance(run, dict) else 0
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 0:
+        return None  # the recipe check will say what is wrong
+    workers = workers or default_workers()
+    return WorkerPool(workers).start() if workers > 1 else None
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from dataprep.config import parse_recipe, read_recipe
+
+    data, source = read_recipe(args.recipe)
+    pool = _early_pool(args, data)
+    try:
+        result = _run(args, parse_recipe(data, source=source), pool)
+    except BaseException:
+        if pool is not None:
+            pool.close(interrupted=True)
+        raise
+    if pool is not None:
+        pool.close()
+    if not args.quiet:
+        from dataprep.stats import format_table
+
+        print(format_table(result.stats))
+        files = "data/, removed/, stats.json, report.html"
+        print(f"\n{result.output}: {files}  ({result.seconds:.1f} s)")
+    return 0
+
+
+def _run(args: argparse.Namespace, recipe: Any, pool: Any) -> Any:
+    from dataprep.runner import run_pipeline
+
     inputs = args.input or []
     if not inputs:
         from dataprep.sample_data import sample_path
 
         inputs = [str(sample_path())]
         _err(f"no --input given: using the bundled sample corpus {inputs[0]}")
-    result = run_pipeline(
+    return run_pipeline(
         recipe,
         inputs,
         args.output,
@@ -43,12 +80,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         log=None if args.quiet else _err,
         executor=args.executor,
         ray_address=args.ray_address,
+        pool=pool,
     )
-    if not args.quiet:
-        print(format_table(result.stats))
-        files = "data/, removed/, stats.json, report.html"
-        print(f"\n{result.output}: {files}  ({result.seconds:.1f} s)")
-    return 0
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:

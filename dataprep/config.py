@@ -294,6 +294,12 @@ def shipped_recipes() -> dict[str, Path]:
 
 def load_recipe(name_or_path: str) -> Recipe:
     """Load a recipe from a YAML path or the name of a shipped recipe."""
+    data, source = read_recipe(name_or_path)
+    return parse_recipe(data, source=source)
+
+
+def read_recipe(name_or_path: str) -> tuple[Any, str]:
+    """The YAML data of a recipe file or shipped recipe, and its path (not validated)."""
     path = Path(name_or_path)
     if not path.is_file():
         shipped = shipped_recipes()
@@ -311,7 +317,7 @@ def load_recipe(name_or_path: str) -> Recipe:
         raise ConfigError(f"{path}:{at}: {problem}") from e
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read recipe {path}: {e}") from e
-    return parse_recipe(data, source=str(path))
+    return data, str(path)
 
 
 def stage_config(spec: StageSpec) -> Any:

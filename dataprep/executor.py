@@ -1,85 +1,35 @@
 """Local executor: shard jobs over a pool of worker processes, with progress.
 
 Each job writes files named after its shard, so the result is the same whatever
-the number of workers or the order jobs finish in. Workers are started with the
-``spawn`` method (no fork of a threaded parent) and live for the whole run, so a
-stage's model is loaded once per worker process. Ctrl-C cancels pending jobs and
-terminates the workers.
+the number of workers or the order jobs finish in. Workers (:mod:`dataprep.pool`:
+spawned, dying with the driver, possibly started early by the CLI) live for the
+whole run, so a stage's model is loaded once per worker process. Ctrl-C cancels
+pending jobs and terminates the workers.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import sys
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
-from multiprocessing import get_context
+from concurrent.futures import FIRST_EXCEPTION, Future, wait
 from typing import Any
 
 from tqdm import tqdm
 
+from dataprep.pool import WorkerPool, default_workers, import_modules, progress_queue
 from dataprep.worker import ShardJob, run_shard_pass
 
-_QUEUE: Any = None
+__all__ = ["LocalExecutor", "ProgressBar", "default_workers"]
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """Make the kernel kill this worker when the driver dies (even by SIGKILL).
+def _run_job(job: ShardJob, stage_modules: Sequence[str]) -> dict[str, Any]:
+    import_modules(stage_modules)  # a pool started before the recipe was known
+    queue = progress_queue()
 
-    Without it, workers orphaned by a killed driver would go on writing into the
-    output folder while a resumed run works there.
-    """
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    if os.getppid() != parent_pid:  # the driver died before prctl took effect
-        os._exit(1)
-
-
-def _init_worker(queue: Any, stage_modules: Sequence[str], parent_pid: int) -> None:
-    """Set up a worker: progress queue, and the modules that register the run's stages.
-
-    The module names come from the stage classes the driver already resolved by
-    registered name (never from configuration), so third-party or test stages
-    registered in the driver exist in the workers too.
-    """
-    import importlib
-
-    _die_with_parent(parent_pid)
-    # One worker process per core: keep each one single-threaded so workers do not
-    # fight over cores (polars reads this when a stage first imports it).
-    os.environ.setdefault("POLARS_MAX_THREADS", "1")
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    import pyarrow as pa
-
-    pa.set_cpu_count(1)
-    # Ctrl-C reaches the whole process group: only the driver handles it, and it
-    # terminates the workers, so a worker never dies half-way through a commit
-    # on its own.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    global _QUEUE
-    _QUEUE = queue
-    for module in stage_modules:
-        importlib.import_module(module)
-
-
-def _run_job(job: ShardJob) -> dict[str, Any]:
     def progress(docs: int, nbytes: int) -> None:
-        _QUEUE.put((docs, nbytes))
+        queue.put((docs, nbytes))
 
-    return run_shard_pass(job, progress if _QUEUE is not None else None)
-
-
-def default_workers() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+    return run_shard_pass(job, progress if queue is not None else None)
 
 
 class ProgressBar:
@@ -111,31 +61,26 @@ class ProgressBar:
 class LocalExecutor:
     """Runs shard jobs in ``workers`` processes (inline when ``workers == 1``)."""
 
-    def __init__(self, workers: int = 0, stage_modules: Sequence[str] = ()) -> None:
+    def __init__(
+        self, workers: int = 0, stage_modules: Sequence[str] = (), pool: WorkerPool | None = None
+    ) -> None:
         self.workers = workers or default_workers()
         self.stage_modules = tuple(stage_modules)
-        self._pool: ProcessPoolExecutor | None = None
-        self._queue: Any = None
+        self._given = pool
+        self._pool: WorkerPool | None = None
 
     def __enter__(self) -> LocalExecutor:
+        given, self._given = self._given, None
+        if given is not None and (self.workers <= 1 or given.workers < self.workers):
+            given.close()  # started for fewer workers than the run uses
+            given = None
         if self.workers > 1:
-            ctx = get_context("spawn")
-            self._queue = ctx.Queue()
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=ctx,
-                initializer=_init_worker,
-                initargs=(self._queue, self.stage_modules, os.getpid()),
-            )
+            self._pool = given or WorkerPool(self.workers, self.stage_modules).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
-            interrupted = exc[0] is not None
-            if interrupted:
-                for proc in list(getattr(self._pool, "_processes", {}).values()):
-                    proc.terminate()
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.close(interrupted=exc[0] is not None)
             self._pool = None
 
     def map(
@@ -144,7 +89,9 @@ class LocalExecutor:
         """Run every job; results in job order; the first error is raised."""
         if self._pool is None:
             return [run_shard_pass(job, progress) for job in jobs]
-        futures: list[Future[dict[str, Any]]] = [self._pool.submit(_run_job, j) for j in jobs]
+        futures: list[Future[dict[str, Any]]] = [
+            self._pool.submit(_run_job, j, self.stage_modules) for j in jobs
+        ]
         stop = threading.Event()
         drain = threading.Thread(target=self._drain, args=(progress, stop), daemon=True)
         drain.start()
@@ -163,9 +110,11 @@ class LocalExecutor:
     def _drain(self, progress: Callable[[int, int], None], stop: threading.Event) -> None:
         import queue
 
+        assert self._pool is not None
+        source = self._pool.queue
         while True:
             try:
-                docs, nbytes = self._queue.get(timeout=0.1)
+                docs, nbytes = source.get(timeout=0.1)
             except queue.Empty:
                 if stop.is_set():
                     return

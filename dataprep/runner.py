@@ -30,6 +30,7 @@ from dataprep.io.preflight import preflight
 from dataprep.io.writers import atomic_write_bytes
 from dataprep.layout import Layout, part_prefix
 from dataprep.plan import PassPlan, plan_passes
+from dataprep.pool import WorkerPool
 from dataprep.stages.base import (
     INTERNAL_COLUMNS,
     REASON_COL,
@@ -249,8 +250,13 @@ def run_pipeline(
     log: Callable[[str], None] | None = None,
     executor: str = "local",
     ray_address: str | None = None,
+    pool: WorkerPool | None = None,
 ) -> RunResult:
-    """Run ``recipe`` over ``inputs`` into ``output``; see the README for the layout."""
+    """Run ``recipe`` over ``inputs`` into ``output``; see the README for the layout.
+
+    ``pool``: local workers started early by the caller (used when its size is the
+    run's worker count, closed otherwise).
+    """
     started = time.monotonic()
     shards = discover(inputs, format=recipe.input.format)
     stages = make_stages(recipe)
@@ -277,7 +283,7 @@ def run_pipeline(
             n_workers_used = len(shards)
         else:
             n_workers_used = min(n_workers or default_workers(), len(shards))
-        with make_executor(executor, n_workers_used, modules, ray_address) as ex:
+        with make_executor(executor, n_workers_used, modules, ray_address, pool) as ex:
             n_workers_used = ex.workers
             for plan in passes:
                 _run_pass(ex, recipe, plan, shards, stages, layout, progress, len(passes))
@@ -326,11 +332,17 @@ def _write_reports(root: Path, log: Callable[[str], None] | None) -> None:
 
 
 def make_executor(
-    kind: str, workers: int, stage_modules: Sequence[str], ray_address: str | None
+    kind: str,
+    workers: int,
+    stage_modules: Sequence[str],
+    ray_address: str | None,
+    pool: WorkerPool | None = None,
 ) -> Any:
     """The executor that runs shard jobs: ``local`` processes or a ``ray`` cluster."""
     if kind == "local":
-        return LocalExecutor(workers, stage_modules)
+        return LocalExecutor(workers, stage_modules, pool)
+    if pool is not None:
+        pool.close()
     if kind == "ray":
         from dataprep.ray_executor import RayExecutor, import_ray
 

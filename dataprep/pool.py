@@ -1,0 +1,124 @@
+"""Worker processes for the local executor, startable before the driver is ready.
+
+Starting a worker costs ~0.4 s (a new interpreter importing pyarrow, numpy and the
+stages), and so does the driver's own start. The CLI therefore starts the pool as
+soon as it knows how many workers a run wants (from ``-j`` or the recipe's
+``run.workers``), *before* importing the engine: both start-ups overlap. This module
+imports only the standard library so that starting the pool costs the driver
+nothing; the workers import the engine in :func:`init_worker`.
+
+Workers use the ``spawn`` method (no fork of a threaded parent), die with the
+driver (``PR_SET_PDEATHSIG``) and ignore SIGINT (the driver handles Ctrl-C and
+terminates them, so a worker never dies half-way through a commit on its own).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any
+
+_QUEUE: Any = None
+
+
+def default_workers() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Make the kernel kill this worker when the driver dies (even by SIGKILL).
+
+    Without it, workers orphaned by a killed driver would go on writing into the
+    output folder while a resumed run works there.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the driver died before prctl took effect
+        os._exit(1)
+
+
+def init_worker(queue: Any, stage_modules: Sequence[str], parent_pid: int) -> None:
+    """Set up a worker: progress queue, single-threaded libraries, the engine.
+
+    ``stage_modules`` register the run's stages when the driver already knows them;
+    otherwise each job names its modules (:func:`import_modules`). The names come
+    from stage classes the driver resolved by registered name, never from
+    configuration, so third-party or test stages registered in the driver exist in
+    the workers too.
+    """
+    _die_with_parent(parent_pid)
+    # One worker process per core: keep each one single-threaded so workers do not
+    # fight over cores (polars reads this when a stage first imports it).
+    os.environ.setdefault("POLARS_MAX_THREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    global _QUEUE
+    _QUEUE = queue
+    import pyarrow as pa
+
+    pa.set_cpu_count(1)
+    importlib.import_module("dataprep.worker")
+    import_modules(stage_modules)
+
+
+def import_modules(modules: Sequence[str]) -> None:
+    for module in modules:
+        importlib.import_module(module)
+
+
+def progress_queue() -> Any:
+    """The queue a worker reports progress to (``None`` outside a pool worker)."""
+    return _QUEUE
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+class WorkerPool:
+    """``workers`` spawned processes and their progress queue."""
+
+    def __init__(self, workers: int, stage_modules: Sequence[str] = ()) -> None:
+        ctx = get_context("spawn")
+        self._closed = False
+        self.workers = workers
+        self.queue = ctx.Queue()
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=init_worker,
+            initargs=(self.queue, tuple(stage_modules), os.getpid()),
+        )
+
+    def start(self) -> WorkerPool:
+        """Spawn every process now (the executor would on first use, one by one)."""
+        self._warmup: list[Future[int]] = [
+            self.executor.submit(_ready) for _ in range(self.workers)
+        ]
+        return self
+
+    def submit(self, fn: Any, *args: Any) -> Future[Any]:
+        return self.executor.submit(fn, *args)
+
+    def close(self, interrupted: bool = False) -> None:
+        """Stop the workers (at once when ``interrupted``); closing twice is a no-op."""
+        if self._closed:
+            return
+        self._closed = True
+        if interrupted:
+            for proc in list((getattr(self.executor, "_processes", None) or {}).values()):
+                proc.terminate()
+        self.executor.shutdown(wait=True, cancel_futures=True)
