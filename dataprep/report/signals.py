@@ -148,16 +148,6 @@ def _stage_view(
     return batch, here
 
 
-def _values(batch: pa.RecordBatch, col: str) -> tuple[np.ndarray, np.ndarray]:
-    """(finite float64 values, their row mask) of ``col``; nulls and NaN left out."""
-    if col not in batch.schema.names:
-        return np.empty(0), np.zeros(batch.num_rows, dtype=bool)
-    # a float64 array with nulls converts with NaN in their place
-    vals = batch.column(col).cast(pa.float64()).to_numpy(zero_copy_only=False)
-    ok = ~np.isnan(vals)
-    return vals[ok], ok
-
-
 def threshold_lines(value: Any, label: str = "") -> list[dict[str, Any]]:
     """Every number in a threshold value (scalar, ``[lo, hi]`` or a dict of those)."""
     if isinstance(value, bool) or value is None:
@@ -252,10 +242,26 @@ def _plan(out: Output, stage: str) -> tuple[_StageScan, dict[str, Any], dict[str
     return scan, matched, unmatched
 
 
-def _first_pass(sc: _StageScan, batch: pa.RecordBatch) -> None:
+def _first_pass(sc: _StageScan, items: list[tuple[pa.RecordBatch, np.ndarray]]) -> None:
+    """Exact count/min/max/mean and the reservoir of every column over ``items``."""
     for c in sc.cols:
-        vals, ok = _values(batch, c)
-        sc.accs[c].add(vals, int(ok.size - ok.sum()) if c in batch.schema.names else 0)
+        got = _column_values(items, c)
+        if got is not None:
+            vals, ok, _ = got
+            sc.accs[c].add(vals[ok], int(ok.size - ok.sum()))
+
+
+def _column_values(
+    items: list[tuple[pa.RecordBatch, np.ndarray]], col: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(float64 values with NaN for nulls, finite mask, here mask) of ``col`` over the
+    batches that have it, in order (one conversion per column, not per batch)."""
+    chunks = [(b.column(col), h) for b, h in items if col in b.schema.names]
+    if not chunks:
+        return None
+    # a float64 array with nulls converts with NaN in their place
+    vals = np.concatenate([a.cast(pa.float64()).to_numpy(zero_copy_only=False) for a, _ in chunks])
+    return vals, ~np.isnan(vals), np.concatenate([h for _, h in chunks])
 
 
 def _make_hists(sc: _StageScan, matched: dict[str, Any]) -> None:
@@ -284,10 +290,14 @@ def _make_hists(sc: _StageScan, matched: dict[str, Any]) -> None:
         }
 
 
-def _second_pass(sc: _StageScan, batch: pa.RecordBatch, here: np.ndarray) -> None:
+def _second_pass(sc: _StageScan, items: list[tuple[pa.RecordBatch, np.ndarray]]) -> None:
     """Per-bin counts, split into passed and removed (or flagged) here."""
     for c, h in sc.hists.items():
-        vals, ok = _values(batch, c)
+        got = _column_values(items, c)
+        if got is None:
+            continue
+        vals, ok, here = got
+        vals = vals[ok]
         if not vals.size:
             continue
         edges = np.asarray(h["edges"])
@@ -305,6 +315,38 @@ def stage_histograms(out: Output, stage: str) -> tuple[list[dict[str, Any]], dic
     return hists, {u["key"]: u["value"] for u in unmatched}
 
 
+def _count_all(out: Output, plans: list[tuple[_StageScan, dict[str, Any], dict[str, Any]]]) -> None:
+    """Both passes for every stage. The batches (signal columns only) are kept, and
+    each column converted once, while they fit in CACHE_BYTES; past that both passes
+    go batch by batch and the second one reads the files again. Same counts either
+    way (tested; the mean may differ in its last bits)."""
+    scans = [sc for sc, _, _ in plans]
+    cache: dict[str, list[tuple[pa.RecordBatch, np.ndarray]]] | None = {}
+    budget = CACHE_BYTES
+    for sc, batch, here in _scan(out, scans):
+        if cache is None:
+            _first_pass(sc, [(batch, here)])
+            continue
+        cache.setdefault(sc.stage, []).append((batch, here))
+        budget -= batch.nbytes
+        if budget < 0:  # too big to keep: what was kept is counted batch by batch
+            for kept in scans:
+                for item in cache.get(kept.stage, []):
+                    _first_pass(kept, [item])
+            cache = None
+    if cache is not None:
+        for sc in scans:
+            _first_pass(sc, cache.get(sc.stage, []))
+    for sc, matched, _ in plans:
+        _make_hists(sc, matched)
+    if cache is not None:
+        for sc in scans:
+            _second_pass(sc, cache.get(sc.stage, []))
+    else:
+        for sc, batch, here in _scan(out, [sc for sc in scans if sc.hists]):
+            _second_pass(sc, [(batch, here)])
+
+
 def all_histograms(
     out: Output, stages: list[str] | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -312,24 +354,7 @@ def all_histograms(
     matching no signal. Two passes over the part files, whatever the number of stages."""
     names = [s for s in (stages or out.stage_names) if s != INPUT_STAGE]
     plans = [_plan(out, stage) for stage in names]
-    scans = [sc for sc, _, _ in plans]
-    # the first pass's batches (signal columns only) are kept for the second pass
-    # while they fit in CACHE_BYTES; past that the second pass reads the files again
-    cache: list[tuple[_StageScan, pa.RecordBatch, np.ndarray]] | None = []
-    budget = CACHE_BYTES
-    for sc, batch, here in _scan(out, scans):
-        _first_pass(sc, batch)
-        if cache is not None:
-            budget -= batch.nbytes
-            if budget >= 0:
-                cache.append((sc, batch, here))
-            else:
-                cache = None
-    for sc, matched, _ in plans:
-        _make_hists(sc, matched)
-    second = cache if cache is not None else _scan(out, [sc for sc in scans if sc.hists])
-    for sc, batch, here in second:
-        _second_pass(sc, batch, here)
+    _count_all(out, plans)
     hists: list[dict[str, Any]] = []
     unmatched: list[dict[str, Any]] = []
     for sc, _, lost in plans:
