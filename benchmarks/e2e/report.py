@@ -135,6 +135,8 @@ def render(results: dict[str, Any]) -> str:
     ]
     if "comparison" in results:
         out += [*_comparison(results["comparison"]), ""]
+    for more in results.get("comparison_more") or []:
+        out += [*_comparison(more), ""]
     if "scaling" in results:
         out += [*_scaling(results["scaling"]), ""]
     return "\n".join(out)

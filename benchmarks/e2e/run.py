@@ -108,8 +108,14 @@ def _dt_groups(blocks: dict[str, dict[str, float]], wall: float) -> dict[str, fl
     return groups
 
 
-def comparison(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    corpus = generate(work / "corpus", args.docs, shards=args.shards, size=4000)
+def comparison(
+    args: argparse.Namespace, work: Path, docs: int, *, details: bool = True
+) -> dict[str, Any]:
+    """Both tools on ``docs`` documents; with ``details`` also the stage-group
+    breakdown and the agreement of the kept sets."""
+    shutil.rmtree(work, ignore_errors=True)
+    repeats = args.repeats if docs <= args.repeat_max else 1
+    corpus = generate(work / "corpus", docs, shards=args.shards, size=4000)
     mb = corpus.text_bytes / 1e6
     print(
         f"corpus: {corpus.docs:,} docs, {mb:.1f} MB of text, {args.shards} Parquet shards",
@@ -119,7 +125,7 @@ def comparison(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     rows, dp_last, dt_last = [], {}, {}
     for cores in args.cores:
         dp_runs, dt_runs = [], []
-        for rep in range(args.repeats):
+        for rep in range(repeats):
             dp_runs.append(run_dataprep(RECIPE, [corpus.folder], work / f"dp-{cores}", cores))
             print(
                 f"  dataprep  {cores} core(s) run {rep + 1}: {dp_runs[-1][0].wall:8.1f} s, "
@@ -145,9 +151,11 @@ def comparison(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "docs": corpus.docs,
         "mb": mb,
         "shards": args.shards,
-        "repeats": args.repeats,
+        "repeats": repeats,
     }
     out["rows"] = rows
+    if not details:
+        return out
     out["groups"] = _breakdown(args, work, corpus.folder, dp_last, dt_last)
     if dt_last:
         from agreement import compare
@@ -182,7 +190,7 @@ def _breakdown(
         dp[name] = max(walls[n] - prev, 0.0)
         prev = walls[n]
     first = {"read + write": "input", "language ID": "fasttext_langid_v1"}
-    first |= {"quality (4 filters)": "gopher_repetition_v1", "exact dedup": "exact_dedup_v1"}
+    first |= {"quality (4 filters)": "quality", "exact dedup": "exact_dedup_v1"}
     first["MinHash dedup"] = "minhash_dedup_v1"
     docs_in = {g: stats[s]["docs_in"] for g, s in first.items()}
     out: dict[str, Any] = {
@@ -248,7 +256,12 @@ def _text_bytes(path: Path) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--docs", type=int, default=5000, help="documents of the peer comparison")
+    ap.add_argument(
+        "--docs",
+        default="5000",
+        help="documents of the peer comparison; a comma list compares at each size "
+        "(breakdown and agreement at the first)",
+    )
     ap.add_argument("--cores", default="1,2", help="comma-separated core counts")
     ap.add_argument("--repeats", type=int, default=3, help="runs per measurement (best kept)")
     ap.add_argument("--shards", type=int, default=8)
@@ -267,6 +280,7 @@ def main() -> None:
     args = ap.parse_args()
     args.cores = [int(c) for c in args.cores.split(",")]
     args.sizes = [int(s) for s in args.sizes.split(",")]
+    args.docs = [int(d) for d in args.docs.split(",")]
     work = Path(args.work)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -276,7 +290,11 @@ def main() -> None:
         if args.scaling:
             results["scaling"] = scaling(args, work)
         else:
-            results["comparison"] = comparison(args, work)
+            results["comparison"] = comparison(args, work / "c0", args.docs[0])
+            results["comparison_more"] = [
+                comparison(args, work / f"c{i}", n, details=False)
+                for i, n in enumerate(args.docs[1:], start=1)
+            ]
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

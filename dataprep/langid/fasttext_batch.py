@@ -123,6 +123,7 @@ class FastTextBatchPredictor:
         self._nwords = len(model.words)
         self._eos_id = model.words.index(EOS.encode()) if EOS.encode() in model.words else -1
         self._rows = model.input_rows
+        self._prune_map: np.ndarray | None = None
         if model.loss == LOSS_HS:
             self._branches = _huffman_branches(model.label_counts)
         capacity = max(1024, CACHE_BYTES // (4 * model.dim))
@@ -142,9 +143,11 @@ class FastTextBatchPredictor:
             return np.ones(buckets.size, dtype=bool), self._nwords + buckets
         if m.pruneidx_size == 0 or m.prune_keys.size == 0:
             return np.zeros(buckets.size, dtype=bool), buckets
-        pos = np.clip(np.searchsorted(m.prune_keys, buckets), 0, m.prune_keys.size - 1)
-        kept = m.prune_keys[pos] == buckets
-        return kept, self._nwords + m.prune_rows[pos]
+        if self._prune_map is None:  # bucket -> row (-1: pruned), 4 bytes per bucket
+            self._prune_map = np.full(m.bucket, -1, dtype=np.int32)
+            self._prune_map[m.prune_keys] = m.prune_rows
+        rows = self._prune_map[buckets]
+        return rows >= 0, self._nwords + rows.astype(np.int64)
 
     def _char_ngram_rows(self, tokens: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         """(token index, input row) of every character n-gram of ``<token>``."""
@@ -364,7 +367,10 @@ class FastTextBatchPredictor:
         hidden, counts = self.hidden(texts, max_chars)
         probs = self.probabilities(hidden)
         k = min(k, probs.shape[1])
-        top = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+        if k == 1:  # the first best label, as the stable sort below would give
+            top = probs.argmax(axis=1)[:, None]
+        else:
+            top = np.argsort(-probs, axis=1, kind="stable")[:, :k]
         scores = np.take_along_axis(probs, top, axis=1).astype(np.float64)
         empty = counts == 0
         top[empty], scores[empty] = -1, 0.0
