@@ -34,7 +34,10 @@ def dataprep_removed(out: Path) -> dict[str, tuple[str, str]]:
         for path in sorted(stage.glob("*.parquet")):
             t = pq.read_table(path, columns=["id", "reason"]).to_pydict()
             for i, r in zip(t["id"], t["reason"], strict=True):
-                removed[i] = (stage.name, r or "")
+                # a quality_stack_v1 stage removes for one of its filters ("c4:lorem_ipsum"):
+                # that filter is the step to compare with datatrove's
+                step = r.split(":", 1)[0] if r and ":" in r else stage.name
+                removed[i] = (step, r or "")
     return removed
 
 

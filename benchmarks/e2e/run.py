@@ -1,6 +1,6 @@
 """End-to-end benchmark: dataprep vs datatrove 0.10.1 on the same recipe, and scaling.
 
-    python benchmarks/e2e/run.py [--docs 5000] [--cores 1,2] [--repeats 3] [--skip-peers]
+    python benchmarks/e2e/run.py [--docs 5000,20000] [--cores 1,2] [--repeats 3] [--skip-peers]
     python benchmarks/e2e/run.py --scaling [--sizes 10000,100000,1000000] [--cores 1,2]
 
 Comparison: generates a deterministic corpus (``corpus.py``: ~4 KB English-like web
@@ -258,9 +258,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
         "--docs",
-        default="5000",
+        default="5000,20000",
         help="documents of the peer comparison; a comma list compares at each size "
-        "(breakdown and agreement at the first)",
+        "(breakdown and agreement at the first; sizes above --repeat-max run once)",
     )
     ap.add_argument("--cores", default="1,2", help="comma-separated core counts")
     ap.add_argument("--repeats", type=int, default=3, help="runs per measurement (best kept)")
