@@ -14,13 +14,19 @@ the ``__label__`` prefix (``hq``), and either spelling is accepted in options.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
 
 from dataprep.classify.card import read_card
 from dataprep.classify.text import Preprocessing, fasttext_line, preprocess
 from dataprep.errors import ConfigError
 from dataprep.langid import backend
+from dataprep.langid.fasttext_batch import load_batch_predictor
+from dataprep.langid.fasttext_file import LOSS_HS
 
 LABEL_PREFIX = "__label__"
 
@@ -85,8 +91,12 @@ class Classifier:
     def labels(self) -> tuple[str, ...]:
         """The model's labels, sorted (asked from the model: an empty line scores them all)."""
         if self._labels is None:
-            preds = backend.predict_line(self.model, "\n", -1)
-            self._labels = tuple(sorted(strip_label(raw) for _, raw in preds))
+            predictor = load_batch_predictor(self.path)
+            if predictor is not None:  # the file's own list: fastText need not load it
+                raw_labels = list(predictor.labels)
+            else:
+                raw_labels = [raw for _, raw in backend.predict_line(self.model, "\n", -1)]
+            self._labels = tuple(sorted(strip_label(raw) for raw in raw_labels))
         return self._labels
 
     @property
@@ -110,9 +120,42 @@ class Classifier:
         return preprocess(text, self.preprocessing)
 
     def probabilities(self, text: str | None) -> dict[str, float] | None:
-        """Label -> probability (clipped to [0, 1]); ``None`` when nothing is left to score."""
+        """Label -> probability (clipped to [0, 1]); ``None`` when nothing is left to score.
+
+        The per-document reference: fastText itself, one line at a time.
+        """
         prepared = self.prepare(text)
         if not prepared:
             return None
         preds = backend.predict_line(self.model, fasttext_line(prepared), -1)
         return {strip_label(raw): min(max(float(p), 0.0), 1.0) for p, raw in preds}
+
+    def probabilities_batch(self, texts: Sequence[str | None]) -> list[dict[str, float] | None]:
+        """:meth:`probabilities` of many texts, through the batch predictor when it reads
+        this model file (same labels and scores within 2e-5; fastText's hierarchical
+        softmax leaves out labels below 1e-5, and so does this)."""
+        predictor = load_batch_predictor(self.path)
+        prepared = [self.prepare(t) for t in texts]
+        todo = [i for i, p in enumerate(prepared) if p]
+        try:
+            lines = pa.array([prepared[i] for i in todo], pa.string())
+        except (UnicodeEncodeError, pa.ArrowException):
+            predictor = None  # lone surrogates: only fastText's own reading handles them
+        if predictor is None:
+            return [self.probabilities(t) for t in texts]
+        hidden, counts = predictor.hidden(lines)
+        probs = predictor.probabilities(hidden).astype(np.float64)
+        names = [strip_label(raw) for raw in predictor.labels]
+        pruned = predictor.model.loss == LOSS_HS
+        out: list[dict[str, float] | None] = [None] * len(texts)
+        for row, i in enumerate(todo):
+            if counts[row] == 0:  # fastText predicts nothing for a line without rows
+                out[i] = {}
+                continue
+            values = probs[row].tolist()
+            out[i] = {
+                n: min(max(v, 0.0), 1.0)
+                for n, v in zip(names, values, strict=True)
+                if not (pruned and v < 1e-5)
+            }
+        return out

@@ -85,10 +85,15 @@ class Scorer:
             langs: list[Any] = batch.column(lang_column).to_pylist()
         else:
             langs = [None] * len(texts)
+        chosen = [self.classifier_for(lang) for lang in langs]
+        found: list[dict[str, float] | None] = [None] * len(texts)
+        for model in {id(c): c for c in chosen if c is not None}.values():
+            rows = [i for i, c in enumerate(chosen) if c is model]
+            batch_probs = model.probabilities_batch([texts[i] for i in rows])
+            for i, probs in zip(rows, batch_probs, strict=True):
+                found[i] = probs
         out = Scores([], [], [])
-        for text, lang in zip(texts, langs, strict=True):
-            clf = self.classifier_for(lang)
-            probs = clf.probabilities(text) if clf is not None else None
+        for clf, probs in zip(chosen, found, strict=True):
             if clf is None or probs is None:
                 out.score.append(None)
                 out.label.append(None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import pickle
@@ -174,7 +175,8 @@ def test_bad_options_fail_before_any_work(options: dict[str, Any], match: str) -
 def test_stage_pickles_without_the_model_and_reloads_lazily() -> None:
     stage = make(min_score=0.5)
     stage.setup()
-    assert stage.scorer.fallback is not None and stage.scorer.fallback._model is not None
+    assert stage.scorer.fallback is not None and stage.scorer.fallback._labels is not None
+    _ = stage.scorer.fallback.model  # the fastText model too (the per-document path)
     blob = pickle.dumps(stage)
     assert len(blob) < 10_000  # the ~150 KB model is not in it
     copy = pickle.loads(blob)
@@ -192,12 +194,25 @@ def test_model_is_loaded_once_per_process(monkeypatch: pytest.MonkeyPatch) -> No
         calls[path] += 1
         return real(path)
 
+    from dataprep.langid import fasttext_batch
+
+    batch_calls = Counter[str]()
+    real_batch = fasttext_batch._cached_predictor.__wrapped__
+
+    def counting_batch(path: str) -> Any:
+        batch_calls[path] += 1
+        return real_batch(path)
+
     monkeypatch.setattr(backend, "_load_cached", backend.functools.lru_cache(maxsize=4)(counting))
+    monkeypatch.setattr(
+        fasttext_batch, "_cached_predictor", functools.lru_cache(maxsize=4)(counting_batch)
+    )
     a, b = make(), make(min_score=0.2)
     for stage in (a, b):
         stage.setup()
         process(stage, [{"text": t} for t in TEXTS])
-    assert list(calls.values()) == [1]
+    assert list(batch_calls.values()) == [1]  # the arrays, read once
+    assert list(calls.values()) == []  # fastText itself is not needed for this file
 
 
 def test_tiny_model_held_out_f1() -> None:
@@ -304,3 +319,26 @@ def test_missing_model_is_a_one_line_config_error(
     code = main(["run", str(recipe), "-i", str(CORPUS), "-o", "out", "-q", "--no-progress"])
     assert code == 2
     assert not (tmp_path / "out").exists()
+
+
+def test_batch_scoring_equals_fasttext_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scoring goes through the batch predictor; fastText per document is the reference,
+    and the path for model files the batch reader leaves to fastText."""
+    import dataprep.classify.model as model_module
+
+    texts: list[str | None] = [*TEXTS, None, "", "   "]
+    for path in sorted(CORPUS.glob("*.jsonl.gz")):
+        texts += [r["text"] for r in read_jsonl_gz(path)]
+    clf = Classifier(TINY_MODEL)
+    batch = clf.probabilities_batch(texts)
+    for text, got in zip(texts, batch, strict=True):
+        ref = clf.probabilities(text)
+        assert (got is None) == (ref is None)
+        if ref is not None and got is not None:
+            assert got.keys() == ref.keys()
+            for label, p in ref.items():
+                assert got[label] == pytest.approx(p, abs=2e-5)
+    monkeypatch.setattr(model_module, "load_batch_predictor", lambda path: None)
+    fallback = Classifier(TINY_MODEL)
+    assert fallback.labels == clf.labels
+    assert fallback.probabilities_batch(texts) == [clf.probabilities(t) for t in texts]
