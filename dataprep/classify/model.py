@@ -132,9 +132,12 @@ class Classifier:
 
     def probabilities_batch(self, texts: Sequence[str | None]) -> list[dict[str, float] | None]:
         """:meth:`probabilities` of many texts, through the batch predictor when it reads
-        this model file (same labels and scores within 2e-5; fastText's hierarchical
-        softmax leaves out labels below 1e-5, and so does this)."""
+        this model file and pays off for it (models with character n-grams; same labels,
+        scores within 2e-5; fastText's hierarchical softmax leaves out labels below 1e-5,
+        and so does this), else through fastText per document."""
         predictor = load_batch_predictor(self.path)
+        if predictor is not None and not predictor.worthwhile:
+            predictor = None
         prepared = [self.prepare(t) for t in texts]
         todo = [i for i, p in enumerate(prepared) if p]
         try:

@@ -135,6 +135,17 @@ class FastTextBatchPredictor:
         x = (x * 2 * _MAX_SIGMOID / _SIGMOID_TABLE_SIZE - _MAX_SIGMOID).astype(np.float32)
         self._sigmoid_table = (1.0 / (1.0 + np.exp(-x.astype(np.float64)))).astype(np.float32)
 
+    @property
+    def worthwhile(self) -> bool:
+        """Whether this path beats fastText's own per-line calls for this model.
+
+        Its gain is doing each distinct word's character n-gram hashing once; a model
+        without subwords (``maxn`` 0, as most quality classifiers: word uni/bigrams) is
+        2-5x faster in fastText itself (``benchmarks/bench_classify.py``), so callers
+        keep fastText for those.
+        """
+        return self.model.maxn > 0
+
     # -- rows of tokens ------------------------------------------------------------
     def _bucket_rows(self, buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(kept mask, input row) of n-gram buckets, as ``Dictionary::pushHash``."""

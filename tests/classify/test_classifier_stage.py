@@ -211,8 +211,8 @@ def test_model_is_loaded_once_per_process(monkeypatch: pytest.MonkeyPatch) -> No
     for stage in (a, b):
         stage.setup()
         process(stage, [{"text": t} for t in TEXTS])
-    assert list(batch_calls.values()) == [1]  # the arrays, read once
-    assert list(calls.values()) == []  # fastText itself is not needed for this file
+    assert list(batch_calls.values()) == [1]  # the file's arrays (labels), read once
+    assert list(calls.values()) == [1]  # fastText scores: no subwords, it is faster here
 
 
 def test_tiny_model_held_out_f1() -> None:
@@ -322,9 +322,13 @@ def test_missing_model_is_a_one_line_config_error(
 
 
 def test_batch_scoring_equals_fasttext_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Scoring goes through the batch predictor; fastText per document is the reference,
-    and the path for model files the batch reader leaves to fastText."""
+    """The batch predictor's scores equal fastText's per document (the reference, and the
+    path for model files the batch reader leaves to fastText or where it does not pay:
+    this word-bigram model has no character n-grams, so the batch path is forced here)."""
     import dataprep.classify.model as model_module
+    from dataprep.langid.fasttext_batch import FastTextBatchPredictor
+
+    monkeypatch.setattr(FastTextBatchPredictor, "worthwhile", True)
 
     texts: list[str | None] = [*TEXTS, None, "", "   "]
     for path in sorted(CORPUS.glob("*.jsonl.gz")):

@@ -288,3 +288,12 @@ def test_token_cache_gives_the_same_result_when_small_or_overflowing(capacity: i
     again = fresh.predict(pa.array(texts), k=3)  # now all from the cache
     cold = FastTextBatchPredictor(read_fasttext_file(lid_model())).predict(pa.array(texts), k=3)
     assert np.array_equal(again.scores, cold.scores) and np.array_equal(again.labels, cold.labels)
+
+
+def test_the_batch_path_is_used_only_where_it_pays() -> None:
+    """It shares character n-gram work between repeated words: lid.176 (n-grams of 2-4
+    characters) gains 3-8x; a word-bigram model without subwords is faster in fastText."""
+    lid = load_batch_predictor(lid_model())
+    quality = load_batch_predictor(QUALITY_MODEL)
+    assert lid is not None and lid.worthwhile
+    assert quality is not None and not quality.worthwhile
