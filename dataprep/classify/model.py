@@ -136,8 +136,6 @@ class Classifier:
         scores within 2e-5; fastText's hierarchical softmax leaves out labels below 1e-5,
         and so does this), else through fastText per document."""
         predictor = load_batch_predictor(self.path)
-        if predictor is not None and not predictor.worthwhile:
-            predictor = None
         prepared = [self.prepare(t) for t in texts]
         todo = [i for i, p in enumerate(prepared) if p]
         try:

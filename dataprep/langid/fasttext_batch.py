@@ -47,6 +47,7 @@ from dataprep.langid.fasttext_file import (
     LOSS_SOFTMAX,
     FastTextFile,
     UnsupportedModel,
+    read_fasttext_args,
     read_fasttext_file,
 )
 
@@ -444,6 +445,8 @@ def _huffman_branches(counts: np.ndarray) -> np.ndarray:
 @functools.lru_cache(maxsize=4)
 def _cached_predictor(path: str) -> FastTextBatchPredictor | None:
     try:
+        if read_fasttext_args(path)["maxn"] <= 0:
+            return None  # no subwords: fastText is faster (see ``worthwhile``); not parsed
         return FastTextBatchPredictor(read_fasttext_file(path))
     except ValueError:  # unsupported or unreadable here: fastText itself decides
         return None
@@ -451,6 +454,7 @@ def _cached_predictor(path: str) -> FastTextBatchPredictor | None:
 
 def load_batch_predictor(path: str | Path) -> FastTextBatchPredictor | None:
     """The batch predictor of the model at ``path`` (cached per process), or ``None``
-    when this reader does not handle the file (the caller uses fastText per line)."""
+    when this reader does not handle the file or the batch path would not pay off for
+    it (:attr:`FastTextBatchPredictor.worthwhile`): the caller uses fastText per line."""
     with _load_lock:
         return _cached_predictor(str(Path(path).resolve()))

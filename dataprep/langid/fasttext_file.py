@@ -79,7 +79,7 @@ class FastTextFile:
 
 
 class _Reader:
-    def __init__(self, raw: mmap.mmap, path: Path) -> None:
+    def __init__(self, raw: mmap.mmap | bytes, path: Path) -> None:
         self.raw, self.buf, self.pos, self.path = raw, memoryview(raw), 0, path
 
     def unpack(self, fmt: str) -> tuple[int | float, ...]:
@@ -132,20 +132,36 @@ def _matrix(r: _Reader, quantized: bool) -> np.ndarray:
     return out
 
 
+def _header(r: _Reader) -> dict[str, int]:
+    magic, version = r.unpack("<ii")
+    if magic != MAGIC:
+        raise ValueError(f"{r.path}: not a fastText model (bad magic number)")
+    if version != VERSION:
+        raise UnsupportedModel(
+            f"{r.path}: fastText file version {version} (reader knows {VERSION})"
+        )
+    args = dict(zip(_ARGS, (int(v) for v in r.unpack("<12i")), strict=True))
+    r.unpack("<d")  # t (sub-sampling; training only)
+    if args["model"] != MODEL_SUPERVISED:
+        raise UnsupportedModel(f"{r.path}: not a supervised (classification) model")
+    return args
+
+
+def read_fasttext_args(path: str | Path) -> dict[str, int]:
+    """The training arguments in the file's header (``dim``, ``minn``, ``maxn``,
+    ``word_ngrams``, ``loss``, ``bucket``, ...), without reading the rest."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        head = fh.read(8 + 12 * 4 + 8)
+    return _header(_Reader(head, path))
+
+
 def read_fasttext_file(path: str | Path) -> FastTextFile:
     """Parse ``path``; :class:`UnsupportedModel` for models to leave to fastText."""
     path = Path(path)
     with path.open("rb") as fh:
         r = _Reader(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ), path)
-    magic, version = r.unpack("<ii")
-    if magic != MAGIC:
-        raise ValueError(f"{path}: not a fastText model (bad magic number)")
-    if version != VERSION:
-        raise UnsupportedModel(f"{path}: fastText file version {version} (reader knows {VERSION})")
-    args = dict(zip(_ARGS, (int(v) for v in r.unpack("<12i")), strict=True))
-    r.unpack("<d")  # t (sub-sampling; training only)
-    if args["model"] != MODEL_SUPERVISED:
-        raise UnsupportedModel(f"{path}: not a supervised (classification) model")
+    args = _header(r)
     size, nwords, nlabels = (int(v) for v in r.unpack("<iii"))
     _ntokens, pruneidx_size = (int(v) for v in r.unpack("<qq"))
     words: list[bytes] = []

@@ -139,8 +139,7 @@ class FastTextLangId(BatchStage):
     def batch_predictor(self) -> FastTextBatchPredictor | None:
         """The whole-batch predictor, or ``None`` when fastText must read the file."""
         if not self._batch_looked_up:
-            found = load_batch_predictor(self.model_path)
-            self._batch = found if found is not None and found.worthwhile else None
+            self._batch = load_batch_predictor(self.model_path)
             self._batch_looked_up = True
         return self._batch
 

@@ -211,7 +211,7 @@ def test_model_is_loaded_once_per_process(monkeypatch: pytest.MonkeyPatch) -> No
     for stage in (a, b):
         stage.setup()
         process(stage, [{"text": t} for t in TEXTS])
-    assert list(batch_calls.values()) == [1]  # the file's arrays (labels), read once
+    assert list(batch_calls.values()) == [1]  # looked up once (no subwords: not used)
     assert list(calls.values()) == [1]  # fastText scores: no subwords, it is faster here
 
 
@@ -327,8 +327,10 @@ def test_batch_scoring_equals_fasttext_per_document(monkeypatch: pytest.MonkeyPa
     this word-bigram model has no character n-grams, so the batch path is forced here)."""
     import dataprep.classify.model as model_module
     from dataprep.langid.fasttext_batch import FastTextBatchPredictor
+    from dataprep.langid.fasttext_file import read_fasttext_file
 
-    monkeypatch.setattr(FastTextBatchPredictor, "worthwhile", True)
+    forced = FastTextBatchPredictor(read_fasttext_file(TINY_MODEL))
+    monkeypatch.setattr(model_module, "load_batch_predictor", lambda path: forced)
 
     texts: list[str | None] = [*TEXTS, None, "", "   "]
     for path in sorted(CORPUS.glob("*.jsonl.gz")):
