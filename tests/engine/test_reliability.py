@@ -154,7 +154,10 @@ def test_sigterm_stops_quickly_without_orphans_or_partial_files(
     key, value = marker.split("=")
     args = ["run", str(recipe), "-i", str(corpus), "-o", str(out), "-j", "2", "--no-progress", "-q"]
     p = cli(args, env_extra={key: value})
-    time.sleep(1.5)
+    deadline = time.monotonic() + 30
+    while not (out / "_work").exists() and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # the run has prepared its output: its passes are starting
+    time.sleep(0.3)
     p.send_signal(signal.SIGTERM)
     t0 = time.monotonic()
     code, err = finish(p, 30)
