@@ -72,7 +72,7 @@ class LocalExecutor:
     def __enter__(self) -> LocalExecutor:
         given, self._given = self._given, None
         if given is not None and (self.workers <= 1 or given.workers < self.workers):
-            given.close()  # started for fewer workers than the run uses
+            given.close(interrupted=True)  # no job of ours ran there: stop it at once
             given = None
         if self.workers > 1:
             self._pool = given or WorkerPool(self.workers, self.stage_modules).start()

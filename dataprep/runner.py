@@ -342,7 +342,7 @@ def make_executor(
     if kind == "local":
         return LocalExecutor(workers, stage_modules, pool)
     if pool is not None:
-        pool.close()
+        pool.close(interrupted=True)  # not used: stop it at once
     if kind == "ray":
         from dataprep.ray_executor import RayExecutor, import_ray
 
