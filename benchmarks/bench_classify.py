@@ -65,8 +65,7 @@ def _round_time(model: Path, docs: list[str], max_chars: int, seconds: float) ->
     while time.perf_counter() - start < seconds:
         fast = load_batch_predictor(model)
         if fast is not None:  # every round starts cold, as for a stream of new documents
-            fast._cache.clear()
-            fast._cache_used = 0
+            fast.clear_cache()
         t = time.perf_counter()
         stage.process(batch)
         best = min(best, time.perf_counter() - t)

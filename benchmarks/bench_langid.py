@@ -80,8 +80,7 @@ def measure(stage: FastTextLangId, docs: list[tuple[str, str]], seconds: float) 
     while time.perf_counter() - start < seconds:  # best round: the machines are shared
         fast = stage.batch_predictor
         if fast is not None:  # every round starts cold: a real stream has new documents
-            fast._cache.clear()
-            fast._cache_used = 0
+            fast.clear_cache()
         t0 = time.perf_counter()
         stage.process(batch)
         best = min(best, time.perf_counter() - t0)

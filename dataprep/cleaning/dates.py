@@ -43,10 +43,13 @@ def date_numbers(values: pa.Array, column: str) -> pa.Array:
         ts = values.cast(pa.timestamp("us", tz=getattr(t, "tz", None)))
         return ts.cast(pa.int64())
     if pa.types.is_string(t) or pa.types.is_large_string(t):
+        # Arrow parses naive ISO strings in the first cast, offset-bearing ones ("...Z",
+        # "+02:00") only in the second; a column mixing both, or other ISO forms, fails
+        # both and is parsed row by row by _from_iso.
         for target in (pa.timestamp("us"), pa.timestamp("us", tz="UTC")):
             try:
                 return pc.cast(values, target).cast(pa.int64())
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                continue
+                pass  # try the next form
         return _from_iso(values, column)
     raise InputError(f"date column {column!r} has type {t}; use a timestamp, number or ISO string")
