@@ -29,6 +29,20 @@ from dataprep.io.discover import Shard, discover, fingerprint
 from dataprep.io.preflight import preflight
 from dataprep.io.writers import atomic_write_bytes
 from dataprep.layout import Layout, part_prefix
+from dataprep.output_folder import (
+    LOCK_NAME,
+    OUTPUT_MARKER,
+    OutputLock,
+    check_inputs_outside,
+    check_shards_outside,
+    classify,
+    clear_output,
+    discard_own_files,
+    empty_trash,
+    load_record_for_resume,
+    read_marked_record,
+    remove_tree,
+)
 from dataprep.plan import PassPlan, plan_passes
 from dataprep.pool import WorkerPool
 from dataprep.stages.base import (
@@ -60,6 +74,7 @@ def _run_record(recipe: Recipe, shards: Sequence[Shard]) -> dict[str, Any]:
         "recipe": recipe.to_dict(),
         "recipe_sha256": recipe.digest(),
         "recipe_source": recipe.source,
+        OUTPUT_MARKER[0]: OUTPUT_MARKER[1],
         "inputs": [{"path": str(s.path), **fingerprint(s)} for s in shards],
         "dataprep_version": dataprep.__version__,
         "python": sys.version.split()[0],
@@ -67,40 +82,95 @@ def _run_record(recipe: Recipe, shards: Sequence[Shard]) -> dict[str, Any]:
     }
 
 
+def _same_inputs(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Input fingerprints match on every key both records have (older records lack some)."""
+    before, now = old.get("inputs", []), new["inputs"]
+    if len(before) != len(now):
+        return False
+    return all(
+        all(a[k] == b[k] for k in b if k != "path" and k in a)
+        for a, b in zip(before, now, strict=True)
+    )
+
+
 def _prepare_output(
     layout: Layout, record: dict[str, Any], *, overwrite: bool, resume: bool
-) -> bool:
-    """Create or check the output folder; returns True when resuming a run."""
+) -> dict[str, Any] | None:
+    """Check the (locked) output folder and start or resume a run in it.
+
+    Returns the run record being resumed, or None for a fresh run. Only files that
+    dataprep wrote are ever deleted (see :mod:`dataprep.output_folder`).
+    """
     root = layout.root
     if resume and layout.run.exists():
-        old = json.loads(layout.run.read_text())
+        old = load_record_for_resume(layout)
         if old.get("recipe_sha256") != record["recipe_sha256"]:
             raise ResumeError(
                 f"{root}: the recipe changed since this run started; "
                 "rerun with --overwrite or use a new output folder"
             )
-        if [(i["name"], i["size"], i["mtime_ns"]) for i in old.get("inputs", [])] != [
-            (i["name"], i["size"], i["mtime_ns"]) for i in record["inputs"]
-        ]:
+        if not _same_inputs(old, record):
             raise ResumeError(
                 f"{root}: the input files changed since this run started; "
                 "rerun with --overwrite or use a new output folder"
             )
-        return True
-    if root.exists() and any(root.iterdir()):
+        return old
+    contents = classify(root)
+    leftovers = [p for p in contents.ours if p.name.endswith(".tmp") or p.name == LOCK_NAME]
+    if contents.unknown or len(leftovers) < len(contents.ours):
         if not overwrite:
             raise OutputError(
                 f"output folder {root} is not empty; pass --overwrite to replace it "
                 "or --resume to continue an interrupted run"
             )
-        if not (layout.run.exists() or layout.stats.exists() or layout.work.exists()):
+        if read_marked_record(layout) is None:
             raise OutputError(
-                f"refusing to overwrite {root}: it does not look like a dataprep output folder"
+                f"refusing to overwrite {root}: it does not look like a dataprep output folder "
+                "(no run.json written by dataprep); move it away or use a new output folder"
             )
-        shutil.rmtree(root)
-    root.mkdir(parents=True, exist_ok=True)
+    clear_output(root)
     atomic_write_bytes(layout.run, json.dumps(record, indent=2, sort_keys=True).encode())
-    return False
+    return None
+
+
+def _open_output(root: Path) -> bool:
+    """Create the output folder when missing; True when this run created it."""
+    if root.exists() and not root.is_dir():
+        raise OutputError(f"output {root} is a file, not a folder; give a folder path")
+    if root.is_dir():
+        return False
+    try:
+        root.mkdir(parents=True)
+    except FileExistsError:
+        return False
+    except OSError as e:
+        raise OutputError(f"cannot create output folder {root}: {e.strerror}") from e
+    return True
+
+
+def _check_rebuildable(layout: Layout, plan: PassPlan, shard: Shard) -> None:
+    """Refuse, before deleting anything, to redo a shard whose pass inputs are gone.
+
+    A shard that is not done in pass P is cleaned and rerun from pass P-1's
+    survivors and the fit's decisions; if those are missing (an intermediate folder
+    damaged by hand or by an older version), cleaning would delete committed output
+    that can no longer be rebuilt.
+    """
+    if plan.is_first:
+        return
+    before = plan.index - 1
+    missing = None
+    if not layout.done_file(before, shard.index).exists():
+        missing = layout.done_file(before, shard.index)
+    elif plan.apply_global is not None and not layout.decisions_file(before, shard.index).exists():
+        survivors = layout.pass_data(before).glob(f"{part_prefix(shard.index)}-*.arrow")
+        if any(_count_rows(p) for p in survivors):
+            missing = layout.decisions_file(before, shard.index)
+    if missing is not None:
+        raise ResumeError(
+            f"{layout.root}: cannot resume, {missing.relative_to(layout.root)} is missing; "
+            "rerun with --overwrite"
+        )
 
 
 def _clean_unfinished(layout: Layout, plan: PassPlan, shard: int, stage_names: list[str]) -> None:
@@ -156,9 +226,11 @@ def _fit(
             if part.num_rows:
                 _write_arrow(layout.decisions_file(plan.index, s.index), part)
     shutil.rmtree(workdir, ignore_errors=True)
-    summary = stage.fit_summary()
-    atomic_write_bytes(done, json.dumps(summary, sort_keys=True, default=str).encode())
-    return summary
+    # Returned as it will be read back on --resume (JSON, key order kept), so that
+    # stats.json is byte-identical whether or not the fit was resumed.
+    text = json.dumps(stage.fit_summary(), default=str)
+    atomic_write_bytes(done, text.encode())
+    return dict(json.loads(text))
 
 
 def _count_rows(path: Path) -> int:
@@ -258,59 +330,133 @@ def run_pipeline(
     run's worker count, closed otherwise).
     """
     started = time.monotonic()
+    root = Path(output).resolve()
+    check_inputs_outside(root, [str(i) for i in inputs])
     shards = discover(inputs, format=recipe.input.format)
+    check_shards_outside(root, [s.path for s in shards])
     stages = make_stages(recipe)
     for st in stages:
         if st.name in (INPUT_STAGE,) or st.name.startswith(("_", ".")):
             raise ConfigError(f"stage name {st.name!r} is reserved; choose another 'name'")
     preflight(shards, recipe.input.text_column, quarantine=recipe.input.on_error == "quarantine")
-    layout = Layout(Path(output).resolve())
+    layout = Layout(root)
     record = _run_record(recipe, shards)
-    resuming = _prepare_output(layout, record, overwrite=overwrite, resume=resume)
-    if resuming and layout.stats.exists() and not layout.work.exists():
-        # The run had finished: nothing to redo.
-        doc = json.loads(layout.stats.read_text())
-        done = {k: StageStats.from_dict(v) for k, v in doc["stages"].items()}
-        return RunResult(layout.root, done, doc["global_stages"], time.monotonic() - started)
+    created = _open_output(root)
+    lock = OutputLock(root).acquire()
+    resumed: dict[str, Any] | None = None
+    try:
+        resumed = _prepare_output(layout, record, overwrite=overwrite, resume=resume)
+        if resumed is not None and resumed.get("finished"):
+            return _already_finished(layout, resumed, log, started)
+        result = _run_passes(
+            recipe,
+            shards,
+            stages,
+            layout,
+            record,
+            workers,
+            progress,
+            (executor, ray_address, pool),
+            log,
+        )
+        record["seconds"] = round(time.monotonic() - started, 3)
+        _finish_run(layout, record, result, keep_work=keep_work, log=log)
+    except (ConfigError, InputError):
+        # A user mistake: leave nothing of ours behind (a later --resume could not help).
+        if resumed is None:
+            discard_own_files(root)
+        raise
+    finally:
+        lock.release()
+        if created and resumed is None and not any(root.iterdir()):
+            root.rmdir()
+    stats, fits, _ = result
+    return RunResult(layout.root, stats, fits, record["seconds"])
+
+
+def _run_passes(
+    recipe: Recipe,
+    shards: Sequence[Shard],
+    stages: Sequence[Stage],
+    layout: Layout,
+    record: dict[str, Any],
+    workers: int | None,
+    progress: bool,
+    executor_args: tuple[str, str | None, WorkerPool | None],
+    log: Callable[[str], None] | None,
+) -> tuple[RunStats, dict[str, Any], dict[str, Any]]:
+    """Every pass and fit (each skipped when already done); stats, fit summaries, stats.json."""
     passes = plan_passes([getattr(s, "kind", "batch") for s in stages])
     fits: dict[str, Any] = {}
-    try:
-        modules = sorted({type(s).__module__ for s in stages})
-        n_workers = workers if workers is not None else recipe.run.workers
-        if executor == "ray" and not n_workers:
-            # On a cluster the driver's cores say nothing: one actor per shard,
-            # capped by the executor at the cluster's CPUs.
-            n_workers_used = len(shards)
-        else:
-            n_workers_used = min(n_workers or default_workers(), len(shards))
-        with make_executor(executor, n_workers_used, modules, ray_address, pool) as ex:
-            n_workers_used = ex.workers
-            for plan in passes:
-                _run_pass(ex, recipe, plan, shards, stages, layout, progress, len(passes))
-                if plan.observe_global is not None:
-                    g = stages[plan.observe_global]
-                    assert isinstance(g, GlobalStage)
-                    if log:
-                        log(f"fitting {g.name} on {len(shards)} shards")
-                    fits[g.name] = _fit(g, layout, plan, shards)
-    except (ConfigError, InputError):
-        # A user mistake: leave nothing behind (a later --resume could not help).
-        if not resuming:
-            shutil.rmtree(layout.root, ignore_errors=True)
-        raise
+    executor, ray_address, pool = executor_args
+    modules = sorted({type(s).__module__ for s in stages})
+    n_workers = workers if workers is not None else recipe.run.workers
+    if executor == "ray" and not n_workers:
+        # On a cluster the driver's cores say nothing: one actor per shard,
+        # capped by the executor at the cluster's CPUs.
+        n_workers_used = len(shards)
+    else:
+        n_workers_used = min(n_workers or default_workers(), len(shards))
+    with make_executor(executor, n_workers_used, modules, ray_address, pool) as ex:
+        n_workers_used = ex.workers
+        for plan in passes:
+            _run_pass(ex, recipe, plan, shards, stages, layout, progress, len(passes))
+            if plan.observe_global is not None:
+                g = stages[plan.observe_global]
+                assert isinstance(g, GlobalStage)
+                if log:
+                    log(f"fitting {g.name} on {len(shards)} shards")
+                fits[g.name] = _fit(g, layout, plan, shards)
     stats = _merge_stats(layout, passes, stages, shards)
     doc = stats_document(recipe, shards, stats, fits, stages)
     doc["quarantine"] = _quarantined(layout, shards)
-    atomic_write_bytes(layout.stats, (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode())
-    seconds = time.monotonic() - started
-    record["seconds"] = round(seconds, 3)
     record["workers"] = n_workers_used
+    return stats, fits, doc
+
+
+def _finish_run(
+    layout: Layout,
+    record: dict[str, Any],
+    result: tuple[RunStats, dict[str, Any], dict[str, Any]],
+    *,
+    keep_work: bool,
+    log: Callable[[str], None] | None,
+) -> None:
+    """Commit a run's results; every step can be interrupted and resumed.
+
+    stats.json first, then the run record marked finished (from then on
+    ``--resume`` is a no-op that only completes the steps below), the reports, and
+    last ``_work/``, renamed to a trash name before it is deleted so that an
+    interruption never leaves half of it under its real name.
+    """
+    doc = result[2]
+    atomic_write_bytes(layout.stats, (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode())
     record["finished"] = True
+    record["keep_work"] = keep_work
     atomic_write_bytes(layout.run, json.dumps(record, indent=2, sort_keys=True).encode())
     _write_reports(layout.root, log)
-    if not keep_work:
-        shutil.rmtree(layout.work, ignore_errors=True)
-    return RunResult(layout.root, stats, fits, seconds)
+    if not keep_work and layout.work.exists():
+        remove_tree(layout.work)
+
+
+def _already_finished(
+    layout: Layout, record: dict[str, Any], log: Callable[[str], None] | None, started: float
+) -> RunResult:
+    """Resume of a finished run: complete what an interrupted end left (reports,
+    ``_work/`` and trash), touch no data file, and return the recorded results."""
+    if not (layout.root / "report.json").exists() or not (layout.root / "report.html").exists():
+        _write_reports(layout.root, log)
+    if not record.get("keep_work", False) and layout.work.exists():
+        remove_tree(layout.work)
+    empty_trash(layout.root)
+    try:
+        doc = json.loads(layout.stats.read_text())
+        done = {k: StageStats.from_dict(v) for k, v in doc["stages"].items()}
+    except (OSError, ValueError, KeyError) as e:
+        raise ResumeError(
+            f"{layout.stats} of a finished run is missing or invalid; rerun with --overwrite"
+        ) from e
+    return RunResult(layout.root, done, doc["global_stages"], time.monotonic() - started)
 
 
 def _write_reports(root: Path, log: Callable[[str], None] | None) -> None:
@@ -382,6 +528,7 @@ def _run_pass(
     for s in shards:
         if layout.done_file(plan.index, s.index).exists():
             continue
+        _check_rebuildable(layout, plan, s)
         _clean_unfinished(layout, plan, s.index, names)
         todo.append(ShardJob(recipe=recipe, plan=plan, shard=s, layout=layout))
     if not todo:

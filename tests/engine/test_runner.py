@@ -183,8 +183,11 @@ def test_resume_after_an_interrupted_pass_gives_the_same_output(
     run_pipeline(r, [str(corpus)], tmp_path / "ref", workers=1, progress=False)
     out = tmp_path / "o"
     run_pipeline(r, [str(corpus)], out, workers=1, progress=False, keep_work=True)
-    # Simulate a crash in the last pass: one shard's record and files disappear,
-    # a stale temporary file is left behind.
+    # Simulate a crash in the last pass: the run is not finished, one shard's record
+    # and files disappear, a stale temporary file is left behind.
+    run = json.loads((out / "run.json").read_text())
+    del run["finished"]
+    (out / "run.json").write_text(json.dumps(run))
     (out / "stats.json").unlink()
     last = max(out.glob("_work/pass-*"))
     (last / "done" / "00002.json").unlink()
