@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 
 from corpus_helpers import write_shard
 from dataprep.config import load_recipe, shipped_recipes
-from dataprep.io.discover import discover
+from dataprep.io.discover import discover, fingerprint, format_skipped, scan_inputs
 from dataprep.io.readers import iter_raw_batches
 from dataprep.runner import run_pipeline
 from dataprep.sample_data import sample_path
@@ -81,3 +82,101 @@ def test_quarantine_mode_works_with_every_shipped_recipe(
     ]
     kept = pq.read_table(out / "data").num_rows if (out / "data").exists() else 0
     assert kept == stats["docs_out"]
+
+
+# -- discovery ------------------------------------------------------------------------
+
+
+def _hf_cache(root: Path) -> Path:
+    """A Hugging Face hub cache: snapshot files are relative symlinks to blobs."""
+    blobs = root / "blobs"
+    snap = root / "snapshots" / "abc123"
+    for i in range(2):
+        blob = write_shard(root / "tmp" / f"{i}.parquet", [{"text": f"doc {i} one two"}])
+        blobs.mkdir(parents=True, exist_ok=True)
+        blob.rename(blobs / f"sha{i}")
+        link = snap / "data" / f"train-0000{i}.parquet"
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(Path("..") / ".." / ".." / "blobs" / f"sha{i}")
+    shutil.rmtree(root / "tmp")
+    return snap
+
+
+def test_a_hugging_face_cache_is_read_by_snapshot_names_not_blob_names(tmp_path: Path) -> None:
+    snap = _hf_cache(tmp_path / "hub")
+    shards = discover([str(snap)])
+    assert [(s.name, s.format) for s in shards] == [
+        ("train-00000.parquet", "parquet"),
+        ("train-00001.parquet", "parquet"),
+    ]
+    assert all(s.path.is_symlink() for s in shards)
+    recipe = load_recipe(str(ROOT / "pipelines" / "dedup.yaml"))
+    run_pipeline(recipe, [str(snap / "data")], tmp_path / "o", workers=1, progress=False)
+    ids = pq.read_table(tmp_path / "o" / "data").column("id").to_pylist()
+    assert sorted(ids) == ["train-00000.parquet:0", "train-00001.parquet:0"]
+
+
+def test_a_file_and_a_link_to_it_are_read_once_as_the_first_sorted_path(tmp_path: Path) -> None:
+    real = write_shard(tmp_path / "in" / "b.jsonl", [{"text": "one two"}])
+    (tmp_path / "in" / "a.jsonl").symlink_to(real)
+    found = scan_inputs([str(tmp_path / "in")])
+    assert [s.name for s in found.shards] == ["a.jsonl"]
+    assert [(p.path.name, p.reason) for p in found.skipped] == [
+        ("b.jsonl", f"same file as {tmp_path / 'in' / 'a.jsonl'}")
+    ]
+
+
+def test_discovery_reports_every_file_it_does_not_read_and_why(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    write_shard(root / "a.jsonl", [{"text": "one two"}])
+    for name in ("notes.txt", "_tmp.jsonl", ".hidden.parquet", "_work/x.jsonl"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("{}\n")
+    found = scan_inputs([str(root)])
+    assert [s.name for s in found.shards] == ["a.jsonl"]
+    reasons = {p.path.relative_to(root).as_posix(): p.reason for p in found.skipped}
+    assert reasons == {
+        ".hidden.parquet": "hidden or temporary name (starts with '.' or '_')",
+        "_tmp.jsonl": "hidden or temporary name (starts with '.' or '_')",
+        "_work": "hidden or temporary folder (starts with '.' or '_')",
+        "notes.txt": "unsupported file type",
+    }
+    line = format_skipped(found.skipped)
+    assert line.startswith("warning: 4 file(s) under the input not read: ")
+    assert "\n" not in line and "and 1 more" in line
+    assert format_skipped([]) == ""
+
+
+def test_output_inside_the_input_folder_is_not_discovered_as_input(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    write_shard(root / "a.jsonl", [{"text": "one two"}])
+    write_shard(root / "out" / "data" / "part-00000-0000.parquet", [{"text": "one two"}])
+    found = scan_inputs([str(root)], exclude=[root / "sub" / ".." / "out"])
+    assert [s.name for s in found.shards] == ["a.jsonl"]
+    assert [p.path for p in found.skipped] == [root / "out"]
+    # also when the output's files are named one by one (a glob)
+    assert [s.name for s in discover([str(root / "**" / "*")], exclude=[root / "out"])] == [
+        "a.jsonl"
+    ]
+
+
+@pytest.mark.parametrize("name", ["s.parquet", "s.jsonl", "s.jsonl.gz"])
+def test_a_same_size_edit_with_the_mtime_restored_changes_the_fingerprint(
+    tmp_path: Path, name: str
+) -> None:
+    path = write_shard(tmp_path / name, [{"text": f"doc {i:04d}"} for i in range(500)])
+    (shard,) = discover([str(path)])
+    before = fingerprint(shard)
+    st = path.stat()
+    if name.endswith(".parquet"):
+        write_shard(path, [{"text": f"doc {i:04d}"} for i in range(1, 501)])
+    else:
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 1
+        path.write_bytes(bytes(data))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    after = fingerprint(shard)
+    assert after["size"] == before["size"] and after["mtime_ns"] == before["mtime_ns"]
+    assert set(after) == {"name", "size", "mtime_ns", "content"}
+    assert after["content"] != before["content"]
+    assert fingerprint(shard) == after  # deterministic
