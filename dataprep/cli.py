@@ -2,13 +2,19 @@
 
 One place maps library errors to a one-line message and an exit code
 (pypa/build ``__main__.py`` does the same); a traceback appears only with
-``--debug``. Every sub-command is a small function over parsed arguments.
+``--debug``. Nothing else reaches the user as a traceback either: an escaped
+``OSError`` the user can act on (disk full, output not writable) becomes an
+output error (exit 4), and any other exception one "internal error" line (exit 1).
+Every sub-command is a small function over parsed arguments.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
+import re
 import signal
 import sys
 import threading
@@ -17,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from dataprep.errors import DataprepError, InputError
+from dataprep.errors import DataprepError, InputError, OutputError
 
 
 def _early_pool(args: argparse.Namespace, data: Any) -> Any:
@@ -227,6 +233,57 @@ def _err(msg: str) -> None:
     print(msg, file=sys.stderr)
 
 
+#: What a user can do about an operating-system error that escaped the library.
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+_ARROW_ERRNO = re.compile(r"\[errno (\d+)\]", re.IGNORECASE)
+
+
+def _errno(e: OSError) -> int | None:
+    """The errno of ``e``; pyarrow's I/O errors carry it only in their message."""
+    if e.errno is not None:
+        return int(e.errno)
+    found = _ARROW_ERRNO.search(str(e))
+    return int(found.group(1)) if found else None
+
+
+def _is_under(path: object, folder: str | None) -> bool:
+    if folder is None or not isinstance(path, (str, os.PathLike)):
+        return False
+    try:
+        return Path(os.path.abspath(path)).is_relative_to(os.path.abspath(folder))
+    except (TypeError, ValueError):
+        return False
+
+
+def _from_os_error(e: Exception, output: str | None) -> OutputError | None:
+    """An escaped ``OSError`` the user can act on (disk full, output not writable) as
+    an :class:`OutputError`; ``None`` for anything else (an internal error).
+
+    Library code should raise its own errors with context; this is the last line of
+    defence, so that a full disk never reaches the user as a traceback.
+    """
+    if not isinstance(e, OSError):
+        return None
+    code = _errno(e)
+    where = e.filename if e.filename is not None else (output or "the output folder")
+    if code in _DISK_FULL:
+        return OutputError(f"disk full while writing {where}; free space and rerun with --resume")
+    if code == errno.EROFS or (code in _NOT_WRITABLE and _is_under(e.filename, output)):
+        why = os.strerror(code) if code is not None else "not writable"
+        return OutputError(f"cannot write {where}: {why.lower()}")
+    return None
+
+
+def _describe(e: BaseException, limit: int = 200) -> str:
+    """``Type: first line of the message``, bounded, for the one-line internal error."""
+    lines = str(e).strip().splitlines()
+    first = lines[0] if lines else ""
+    if len(first) > limit:
+        first = first[: limit - 1] + "…"
+    return f"{type(e).__name__}: {first}" if first else type(e).__name__
+
+
 class Terminated(Exception):
     """SIGTERM was received: stop like Ctrl-C, with the conventional exit code."""
 
@@ -256,6 +313,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as e:  # the boundary: nothing reaches the user as a traceback
+        if args.debug:
+            traceback.print_exc()
+        known = _from_os_error(e, getattr(args, "output", None))
+        if known is not None:
+            _err(f"dataprep: error: {known}")
+            return known.exit_code
+        _err(f"dataprep: internal error: {_describe(e)}; rerun with --debug for the traceback")
+        return 1
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

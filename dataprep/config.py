@@ -23,6 +23,7 @@ import difflib
 import hashlib
 import json
 import re
+import reprlib
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -49,9 +50,11 @@ class InputConfig:
 
     def __post_init__(self) -> None:
         if self.on_error not in ("fail", "quarantine"):
-            raise ValueError(f"on_error must be 'fail' or 'quarantine', got {self.on_error!r}")
+            raise ValueError(f"on_error must be 'fail' or 'quarantine', got {show(self.on_error)}")
         if self.format not in ("auto", "parquet", "arrow", "jsonl"):
-            raise ValueError(f"format must be auto, parquet, arrow or jsonl, got {self.format!r}")
+            raise ValueError(
+                f"format must be auto, parquet, arrow or jsonl, got {show(self.format)}"
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,9 +66,36 @@ class OutputConfig:
     max_shard_bytes: int = 256 * 1024 * 1024
     """Start a new output part when a part would exceed about this many bytes."""
     compression: str = "zstd"
-    compression_level: int = 3
+    """A codec of pyarrow's Parquet writer: none, snappy, gzip, brotli, lz4 or zstd."""
+    compression_level: int | None = 3
+    """Ignored by ``none`` and ``snappy``, which have no levels."""
     keep_internal_columns: bool = False
     """Keep ``_dp_shard``/``_dp_row`` (input position) in the output."""
+
+    def __post_init__(self) -> None:
+        # Checked here, not by the writer, so a typo fails before any work starts.
+        if self.compression not in COMPRESSIONS:
+            raise ValueError(
+                f"compression {show(self.compression)} is not a Parquet codec"
+                f"{_suggest(str(self.compression), COMPRESSIONS)}"
+            )
+        if self.compression in _LEVELLESS:
+            object.__setattr__(self, "compression_level", None)
+        elif self.compression_level is not None:
+            import pyarrow as pa
+
+            lo = pa.Codec.minimum_compression_level(self.compression)
+            hi = pa.Codec.maximum_compression_level(self.compression)
+            if not lo <= self.compression_level <= hi:
+                raise ValueError(
+                    f"compression_level {self.compression_level} is out of range for "
+                    f"{self.compression} ({lo} to {hi})"
+                )
+
+
+#: What pyarrow's Parquet writer accepts as ``compression`` (``none``: uncompressed).
+COMPRESSIONS = ("none", "snappy", "gzip", "brotli", "lz4", "zstd")
+_LEVELLESS = ("none", "snappy")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,8 +150,21 @@ class Recipe:
         return hashlib.sha256(blob).hexdigest()
 
 
+#: Longest value an error message shows: a recipe value can be arbitrarily large.
+SHOW_CHARS = 80
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = SHOW_CHARS
+
+
+def show(value: Any) -> str:
+    """A bounded ``repr`` of a recipe value for error messages (at most ~80 chars;
+    ``reprlib`` stops early, so even a huge nested value costs little)."""
+    text = _REPR.repr(value)
+    return text if len(text) <= SHOW_CHARS else text[: SHOW_CHARS - 3] + "..."
+
+
 def _suggest(key: str, valid: Sequence[str]) -> str:
-    close = difflib.get_close_matches(key, list(valid), n=1)
+    close = difflib.get_close_matches(key[: SHOW_CHARS * 2], list(valid), n=1)
     return f"; did you mean {close[0]!r}?" if close else f" (valid: {', '.join(valid)})"
 
 
@@ -148,7 +191,7 @@ def _check_type(where: str, value: Any, hint: Any) -> Any:
             return value
         valid = [str(a) for a in args]
         raise ConfigError(
-            f"{where}: {value!r} is not one of {', '.join(valid)}"
+            f"{where}: {show(value)} is not one of {', '.join(valid)}"
             f"{_suggest(str(value), valid) if isinstance(value, str) else ''}"
         )
     if hint in (float, int, bool, str):
@@ -168,7 +211,7 @@ def _check_type(where: str, value: Any, hint: Any) -> Any:
             }
     else:
         return value
-    raise ConfigError(f"{where}: expected {_type_name(hint)}, got {value!r}")
+    raise ConfigError(f"{where}: expected {_type_name(hint)}, got {show(value)}")
 
 
 _SEQUENCES = (tuple, list, Sequence, typing.Sequence)
@@ -196,13 +239,13 @@ def build_dataclass(cls: type, data: Any, where: str) -> Any:
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}: expected a mapping of options, got {data!r}")
+        raise ConfigError(f"{where}: expected a mapping of options, got {show(data)}")
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     hints = get_type_hints(cls)
     values: dict[str, Any] = {}
     for key, raw in data.items():
         if key not in fields:
-            raise ConfigError(f"{where}: unknown key {key!r}{_suggest(str(key), list(fields))}")
+            raise ConfigError(f"{where}: unknown key {show(key)}{_suggest(str(key), list(fields))}")
         sub = hints[key]
         if isinstance(sub, type) and dataclasses.is_dataclass(sub):
             values[key] = build_dataclass(sub, raw, f"{where}.{key}")
@@ -219,7 +262,7 @@ def build_dataclass(cls: type, data: Any, where: str) -> Any:
         raise ConfigError(f"{where}: missing required key {missing[0]!r}")
     try:
         return cls(**values)
-    except (ValueError, TypeError) as e:
+    except (ConfigError, ValueError, TypeError) as e:
         raise ConfigError(f"{where}: {e}") from e
 
 
@@ -235,19 +278,19 @@ def _parse_stage(i: int, raw: Any, seen: set[str]) -> StageSpec:
     if isinstance(raw, str):
         raw = {"stage": raw}
     if not isinstance(raw, Mapping) or "stage" not in raw:
-        raise ConfigError(f"{where}: expected a mapping with a 'stage' key, got {raw!r}")
+        raise ConfigError(f"{where}: expected a mapping with a 'stage' key, got {show(raw)}")
     stage_cls = get_stage(str(raw["stage"]))
     name = str(raw.get("name") or raw["stage"])
     if not _NAME_RE.fullmatch(name):
         raise ConfigError(
-            f"{where}: invalid stage name {name!r}; use letters, digits, '_', '-' or '.'"
+            f"{where}: invalid stage name {show(name)}; use letters, digits, '_', '-' or '.'"
         )
     if name in seen:
-        raise ConfigError(f"{where}: stage name {name!r} is used twice; give one a 'name'")
+        raise ConfigError(f"{where}: stage name {show(name)} is used twice; give one a 'name'")
     seen.add(name)
     annotate = raw.get("annotate", False)
     if not isinstance(annotate, bool):
-        raise ConfigError(f"{where}.annotate: expected true or false, got {annotate!r}")
+        raise ConfigError(f"{where}.annotate: expected true or false, got {show(annotate)}")
     options = {k: v for k, v in raw.items() if k not in _STAGE_META_KEYS}
     # Validate now so a bad option fails before any work starts.
     build_dataclass(stage_cls.Config, options, f"{where} ({raw['stage']})")
@@ -262,7 +305,7 @@ def parse_recipe(data: Any, source: str = "") -> Recipe:
     top = {f.name for f in dataclasses.fields(Recipe)} - {"source"}
     for key in data:
         if key not in top:
-            raise ConfigError(f"{where}: unknown key {key!r}{_suggest(str(key), sorted(top))}")
+            raise ConfigError(f"{where}: unknown key {show(key)}{_suggest(str(key), sorted(top))}")
     raw_stages = data.get("stages") or []
     if not isinstance(raw_stages, list):
         raise ConfigError(f"{where}: 'stages' must be a list")

@@ -299,6 +299,9 @@ def _run_shard(
     if job.plan.apply_global is not None:
         dec_path = job.layout.decisions_file(job.plan.index - 1, job.shard.index)
         decisions = _Decisions(dec_path) if dec_path.exists() else None
+    # Only the input pass reads files, so only it can meet (and count) bad records.
+    if not job.plan.is_first:
+        quarantine = None
     on_bad = quarantine.record if quarantine is not None else None
     try:
         for batch in _source_batches(job, on_bad):

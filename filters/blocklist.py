@@ -18,9 +18,11 @@ and trailing ``/``) is listed exactly.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -47,6 +49,32 @@ class BlocklistConfig(LangConfig):
     max_blocked_words: int | None = 0
     """Drop when more distinct listed words than this occur."""
     block_urls: bool = True
+
+    def __post_init__(self) -> None:
+        for lang, path in self.word_files.items():
+            check_list_file(f"word_files[{lang!r}]", path)
+        for i, path in enumerate(self.url_files):
+            check_list_file(f"url_files[{i}]", path)
+
+
+def check_list_file(option: str, path: str) -> None:
+    """Raise ``ValueError`` naming ``option`` unless ``path`` is a readable file.
+
+    Called when the configuration is built, so that a recipe naming a missing list
+    fails before any work starts rather than in a worker half-way through a run.
+    """
+    p = Path(path)
+    if not p.exists():
+        why = "no such file"
+    elif p.is_dir():
+        why = "it is a directory, not a list file"
+    elif not p.is_file():
+        why = "not a regular file"
+    elif not os.access(p, os.R_OK):
+        why = "permission denied"
+    else:
+        return
+    raise ValueError(f"{option}: cannot read list {path}: {why}")
 
 
 def _read_list(path: str) -> list[str]:

@@ -71,6 +71,17 @@ def compile_terms(terms: list[str]) -> Blocklist:
     return out
 
 
+def check_blocklist(option: str, path: str) -> None:
+    """ConfigError naming ``option`` unless ``path`` is a readable file (checked when
+    the recipe is parsed, before any work starts)."""
+    from filters.blocklist import check_list_file
+
+    try:
+        check_list_file(option, path)
+    except ValueError as e:
+        raise ConfigError(str(e).replace("cannot read list", "cannot read blocklist")) from None
+
+
 def read_terms(path: str) -> list[str]:
     """Terms of a blocklist file (ConfigError naming the file when it cannot be read)."""
     try:

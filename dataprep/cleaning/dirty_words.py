@@ -29,7 +29,7 @@ from dataprep.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
 
 from ._common import add_columns, check_config, positive_or_none, reason_list, signal_column
-from .blocklists import Blocklist, compile_terms, count_dirty, read_terms
+from .blocklists import Blocklist, check_blocklist, compile_terms, count_dirty, read_terms
 
 REASON = "dirty_words"
 ALL_LANGS = "*"
@@ -51,6 +51,8 @@ class DirtyWordsConfig(StageConfig):
     def __post_init__(self) -> None:
         if not self.blocklists:
             raise ConfigError("dirty_words_v1 needs at least one entry in blocklists")
+        for lang, path in self.blocklists.items():
+            check_blocklist(f"blocklists[{lang!r}]", path)
         if self.max_count is not None and self.max_count < 0:
             raise ConfigError(f"max_count must be >= 0 or null, got {self.max_count}")
         positive_or_none("max_ratio", self.max_ratio, allow_zero=True)
