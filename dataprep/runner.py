@@ -8,6 +8,7 @@ passes, and merges the per-shard completion records into ``stats.json``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -25,7 +26,7 @@ import dataprep
 from dataprep.config import Recipe
 from dataprep.errors import ConfigError, InputError, OutputError, ResumeError
 from dataprep.executor import LocalExecutor, ProgressBar, default_workers
-from dataprep.io.discover import Shard, discover, fingerprint
+from dataprep.io.discover import Discovery, Shard, fingerprint, format_skipped, scan_inputs
 from dataprep.io.preflight import preflight
 from dataprep.io.writers import atomic_write_bytes
 from dataprep.layout import Layout, part_prefix
@@ -271,6 +272,20 @@ def _quarantined(layout: Layout, shards: Sequence[Shard]) -> list[dict[str, Any]
     return entries
 
 
+def _skipped_entries(discovery: Discovery) -> list[dict[str, str]]:
+    """Files under the inputs that were not read, and why (paths relative to the
+    inputs' common folder, so stats.json holds no absolute path)."""
+    if not discovery.shards:
+        return []
+    base = os.path.commonpath([str(s.path.parent) for s in discovery.shards])
+    entries = []
+    for skipped in discovery.skipped:
+        rel = os.path.relpath(skipped.path, base)
+        name = skipped.path.name if rel.startswith("..") else Path(rel).as_posix()
+        entries.append({"path": name, "reason": skipped.reason})
+    return entries
+
+
 def stats_document(
     recipe: Recipe,
     shards: Sequence[Shard],
@@ -332,7 +347,12 @@ def run_pipeline(
     started = time.monotonic()
     root = Path(output).resolve()
     check_inputs_outside(root, [str(i) for i in inputs])
-    shards = discover(inputs, format=recipe.input.format)
+    discovery = scan_inputs(
+        inputs, format=recipe.input.format, exclude=[root, Path(os.path.abspath(output))]
+    )
+    shards = discovery.shards
+    if discovery.skipped and log:
+        log(format_skipped(discovery.skipped))
     check_shards_outside(root, [s.path for s in shards])
     stages = make_stages(recipe)
     for st in stages:
@@ -359,6 +379,7 @@ def run_pipeline(
             (executor, ray_address, pool),
             log,
         )
+        result[2]["skipped_inputs"] = _skipped_entries(discovery)
         record["seconds"] = round(time.monotonic() - started, 3)
         _finish_run(layout, record, result, keep_work=keep_work, log=log)
     except (ConfigError, InputError):

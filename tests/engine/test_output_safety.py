@@ -484,3 +484,38 @@ def test_classify_names_only_dataprep_files_as_its_own(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="did not write"):
         output_folder.clear_output(root)
     assert len(list(root.rglob("*"))) > 10
+
+
+def test_files_left_out_of_the_input_are_warned_about_and_listed_in_stats(
+    corpus: Path, recipe_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (corpus / "notes.txt").write_text("not a shard")
+    (corpus / "_SUCCESS").write_text("")
+    out = tmp_path / "out"
+    args = ["run", str(recipe_file), "-i", str(corpus), "-o", str(out), "-j", "1"]
+    assert main([*args, "--no-progress"]) == 0
+    warning = [line for line in capsys.readouterr().err.splitlines() if "not read" in line]
+    assert len(warning) == 1 and "notes.txt" in warning[0]
+    skipped = json.loads((out / "stats.json").read_text())["skipped_inputs"]
+    assert skipped == [
+        {"path": "_SUCCESS", "reason": "hidden or temporary name (starts with '.' or '_')"},
+        {"path": "notes.txt", "reason": "unsupported file type"},
+    ]
+
+
+def test_resume_refuses_an_input_edited_in_place_with_its_mtime_kept(
+    corpus: Path, recipe_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert run_cli(recipe_file, [corpus], out, "--keep-work") == 0
+    record = json.loads((out / "run.json").read_text())
+    del record["finished"]
+    (out / "run.json").write_text(json.dumps(record))
+    shard = corpus / "b.parquet"
+    st = shard.stat()
+    data = bytearray(shard.read_bytes())
+    data[-12] ^= 0xFF  # same size, a footer byte changed
+    shard.write_bytes(bytes(data))
+    os.utime(shard, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert run_cli(recipe_file, [corpus], out, "--resume") == 5
+    assert "input files changed" in one_line_error(capsys)
