@@ -364,9 +364,13 @@ def test_a_second_run_on_a_locked_output_is_refused_and_a_stale_lock_is_taken_ov
 def test_an_input_error_keeps_an_output_folder_the_user_created(
     recipe_file: Path, tmp_path: Path
 ) -> None:
-    from corpus_helpers import write_shard
+    from corpus_helpers import make_docs
 
-    write_shard(tmp_path / "in" / "a.jsonl", [{"body": "no text column"}])
+    # A bad record past what the up-front check reads: the error comes mid-run.
+    lines = [json.dumps(d) for d in make_docs(40)]
+    lines[30] = "{not json"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.jsonl").write_text("\n".join(lines) + "\n")
     out = tmp_path / "made-by-user"
     out.mkdir()
     assert run_cli(recipe_file, [tmp_path / "in"], out) == 3
