@@ -1,6 +1,7 @@
 """Recipes: YAML loaded safely into typed, frozen dataclasses.
 
-A recipe is data, never code: it is parsed with ``yaml.safe_load``, every key is
+A recipe is data, never code: it is parsed like ``yaml.safe_load`` but without
+aliases (a 1 KB alias bomb would expand to a billion values), every key is
 checked against the dataclass it fills (unknown keys fail with a "did you mean"
 hint), and stages are looked up by registered name only (see ``registry``).
 
@@ -352,7 +353,7 @@ def read_recipe(name_or_path: str) -> tuple[Any, str]:
             hint = _suggest(name_or_path, sorted(shipped))
             raise ConfigError(f"no recipe file or shipped recipe named {name_or_path!r}{hint}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _parse_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         at = f" line {mark.line + 1}" if mark is not None else ""
@@ -361,6 +362,24 @@ def read_recipe(name_or_path: str) -> tuple[Any, str]:
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read recipe {path}: {e}") from e
     return data, str(path)
+
+
+class _RecipeLoader(yaml.SafeLoader):
+    """``safe_load`` without aliases: ``*name`` can repeat a subtree exponentially
+    (a 1 KB "billion laughs" file expands to 10^9 values when validated or shown),
+    and a recipe never needs one."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "recipes may not use YAML aliases (&/*)", event.start_mark
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+def _parse_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_RecipeLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 def stage_config(spec: StageSpec) -> Any:

@@ -4,7 +4,8 @@ Each job writes files named after its shard, so the result is the same whatever
 the number of workers or the order jobs finish in. Workers (:mod:`dataprep.pool`:
 spawned, dying with the driver, possibly started early by the CLI) live for the
 whole run, so a stage's model is loaded once per worker process. Ctrl-C cancels
-pending jobs and terminates the workers.
+pending jobs and terminates the workers. A worker that dies (killed by the OOM
+killer, say) is an :class:`InfrastructureError` naming it: rerun with ``--resume``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from tqdm import tqdm
 
+from dataprep.errors import InfrastructureError
 from dataprep.pool import WorkerPool, default_workers, import_modules, progress_queue
 from dataprep.worker import ShardJob, run_shard_pass
 
@@ -89,8 +92,20 @@ class LocalExecutor:
         """Run every job; results in job order; the first error is raised."""
         if self._pool is None:
             return [run_shard_pass(job, progress) for job in jobs]
+        try:
+            return self._map_pool(self._pool, jobs, progress)
+        except BrokenProcessPool as e:
+            # A worker was killed (the OOM killer, most often): the finished shards'
+            # completion records are on disk, so a resumed run continues from them.
+            raise InfrastructureError(
+                f"{self._pool.death()}; finished shards are kept: rerun with --resume"
+            ) from e
+
+    def _map_pool(
+        self, pool: WorkerPool, jobs: Sequence[ShardJob], progress: Callable[[int, int], None]
+    ) -> list[dict[str, Any]]:
         futures: list[Future[dict[str, Any]]] = [
-            self._pool.submit(_run_job, j, self.stage_modules) for j in jobs
+            pool.submit(_run_job, j, self.stage_modules) for j in jobs
         ]
         stop = threading.Event()
         drain = threading.Thread(target=self._drain, args=(progress, stop), daemon=True)

@@ -84,6 +84,13 @@ def progress_queue() -> Any:
     return _QUEUE
 
 
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "unknown signal"
+
+
 def _ready() -> int:
     return os.getpid()
 
@@ -112,6 +119,24 @@ class WorkerPool:
 
     def submit(self, fn: Any, *args: Any) -> Future[Any]:
         return self.executor.submit(fn, *args)
+
+    def death(self) -> str:
+        """How the pool broke, for the error message: which worker died, and of what.
+
+        Called when a job fails with ``BrokenProcessPool``. The worker that died on
+        its own is preferred over those the executor terminated after it (SIGTERM).
+        """
+        procs = list((getattr(self.executor, "_processes", None) or {}).values())
+        dead = [(p.pid, p.exitcode) for p in procs if p.exitcode is not None]
+        dead.sort(key=lambda pe: pe[1] == -signal.SIGTERM)
+        if not dead:
+            return "a worker process died"
+        pid, code = dead[0]
+        if code is not None and code < 0:
+            name = _signal_name(-code)
+            oom = ", out of memory?" if -code == signal.SIGKILL else ""
+            return f"worker process {pid} died (killed by signal {-code} ({name}){oom})"
+        return f"worker process {pid} died (exit status {code})"
 
     def close(self, interrupted: bool = False) -> None:
         """Stop the workers (at once when ``interrupted``); closing twice is a no-op."""

@@ -183,3 +183,32 @@ class ToySharedLines(GlobalStage):
 
 if "toy_shared_lines_v0" not in _STAGES:
     register("toy_shared_lines_v0")(ToySharedLines)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DieConfig(StageConfig):
+    marker: str = ""
+    """While this file exists, a worker process that meets ``doc_id`` kills itself."""
+    doc_id: str = "doc-45"
+
+
+class ToyDie(BatchStage):
+    """Keep everything; SIGKILL the worker process (as the OOM killer would) when the
+    ``marker`` file exists and the batch holds ``doc_id``. Never kills the driver."""
+
+    Config = DieConfig
+
+    def process(self, batch: pa.RecordBatch) -> StageOutput:
+        import multiprocessing
+        import os
+        import signal
+
+        armed = self.config.marker and Path(self.config.marker).exists()
+        in_worker = multiprocessing.parent_process() is not None
+        if armed and in_worker and self.config.doc_id in batch.column("id").to_pylist():
+            os.kill(os.getpid(), signal.SIGKILL)
+        return StageOutput(batch, pa.nulls(batch.num_rows, pa.string()))
+
+
+if "toy_die_v0" not in _STAGES:
+    register("toy_die_v0")(ToyDie)

@@ -7,6 +7,7 @@ Layout, one concept per module:
 * :mod:`.minhash` - vectorized MinHash signatures (datasketch ``affine32`` compatible).
 * :mod:`.lsh` - band/row choice, band keys, candidate pairs, verification.
 * :mod:`.spill` - band keys and hashes spilled to disk, partitioned by key hash.
+* :mod:`.scratch` - disk-backed arrays with their space reserved (no SIGBUS on a full disk).
 * :mod:`.unionfind` - deterministic connected components (id = first document).
 * :mod:`.corpus` - reading observations: input-order ids, lengths, languages.
 * :mod:`.keep` - keep policies and the decision / summary tables.

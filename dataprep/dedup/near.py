@@ -4,7 +4,8 @@ Steps (each a pass over data on disk, never all pairs in RAM):
 
 1. Signatures from the observation files are copied into one uint32 matrix
    ``_signatures.npy`` in the work folder, row = input-order rank (gid), as a
-   numpy memmap: it lives in the page cache, not in the process heap.
+   numpy memmap: it lives in the page cache, not in the process heap. Its disk
+   space is reserved first (:mod:`.scratch`), so a full disk is an error, not SIGBUS.
 2. Band keys ``(key, gid)`` of every document with at least one shingle are
    spilled into partitions by ``key % partitions``.
 3. Each partition is sorted; documents sharing a key give linear bucket edges
@@ -48,6 +49,7 @@ import pyarrow as pa
 from .corpus import Corpus, iter_batches
 from .lsh import band_keys, bucket_edges, unique_edges
 from .minhash import estimate_jaccard
+from .scratch import open_scratch_npy
 from .spill import PartitionedSpill, partition_count
 from .unionfind import Components
 
@@ -128,9 +130,7 @@ def near_labels(
     comp = Components(n)
     workdir.mkdir(parents=True, exist_ok=True)
     sig_path = workdir / "_signatures.npy"
-    sigs = np.lib.format.open_memmap(
-        sig_path, mode="w+", dtype=np.uint32, shape=(n, params.num_perm)
-    )
+    sigs = open_scratch_npy(sig_path, np.uint32, (n, params.num_perm), "MinHash signatures")
     try:
         num_parts = partition_count(n * params.bands, 16)
         with PartitionedSpill(workdir, "bands", _SPILL_SCHEMA, num_parts) as spill:

@@ -83,3 +83,51 @@ def test_every_shipped_recipe_validates() -> None:
     assert {"multilingual", "web-en", "dedup", "langid"} <= set(shipped)
     for path in shipped.values():
         assert load_recipe(str(path)).stages
+
+
+def _billion_laughs() -> str:
+    """A ~400-byte YAML sequence whose last item stands for 9**9 (387 million) strings."""
+    items = ['&a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, cur in zip("abcdefgh", "bcdefghi", strict=True):
+        items.append(f"&{cur} [{', '.join([f'*{prev}'] * 9)}]")
+    return "[" + ", ".join(items) + "]"
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "description: {bomb}\n",
+        "stages:\n  - stage: toy_min_words_v0\n    min_words: {bomb}\n",
+    ],
+    ids=["shown-as-text", "shown-in-an-error"],
+)
+def test_yaml_alias_bomb_is_refused_before_it_expands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    import tracemalloc
+
+    from dataprep.cli import main
+
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(where.format(bomb=_billion_laughs()))
+    assert bomb.stat().st_size < 2000
+    out = tmp_path / "out"
+    tracemalloc.start()
+    try:
+        code = main(["run", str(bomb), "-i", str(tmp_path), "-o", str(out), "--no-progress"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "may not use YAML aliases" in err[0], err
+    assert peak < 50 * 1024 * 1024
+    assert not out.exists()
+
+
+def test_a_huge_value_in_an_error_is_shown_truncated() -> None:
+    huge = ["x" * 1000] * 10_000
+    with pytest.raises(ConfigError) as info:
+        parse_recipe({"run": {"seed": huge}})
+    assert "run.seed: expected int" in str(info.value)
+    assert len(str(info.value)) < 200

@@ -7,10 +7,16 @@ import errno
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
 import dataprep.runner
+from corpus_helpers import make_docs, write_shard
 from dataprep.cli import main
+from dataprep.stages.removed import REMOVED_COLUMNS, make_room, with_removal_columns
 
 TOY = "stages:\n  - stage: toy_min_words_v0\n    min_words: 2\n"
 
@@ -166,3 +172,71 @@ def test_unreadable_blocklist_is_one_line_exit_2_before_any_work(
     option = {"dirty_words_v1": "blocklists", "blocklist_v1": "word_files"}.get(stage, "url_files")
     assert option in line and str(path) in line
     assert not out.exists()
+
+
+# -- input columns named like dataprep's own ----------------------------------------------
+
+
+def test_removal_columns_keep_colliding_input_columns_under_input_names() -> None:
+    batch = pa.record_batch(
+        {
+            "text": ["a", "b"],
+            "stage": ["crawl", "crawl"],
+            "reason": ["ok", "spam"],
+            "input_stage": [1, 2],
+        }
+    )
+    out = with_removal_columns(batch, "gopher_quality_v1", pa.array(["short", "long"]))
+    assert out.schema.names == [
+        "text",
+        "input_input_stage",
+        "input_reason",
+        "input_stage",
+        "stage",
+        "reason",
+    ]
+    assert out.column("input_input_stage").to_pylist() == ["crawl", "crawl"]
+    assert out.column("input_reason").to_pylist() == ["ok", "spam"]
+    assert out.column("input_stage").to_pylist() == [1, 2]
+    assert out.column("stage").to_pylist() == ["gopher_quality_v1"] * 2
+    assert out.column("reason").to_pylist() == ["short", "long"]
+
+
+def test_removal_columns_leave_other_batches_as_they_are() -> None:
+    batch = pa.record_batch({"text": ["a"], "url": ["u"]})
+    assert make_room(batch, REMOVED_COLUMNS) is batch
+    out = with_removal_columns(batch, "s", pa.array(["r"]))
+    assert out.schema.names == ["text", "url", "stage", "reason"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="stage_runner.split_by_reason must call with_removal_columns (owned by the runner; "
+    "see the fix-errors report); remove this mark when it does",
+)
+def test_input_columns_named_stage_and_reason_give_readable_removed_files(
+    tmp_path: Path,
+) -> None:
+    docs = make_docs(30)
+    for i, doc in enumerate(docs):
+        doc["stage"], doc["reason"] = f"crawl-{i}", f"user-{i}"
+    write_shard(tmp_path / "in" / "a.parquet", docs)
+    out = tmp_path / "out"
+    assert _run(_recipe(tmp_path, TOY), tmp_path / "in", out) == 0
+    removed = sorted((out / "removed").rglob("*.parquet"))
+    assert removed
+    by_id = {d["id"]: d for d in docs}
+    for path in removed:
+        table = pq.read_table(path)
+        assert pl.read_parquet(path).columns == table.schema.names
+        assert len(set(table.schema.names)) == len(table.schema.names)
+        assert set(table.column("stage").to_pylist()) == {path.parent.name}
+        for row in table.select(["id", "input_stage", "input_reason"]).to_pylist():
+            assert row["input_stage"] == by_id[row["id"]]["stage"]
+            assert row["input_reason"] == by_id[row["id"]]["reason"]
+    kept = ds.dataset(out / "data").to_table()
+    for row in kept.select(["id", "stage", "reason"]).to_pylist():
+        assert (row["stage"], row["reason"]) == (
+            by_id[row["id"]]["stage"],
+            by_id[row["id"]]["reason"],
+        )

@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from dataprep.cli import _early_pool
@@ -97,3 +98,43 @@ def test_a_recipe_error_after_the_early_start_leaves_no_worker_behind(tmp_path: 
     time.sleep(0.5)
     assert _processes_with_marker(marker) == []
     assert not (tmp_path / "o").exists()
+
+
+def test_a_killed_worker_is_one_line_exit_6_and_resume_completes_the_run(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dataprep.cli import main
+
+    marker = tmp_path / "kill-a-worker"
+    marker.touch()
+    recipe = tmp_path / "die.yaml"
+    recipe.write_text(
+        "run: {batch_size: 4}\n"
+        f"stages:\n  - stage: toy_die_v0\n    marker: '{marker}'\n"
+        "  - stage: toy_min_words_v0\n    min_words: 2\n"
+    )
+
+    def run(out: Path, *extra: str) -> int:
+        argv = ["run", str(recipe), "-i", str(corpus), "-o", str(out), "-j", "2"]
+        return main([*argv, "--no-progress", "-q", *extra])
+
+    out = tmp_path / "out"
+    assert run(out) == 6
+    err = capsys.readouterr().err.strip().splitlines()
+    assert not any("Traceback" in line for line in err), err
+    lines = [line for line in err if line.startswith("dataprep: error:")]
+    assert len(lines) == 1, err
+    assert "worker process" in lines[0] and "signal 9" in lines[0] and "--resume" in lines[0]
+    marker.unlink()
+    assert run(out, "--resume") == 0
+    assert run(tmp_path / "fresh") == 0
+    for folder in ("data", "removed"):
+        resumed = sorted(p.relative_to(out) for p in (out / folder).rglob("*") if p.is_file())
+        fresh = sorted(
+            p.relative_to(tmp_path / "fresh")
+            for p in (tmp_path / "fresh" / folder).rglob("*")
+            if p.is_file()
+        )
+        assert resumed == fresh
+        for rel in resumed:
+            assert pq.read_table(out / rel).equals(pq.read_table(tmp_path / "fresh" / rel))
