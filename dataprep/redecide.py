@@ -28,6 +28,7 @@ from dataprep.config import build_dataclass
 from dataprep.errors import ConfigError, InputError
 from dataprep.io.writers import PartWriter
 from dataprep.registry import get_stage
+from dataprep.stages.removed import REMOVED_REASON_COL, make_room
 
 
 @dataclass
@@ -112,7 +113,8 @@ def redecide(
             )
             removed = pc.is_valid(new)
             kept_w.write(rest.filter(pc.invert(removed)))
-            removed_w.write(rest.filter(removed).append_column("reason", pc.filter(new, removed)))
+            gone = make_room(rest.filter(removed), (REMOVED_REASON_COL,))
+            removed_w.write(gone.append_column(REMOVED_REASON_COL, pc.filter(new, removed)))
     for w in (kept_w, removed_w):
         if w is not None:
             w.close()

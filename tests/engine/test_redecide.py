@@ -93,3 +93,19 @@ def test_overrides_are_yaml_scalars() -> None:
     }
     with pytest.raises(ConfigError):
         parse_overrides(["novalue"])
+
+
+def test_redecide_keeps_an_input_column_named_reason_readable(tmp_path: Path) -> None:
+    import polars as pl
+
+    docs = [
+        {"id": f"d{i}", "text": SENTENCE * n, "reason": f"crawl-{i}"}
+        for i, n in enumerate(range(1, 15))
+    ]
+    write_shard(tmp_path / "in" / "a.jsonl", docs)
+    _run(tmp_path / "in", tmp_path / "ann", annotate=True)
+    redecide(tmp_path / "ann", "gopher_quality_v1", {"min_words": 100}, output=tmp_path / "re")
+    removed = pl.read_parquet(tmp_path / "re" / "removed" / "gopher_quality_v1")
+    assert removed.height > 0
+    assert removed["input_reason"].str.starts_with("crawl-").all()
+    assert not removed["reason"].str.starts_with("crawl-").any()
