@@ -9,6 +9,7 @@ left and runs it again).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +22,10 @@ import pyarrow.ipc as ipc
 
 from dataprep.config import Recipe
 from dataprep.errors import InputError
+from dataprep.io.bad_units import BAD_FILE, BadUnit, OnBad
 from dataprep.io.columns import prepare_batch
 from dataprep.io.discover import Shard
-from dataprep.io.readers import iter_raw_batches
+from dataprep.io.readers import iter_positioned_batches, row_count
 from dataprep.io.writers import PartWriter, atomic_write_bytes
 from dataprep.layout import Layout, part_prefix
 from dataprep.plan import PassPlan
@@ -69,19 +71,22 @@ class ShardJob:
     layout: Layout
 
 
-def _source_batches(
-    job: ShardJob, on_bad_record: Callable[[int, str], None] | None
-) -> Iterator[pa.RecordBatch]:
+def _source_batches(job: ShardJob, on_bad: OnBad | None) -> Iterator[pa.RecordBatch]:
     """Batches entering the pass: the input shard (pass 0) or the previous pass's survivors."""
     inp = job.recipe.input
     bs = job.recipe.run.batch_size
     if job.plan.is_first:
-        row0 = 0
-        for raw in iter_raw_batches(job.shard, batch_size=bs, on_bad_record=on_bad_record):
+        for raw, rows in iter_positioned_batches(
+            job.shard, batch_size=bs, text_column=inp.text_column, on_bad=on_bad
+        ):
             yield prepare_batch(
-                raw, job.shard, row0, text_column=inp.text_column, id_column=inp.id_column
+                raw,
+                job.shard,
+                rows,
+                text_column=inp.text_column,
+                id_column=inp.id_column,
+                on_bad=on_bad,
             )
-            row0 += raw.num_rows
         return
     folder = job.layout.pass_data(job.plan.index - 1)
     for path in sorted(folder.glob(f"{part_prefix(job.shard.index)}-*.arrow")):
@@ -232,28 +237,55 @@ class _Sinks:
 
 
 class _Quarantine:
-    """Bad records (and, in quarantine mode, bad files) set aside and counted."""
+    """Bad units of the input (records, row groups, the rest of a stream, files) set
+    aside and counted.
+
+    Each entry names its unit (``line``, ``row``, ``row_group``, ``offset``; a whole
+    file has ``"line": None``), the documents in it (``None`` when they cannot be
+    known, e.g. after a break in a compressed stream) and why. The documents are
+    counted in the ``input`` stage as read and removed, under the unit's reason, so
+    ``read = kept + removed`` still holds with quarantined documents among the removed.
+    """
 
     LIMIT = 1000  # entries listed per shard; all of them are counted
 
     def __init__(self, shard: Shard) -> None:
         self.shard = shard
         self.entries: list[dict[str, Any]] = []
-        self.pending = 0
+        self.pending: Counter[str] = Counter()
 
-    def record(self, line: int, message: str) -> None:
-        self.pending += 1
+    def _entry(
+        self, unit: str, position: int | None, docs: int | None, reason: str, error: str
+    ) -> dict[str, Any]:
+        return {
+            "file": self.shard.name,
+            unit: position,
+            "docs": docs,
+            "reason": reason,
+            "error": error.replace(str(self.shard.path), self.shard.name),
+        }
+
+    def record(self, unit: BadUnit) -> None:
+        if unit.docs:
+            self.pending[unit.reason] += unit.docs
         if len(self.entries) < self.LIMIT:
-            msg = message.replace(str(self.shard.path), self.shard.name)
-            self.entries.append({"file": self.shard.name, "line": line, "error": msg})
+            entry = self._entry(unit.unit, unit.position, unit.docs, unit.reason, unit.error)
+            if unit.line is not None:
+                entry["line"] = unit.line
+            self.entries.append(entry)
+
+    def set_aside_file(self, error: InputError, docs: int | None) -> None:
+        """The whole file, instead of whatever was recorded for it so far."""
+        self.entries = [self._entry("line", None, docs, BAD_FILE, str(error))]
+        self.pending = Counter({BAD_FILE: docs} if docs else {})
 
     def flush_into(self, stats: StageStats) -> None:
-        """Count records skipped since the last flush as read and removed."""
-        stats.docs_in += self.pending
-        stats.docs_removed += self.pending
-        if self.pending:
-            stats.removed_by_reason["bad_record"] += self.pending
-        self.pending = 0
+        """Count documents set aside since the last flush as read and removed."""
+        n = sum(self.pending.values())
+        stats.docs_in += n
+        stats.docs_removed += n
+        stats.removed_by_reason.update(self.pending)
+        self.pending.clear()
 
 
 def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> dict[str, Any]:
@@ -266,10 +298,11 @@ def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> dict[str,
     except InputError as e:
         if not (quarantine_mode and job.plan.is_first):
             raise
-        # The whole file is set aside: none of its rows enter the pipeline.
+        # The whole file is set aside: none of its rows enter the pipeline. Its
+        # documents are counted when the file's metadata says how many there are.
         stats = _empty_stats(job, stages)
-        msg = str(e).replace(str(job.shard.path), job.shard.name)
-        quarantine.entries = [{"file": job.shard.name, "line": None, "error": msg}]
+        quarantine.set_aside_file(e, row_count(job.shard))
+        quarantine.flush_into(stats[INPUT_STAGE])
     result = {
         "stages": {name: st.to_dict() for name, st in stats.items()},
         "quarantine": quarantine.entries,
