@@ -414,3 +414,13 @@ def test_a_dangling_symlink_among_inputs_is_set_aside_in_quarantine_mode(
         ("b.jsonl", None, None, "bad_file")
     ]
     assert stats["docs_out"] == 3
+
+
+def test_a_whole_file_set_aside_is_counted_by_its_metadata_row_count(tmp_path: Path) -> None:
+    write_shard(tmp_path / "in" / "a.jsonl", [{"text": f"doc {i}"} for i in range(3)])
+    write_shard(tmp_path / "in" / "b.parquet", [{"text": i} for i in range(7)])
+    stats = _balance(_run(tmp_path), 10)
+    (entry,) = stats["quarantine"]
+    assert (entry["file"], entry["docs"], entry["reason"]) == ("b.parquet", 7, "bad_file")
+    assert "holds int64 values, not text" in entry["error"]
+    assert stats["stages"]["input"]["removed_by_reason"] == {"bad_file": 7}
