@@ -21,9 +21,11 @@ import pyarrow.ipc as ipc
 
 from dataprep.config import Recipe
 from dataprep.errors import InputError
+from dataprep.io.bad_units import OnBad
 from dataprep.io.columns import prepare_batch
 from dataprep.io.discover import Shard
-from dataprep.io.readers import iter_raw_batches
+from dataprep.io.quarantine import Quarantine
+from dataprep.io.readers import iter_positioned_batches, row_count
 from dataprep.io.writers import PartWriter, atomic_write_bytes
 from dataprep.layout import Layout, part_prefix
 from dataprep.plan import PassPlan
@@ -69,19 +71,22 @@ class ShardJob:
     layout: Layout
 
 
-def _source_batches(
-    job: ShardJob, on_bad_record: Callable[[int, str], None] | None
-) -> Iterator[pa.RecordBatch]:
+def _source_batches(job: ShardJob, on_bad: OnBad | None) -> Iterator[pa.RecordBatch]:
     """Batches entering the pass: the input shard (pass 0) or the previous pass's survivors."""
     inp = job.recipe.input
     bs = job.recipe.run.batch_size
     if job.plan.is_first:
-        row0 = 0
-        for raw in iter_raw_batches(job.shard, batch_size=bs, on_bad_record=on_bad_record):
+        for raw, rows in iter_positioned_batches(
+            job.shard, batch_size=bs, text_column=inp.text_column, on_bad=on_bad
+        ):
             yield prepare_batch(
-                raw, job.shard, row0, text_column=inp.text_column, id_column=inp.id_column
+                raw,
+                job.shard,
+                rows,
+                text_column=inp.text_column,
+                id_column=inp.id_column,
+                on_bad=on_bad,
             )
-            row0 += raw.num_rows
         return
     folder = job.layout.pass_data(job.plan.index - 1)
     for path in sorted(folder.glob(f"{part_prefix(job.shard.index)}-*.arrow")):
@@ -231,45 +236,21 @@ class _Sinks:
         return [self.kept, self.observe, *self.removed.values()]
 
 
-class _Quarantine:
-    """Bad records (and, in quarantine mode, bad files) set aside and counted."""
-
-    LIMIT = 1000  # entries listed per shard; all of them are counted
-
-    def __init__(self, shard: Shard) -> None:
-        self.shard = shard
-        self.entries: list[dict[str, Any]] = []
-        self.pending = 0
-
-    def record(self, line: int, message: str) -> None:
-        self.pending += 1
-        if len(self.entries) < self.LIMIT:
-            msg = message.replace(str(self.shard.path), self.shard.name)
-            self.entries.append({"file": self.shard.name, "line": line, "error": msg})
-
-    def flush_into(self, stats: StageStats) -> None:
-        """Count records skipped since the last flush as read and removed."""
-        stats.docs_in += self.pending
-        stats.docs_removed += self.pending
-        if self.pending:
-            stats.removed_by_reason["bad_record"] += self.pending
-        self.pending = 0
-
-
 def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> dict[str, Any]:
     """Run one pass over one shard; returns its completion record (stats, quarantine)."""
     stages = build_stages(job.recipe)
-    quarantine = _Quarantine(job.shard)
+    quarantine = Quarantine(job.shard)
     quarantine_mode = job.recipe.input.on_error == "quarantine"
     try:
         stats = _run_shard(job, stages, progress, quarantine if quarantine_mode else None)
     except InputError as e:
         if not (quarantine_mode and job.plan.is_first):
             raise
-        # The whole file is set aside: none of its rows enter the pipeline.
+        # The whole file is set aside: none of its rows enter the pipeline. Its
+        # documents are counted when the file's metadata says how many there are.
         stats = _empty_stats(job, stages)
-        msg = str(e).replace(str(job.shard.path), job.shard.name)
-        quarantine.entries = [{"file": job.shard.name, "line": None, "error": msg}]
+        quarantine.set_aside_file(e, row_count(job.shard))
+        quarantine.flush_into(stats[INPUT_STAGE])
     result = {
         "stages": {name: st.to_dict() for name, st in stats.items()},
         "quarantine": quarantine.entries,
@@ -290,7 +271,7 @@ def _empty_stats(job: ShardJob, stages: list[Stage]) -> dict[str, StageStats]:
 
 
 def _run_shard(
-    job: ShardJob, stages: list[Stage], progress: Progress | None, quarantine: _Quarantine | None
+    job: ShardJob, stages: list[Stage], progress: Progress | None, quarantine: Quarantine | None
 ) -> dict[str, StageStats]:
     inp = job.recipe.input
     stats = _empty_stats(job, stages)

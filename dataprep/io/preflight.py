@@ -9,43 +9,53 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dataprep.errors import InputError
+from dataprep.io.columns import check_columns
 from dataprep.io.discover import Shard
 from dataprep.io.readers import iter_raw_batches
 
 
-def _columns(shard: Shard) -> list[str] | None:
-    """Column names of a shard (None when it has no rows to tell from)."""
+def _schema(shard: Shard) -> pa.Schema | None:
+    """The schema of a shard (None when it has no rows to tell from)."""
     if shard.format == "parquet":
         try:
-            return list(pq.read_schema(shard.path).names)
+            return pq.read_schema(shard.path)
         except Exception as e:  # pyarrow raises several types for a bad file
             raise InputError(f"cannot read {shard.path}: not a valid Parquet file ({e})") from e
     for batch in iter_raw_batches(shard, batch_size=16):
-        return list(batch.schema.names)
+        return batch.schema
     return None
 
 
-def preflight(shards: Sequence[Shard], text_column: str, *, quarantine: bool = False) -> None:
+def preflight(
+    shards: Sequence[Shard],
+    text_column: str,
+    *,
+    quarantine: bool = False,
+    id_column: str | None = None,
+) -> None:
     """Raise InputError for the first shard that cannot be read or lacks the text column.
 
+    Text (and ``lang``, and with ``id_column`` the id) columns of a type the
+    pipeline cannot use fail here too, before any output is written.
     In quarantine mode unreadable shards are left for the workers to set aside;
     a missing text column is still an error (it is almost always a recipe mistake).
     """
     for shard in shards:
         if quarantine:
             try:
-                _check(shard, text_column)
+                _check(shard, text_column, id_column)
             except InputError as e:
                 if "no text column" in str(e):
                     raise
             continue
-        _check(shard, text_column)
+        _check(shard, text_column, id_column)
 
 
-def _check(shard: Shard, text_column: str) -> None:
+def _check(shard: Shard, text_column: str, id_column: str | None) -> None:
     """One shard's preflight check."""
     if not shard.path.is_file():
         raise InputError(f"{shard.path}: file not found")
@@ -54,10 +64,13 @@ def _check(shard: Shard, text_column: str) -> None:
             pass
     except OSError as e:
         raise InputError(f"cannot open {shard.path}: {e.strerror}") from e
-    cols = _columns(shard)
-    if cols is not None and text_column not in cols:
-        have = ", ".join(cols) or "none"
+    schema = _schema(shard)
+    if schema is None:
+        return
+    if text_column not in schema.names:
+        have = ", ".join(schema.names) or "none"
         raise InputError(
             f"{shard.path}: no text column {text_column!r} (columns: {have}); "
             "set input.text_column in the recipe"
         )
+    check_columns(shard, schema, text_column=text_column, id_column=id_column)

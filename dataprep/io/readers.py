@@ -3,44 +3,55 @@
 No reader loads a whole shard: Parquet is read batch by batch, Arrow IPC is memory
 mapped, JSONL is decompressed and parsed in blocks of lines. Errors name the file
 and the row group or line, so a user knows what to fix.
+
+``iter_positioned_batches`` also gives each row's position in the file; with an
+``on_bad`` callback (quarantine mode) a bad unit is reported and skipped instead of
+raising, and the positions of the rows after it do not change (see ``bad_units``).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from dataprep.errors import InputError
+from dataprep.io.bad_units import BAD_ROW_GROUP, BadUnit, OnBad, report
 from dataprep.io.discover import Shard
+from dataprep.io.jsonl import Positioned, iter_jsonl, parse_json_line
 
-_READ_BLOCK = 8 * 1024 * 1024
-
-
-def _rebatch(batches: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
-    """Cut batches of any size into batches of at most ``size`` rows."""
-    for batch in batches:
-        for start in range(0, batch.num_rows, size):
-            yield batch.slice(start, size)
+__all__ = ["iter_positioned_batches", "iter_raw_batches", "parse_json_line", "row_count"]
 
 
-def _iter_parquet(shard: Shard, batch_size: int) -> Iterator[pa.RecordBatch]:
+def _positions(start: int, n: int) -> np.ndarray:
+    return np.arange(start, start + n, dtype=np.int64)
+
+
+def _iter_parquet(shard: Shard, batch_size: int, on_bad: OnBad | None) -> Iterator[Positioned]:
     try:
         pf = pq.ParquetFile(shard.path)
     except (OSError, pa.ArrowException) as e:
         raise InputError(f"cannot read {shard.path}: not a valid Parquet file ({e})") from e
+    start = 0
     for group in range(pf.num_row_groups):
+        n_group = pf.metadata.row_group(group).num_rows
+        done = 0
         try:
-            yield from pf.iter_batches(batch_size=batch_size, row_groups=[group])
+            for batch in pf.iter_batches(batch_size=batch_size, row_groups=[group]):
+                yield batch, _positions(start + done, batch.num_rows)
+                done += batch.num_rows
         except (OSError, pa.ArrowException) as e:
-            raise InputError(f"cannot read {shard.path} (row group {group}): {e}") from e
+            msg = f"cannot read {shard.path} (row group {group}): {e}"
+            report(on_bad, BadUnit("row_group", group, n_group - done, BAD_ROW_GROUP, msg))
+        start += n_group
 
 
-def _iter_arrow(shard: Shard, batch_size: int) -> Iterator[pa.RecordBatch]:
+def _iter_arrow(shard: Shard, batch_size: int) -> Iterator[Positioned]:
+    start = 0
     try:
         source = pa.memory_map(str(shard.path))
         try:
@@ -50,137 +61,70 @@ def _iter_arrow(shard: Shard, batch_size: int) -> Iterator[pa.RecordBatch]:
             source.seek(0)
             reader = ipc.open_stream(source)
             batches = iter(reader)
-        yield from _rebatch(batches, batch_size)
+        for big in batches:
+            for offset in range(0, big.num_rows, batch_size):
+                batch = big.slice(offset, batch_size)
+                yield batch, _positions(start, batch.num_rows)
+                start += batch.num_rows
     except (OSError, pa.ArrowException) as e:
         raise InputError(f"cannot read {shard.path}: not a valid Arrow IPC file ({e})") from e
 
 
-def _iter_lines(shard: Shard) -> Iterator[tuple[int, bytes]]:
-    """(1-based line number, raw line) for every non-blank line, decompressing on the fly.
+def iter_positioned_batches(
+    shard: Shard,
+    *,
+    batch_size: int,
+    text_column: str | None = None,
+    on_bad: OnBad | None = None,
+) -> Iterator[Positioned]:
+    """(batch, row positions in the file), batches of at most ``batch_size`` rows.
 
-    A line longer than the read block (a single enormous document) is gathered in
-    pieces and joined once, so reading it stays linear in its size.
-    """
-    try:
-        stream = pa.input_stream(str(shard.path), compression=shard.compression)
-        lineno = 0
-        pending: list[bytes] = []
-        while True:
-            block = stream.read(_READ_BLOCK)
-            if not block:
-                break
-            if b"\n" not in block:
-                pending.append(block)
-                continue
-            lines = block.split(b"\n")
-            if pending:
-                lines[0] = b"".join([*pending, lines[0]])
-            pending = [lines.pop()]
-            for line in lines:
-                lineno += 1
-                if line.strip():
-                    yield lineno, line
-        tail = b"".join(pending)
-        if tail.strip():
-            yield lineno + 1, tail
-    except (OSError, pa.ArrowException, EOFError) as e:
-        raise InputError(f"cannot read {shard.path}: {e} (corrupt or truncated file?)") from e
-
-
-def parse_json_line(shard: Shard, lineno: int, line: bytes) -> dict[str, Any]:
-    """One JSONL record; InputError naming the file and line when it is not valid."""
-    try:
-        record = json.loads(line.decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise InputError(
-            f"{shard.path}:{lineno}: invalid UTF-8 at byte {e.start}; "
-            "fix the record or set input.on_error: quarantine"
-        ) from e
-    except json.JSONDecodeError as e:
-        raise InputError(
-            f"{shard.path}:{lineno}: invalid JSON ({e.msg}); "
-            "fix the record or set input.on_error: quarantine"
-        ) from e
-    if not isinstance(record, dict):
-        raise InputError(
-            f"{shard.path}:{lineno}: expected a JSON object, got {type(record).__name__}"
-        )
-    return record
-
-
-def _iter_jsonl(
-    shard: Shard, batch_size: int, on_bad_record: Any = None
-) -> Iterator[pa.RecordBatch]:
-    schema: pa.Schema | None = None
-    records: list[dict[str, Any]] = []
-    first_line = 1
-    for lineno, line in _iter_lines(shard):
-        try:
-            records.append(parse_json_line(shard, lineno, line))
-        except InputError as e:
-            if on_bad_record is None:
-                raise
-            on_bad_record(lineno, str(e))
-            continue
-        if len(records) == batch_size:
-            batch, schema = _records_to_batch(shard, records, schema, first_line)
-            yield batch
-            records = []
-            first_line = lineno + 1
-    if records:
-        yield _records_to_batch(shard, records, schema, first_line)[0]
-
-
-def _infer(records: list[dict[str, Any]]) -> pa.RecordBatch:
-    """A batch with inferred types; all-null fields become strings.
-
-    Every key of every record becomes a column, in order of first appearance
-    (``RecordBatch.from_pylist`` alone would take the names of the first record only).
-    """
-    keys = list(dict.fromkeys(k for r in records for k in r))
-    batch = pa.RecordBatch.from_pydict({k: [r.get(k) for r in records] for k in keys})
-    fields = [
-        pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in batch.schema
-    ]
-    return batch.cast(pa.schema(fields))
-
-
-def _records_to_batch(
-    shard: Shard, records: list[dict[str, Any]], schema: pa.Schema | None, first_line: int
-) -> tuple[pa.RecordBatch, pa.Schema]:
-    """Records as a batch of the file's schema so far.
-
-    The first batch sets the schema. A field first seen later extends it (earlier
-    batches simply lack that column; the writer starts a new output part when the
-    schema changes), so no field is ever dropped.
-    """
-    try:
-        if schema is None:
-            batch = _infer(records)
-            return batch, batch.schema
-        extra = {k for r in records for k in r} - set(schema.names)
-        if extra:
-            new_fields = [f for f in _infer(records).schema if f.name in extra]
-            schema = pa.schema([*schema, *new_fields])
-        return pa.RecordBatch.from_pylist(records, schema=schema), schema
-    except (pa.ArrowException, TypeError) as e:
-        raise InputError(
-            f"{shard.path} (records from line {first_line}): inconsistent field types ({e})"
-        ) from e
-
-
-def iter_raw_batches(
-    shard: Shard, *, batch_size: int, on_bad_record: Any = None
-) -> Iterator[pa.RecordBatch]:
-    """Record batches of at most ``batch_size`` rows, exactly as stored in the shard.
-
-    ``on_bad_record(line, message)``, when given, is called for a JSONL record that
-    cannot be decoded instead of raising (quarantine mode).
+    ``text_column`` lets the JSONL reader tell a record without text (a bad record)
+    from one with a null text (a document, removed later as ``null_text``).
     """
     if shard.format == "parquet":
-        return _iter_parquet(shard, batch_size)
+        return _iter_parquet(shard, batch_size, on_bad)
     if shard.format == "arrow":
         return _iter_arrow(shard, batch_size)
     if shard.format == "jsonl":
-        return _iter_jsonl(shard, batch_size, on_bad_record)
+        return iter_jsonl(shard, batch_size, text_column=text_column, on_bad=on_bad)
     raise InputError(f"{shard.path}: unknown format {shard.format!r}")
+
+
+def iter_raw_batches(
+    shard: Shard,
+    *,
+    batch_size: int,
+    on_bad_record: Callable[[int | None, str], None] | None = None,
+    text_column: str | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """Record batches of at most ``batch_size`` rows, exactly as stored in the shard.
+
+    ``on_bad_record(position, message)``, when given, is called for a unit that
+    cannot be read (a JSONL line, a row group) instead of raising (quarantine mode).
+    """
+    on_bad = None
+    if on_bad_record is not None:
+        callback = on_bad_record
+
+        def on_bad(unit: BadUnit) -> None:
+            callback(unit.line if unit.line is not None else unit.position, unit.error)
+
+    for batch, _ in iter_positioned_batches(
+        shard, batch_size=batch_size, text_column=text_column, on_bad=on_bad
+    ):
+        yield batch
+
+
+def row_count(shard: Shard) -> int | None:
+    """The number of rows a Parquet or Arrow IPC file's metadata declares (None: unknown)."""
+    try:
+        if shard.format == "parquet":
+            return int(pq.ParquetFile(shard.path).metadata.num_rows)
+        if shard.format == "arrow":
+            with pa.memory_map(str(shard.path)) as source:
+                reader = ipc.open_file(source)
+                return sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
+    except (OSError, pa.ArrowException):
+        return None
+    return None

@@ -12,11 +12,14 @@ import os
 import shutil
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
 
 from corpus_helpers import write_shard
-from dataprep.config import load_recipe, shipped_recipes
+from dataprep.cli import main
+from dataprep.config import load_recipe, parse_recipe, shipped_recipes
 from dataprep.io.discover import discover, fingerprint, format_skipped, scan_inputs
 from dataprep.io.readers import iter_raw_batches
 from dataprep.runner import run_pipeline
@@ -180,3 +183,244 @@ def test_a_same_size_edit_with_the_mtime_restored_changes_the_fingerprint(
     assert set(after) == {"name", "size", "mtime_ns", "content"}
     assert after["content"] != before["content"]
     assert fingerprint(shard) == after  # deterministic
+
+
+# -- the smallest bad unit is set aside, every readable document is counted ----------
+
+
+def _run(tmp_path: Path, on_error: str = "quarantine", **run: object) -> Path:
+    """Run a one-stage recipe over tmp_path/in into tmp_path/o; returns the output."""
+    recipe = parse_recipe(
+        {
+            "input": {"on_error": on_error},
+            "run": {"batch_size": 8, **run},
+            "stages": [{"stage": "toy_min_words_v0", "min_words": 1}],
+        }
+    )
+    out = tmp_path / "o"
+    run_pipeline(recipe, [str(tmp_path / "in")], out, workers=1, progress=False)
+    return out
+
+
+def _rows(folder: Path) -> list[dict]:
+    if not folder.exists():
+        return []
+    return pq.read_table(folder).to_pylist()
+
+
+def _balance(out: Path, written: int) -> dict:
+    """Check read = kept + removed + quarantined against the documents the test wrote."""
+    stats = _stats(out)
+    kept, removed = _rows(out / "data"), _rows(out / "removed")
+    assert len(kept) == stats["docs_out"]
+    quarantined = [e for e in stats["quarantine"] if e["docs"] is not None]
+    counted_aside = sum(e["docs"] for e in quarantined)
+    assert len(kept) + len(removed) + counted_aside == stats["docs_read"]
+    unknown = [e for e in stats["quarantine"] if e["docs"] is None]
+    if not unknown:
+        assert stats["docs_read"] == written
+    return stats
+
+
+def _cli_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], recipe: dict) -> str:
+    """Run the CLI in fail mode; assert exit 3 with a one-line message, return it."""
+    path = tmp_path / "recipe.yaml"
+    path.write_text(json.dumps(recipe))
+    code = main(
+        [
+            "run",
+            str(path),
+            "-i",
+            str(tmp_path / "in"),
+            "-o",
+            str(tmp_path / "o"),
+            "-q",
+            "--no-progress",
+        ]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 3, err
+    assert len(err) == 1, err
+    return err[0]
+
+
+FAIL_RECIPE = {"stages": [{"stage": "toy_min_words_v0", "min_words": 1}]}
+
+
+def test_a_truncated_gzip_keeps_and_counts_the_documents_before_the_break(
+    tmp_path: Path,
+) -> None:
+    docs = [{"text": f"document {i} " + "word " * (i % 50)} for i in range(3000)]
+    path = write_shard(tmp_path / "in" / "a.jsonl.gz", docs)
+    path.write_bytes(path.read_bytes()[: int(path.stat().st_size * 0.6)])
+    stats = _balance(_run(tmp_path), len(docs))
+    (entry,) = stats["quarantine"]
+    assert entry["reason"] == "truncated_stream" and entry["docs"] is None
+    assert entry["offset"] > 0 and "cannot be counted" in entry["error"]
+    kept = [r["id"] for r in _rows(tmp_path / "o" / "data")]
+    n = stats["docs_read"]
+    assert n >= 1500  # 60% of the stream: the documents before the break, minus a line
+    assert kept == [f"a.jsonl.gz:{i}" for i in range(n)]
+    assert entry["line"] == n + 1
+
+
+def _corrupt_row_group(path: Path, group: int) -> None:
+    col = pq.ParquetFile(path).metadata.row_group(group).column(0)
+    start = col.dictionary_page_offset or col.data_page_offset
+    data = bytearray(path.read_bytes())
+    data[start : start + col.total_compressed_size] = b"\xff" * col.total_compressed_size
+    path.write_bytes(bytes(data))
+
+
+def test_one_corrupt_parquet_row_group_sets_aside_that_group_only(tmp_path: Path) -> None:
+    path = tmp_path / "in" / "b.parquet"
+    path.parent.mkdir()
+    docs = [{"text": f"doc {i} some words"} for i in range(50)]
+    pq.write_table(pa.Table.from_pylist(docs), path, row_group_size=10)
+    _corrupt_row_group(path, 2)
+    stats = _balance(_run(tmp_path), len(docs))
+    assert stats["stages"]["input"]["removed_by_reason"] == {"bad_row_group": 10}
+    assert [(e["row_group"], e["docs"]) for e in stats["quarantine"]] == [(2, 10)]
+    kept = sorted(_rows(tmp_path / "o" / "data"), key=lambda r: int(r["id"].split(":")[1]))
+    # ids are the file's own row positions: rows after the bad group keep theirs
+    assert [r["id"] for r in kept] == [f"b.parquet:{i}" for i in range(50) if not 20 <= i < 30]
+    assert all(r["text"] == f"doc {r['id'].split(':')[1]} some words" for r in kept)
+
+
+def test_a_jsonl_field_whose_type_changes_mid_file_sets_aside_only_those_records(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs: list[dict] = [{"text": f"doc {i} words", "meta": i} for i in range(30)]
+    docs[12]["meta"] = "twelve"
+    docs[25]["meta"] = [25]
+    write_shard(tmp_path / "in" / "a.jsonl", docs)
+    stats = _balance(_run(tmp_path), len(docs))
+    assert [(e["line"], e["docs"], e["reason"]) for e in stats["quarantine"]] == [
+        (13, 1, "bad_record"),
+        (26, 1, "bad_record"),
+    ]
+    kept = _rows(tmp_path / "o" / "data")
+    assert [r["id"] for r in kept] == [f"a.jsonl:{i}" for i in range(30) if i not in (12, 25)]
+    assert {type(r["meta"]) for r in kept} == {int}
+    shutil.rmtree(tmp_path / "o")
+    assert "a.jsonl:13" in _cli_error(tmp_path, capsys, {**FAIL_RECIPE, "run": {"batch_size": 8}})
+
+
+@pytest.mark.parametrize("name", ["t.parquet", "t.arrow"])
+def test_invalid_utf8_in_a_binary_text_column_sets_aside_only_that_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    texts = [f"doc {i} words".encode() for i in range(20)]
+    texts[5] = b"bad \xff byte"
+    table = pa.table({"text": pa.array(texts, pa.binary())})
+    (tmp_path / "in").mkdir()
+    if name.endswith(".parquet"):
+        pq.write_table(table, tmp_path / "in" / name)
+    else:
+        feather.write_feather(table, tmp_path / "in" / name, compression="uncompressed")
+    stats = _balance(_run(tmp_path), len(texts))
+    assert stats["stages"]["input"]["removed_by_reason"] == {"bad_utf8": 1}
+    assert [(e["row"], e["docs"]) for e in stats["quarantine"]] == [(5, 1)]
+    kept = [r["id"] for r in _rows(tmp_path / "o" / "data")]
+    assert kept == [f"{name}:{i}" for i in range(20) if i != 5]
+    shutil.rmtree(tmp_path / "o")
+    assert "row 5" in _cli_error(tmp_path, capsys, FAIL_RECIPE)
+
+
+def test_a_bad_jsonl_line_does_not_shift_the_ids_of_the_records_after_it(
+    tmp_path: Path,
+) -> None:
+    path = write_shard(tmp_path / "in" / "a.jsonl", [{"text": f"doc {i}"} for i in range(6)])
+    _with_bad_lines(path, {2: b'{"text": broken'})
+    _balance(_run(tmp_path), 6)
+    kept = [r["id"] for r in _rows(tmp_path / "o" / "data")]
+    assert kept == ["a.jsonl:0", "a.jsonl:1", "a.jsonl:3", "a.jsonl:4", "a.jsonl:5"]
+
+
+# -- a record without text is a bad record, never skipped ------------------------------
+
+
+def test_a_record_without_the_text_field_late_in_a_file_is_a_counted_bad_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs: list[dict] = [{"text": f"doc {i} words"} for i in range(2100)]
+    docs[10] = {"text": None}  # present but null: a document, removed as null_text
+    docs[2050] = {"body": "no text field"}
+    write_shard(tmp_path / "in" / "a.jsonl", docs)
+    stats = _balance(_run(tmp_path), len(docs))
+    assert stats["stages"]["input"]["removed_by_reason"] == {"missing_text": 1, "null_text": 1}
+    assert [(e["line"], e["reason"]) for e in stats["quarantine"]] == [(2051, "missing_text")]
+    shutil.rmtree(tmp_path / "o")
+    err = _cli_error(tmp_path, capsys, FAIL_RECIPE)
+    assert "a.jsonl:2051" in err and "'text'" in err
+
+
+def test_a_utf8_bom_at_the_start_of_a_jsonl_file_is_accepted(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    lines = "".join(json.dumps({"text": f"doc {i} words"}) + "\n" for i in range(3))
+    (tmp_path / "in" / "a.jsonl").write_bytes(b"\xef\xbb\xbf" + lines.encode())
+    stats = _balance(_run(tmp_path, on_error="fail"), 3)
+    assert stats["docs_out"] == 3
+
+
+# -- one-line errors instead of tracebacks --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "message"),
+    [
+        ("text", [["a", "b"], ["c"]], "column 'text' holds list<"),
+        ("text", [1, 2], "column 'text' holds int64 values, not text"),
+        ("id", [["a"], ["b"]], "id column 'id' holds list<"),
+        ("lang", [1, 2], "column 'lang' holds int64 values"),
+    ],
+    ids=["list-text", "int-text", "list-id", "int-lang"],
+)
+def test_a_column_of_the_wrong_type_is_a_one_line_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], column: str, values: list, message: str
+) -> None:
+    data: dict[str, list] = {"text": ["one two", "three four"], column: values}
+    write_shard(
+        tmp_path / "in" / "a.parquet",
+        [dict(zip(data, row, strict=True)) for row in zip(*data.values(), strict=True)],
+    )
+    err = _cli_error(tmp_path, capsys, FAIL_RECIPE)
+    assert "a.parquet" in err and message in err
+    if column == "lang":
+        assert "rename or drop the column" in err
+
+
+def test_a_lone_surrogate_in_jsonl_text_is_a_bad_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_shard(tmp_path / "in" / "a.jsonl", [{"text": f"doc {i}"} for i in range(4)])
+    _with_bad_lines(
+        path, {1: b'{"text": "broken \\ud83d emoji"}', 2: b'{"text": "ok \\ud83d\\ude00"}'}
+    )
+    err = _cli_error(tmp_path, capsys, FAIL_RECIPE)
+    assert "a.jsonl:2" in err and "surrogate" in err
+    stats = _balance(_run(tmp_path), 4)
+    assert [(e["line"], e["reason"]) for e in stats["quarantine"]] == [(2, "bad_record")]
+    assert "ok \U0001f600" in [r["text"] for r in _rows(tmp_path / "o" / "data")]
+
+
+def test_a_dangling_symlink_among_inputs_is_set_aside_in_quarantine_mode(
+    tmp_path: Path,
+) -> None:
+    write_shard(tmp_path / "in" / "a.jsonl", [{"text": f"doc {i}"} for i in range(3)])
+    (tmp_path / "in" / "b.jsonl").symlink_to(tmp_path / "nowhere.jsonl")
+    stats = _balance(_run(tmp_path), 3)
+    assert [(e["file"], e["line"], e["docs"], e["reason"]) for e in stats["quarantine"]] == [
+        ("b.jsonl", None, None, "bad_file")
+    ]
+    assert stats["docs_out"] == 3
+
+
+def test_a_whole_file_set_aside_is_counted_by_its_metadata_row_count(tmp_path: Path) -> None:
+    write_shard(tmp_path / "in" / "a.jsonl", [{"text": f"doc {i}"} for i in range(3)])
+    write_shard(tmp_path / "in" / "b.parquet", [{"text": i} for i in range(7)])
+    stats = _balance(_run(tmp_path), 10)
+    (entry,) = stats["quarantine"]
+    assert (entry["file"], entry["docs"], entry["reason"]) == ("b.parquet", 7, "bad_file")
+    assert "holds int64 values, not text" in entry["error"]
+    assert stats["stages"]["input"]["removed_by_reason"] == {"bad_file": 7}

@@ -120,9 +120,9 @@ def test_truncated_gzip_is_an_input_error(tmp_path: Path) -> None:
 def test_lines_longer_than_the_read_block_are_joined(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
 ) -> None:
-    from dataprep.io import readers
+    from dataprep.io import jsonl
 
-    monkeypatch.setattr(readers, "_READ_BLOCK", block)
+    monkeypatch.setattr(jsonl, "_READ_BLOCK", block)
     docs = [{"text": "x" * n} for n in (0, 1, 100, 5000, 3)]
     (shard,) = discover([str(write_shard(tmp_path / "l.jsonl", docs))])
     rows = pa.Table.from_batches(list(iter_raw_batches(shard, batch_size=2))).to_pylist()
