@@ -47,7 +47,8 @@ class InputConfig:
     format: str = "auto"
     """``auto`` (by extension), ``parquet``, ``arrow`` or ``jsonl``."""
     on_error: str = "fail"
-    """``fail`` stops at a bad file or record; ``quarantine`` sets it aside and counts it."""
+    """``fail`` stops at a bad file or record; ``quarantine`` sets the smallest bad unit
+    aside (record, row, row group, rest of a broken stream, file) and counts it."""
 
     def __post_init__(self) -> None:
         if self.on_error not in ("fail", "quarantine"):

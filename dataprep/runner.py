@@ -83,13 +83,18 @@ def _run_record(recipe: Recipe, shards: Sequence[Shard]) -> dict[str, Any]:
     }
 
 
+#: What must match, per input file, for a run to be resumed (see ``io/fingerprint.py``).
+_FINGERPRINT_KEYS = ("name", "size", "mtime_ns", "content")
+
+
 def _same_inputs(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    """Input fingerprints match on every key both records have (older records lack some)."""
+    """Every input's name, size, mtime and content fingerprint match (a record from a
+    version without content fingerprints counts as changed: nothing proves otherwise)."""
     before, now = old.get("inputs", []), new["inputs"]
     if len(before) != len(now):
         return False
     return all(
-        all(a[k] == b[k] for k in b if k != "path" and k in a)
+        all(k in a and a[k] == b[k] for k in _FINGERPRINT_KEYS)
         for a, b in zip(before, now, strict=True)
     )
 
@@ -358,7 +363,12 @@ def run_pipeline(
     for st in stages:
         if st.name in (INPUT_STAGE,) or st.name.startswith(("_", ".")):
             raise ConfigError(f"stage name {st.name!r} is reserved; choose another 'name'")
-    preflight(shards, recipe.input.text_column, quarantine=recipe.input.on_error == "quarantine")
+    preflight(
+        shards,
+        recipe.input.text_column,
+        quarantine=recipe.input.on_error == "quarantine",
+        id_column=recipe.input.id_column,
+    )
     layout = Layout(root)
     record = _run_record(recipe, shards)
     created = _open_output(root)

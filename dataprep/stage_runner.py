@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dataprep.stages.removed import with_removal_columns
 from dataprep.stats import StageStats
 
 RemovedSink = Callable[[pa.RecordBatch], None]
@@ -79,11 +80,7 @@ def split_by_reason(
     stats.removed_by_reason.update(_value_counts(removed_reasons))
     _count_langs(stats.removed_by_lang, removed, lang_column)
     if removed_sink is not None:
-        removed_sink(
-            removed.append_column(
-                "stage", pa.array([stage_name] * n_removed, pa.string())
-            ).append_column("reason", removed_reasons.cast(pa.string()))
-        )
+        removed_sink(with_removal_columns(removed, stage_name, removed_reasons))
     return after.filter(keep_mask)
 
 

@@ -209,11 +209,6 @@ def test_removal_columns_leave_other_batches_as_they_are() -> None:
     assert out.schema.names == ["text", "url", "stage", "reason"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stage_runner.split_by_reason must call with_removal_columns (owned by the runner; "
-    "see the fix-errors report); remove this mark when it does",
-)
 def test_input_columns_named_stage_and_reason_give_readable_removed_files(
     tmp_path: Path,
 ) -> None:
