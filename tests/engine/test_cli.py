@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cli_helpers import one_line_error
 
 from corpus_helpers import write_shard
 from dataprep.cli import main
@@ -41,14 +42,6 @@ def test_run_then_stats(
     assert "toy_exact_dedup_v0" in capsys.readouterr().out
 
 
-def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    errors = [line for line in err if line.startswith("dataprep: error:")]
-    assert len(errors) == 1, err
-    assert not any("Traceback" in line for line in err)
-    return errors[0]
-
-
 @pytest.mark.parametrize(
     ("recipe_text", "message"),
     [
@@ -65,7 +58,7 @@ def test_bad_recipe_is_one_line_exit_2(
     bad.write_text(recipe_text)
     out = tmp_path / "out"
     assert main(["run", str(bad), "-i", str(corpus), "-o", str(out), "--no-progress"]) == 2
-    assert message in _one_line_error(capsys)
+    assert message in one_line_error(capsys)
     assert not out.exists()
 
 
@@ -78,7 +71,7 @@ def test_missing_text_column_is_one_line_exit_3(
         main(["run", str(recipe_file), "-i", str(tmp_path / "in"), "-o", str(out), "--no-progress"])
         == 3
     )
-    line = _one_line_error(capsys)
+    line = one_line_error(capsys)
     assert "a.parquet" in line and "no text column 'text'" in line
     assert not out.exists()
 
@@ -89,7 +82,7 @@ def test_corrupt_shard_is_one_line_exit_3(
     (corpus / "zz.parquet").write_bytes(b"PAR1 this is not parquet")
     out = tmp_path / "out"
     assert main(["run", str(recipe_file), "-i", str(corpus), "-o", str(out), "--no-progress"]) == 3
-    assert "zz.parquet" in _one_line_error(capsys)
+    assert "zz.parquet" in one_line_error(capsys)
     assert not out.exists()
 
 
@@ -117,7 +110,7 @@ def test_bad_record_mid_file_names_the_line_and_leaves_no_output(
         )
         == 3
     )
-    assert "a.jsonl:51: invalid UTF-8" in _one_line_error(capsys)
+    assert "a.jsonl:51: invalid UTF-8" in one_line_error(capsys)
     assert not out.exists()
 
 
@@ -128,7 +121,7 @@ def test_non_empty_output_is_refused_exit_4(
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     assert main(["run", str(recipe_file), "-i", str(corpus), "-o", str(out), "--no-progress"]) == 4
-    assert "--overwrite" in _one_line_error(capsys)
+    assert "--overwrite" in one_line_error(capsys)
     assert (out / "keep.txt").read_text() == "mine"
 
 

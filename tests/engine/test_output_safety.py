@@ -14,6 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from cli_helpers import one_line_error
 
 from dataprep import output_folder, runner
 from dataprep.cli import main
@@ -51,14 +52,6 @@ def run_cli(recipe: Path, inputs: list[Path], out: Path, *flags: str) -> int:
     return main(args)
 
 
-def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    errors = [line for line in err if line.startswith("dataprep: error:")]
-    assert len(errors) == 1, err
-    assert not any("Traceback" in line for line in err)
-    return errors[0]
-
-
 def files(root: Path) -> dict[str, str]:
     """sha256 of every file under ``root`` (hidden ones included)."""
     return {
@@ -66,6 +59,13 @@ def files(root: Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+def mark_unfinished(out: Path) -> None:
+    """Make a finished output look like a run killed before its end."""
+    record = json.loads((out / "run.json").read_text())
+    del record["finished"]
+    (out / "run.json").write_text(json.dumps(record))
 
 
 def results(root: Path) -> dict[str, str]:
@@ -288,9 +288,7 @@ def test_resume_reproduces_stats_json_byte_for_byte(
     run_pipeline(_global_recipe(), [str(corpus)], out, workers=1, progress=False, keep_work=True)
     # A run killed in its last pass, after the fit: the fit summary is read back
     # from _work on resume.
-    record = json.loads((out / "run.json").read_text())
-    del record["finished"]
-    (out / "run.json").write_text(json.dumps(record))
+    mark_unfinished(out)
     (out / "stats.json").unlink()
     last = max(out.glob("_work/pass-*"))
     for done in (last / "done").glob("*.json"):
@@ -305,9 +303,7 @@ def test_resume_refuses_before_deleting_output_it_cannot_rebuild(
     corpus, _ = reference
     out = tmp_path / "out"
     run_pipeline(_global_recipe(), [str(corpus)], out, workers=1, progress=False, keep_work=True)
-    record = json.loads((out / "run.json").read_text())
-    del record["finished"]
-    (out / "run.json").write_text(json.dumps(record))
+    mark_unfinished(out)
     last = max(out.glob("_work/pass-*"))
     (last / "done" / "00001.json").unlink()
     decisions = sorted(out.glob("_work/pass-*/decisions/00001.arrow"))
@@ -512,9 +508,7 @@ def test_resume_refuses_an_input_edited_in_place_with_its_mtime_kept(
 ) -> None:
     out = tmp_path / "out"
     assert run_cli(recipe_file, [corpus], out, "--keep-work") == 0
-    record = json.loads((out / "run.json").read_text())
-    del record["finished"]
-    (out / "run.json").write_text(json.dumps(record))
+    mark_unfinished(out)
     shard = corpus / "b.parquet"
     st = shard.stat()
     data = bytearray(shard.read_bytes())

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import one_line_error
 
 from corpus_helpers import write_shard
 from dataprep.cli import main
@@ -26,14 +27,6 @@ stages:
 """
 
 
-def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    errors = [line for line in err if line.startswith("dataprep: error:")]
-    assert len(errors) == 1, err
-    assert not any("Traceback" in line for line in err)
-    return errors[0]
-
-
 def test_executor_ray_without_ray_is_one_line_config_error(
     corpus: Path,
     tmp_path: Path,
@@ -48,7 +41,7 @@ def test_executor_ray_without_ray_is_one_line_config_error(
     out = tmp_path / "out"
     argv = ["run", str(recipe), "-i", str(corpus), "-o", str(out), "--no-progress"]
     assert main([*argv, "--executor", "ray"]) == ConfigError.exit_code
-    line = _one_line_error(capsys)
+    line = one_line_error(capsys)
     assert "needs Ray" in line and "pip install 'dataprep[ray]'" in line
     assert not out.exists()
 
