@@ -30,7 +30,7 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dataprep.registry import get_stage  # noqa: E402
+from dataprep.recipe.registry import get_stage  # noqa: E402
 from dataprep.stages.base import REPEAT_COL, ROW_COL, SHARD_COL, StageContext  # noqa: E402
 
 SHARD_DOCS = 100_000
@@ -119,7 +119,7 @@ FIT_CHILD = """
 import json, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from dataprep.registry import get_stage
+from dataprep.recipe.registry import get_stage
 from dataprep.stages.base import StageContext
 cls = get_stage({name!r})
 st = cls(cls.Config(**{opts!r}), StageContext(name={name!r}))

@@ -30,7 +30,7 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dataprep.registry import get_stage  # noqa: E402
+from dataprep.recipe.registry import get_stage  # noqa: E402
 from dataprep.stages.base import REPEAT_COL, ROW_COL, SHARD_COL, StageContext  # noqa: E402
 
 

@@ -99,7 +99,7 @@ def timed_run(recipe: object, inputs: Path, out: Path, workers: int, mode: str) 
     an instance started beforehand (not timed), as with ``--ray-address`` on a
     running cluster; the run still starts its actors.
     """
-    from dataprep.runner import run_pipeline
+    from dataprep.engine.driver import run_pipeline
 
     kind = "local" if mode == "local" else "ray"
     warm = mode == "ray-warm"
@@ -124,7 +124,7 @@ def timed_run(recipe: object, inputs: Path, out: Path, workers: int, mode: str) 
 
 def ray_startup_seconds(workers: int) -> float:
     """Start a local Ray instance and its actors, then stop it, as the executor does."""
-    from dataprep.ray_executor import RayExecutor
+    from dataprep.engine.executors.ray import RayExecutor
 
     started = time.perf_counter()
     with RayExecutor(workers, ()) as ex:
@@ -141,7 +141,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="rounds (modes interleaved)")
     args = ap.parse_args()
 
-    from dataprep.config import parse_recipe
+    from dataprep.recipe.config import parse_recipe
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-executors-"))
     try:

@@ -28,8 +28,9 @@ from dataprep.errors import DataprepError, InputError, OutputError
 
 def _early_pool(args: argparse.Namespace, data: Any) -> Any:
     """Local workers started now, while the driver imports the engine (see
-    :mod:`dataprep.pool`); ``None`` when the worker count is not known yet or is 1."""
-    from dataprep.pool import WorkerPool, default_workers
+    :mod:`dataprep.engine.executors.pool`); ``None`` when the worker count is not
+    known yet or is 1."""
+    from dataprep.engine.executors.pool import WorkerPool, default_workers
 
     if args.executor != "local":
         return None
@@ -44,7 +45,7 @@ def _early_pool(args: argparse.Namespace, data: Any) -> Any:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from dataprep.config import parse_recipe, read_recipe
+    from dataprep.recipe.config import parse_recipe, read_recipe
 
     data, source = read_recipe(args.recipe)
     pool = _early_pool(args, data)
@@ -57,7 +58,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if pool is not None:
         pool.close()
     if not args.quiet:
-        from dataprep.stats import format_table
+        from dataprep.engine.accounting import format_table
 
         print(format_table(result.stats))
         files = "data/, removed/, stats.json, report.html"
@@ -66,7 +67,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, recipe: Any, pool: Any) -> Any:
-    from dataprep.runner import run_pipeline
+    from dataprep.engine.driver import run_pipeline
 
     inputs = args.input or []
     if not inputs:
@@ -91,7 +92,7 @@ def _run(args: argparse.Namespace, recipe: Any, pool: Any) -> Any:
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from dataprep.stats import StageStats, format_table
+    from dataprep.engine.accounting import StageStats, format_table
 
     path = Path(args.output) / "stats.json"
     if not path.is_file():
@@ -108,7 +109,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 def _cmd_stages(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from dataprep.registry import get_stage, stage_names
+    from dataprep.recipe.registry import get_stage, stage_names
 
     for name in stage_names():
         cls = get_stage(name)
@@ -122,7 +123,7 @@ def _cmd_stages(args: argparse.Namespace) -> int:
 
 
 def _cmd_recipes(args: argparse.Namespace) -> int:
-    from dataprep.config import load_recipe, shipped_recipes
+    from dataprep.recipe.config import load_recipe, shipped_recipes
 
     for name, path in shipped_recipes().items():
         r = load_recipe(str(path))
@@ -132,7 +133,7 @@ def _cmd_recipes(args: argparse.Namespace) -> int:
 
 
 def _cmd_redecide(args: argparse.Namespace) -> int:
-    from dataprep.redecide import format_redecision, parse_overrides, redecide
+    from dataprep.output.redecide import format_redecision, parse_overrides, redecide
 
     result = redecide(
         Path(args.output),

@@ -1,6 +1,6 @@
 """The runner's observe step for one global stage, for unit tests of global stages.
 
-As ``dataprep.worker`` does: ``observe`` per batch, the internal id columns
+As ``dataprep.engine.shard_pass`` does: ``observe`` per batch, the internal id columns
 (``_dp_shard``, ``_dp_row``, ``_dp_repeat``) appended, one Arrow IPC file per shard.
 """
 

@@ -54,7 +54,7 @@ def test_every_documented_command_exists() -> None:
 def test_yaml_recipe_examples_validate() -> None:
     import yaml
 
-    from dataprep.config import parse_recipe
+    from dataprep.recipe.config import parse_recipe
 
     blocks = re.findall(r"```yaml\n(.*?)```", README, flags=re.S)
     assert blocks
@@ -64,7 +64,7 @@ def test_yaml_recipe_examples_validate() -> None:
 
 def test_inspect_example_names_a_real_stage(tmp_path: Path) -> None:
     """The quick start's inspect command works on the default recipe's output."""
-    from dataprep.config import load_recipe
+    from dataprep.recipe.config import load_recipe
 
     stages = {s.name for s in load_recipe("multilingual").stages}
     for name in re.findall(r"dataprep inspect out --stage (\S+)", README):

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-from dataprep.registry import _STAGES, register
+from dataprep.recipe.registry import _STAGES, register
 from dataprep.stages.base import (
     INTERNAL_COLUMNS,
     BatchStage,

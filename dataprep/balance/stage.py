@@ -50,7 +50,7 @@ from dataprep.balance.targets import (
     round_preserving_sum,
 )
 from dataprep.errors import ConfigError
-from dataprep.registry import register
+from dataprep.recipe.registry import register
 from dataprep.stages.base import (
     COPIES_COL,
     INTERNAL_COLUMNS,

@@ -39,7 +39,7 @@ from dataprep.classify.scoring import Scorer
 from dataprep.classify.top import keep_count, top_fraction
 from dataprep.errors import ConfigError, InputError
 from dataprep.langid.labels import normalize_code
-from dataprep.registry import register
+from dataprep.recipe.registry import register
 from dataprep.stages.base import (
     COPIES_COL,
     INTERNAL_COLUMNS,

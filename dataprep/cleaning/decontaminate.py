@@ -35,7 +35,7 @@ import pyarrow as pa
 import xxhash
 
 from dataprep.errors import ConfigError
-from dataprep.registry import register
+from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
 
 from ._common import add_columns, check_config, reason_list, signal_column

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from dataprep.errors import ConfigError
-from dataprep.registry import register
+from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput, empty_reasons
 
 from ._common import add_columns, check_config, replace_text, signal_column

@@ -42,7 +42,7 @@ import pyarrow.compute as pc
 from dataprep.dedup.corpus import LENGTH_COL, Corpus, iter_batches, read_corpus
 from dataprep.dedup.spill import PartitionedSpill, partition_count
 from dataprep.errors import ConfigError
-from dataprep.registry import register
+from dataprep.recipe.registry import register
 from dataprep.stages.base import (
     REASON_COL,
     REPEAT_COL,

@@ -33,7 +33,7 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.errors import ConfigError
-from dataprep.registry import register
+from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
 
 from ._common import add_columns, check_config, reason_list, replace_text, signal_column

@@ -47,7 +47,7 @@ import xxhash
 
 from dataprep.dedup.corpus import iter_batches
 from dataprep.errors import ConfigError
-from dataprep.registry import register
+from dataprep.recipe.registry import register
 from dataprep.stages.base import (
     INTERNAL_COLUMNS,
     REASON_COL,

@@ -35,7 +35,7 @@ from dataprep.dedup.corpus import KEEP_COL, LENGTH_COL, iter_batches, read_corpu
 from dataprep.dedup.exact import HASH_COL, exact_labels
 from dataprep.dedup.keep import KeepPolicy, choose_kept
 from dataprep.errors import InputError
-from dataprep.registry import register
+from dataprep.recipe.registry import register
 from dataprep.stages.base import (
     REASON_COL,
     REPEAT_COL,

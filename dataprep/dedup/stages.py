@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import xxhash
 
 from dataprep.errors import ConfigError, InputError
-from dataprep.registry import register
+from dataprep.recipe.registry import register
 from dataprep.stages.base import GlobalStage, StageConfig, StageContext
 
 from .corpus import KEEP_COL, LANG_COL, LENGTH_COL, read_corpus

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from dataprep.engine.accounting import StageStats
 from dataprep.errors import InputError
 from dataprep.io.bad_units import BAD_FILE, BadUnit
 from dataprep.io.discover import Shard
-from dataprep.stats import StageStats
 
 
 class Quarantine:

@@ -39,7 +39,7 @@ from dataprep.errors import ConfigError
 from dataprep.langid import backend
 from dataprep.langid.fasttext_batch import FastTextBatchPredictor, load_batch_predictor
 from dataprep.langid.labels import UND, Label, normalize_code, normalize_label
-from dataprep.registry import register
+from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
 
 REASON_BLOCKED = "lang_blocked"

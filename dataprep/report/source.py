@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dataprep.errors import InputError
-from dataprep.layout import Layout
+from dataprep.output.layout import Layout
 
 #: Rows per batch when streaming Parquet (bounded memory on long documents too).
 BATCH_ROWS = 4096

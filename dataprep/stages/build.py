@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataprep.config import Recipe, stage_config
-from dataprep.registry import get_stage
+from dataprep.recipe.config import Recipe, stage_config
+from dataprep.recipe.registry import get_stage
 from dataprep.stages.base import Stage, StageContext
 
 

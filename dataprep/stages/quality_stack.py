@@ -19,9 +19,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from dataprep.config import build_dataclass
 from dataprep.errors import ConfigError
-from dataprep.registry import register
+from dataprep.recipe.config import build_dataclass
+from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
 from dataprep.stages.quality import filter_thresholds
 

@@ -12,8 +12,8 @@ import pytest
 from balance_harness import simulate
 
 from dataprep.balance.stage import REASON_NOT_IN_MIX, Balance, BalanceConfig
-from dataprep.config import build_dataclass
 from dataprep.errors import ConfigError
+from dataprep.recipe.config import build_dataclass
 from dataprep.stages.base import StageContext
 
 LLAMA3 = {"general": 0.50, "math": 0.25, "code": 0.17, "multilingual": 0.08}

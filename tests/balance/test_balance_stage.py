@@ -270,7 +270,7 @@ def test_minimums_beyond_budget_is_a_config_error(run_global: Run) -> None:
 
 
 def test_registered_name() -> None:
-    from dataprep import registry
+    from dataprep.recipe import registry
 
     assert Balance.registered_name == "balance_v1"
     assert registry._STAGES["balance_v1"] is Balance

@@ -30,11 +30,11 @@ from dataprep.classify.stage import (
 )
 from dataprep.classify.text import Preprocessing, fasttext_line, preprocess
 from dataprep.classify.top import keep_count
-from dataprep.config import build_dataclass, load_recipe, parse_recipe
+from dataprep.engine.driver import run_pipeline
 from dataprep.errors import ConfigError
 from dataprep.langid import backend
-from dataprep.registry import get_stage
-from dataprep.runner import run_pipeline
+from dataprep.recipe.config import build_dataclass, load_recipe, parse_recipe
+from dataprep.recipe.registry import get_stage
 from dataprep.stages.base import StageContext
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from dataprep.registry import get_stage
+from dataprep.recipe.registry import get_stage
 from dataprep.stages.base import (
     INTERNAL_COLUMNS,
     BatchStage,

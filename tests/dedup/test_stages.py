@@ -12,7 +12,7 @@ from corpus_gen import make_corpus
 from dedup_harness import fit_decisions, make_stage, observe_shards, run_stage, shard_tables
 
 import dataprep.dedup.spill as spill
-from dataprep.registry import get_stage, stage_names
+from dataprep.recipe.registry import get_stage, stage_names
 from dataprep.stages.base import GlobalStage, StageContext
 
 STAGES = ["exact_dedup_v1", "minhash_dedup_v1"]

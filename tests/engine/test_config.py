@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dataprep.config import load_recipe, parse_recipe, shipped_recipes
 from dataprep.errors import ConfigError
+from dataprep.recipe.config import load_recipe, parse_recipe, shipped_recipes
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-import dataprep.runner
+import dataprep.engine.driver
 from corpus_helpers import make_docs, write_shard
 from dataprep.cli import main
 from dataprep.stages.removed import REMOVED_COLUMNS, make_room, with_removal_columns
@@ -54,7 +54,7 @@ def test_unexpected_exception_is_one_line_internal_error_exit_1(
     corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: Any
 ) -> None:
     monkeypatch.setattr(
-        dataprep.runner, "run_pipeline", _raising(ZeroDivisionError("first\nsecond"))
+        dataprep.engine.driver, "run_pipeline", _raising(ZeroDivisionError("first\nsecond"))
     )
     assert _run(_recipe(tmp_path, TOY), corpus, tmp_path / "out") == 1
     line = _one_line(capsys, "dataprep: internal error:")
@@ -65,7 +65,7 @@ def test_unexpected_exception_is_one_line_internal_error_exit_1(
 def test_unexpected_exception_with_debug_shows_the_traceback(
     corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(dataprep.runner, "run_pipeline", _raising(RuntimeError("boom")))
+    monkeypatch.setattr(dataprep.engine.driver, "run_pipeline", _raising(RuntimeError("boom")))
     assert _run(_recipe(tmp_path, TOY), corpus, tmp_path / "out", "--debug") == 1
     assert "Traceback" in capsys.readouterr().err
 
@@ -90,7 +90,7 @@ def test_disk_full_is_one_line_exit_4(
     make_error: Any,
 ) -> None:
     out = tmp_path / "out"
-    monkeypatch.setattr(dataprep.runner, "run_pipeline", _raising(make_error(out)))
+    monkeypatch.setattr(dataprep.engine.driver, "run_pipeline", _raising(make_error(out)))
     assert _run(_recipe(tmp_path, TOY), corpus, out) == 4
     line = _one_line(capsys)
     assert "disk full" in line and "--resume" in line
@@ -103,7 +103,7 @@ def test_output_not_writable_is_one_line_exit_4_naming_the_path(
     out = tmp_path / "out"
     target = out / "data" / "part-0000.parquet"
     error = OSError(code, "denied", str(target))
-    monkeypatch.setattr(dataprep.runner, "run_pipeline", _raising(error))
+    monkeypatch.setattr(dataprep.engine.driver, "run_pipeline", _raising(error))
     assert _run(_recipe(tmp_path, TOY), corpus, out) == 4
     assert str(target) in _one_line(capsys)
 

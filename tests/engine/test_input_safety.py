@@ -19,10 +19,10 @@ import pytest
 
 from corpus_helpers import write_shard
 from dataprep.cli import main
-from dataprep.config import load_recipe, parse_recipe, shipped_recipes
+from dataprep.engine.driver import run_pipeline
 from dataprep.io.discover import discover, fingerprint, format_skipped, scan_inputs
 from dataprep.io.readers import iter_raw_batches
-from dataprep.runner import run_pipeline
+from dataprep.recipe.config import load_recipe, parse_recipe, shipped_recipes
 from dataprep.sample_data import sample_path
 
 ROOT = Path(__file__).resolve().parents[2]

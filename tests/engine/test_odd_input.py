@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus_helpers import write_shard
-from dataprep.config import parse_recipe
-from dataprep.runner import run_pipeline
+from dataprep.engine.driver import run_pipeline
+from dataprep.recipe.config import parse_recipe
 
 RECIPE = {"stages": [{"stage": "toy_min_words_v0", "min_words": 1}]}
 

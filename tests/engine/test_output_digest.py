@@ -21,8 +21,8 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from dataprep.config import load_recipe
-from dataprep.runner import run_pipeline
+from dataprep.engine.driver import run_pipeline
+from dataprep.recipe.config import load_recipe
 from dataprep.sample_data import sample_path
 
 DIGESTS = Path(__file__).resolve().parents[1] / "data" / "output_digests.json"

@@ -16,11 +16,12 @@ from types import SimpleNamespace
 import pytest
 from cli_helpers import one_line_error
 
-from dataprep import output_folder, runner
 from dataprep.cli import main
-from dataprep.config import parse_recipe
+from dataprep.engine import driver as runner
+from dataprep.engine.driver import run_pipeline
 from dataprep.errors import OutputError, ResumeError
-from dataprep.runner import run_pipeline
+from dataprep.output import folder as output_folder
+from dataprep.recipe.config import parse_recipe
 
 RECIPE = """\
 name: toy
@@ -320,7 +321,7 @@ def test_resume_refuses_before_deleting_output_it_cannot_rebuild(
 HOLD_LOCK = """\
 import sys, time
 from pathlib import Path
-from dataprep.output_folder import OutputLock
+from dataprep.output.folder import OutputLock
 OutputLock(Path(sys.argv[1])).acquire()
 print("locked", flush=True)
 time.sleep(120)

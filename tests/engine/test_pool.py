@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from dataprep.cli import _early_pool
-from dataprep.executor import LocalExecutor
-from dataprep.pool import WorkerPool, default_workers
+from dataprep.engine.executors.local import LocalExecutor
+from dataprep.engine.executors.pool import WorkerPool, default_workers
 
 TESTS = Path(__file__).resolve().parents[1]
 

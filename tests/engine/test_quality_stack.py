@@ -8,9 +8,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus_helpers import write_shard
-from dataprep.config import parse_recipe
+from dataprep.engine.driver import run_pipeline
 from dataprep.errors import ConfigError
-from dataprep.runner import run_pipeline
+from dataprep.recipe.config import parse_recipe
 from dataprep.sample_data import sample_path
 
 FILTERS = ["gopher_repetition_v1", "gopher_quality_v1", "c4_v1", "fineweb_v1"]

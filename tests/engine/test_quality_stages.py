@@ -7,9 +7,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from corpus_helpers import write_shard
-from dataprep.config import parse_recipe
-from dataprep.registry import stage_names
-from dataprep.runner import run_pipeline
+from dataprep.engine.driver import run_pipeline
+from dataprep.recipe.config import parse_recipe
+from dataprep.recipe.registry import stage_names
 from filters import C4, FILTERS, GopherQuality
 
 GOOD = (

@@ -10,10 +10,10 @@ import pytest
 
 from corpus_helpers import write_shard
 from dataprep.cli import main
-from dataprep.config import parse_recipe
+from dataprep.engine.driver import run_pipeline
 from dataprep.errors import ConfigError
-from dataprep.redecide import parse_overrides, redecide
-from dataprep.runner import run_pipeline
+from dataprep.output.redecide import parse_overrides, redecide
+from dataprep.recipe.config import parse_recipe
 
 SENTENCE = "The cat sat on the mat and looked at the birds with interest. "
 

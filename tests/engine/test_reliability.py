@@ -22,10 +22,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus_helpers import make_docs, write_shard
-from dataprep.config import parse_recipe
+from dataprep.engine.driver import run_pipeline
 from dataprep.errors import OutputError
 from dataprep.io import writers
-from dataprep.runner import run_pipeline
+from dataprep.recipe.config import parse_recipe
 
 TESTS = Path(__file__).resolve().parents[1]
 RECIPE = """\

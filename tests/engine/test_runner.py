@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from corpus_helpers import make_docs, write_shard
-from dataprep.config import parse_recipe
+from dataprep.engine.driver import run_pipeline
 from dataprep.errors import InputError, OutputError, ResumeError
-from dataprep.runner import run_pipeline
+from dataprep.recipe.config import parse_recipe
 
 STACK = [
     {"stage": "toy_upper_v0"},

@@ -10,8 +10,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from dataprep.config import load_recipe
-from dataprep.runner import run_pipeline
+from dataprep.engine.driver import run_pipeline
+from dataprep.recipe.config import load_recipe
 from dataprep.sample_data import sample_path
 
 

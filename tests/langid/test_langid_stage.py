@@ -215,7 +215,7 @@ def test_user_supplied_model_path(tmp_path: Path) -> None:
 
 
 def test_registered_name() -> None:
-    from dataprep import registry
+    from dataprep.recipe import registry
 
     assert FastTextLangId.registered_name == "fasttext_langid_v1"
     assert registry._STAGES["fasttext_langid_v1"] is FastTextLangId

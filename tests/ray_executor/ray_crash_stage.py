@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from dataprep.registry import _STAGES, register
+from dataprep.recipe.registry import _STAGES, register
 from dataprep.stages.base import BatchStage, StageConfig, StageOutput
 
 

@@ -13,9 +13,9 @@ from cli_helpers import one_line_error
 
 from corpus_helpers import write_shard
 from dataprep.cli import main
-from dataprep.config import parse_recipe
+from dataprep.engine.driver import run_pipeline
 from dataprep.errors import ConfigError, InputError
-from dataprep.runner import run_pipeline
+from dataprep.recipe.config import parse_recipe
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = """\
@@ -56,7 +56,7 @@ def test_ray_namespace_package_is_not_taken_for_ray(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from dataprep.errors import ConfigError\n"
-        "from dataprep.ray_executor import import_ray\n"
+        "from dataprep.engine.executors.ray import import_ray\n"
         f"sys.path[:] = [{str(tmp_path)!r}]\n"
         "try:\n"
         "    import_ray()\n"
@@ -85,7 +85,10 @@ def test_missing_text_column_same_error_as_local(tmp_path: Path) -> None:
 
 
 def test_importing_the_executor_does_not_import_ray() -> None:
-    code = "import sys, dataprep.ray_executor, dataprep.ray.actor; print('ray' in sys.modules)"
+    code = (
+        "import sys, dataprep.engine.executors.ray, dataprep.engine.executors.ray_actor; "
+        "print('ray' in sys.modules)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
@@ -97,7 +100,7 @@ def test_importing_the_executor_does_not_import_ray() -> None:
 )
 def test_unreachable_cluster_address_is_a_quick_config_error() -> None:
     """``ray.init`` alone would retry for minutes; no Ray instance is started."""
-    from dataprep.ray_executor import RayExecutor
+    from dataprep.engine.executors.ray import RayExecutor
 
     with socket.socket() as s:  # a port nothing listens on once closed
         s.bind(("127.0.0.1", 0))

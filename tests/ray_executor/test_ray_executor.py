@@ -17,9 +17,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus_helpers import make_docs, write_shard
-from dataprep.config import parse_recipe
+from dataprep.engine.driver import run_pipeline
 from dataprep.errors import InfrastructureError, InputError
-from dataprep.runner import run_pipeline
+from dataprep.recipe.config import parse_recipe
 
 
 def _ray_installed() -> bool:
@@ -77,7 +77,7 @@ def run_both(
     recipe: Any, inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, tuple[Path, list[int]]]:
     """Run ``recipe`` with each executor (2 workers); output folder and progress totals."""
-    monkeypatch.setattr("dataprep.runner.ProgressBar", ProgressRecorder)
+    monkeypatch.setattr("dataprep.engine.driver.ProgressBar", ProgressRecorder)
     runs = {}
     for kind in ("local", "ray"):
         ProgressRecorder.totals = []
@@ -176,7 +176,7 @@ def test_error_inside_an_actor_keeps_its_type_and_message(tmp_path: Path) -> Non
 def _multilingual() -> tuple[Any, Path] | str:
     """The shipped recipe and the sample corpus, or why they are not usable."""
     try:
-        from dataprep.config import load_recipe
+        from dataprep.recipe.config import load_recipe
         from dataprep.sample_data import sample_path
 
         recipe = load_recipe("multilingual")

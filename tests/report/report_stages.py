@@ -19,9 +19,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
 
-from dataprep.config import parse_recipe
-from dataprep.registry import _STAGES, register
-from dataprep.runner import run_pipeline
+from dataprep.engine.driver import run_pipeline
+from dataprep.recipe.config import parse_recipe
+from dataprep.recipe.registry import _STAGES, register
 from dataprep.stages.base import BatchStage, StageConfig, StageOutput
 
 EVIL_SCRIPT = "<script>document.title='PWNED'</script>"

@@ -70,7 +70,7 @@ def init_worker(queue: Any, stage_modules: Sequence[str], parent_pid: int) -> No
     import pyarrow as pa
 
     pa.set_cpu_count(1)
-    importlib.import_module("dataprep.worker")
+    importlib.import_module("dataprep.engine.shard_pass")
     import_modules(stage_modules)
 
 

@@ -24,10 +24,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
-from dataprep.config import build_dataclass
 from dataprep.errors import ConfigError, InputError
 from dataprep.io.writers import PartWriter
-from dataprep.registry import get_stage
+from dataprep.recipe.config import build_dataclass
+from dataprep.recipe.registry import get_stage
 from dataprep.stages.removed import REMOVED_REASON_COL, make_room
 
 

@@ -12,8 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dataprep.engine.accounting import StageStats
 from dataprep.stages.removed import with_removal_columns
-from dataprep.stats import StageStats
 
 RemovedSink = Callable[[pa.RecordBatch], None]
 

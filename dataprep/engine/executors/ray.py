@@ -1,15 +1,16 @@
-"""Ray executor: the same shard jobs as :class:`~dataprep.executor.LocalExecutor`, on Ray.
+"""Ray executor: the same shard jobs as the local executor
+(:class:`~dataprep.engine.executors.local.LocalExecutor`), on a Ray cluster.
 
 What runs where
 ---------------
 * **Per-batch stages run inside Ray actors.** The executor starts one
-  :class:`~dataprep.ray.actor.ShardActor` per worker slot (one CPU each). An
+  :class:`~dataprep.engine.executors.ray_actor.ShardActor` per worker slot (one CPU each). An
   actor lives for the whole run, imports the run's stage modules once and calls
-  :func:`dataprep.worker.run_shard_pass` for each shard it is given, so a stage's
+  :func:`dataprep.engine.shard_pass.run_shard_pass` for each shard it is given, so a stage's
   model (fastText, blocklists) is loaded once per actor, exactly as in a local
   worker process. Global stages' ``observe`` runs there too, in the same pass.
 * **Global stages' ``fit`` runs on the driver**, between passes, from the
-  observation files the actors wrote (see :mod:`dataprep.runner`). Its memory is
+  observation files the actors wrote (see :mod:`dataprep.engine.driver`). Its memory is
   bounded by what each stage states per document: exact dedup ~60 B/doc in RAM,
   near dedup ~57 B/doc plus one spill partition (~0.6 GB) and a disk-backed
   signature memmap (512 B/doc), balancing ~30 B/doc. So ``fit`` scales to
@@ -64,9 +65,9 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from dataprep.engine.executors.local import default_workers
+from dataprep.engine.shard_pass import ShardJob
 from dataprep.errors import ConfigError, DataprepError, InfrastructureError
-from dataprep.executor import default_workers
-from dataprep.worker import ShardJob
 
 #: Seconds the driver waits for a finished job before draining progress again.
 _POLL_SECONDS = 0.2
@@ -174,7 +175,7 @@ class RayExecutor:
     def _fill_pool(self) -> None:
         import ray
 
-        from dataprep.ray.actor import ProgressSink, ShardActor, module_roots
+        from dataprep.engine.executors.ray_actor import ProgressSink, ShardActor, module_roots
 
         if self._sink is None:
             self._sink = ray.remote(num_cpus=0)(ProgressSink).remote()

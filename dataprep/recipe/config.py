@@ -274,7 +274,7 @@ _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 def _parse_stage(i: int, raw: Any, seen: set[str]) -> StageSpec:
-    from dataprep.registry import get_stage
+    from dataprep.recipe.registry import get_stage
 
     where = f"stages[{i}]"
     if isinstance(raw, str):
@@ -385,7 +385,7 @@ def _parse_yaml(text: str) -> Any:
 
 def stage_config(spec: StageSpec) -> Any:
     """The typed config object for one stage spec."""
-    from dataprep.registry import get_stage
+    from dataprep.recipe.registry import get_stage
 
     cls = get_stage(spec.stage)
     return build_dataclass(cls.Config, dict(spec.options), f"stage {spec.name}")

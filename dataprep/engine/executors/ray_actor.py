@@ -1,7 +1,7 @@
 """The long-lived Ray actor that runs shard passes, and its progress sink.
 
 A :class:`ShardActor` is one worker slot (one CPU): it imports the run's stage
-modules once, then runs :func:`dataprep.worker.run_shard_pass` for every job it
+modules once, then runs :func:`dataprep.engine.shard_pass.run_shard_pass` for every job it
 is given. ``build_stages`` caches set-up stages per process, so a stage's model
 is loaded once per actor, not once per shard. Progress (documents, bytes) goes
 to one :class:`ProgressSink` actor in coalesced messages (at most a few per
@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from dataprep.worker import ShardJob, run_shard_pass
+from dataprep.engine.shard_pass import ShardJob, run_shard_pass
 
 #: Seconds between two progress messages from one actor.
 PROGRESS_INTERVAL = 0.5

@@ -1,7 +1,7 @@
 """Local executor: shard jobs over a pool of worker processes, with progress.
 
 Each job writes files named after its shard, so the result is the same whatever
-the number of workers or the order jobs finish in. Workers (:mod:`dataprep.pool`:
+the number of workers or the order jobs finish in. Workers (:mod:`dataprep.engine.executors.pool`:
 spawned, dying with the driver, possibly started early by the CLI) live for the
 whole run, so a stage's model is loaded once per worker process. Ctrl-C cancels
 pending jobs and terminates the workers. A worker that dies (killed by the OOM
@@ -18,9 +18,14 @@ from typing import Any
 
 from tqdm import tqdm
 
+from dataprep.engine.executors.pool import (
+    WorkerPool,
+    default_workers,
+    import_modules,
+    progress_queue,
+)
+from dataprep.engine.shard_pass import ShardJob, run_shard_pass
 from dataprep.errors import InfrastructureError
-from dataprep.pool import WorkerPool, default_workers, import_modules, progress_queue
-from dataprep.worker import ShardJob, run_shard_pass
 
 __all__ = ["LocalExecutor", "ProgressBar", "default_workers"]
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from dataprep.errors import OutputError, ResumeError
-from dataprep.layout import Layout
+from dataprep.output.layout import Layout
 
 #: Key and value written into every ``run.json``: the only proof that a folder is ours.
 OUTPUT_MARKER = ("dataprep_output", 1)

@@ -19,7 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-from dataprep.config import Recipe
+from dataprep.engine.accounting import StageStats
+from dataprep.engine.plan import PassPlan
+from dataprep.engine.split import split_by_reason
 from dataprep.errors import InputError
 from dataprep.io.bad_units import OnBad
 from dataprep.io.columns import prepare_batch
@@ -27,9 +29,8 @@ from dataprep.io.discover import Shard
 from dataprep.io.quarantine import Quarantine
 from dataprep.io.readers import iter_positioned_batches, row_count
 from dataprep.io.writers import PartWriter, atomic_write_bytes
-from dataprep.layout import Layout, part_prefix
-from dataprep.plan import PassPlan
-from dataprep.stage_runner import split_by_reason
+from dataprep.output.layout import Layout, part_prefix
+from dataprep.recipe.config import Recipe
 from dataprep.stages.base import (
     COPIES_COL,
     INTERNAL_COLUMNS,
@@ -41,7 +42,6 @@ from dataprep.stages.base import (
     Stage,
 )
 from dataprep.stages.build import make_stages
-from dataprep.stats import StageStats
 
 INPUT_STAGE = "input"
 Progress = Callable[[int, int], None]
@@ -352,7 +352,7 @@ def _run_batch(
             kept_copies = copies[~pc.is_valid(reason).to_numpy(zero_copy_only=False)]
             extra = int((np.maximum(kept_copies, 1) - 1).sum())
             if extra:
-                from dataprep.stage_runner import text_bytes
+                from dataprep.engine.split import text_bytes
 
                 sizes = text_bytes(kept, inp.text_column)
                 stats[g.name].docs_added += extra

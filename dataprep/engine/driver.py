@@ -23,14 +23,16 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 import dataprep
-from dataprep.config import Recipe
+from dataprep.engine.accounting import RunStats, StageStats, merge
+from dataprep.engine.executors.local import LocalExecutor, ProgressBar, default_workers
+from dataprep.engine.executors.pool import WorkerPool
+from dataprep.engine.plan import PassPlan, plan_passes
+from dataprep.engine.shard_pass import INPUT_STAGE, ShardJob
 from dataprep.errors import ConfigError, InputError, OutputError, ResumeError
-from dataprep.executor import LocalExecutor, ProgressBar, default_workers
 from dataprep.io.discover import Discovery, Shard, fingerprint, format_skipped, scan_inputs
 from dataprep.io.preflight import preflight
 from dataprep.io.writers import atomic_write_bytes
-from dataprep.layout import Layout, part_prefix
-from dataprep.output_folder import (
+from dataprep.output.folder import (
     LOCK_NAME,
     OUTPUT_MARKER,
     OutputLock,
@@ -44,8 +46,8 @@ from dataprep.output_folder import (
     read_marked_record,
     remove_tree,
 )
-from dataprep.plan import PassPlan, plan_passes
-from dataprep.pool import WorkerPool
+from dataprep.output.layout import Layout, part_prefix
+from dataprep.recipe.config import Recipe
 from dataprep.stages.base import (
     INTERNAL_COLUMNS,
     REASON_COL,
@@ -56,8 +58,6 @@ from dataprep.stages.base import (
     Stage,
 )
 from dataprep.stages.build import make_stages
-from dataprep.stats import RunStats, StageStats, merge
-from dataprep.worker import INPUT_STAGE, ShardJob
 
 STATS_VERSION = 1
 
@@ -105,7 +105,7 @@ def _prepare_output(
     """Check the (locked) output folder and start or resume a run in it.
 
     Returns the run record being resumed, or None for a fresh run. Only files that
-    dataprep wrote are ever deleted (see :mod:`dataprep.output_folder`).
+    dataprep wrote are ever deleted (see :mod:`dataprep.output.folder`).
     """
     root = layout.root
     if resume and layout.run.exists():
@@ -521,7 +521,7 @@ def make_executor(
     if pool is not None:
         pool.close(interrupted=True)  # not used: stop it at once
     if kind == "ray":
-        from dataprep.ray_executor import RayExecutor, import_ray
+        from dataprep.engine.executors.ray import RayExecutor, import_ray
 
         import_ray()  # a one-line ConfigError when Ray is not installed
         return RayExecutor(workers, stage_modules, address=ray_address)
