@@ -30,8 +30,9 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from dataprep.output.columns import REPEAT_COL, ROW_COL, SHARD_COL  # noqa: E402
 from dataprep.recipe.registry import get_stage  # noqa: E402
-from dataprep.stages.base import REPEAT_COL, ROW_COL, SHARD_COL, StageContext  # noqa: E402
+from dataprep.stages.base import StageContext  # noqa: E402
 
 SHARD_DOCS = 100_000
 BOILER = ["Subscribe to our newsletter", "All rights reserved", "Share this article"]

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from dataprep.stages.base import REPEAT_COL, ROW_COL, SHARD_COL, GlobalStage
+from dataprep.output.columns import REPEAT_COL, ROW_COL, SHARD_COL
+from dataprep.stages.base import GlobalStage
 
 
 def write_observations(

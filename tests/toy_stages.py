@@ -11,14 +11,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
+from dataprep.output.columns import INTERNAL_COLUMNS
 from dataprep.recipe.registry import _STAGES, register
-from dataprep.stages.base import (
-    INTERNAL_COLUMNS,
-    BatchStage,
-    GlobalStage,
-    StageConfig,
-    StageOutput,
-)
+from dataprep.stages.base import BatchStage, GlobalStage, StageConfig, StageOutput
 
 
 @dataclass(frozen=True, kw_only=True)

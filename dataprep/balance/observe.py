@@ -25,7 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataprep.errors import ConfigError, InputError
-from dataprep.stages.base import REPEAT_COL, ROW_COL, SHARD_COL, StageContext
+from dataprep.output.columns import REPEAT_COL, ROW_COL, SHARD_COL
+from dataprep.stages.base import StageContext
 
 LANG, BYTES, HASH, GROUP = "lang", "bytes", "hash", "group"
 _SEED_MASK = (1 << 64) - 1

@@ -50,15 +50,9 @@ from dataprep.balance.targets import (
     round_preserving_sum,
 )
 from dataprep.errors import ConfigError
+from dataprep.output.columns import COPIES_COL, INTERNAL_COLUMNS, REASON_COL
 from dataprep.recipe.registry import register
-from dataprep.stages.base import (
-    COPIES_COL,
-    INTERNAL_COLUMNS,
-    REASON_COL,
-    GlobalStage,
-    StageConfig,
-    StageContext,
-)
+from dataprep.stages.base import GlobalStage, StageConfig, StageContext
 
 REASON_DOWNSAMPLED = "balance_downsampled"
 REASON_NOT_IN_MIX = "balance_lang_not_in_mix"

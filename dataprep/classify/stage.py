@@ -39,20 +39,17 @@ from dataprep.classify.scoring import Scorer
 from dataprep.classify.top import keep_count, top_fraction
 from dataprep.errors import ConfigError, InputError
 from dataprep.langid.labels import normalize_code
-from dataprep.recipe.registry import register
-from dataprep.stages.base import (
+from dataprep.output.columns import (
     COPIES_COL,
     INTERNAL_COLUMNS,
     REASON_COL,
     REPEAT_COL,
     ROW_COL,
     SHARD_COL,
-    BatchStage,
-    GlobalStage,
-    StageConfig,
-    StageContext,
-    StageOutput,
+    signal_column,
 )
+from dataprep.recipe.registry import register
+from dataprep.stages.base import BatchStage, GlobalStage, StageConfig, StageContext, StageOutput
 
 REASON_LOW = "classifier_low_score"
 REASON_TOP = "classifier_below_top_fraction"
@@ -149,11 +146,11 @@ class _ScoringStage:
 
     @property
     def score_column(self) -> str:
-        return f"{self.ctx.name}__score"
+        return signal_column(self.ctx.name, "score")
 
     @property
     def label_column(self) -> str:
-        return f"{self.ctx.name}__label"
+        return signal_column(self.ctx.name, "label")
 
 
 @register("classifier_v1")
@@ -208,7 +205,9 @@ class ClassifierStage(_ScoringStage, BatchStage):
         if self.cfg.label_columns:
             for label in self.scorer.labels():
                 values = [None if p is None else p.get(label, 0.0) for p in s.probs]
-                out = _set(out, f"{self.ctx.name}__p_{label}", pa.array(values, pa.float32()))
+                out = _set(
+                    out, signal_column(self.ctx.name, f"p_{label}"), pa.array(values, pa.float32())
+                )
         return StageOutput(out, pa.array(reasons, pa.string()))
 
 

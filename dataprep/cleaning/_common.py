@@ -10,11 +10,6 @@ from dataprep.errors import ConfigError
 from dataprep.stages.base import Stage, StageConfig
 
 
-def signal_column(stage: str, signal: str) -> str:
-    """Name of a signal column: ``{stage instance name}__{signal}`` (as the filter stages)."""
-    return f"{stage}__{signal}"
-
-
 def check_config(stage: Stage, config: StageConfig) -> None:
     """Raise ConfigError when ``config`` is not the stage's own config class."""
     if not isinstance(config, type(stage).Config):

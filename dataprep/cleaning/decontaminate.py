@@ -35,10 +35,11 @@ import pyarrow as pa
 import xxhash
 
 from dataprep.errors import ConfigError
+from dataprep.output.columns import signal_column
 from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
 
-from ._common import add_columns, check_config, reason_list, signal_column
+from ._common import add_columns, check_config, reason_list
 
 REASON_PREFIX = "decontam:"
 

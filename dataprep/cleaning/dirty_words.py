@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from dataprep.errors import ConfigError
+from dataprep.output.columns import signal_column
 from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
 
-from ._common import add_columns, check_config, positive_or_none, reason_list, signal_column
+from ._common import add_columns, check_config, positive_or_none, reason_list
 from .blocklists import Blocklist, check_blocklist, compile_terms, count_dirty, read_terms
 
 REASON = "dirty_words"

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from dataprep.errors import ConfigError
+from dataprep.output.columns import signal_column
 from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput, empty_reasons
 
-from ._common import add_columns, check_config, replace_text, signal_column
+from ._common import add_columns, check_config, replace_text
 from .lines import remove_lines, split_lines
 
 

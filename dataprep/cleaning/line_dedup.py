@@ -42,19 +42,11 @@ import pyarrow.compute as pc
 from dataprep.dedup.corpus import LENGTH_COL, Corpus, iter_batches, read_corpus
 from dataprep.dedup.spill import PartitionedSpill, partition_count
 from dataprep.errors import ConfigError
+from dataprep.output.columns import REASON_COL, REPEAT_COL, ROW_COL, SHARD_COL, signal_column
 from dataprep.recipe.registry import register
-from dataprep.stages.base import (
-    REASON_COL,
-    REPEAT_COL,
-    ROW_COL,
-    SHARD_COL,
-    GlobalStage,
-    StageConfig,
-    StageContext,
-    reasons_where,
-)
+from dataprep.stages.base import GlobalStage, StageConfig, StageContext, reasons_where
 
-from ._common import check_config, signal_column
+from ._common import check_config
 from .lines import BLANK, line_hashes
 
 REASON = "line_dedup_empty"

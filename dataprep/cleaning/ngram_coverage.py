@@ -33,10 +33,11 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.errors import ConfigError
+from dataprep.output.columns import signal_column
 from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
 
-from ._common import add_columns, check_config, reason_list, replace_text, signal_column
+from ._common import add_columns, check_config, reason_list, replace_text
 from .lines import remove_lines, split_lines
 
 REASON = "ngram_coverage_empty"

@@ -47,17 +47,11 @@ import xxhash
 
 from dataprep.dedup.corpus import iter_batches
 from dataprep.errors import ConfigError
+from dataprep.output.columns import INTERNAL_COLUMNS, REASON_COL, signal_column
 from dataprep.recipe.registry import register
-from dataprep.stages.base import (
-    INTERNAL_COLUMNS,
-    REASON_COL,
-    GlobalStage,
-    StageConfig,
-    StageContext,
-    reasons_where,
-)
+from dataprep.stages.base import GlobalStage, StageConfig, StageContext, reasons_where
 
-from ._common import check_config, positive_or_none, signal_column
+from ._common import check_config, positive_or_none
 from .kl import CorpusDistribution, SparseCounts
 
 REASON = "token_kl"

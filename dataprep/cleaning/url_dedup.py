@@ -35,19 +35,11 @@ from dataprep.dedup.corpus import KEEP_COL, LENGTH_COL, iter_batches, read_corpu
 from dataprep.dedup.exact import HASH_COL, exact_labels
 from dataprep.dedup.keep import KeepPolicy, choose_kept
 from dataprep.errors import InputError
+from dataprep.output.columns import REASON_COL, REPEAT_COL, ROW_COL, SHARD_COL, signal_column
 from dataprep.recipe.registry import register
-from dataprep.stages.base import (
-    REASON_COL,
-    REPEAT_COL,
-    ROW_COL,
-    SHARD_COL,
-    GlobalStage,
-    StageConfig,
-    StageContext,
-    reasons_where,
-)
+from dataprep.stages.base import GlobalStage, StageConfig, StageContext, reasons_where
 
-from ._common import check_config, signal_column
+from ._common import check_config
 from .dates import date_numbers
 from .urls import normalize_url
 

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.errors import InputError
-from dataprep.stages.base import REPEAT_COL, ROW_COL, SHARD_COL
+from dataprep.output.columns import REPEAT_COL, ROW_COL, SHARD_COL
 
 LENGTH_COL = "length"
 LANG_COL = "lang"

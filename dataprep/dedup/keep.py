@@ -25,7 +25,8 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.errors import ConfigError
-from dataprep.stages.base import REASON_COL, REPEAT_COL, ROW_COL, SHARD_COL, reasons_where
+from dataprep.output.columns import REASON_COL, REPEAT_COL, ROW_COL, SHARD_COL
+from dataprep.stages.base import reasons_where
 
 from .corpus import Corpus
 

@@ -27,11 +27,19 @@ from dataprep.engine.accounting import RunStats, StageStats, merge
 from dataprep.engine.executors.local import LocalExecutor, ProgressBar, default_workers
 from dataprep.engine.executors.pool import WorkerPool
 from dataprep.engine.plan import PassPlan, plan_passes
-from dataprep.engine.shard_pass import INPUT_STAGE, ShardJob
+from dataprep.engine.shard_pass import ShardJob
 from dataprep.errors import ConfigError, InputError, OutputError, ResumeError
 from dataprep.io.discover import Discovery, Shard, fingerprint, format_skipped, scan_inputs
 from dataprep.io.preflight import preflight
 from dataprep.io.writers import atomic_write_bytes
+from dataprep.output.columns import (
+    INPUT_STAGE,
+    INTERNAL_COLUMNS,
+    REASON_COL,
+    REPEAT_COL,
+    ROW_COL,
+    SHARD_COL,
+)
 from dataprep.output.folder import (
     LOCK_NAME,
     OUTPUT_MARKER,
@@ -48,15 +56,7 @@ from dataprep.output.folder import (
 )
 from dataprep.output.layout import Layout, part_prefix
 from dataprep.recipe.config import Recipe
-from dataprep.stages.base import (
-    INTERNAL_COLUMNS,
-    REASON_COL,
-    REPEAT_COL,
-    ROW_COL,
-    SHARD_COL,
-    GlobalStage,
-    Stage,
-)
+from dataprep.stages.base import GlobalStage, Stage
 from dataprep.stages.build import make_stages
 
 STATS_VERSION = 1

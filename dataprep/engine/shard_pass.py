@@ -29,21 +29,19 @@ from dataprep.io.discover import Shard
 from dataprep.io.quarantine import Quarantine
 from dataprep.io.readers import iter_positioned_batches, row_count
 from dataprep.io.writers import PartWriter, atomic_write_bytes
-from dataprep.output.layout import Layout, part_prefix
-from dataprep.recipe.config import Recipe
-from dataprep.stages.base import (
+from dataprep.output.columns import (
     COPIES_COL,
+    INPUT_STAGE,
     INTERNAL_COLUMNS,
     REASON_COL,
     REPEAT_COL,
     ROW_COL,
-    BatchStage,
-    GlobalStage,
-    Stage,
 )
+from dataprep.output.layout import Layout, part_prefix
+from dataprep.recipe.config import Recipe
+from dataprep.stages.base import BatchStage, GlobalStage, Stage
 from dataprep.stages.build import make_stages
 
-INPUT_STAGE = "input"
 Progress = Callable[[int, int], None]
 
 _STAGE_CACHE: dict[str, list[Stage]] = {}

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataprep.engine.accounting import StageStats
+from dataprep.output.columns import reason_column
 from dataprep.stages.removed import with_removal_columns
 
 RemovedSink = Callable[[pa.RecordBatch], None]
@@ -61,7 +62,7 @@ def split_by_reason(
     if annotate:
         if n_removed:
             stats.flagged_by_reason.update(_value_counts(pc.filter(reason, removed_mask)))
-        after = after.append_column(f"{stage_name}__reason", reason.cast(pa.string()))
+        after = after.append_column(reason_column(stage_name), reason.cast(pa.string()))
         n_removed = 0
         removed_mask = pa.array(np.zeros(n, dtype=bool))
     keep_mask = pc.invert(removed_mask)

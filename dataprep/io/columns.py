@@ -21,9 +21,7 @@ import pyarrow.compute as pc
 from dataprep.errors import InputError
 from dataprep.io.bad_units import BAD_UTF8, BadUnit, OnBad, report
 from dataprep.io.discover import Shard
-from dataprep.stages.base import REPEAT_COL, ROW_COL, SHARD_COL
-
-LANG_COLUMN = "lang"
+from dataprep.output.columns import LANG_COLUMN, REPEAT_COL, ROW_COL, SHARD_COL
 
 
 def _is_text(t: pa.DataType) -> bool:

@@ -26,6 +26,7 @@ import yaml
 
 from dataprep.errors import ConfigError, InputError
 from dataprep.io.writers import PartWriter
+from dataprep.output.columns import signal_prefix
 from dataprep.recipe.config import build_dataclass
 from dataprep.recipe.registry import get_stage
 from dataprep.stages.removed import REMOVED_REASON_COL, make_room
@@ -82,7 +83,7 @@ def redecide(
 ) -> Redecision:
     """Apply new options to ``stage``'s stored signals; optionally write the result."""
     filt = _stage_filter(root, stage, overrides)
-    prefix = f"{stage}__"
+    prefix = signal_prefix(stage)
     signal_cols = [prefix + n for n in filt.signal_names]
     old_reason_col = prefix + "reason"
     result = Redecision(0, Counter(), Counter(), 0, 0)

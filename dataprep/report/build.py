@@ -17,11 +17,12 @@ from typing import Any
 import pyarrow.compute as pc
 
 from dataprep.io.writers import atomic_write_bytes
+from dataprep.output.columns import INPUT_STAGE, reason_column
 from dataprep.report import REPORT_VERSION
 from dataprep.report.overlap import overlaps
 from dataprep.report.samples import LANG_COLUMN, sample
 from dataprep.report.signals import all_histograms, reached
-from dataprep.report.source import INPUT_STAGE, Output, iter_batches, open_output
+from dataprep.report.source import Output, iter_batches, open_output
 
 #: Documents shown per (stage, reason), and kept documents shown.
 SAMPLES_PER_REASON = 3
@@ -192,7 +193,7 @@ def _samples_section(out: Output) -> dict[str, Any]:
     flagged: dict[Any, Any] = {}
     for s in out.stage_names:
         if out.stage_info(s).get("annotate"):
-            flag = f"{s}__reason"
+            flag = reason_column(s)
             flagged.update(
                 sample(
                     out,

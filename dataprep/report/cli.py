@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from dataprep.errors import ConfigError
+from dataprep.output.columns import reason_column
 
 #: Characters of text printed per document by ``inspect`` (``--chars`` changes it).
 INSPECT_CHARS = 300
@@ -60,7 +61,7 @@ def _pick(args: argparse.Namespace) -> tuple[list[Any], Any]:
 
     if args.kept and args.stage and out.stage_info(args.stage).get("annotate"):
         # Documents an annotate-mode stage flagged (would have removed).
-        flag = f"{args.stage}__reason"
+        flag = reason_column(args.stage)
         found = sample(
             out,
             reached(out, args.stage),

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from dataprep.output.columns import INPUT_STAGE, reason_column
 from dataprep.report.signals import REPEAT_COLUMN, before_upsampling
-from dataprep.report.source import INPUT_STAGE, Output, PartFile, iter_batches, num_rows
+from dataprep.report.source import Output, PartFile, iter_batches, num_rows
 
 NOTE = (
     "The overlap of stages A and B (A first) is measured only when A runs with "
@@ -37,7 +38,7 @@ def _add_part(
     out: Output, part: PartFile, stages: list[str], annotate: list[bool], counts: np.ndarray
 ) -> None:
     """Add one part's pair counts; up-sampled copies count only for stages after up-sampling."""
-    flags = [f"{s}__reason" for s in stages]
+    flags = [reason_column(s) for s in stages]
     names = set(out.schema(part).names)
     present = [f for f, a in zip(flags, annotate, strict=True) if a and f in names]
     if not present:

@@ -23,7 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dataprep.report.source import INPUT_STAGE, Output, PartFile, iter_batches
+from dataprep.output.columns import INPUT_STAGE, reason_column, signal_column, signal_prefix
+from dataprep.report.source import Output, PartFile, iter_batches
 
 RESERVOIR = 20_000
 CACHE_BYTES = 64 * 2**20
@@ -78,7 +79,7 @@ def signal_columns(out: Output, stage: str, parts: list[PartFile]) -> list[str]:
     cols: dict[str, None] = {}
     for part in parts:
         for f in out.schema(part):
-            is_signal = f.name.startswith(f"{stage}__") and not f.name.endswith("__reason")
+            is_signal = f.name.startswith(signal_prefix(stage)) and not f.name.endswith("__reason")
             numeric = pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
             if numeric and (is_signal or f.name in extra):
                 cols[f.name] = None
@@ -126,7 +127,7 @@ def _scan(
         here_scans = [sc for sc in scans if str(part.path) in sc.parts and sc.cols]
         if not here_scans:
             continue
-        cols = [c for sc in here_scans for c in (*sc.cols, f"{sc.stage}__reason")]
+        cols = [c for sc in here_scans for c in (*sc.cols, reason_column(sc.stage))]
         for batch in iter_batches(out, part, [*cols, REPEAT_COLUMN]):
             for sc in here_scans:
                 yield sc, *_stage_view(batch, part, sc)
@@ -138,7 +139,7 @@ def _stage_view(
     names = batch.schema.names
     if sc.only_originals and REPEAT_COLUMN in names:
         batch = batch.filter(pc.fill_null(pc.equal(batch.column(REPEAT_COLUMN), 0), True))
-    flag = f"{sc.stage}__reason"
+    flag = reason_column(sc.stage)
     if part.stage == sc.stage:
         here = np.ones(batch.num_rows, dtype=bool)
     elif flag in names:  # annotate mode: flagged here, kept or removed later
@@ -209,11 +210,11 @@ def match_thresholds(
     matched: dict[str, dict[str, Any]] = {}
     unmatched: dict[str, Any] = {}
     for key, value in thresholds.items():
-        bare = key.removeprefix(f"{stage}__")
+        bare = key.removeprefix(signal_prefix(stage))
         bound = re.fullmatch(r"(min|max)_(.+)", bare)
-        candidates = [key, f"{stage}__{bare}"]
+        candidates = [key, signal_column(stage, f"{bare}")]
         if bound:
-            candidates += [f"{stage}__{bound[2]}", bound[2]]
+            candidates += [signal_column(stage, bound[2]), bound[2]]
         col = next((c for c in candidates if c in columns), None)
         if col is None:
             unmatched[key] = value
@@ -225,7 +226,7 @@ def match_thresholds(
 def _lines(stage: str, found: dict[str, Any]) -> list[dict[str, Any]]:
     lines = []
     for key, value in found.items():
-        bound = re.fullmatch(r"(min|max)_.+", key.removeprefix(f"{stage}__"))
+        bound = re.fullmatch(r"(min|max)_.+", key.removeprefix(signal_prefix(stage)))
         lines += threshold_lines(value, bound[1] if bound else "")
     return lines
 

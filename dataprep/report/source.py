@@ -22,7 +22,6 @@ from dataprep.output.layout import Layout
 BATCH_ROWS = 4096
 
 #: The pseudo-stage that counts what was read (null and empty texts are removed there).
-INPUT_STAGE = "input"
 
 
 @dataclass(frozen=True)

@@ -32,16 +32,6 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
-SHARD_COL = "_dp_shard"
-ROW_COL = "_dp_row"
-REPEAT_COL = "_dp_repeat"
-INTERNAL_COLUMNS = (SHARD_COL, ROW_COL, REPEAT_COL)
-
-#: Column of a global stage's decision table: how many copies of a kept document
-#: to emit (1 = as is, 0 = drop without a reason is not allowed; use ``reason``).
-COPIES_COL = "copies"
-REASON_COL = "reason"
-
 
 @dataclass(frozen=True, kw_only=True)
 class StageContext:
@@ -180,13 +170,7 @@ def reasons_where(mask: Any, reason: str) -> pa.Array:
 
 __all__ = [
     "BatchStage",
-    "COPIES_COL",
     "GlobalStage",
-    "INTERNAL_COLUMNS",
-    "REASON_COL",
-    "REPEAT_COL",
-    "ROW_COL",
-    "SHARD_COL",
     "Stage",
     "StageConfig",
     "StageContext",

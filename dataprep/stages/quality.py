@@ -13,13 +13,9 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from dataprep.output.columns import signal_column
 from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
-
-
-def signal_column(stage: str, signal: str) -> str:
-    """Name of the column holding one filter signal."""
-    return f"{stage}__{signal}"
 
 
 def filter_thresholds(filt: Any, prefix: str) -> dict[str, Any]:

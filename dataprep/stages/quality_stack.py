@@ -20,6 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from dataprep.errors import ConfigError
+from dataprep.output.columns import signal_column
 from dataprep.recipe.config import build_dataclass
 from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
@@ -93,14 +94,14 @@ class QualityStack(BatchStage):
         for name in result.signals.column_names:
             filt, _, signal = name.partition(".")
             col = result.signals.column(name).combine_chunks()
-            batch = batch.append_column(f"{self.name}__{filt}__{signal}", col)
+            batch = batch.append_column(signal_column(self.name, f"{filt}__{signal}"), col)
         for filt in result.reasons.column_names:
             col = result.reasons.column(filt).combine_chunks().cast(pa.string())
-            batch = batch.append_column(f"{self.name}__{filt}__reason", col)
+            batch = batch.append_column(signal_column(self.name, f"{filt}__reason"), col)
         return StageOutput(batch, result.reason.cast(pa.string()))
 
     def thresholds(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for f in self.filters:
-            out.update(filter_thresholds(f, f"{self.name}__{f.name}"))
+            out.update(filter_thresholds(f, signal_column(self.name, f"{f.name}")))
         return out

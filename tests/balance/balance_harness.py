@@ -16,15 +16,15 @@ from typing import Any
 
 import pyarrow as pa
 
-from dataprep.stages.base import (
+from dataprep.output.columns import (
     COPIES_COL,
     INTERNAL_COLUMNS,
     REASON_COL,
     REPEAT_COL,
     ROW_COL,
     SHARD_COL,
-    GlobalStage,
 )
+from dataprep.stages.base import GlobalStage
 
 
 @dataclass

@@ -9,14 +9,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from dataprep.output.columns import INTERNAL_COLUMNS
 from dataprep.recipe.registry import get_stage
-from dataprep.stages.base import (
-    INTERNAL_COLUMNS,
-    BatchStage,
-    GlobalStage,
-    StageContext,
-    StageOutput,
-)
+from dataprep.stages.base import BatchStage, GlobalStage, StageContext, StageOutput
 from global_harness import write_observations
 
 

@@ -15,13 +15,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from dataprep.output.columns import INTERNAL_COLUMNS, REASON_COL
 from dataprep.recipe.registry import get_stage
-from dataprep.stages.base import (
-    INTERNAL_COLUMNS,
-    REASON_COL,
-    GlobalStage,
-    StageContext,
-)
+from dataprep.stages.base import GlobalStage, StageContext
 from global_harness import write_observations
 
 
