@@ -21,12 +21,12 @@ import pyarrow.ipc as ipc
 
 from dataprep.engine.accounting import StageStats
 from dataprep.engine.plan import PassPlan
+from dataprep.engine.quarantine import Quarantine
 from dataprep.engine.split import split_by_reason
 from dataprep.errors import InputError
 from dataprep.io.bad_units import OnBad
 from dataprep.io.columns import prepare_batch
 from dataprep.io.discover import Shard
-from dataprep.io.quarantine import Quarantine
 from dataprep.io.readers import iter_positioned_batches, row_count
 from dataprep.io.writers import PartWriter, atomic_write_bytes
 from dataprep.output.columns import (
