@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from dataprep.errors import DataprepError, InputError, OutputError
+from dataprep.errors import DataprepError, OutputError
 
 
 def _early_pool(args: argparse.Namespace, data: Any) -> Any:
@@ -93,15 +93,13 @@ def _run(args: argparse.Namespace, recipe: Any, pool: Any) -> Any:
 
 def _cmd_stats(args: argparse.Namespace) -> int:
     from dataprep.engine.accounting import StageStats, format_table
+    from dataprep.output.reader import open_output
 
-    path = Path(args.output) / "stats.json"
-    if not path.is_file():
-        raise InputError(f"{path} not found: is {args.output} a finished dataprep output folder?")
-    doc = json.loads(path.read_text())
+    out = open_output(args.output)
     if args.json:
-        print(json.dumps(doc, indent=2))
+        print(json.dumps(out.stats, indent=2))
         return 0
-    stats = {k: StageStats.from_dict(v) for k, v in doc["stages"].items()}
+    stats = {k: StageStats.from_dict(v) for k, v in out.stats["stages"].items()}
     print(format_table(stats))
     return 0
 

@@ -12,7 +12,6 @@ on them); to explore thresholds freely, run the stage with ``annotate: true``.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -27,6 +26,8 @@ import yaml
 from dataprep.errors import ConfigError, InputError
 from dataprep.io.writers import PartWriter
 from dataprep.output.columns import signal_prefix
+from dataprep.output.layout import Layout, part_prefix
+from dataprep.output.reader import open_output
 from dataprep.recipe.config import build_dataclass
 from dataprep.recipe.registry import get_stage
 from dataprep.stages.removed import REMOVED_REASON_COL, make_room
@@ -55,18 +56,17 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
 
 
 def _stage_filter(root: Path, stage: str, overrides: Mapping[str, Any]) -> Any:
-    stats_path = root / "stats.json"
-    run_path = root / "run.json"
-    if not stats_path.is_file() or not run_path.is_file():
-        raise InputError(f"{root} is not a finished dataprep output folder (no stats.json)")
-    info = json.loads(stats_path.read_text()).get("stage_info", {})
+    out = open_output(root)
+    if not out.run:
+        raise InputError(f"{out.layout.run} not found: is {root} a finished dataprep output?")
+    info = out.stats.get("stage_info", {})
     if stage not in info:
         valid = ", ".join(n for n, i in info.items() if i.get("kind") == "batch")
         raise ConfigError(f"no stage named {stage!r} in {root} (filter stages: {valid})")
     cls = get_stage(info[stage]["stage"])
     if not hasattr(cls, "filter_cls"):
         raise ConfigError(f"stage {stage!r} is not a filter; only filters can be re-decided")
-    recipe = json.loads(run_path.read_text())["recipe"]
+    recipe = out.run["recipe"]
     options = next(dict(s["options"]) for s in recipe["stages"] if s["name"] == stage)
     options.update(overrides)
     config = build_dataclass(cls.Config, options, f"stage {stage}")
@@ -74,7 +74,7 @@ def _stage_filter(root: Path, stage: str, overrides: Mapping[str, Any]) -> Any:
 
 
 def _batches(root: Path) -> Iterator[pa.RecordBatch]:
-    for path in sorted((root / "data").glob("part-*.parquet")):
+    for path in sorted(Layout(root).data.glob("part-*.parquet")):
         yield from pq.ParquetFile(path).iter_batches(batch_size=4096)
 
 
@@ -91,8 +91,9 @@ def redecide(
     if output is not None:
         if output.exists() and any(output.iterdir()):
             raise ConfigError(f"output folder {output} is not empty")
-        kept_w = PartWriter(output / "data", "part-00000", max_bytes=256 << 20)
-        removed_w = PartWriter(output / "removed" / stage, "part-00000", max_bytes=256 << 20)
+        target = Layout(output)
+        kept_w = PartWriter(target.data, part_prefix(0), max_bytes=256 << 20)
+        removed_w = PartWriter(target.removed_stage(stage), part_prefix(0), max_bytes=256 << 20)
     for batch in _batches(root):
         missing = [c for c in signal_cols if c not in batch.schema.names]
         if missing:

@@ -18,11 +18,11 @@ import pyarrow.compute as pc
 
 from dataprep.io.writers import atomic_write_bytes
 from dataprep.output.columns import INPUT_STAGE, reason_column
+from dataprep.output.reader import Output, iter_batches, open_output
 from dataprep.report import REPORT_VERSION
 from dataprep.report.overlap import overlaps
 from dataprep.report.samples import LANG_COLUMN, sample
 from dataprep.report.signals import all_histograms, reached
-from dataprep.report.source import Output, iter_batches, open_output
 
 #: Documents shown per (stage, reason), and kept documents shown.
 SAMPLES_PER_REASON = 3

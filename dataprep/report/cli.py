@@ -20,8 +20,8 @@ INSPECT_CHARS = 300
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from dataprep.output.reader import open_output
     from dataprep.report.build import write_reports
-    from dataprep.report.source import open_output
 
     out = open_output(args.output)
     write_reports(out.root)
@@ -45,9 +45,9 @@ def _safe(text: str) -> str:
 
 def _pick(args: argparse.Namespace) -> tuple[list[Any], Any]:
     """Sampled documents for the options of ``inspect``."""
+    from dataprep.output.reader import open_output
     from dataprep.report.samples import sample
     from dataprep.report.signals import reached
-    from dataprep.report.source import open_output
 
     out = open_output(args.output)
     names = out.stage_names

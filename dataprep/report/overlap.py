@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from dataprep.output.columns import INPUT_STAGE, reason_column
+from dataprep.output.reader import Output, PartFile, iter_batches, num_rows
 from dataprep.report.signals import REPEAT_COLUMN, before_upsampling
-from dataprep.report.source import Output, PartFile, iter_batches, num_rows
 
 NOTE = (
     "The overlap of stages A and B (A first) is measured only when A runs with "

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import xxhash
 
 from dataprep.errors import InputError
-from dataprep.report.source import BATCH_ROWS, Output, PartFile, iter_batches
+from dataprep.output.reader import BATCH_ROWS, Output, PartFile, iter_batches
 
 LANG_COLUMN = "lang"
 REPEAT_COLUMN = "repeat"

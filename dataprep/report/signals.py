@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataprep.output.columns import INPUT_STAGE, reason_column, signal_column, signal_prefix
-from dataprep.report.source import Output, PartFile, iter_batches
+from dataprep.output.reader import Output, PartFile, iter_batches
 
 RESERVOIR = 20_000
 CACHE_BYTES = 64 * 2**20

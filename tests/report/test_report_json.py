@@ -119,7 +119,7 @@ def test_histograms_are_the_same_when_the_second_pass_reads_the_files_again(
     full_output: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The second pass reuses the first pass's batches unless they exceed CACHE_BYTES."""
-    from dataprep.report.source import open_output
+    from dataprep.output.reader import open_output
 
     out = open_output(full_output)
     cached = signals.all_histograms(out)

@@ -1,4 +1,5 @@
-"""Read-only view of a finished output folder, for the report and ``inspect``.
+"""Read-only view of a finished output folder, for the report, ``inspect``, ``stats``
+and ``redecide``: the one place that parses ``stats.json`` and ``run.json``.
 
 Parquet is read column-projected in bounded batches (``iter_batches``): the report
 never loads a whole part file, let alone the corpus.
@@ -17,11 +18,10 @@ import pyarrow.parquet as pq
 
 from dataprep.errors import InputError
 from dataprep.output.layout import Layout
+from dataprep.output.stats_format import STATS_VERSION
 
 #: Rows per batch when streaming Parquet (bounded memory on long documents too).
 BATCH_ROWS = 4096
-
-#: The pseudo-stage that counts what was read (null and empty texts are removed there).
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,11 @@ def open_output(root: str | Path) -> Output:
     run = _read_json(layout.run) if layout.run.is_file() else {}
     if not isinstance(stats, dict) or not isinstance(stats.get("stages"), dict):
         raise InputError(f"{layout.stats} is not a dataprep stats.json (no 'stages')")
+    if stats.get("version") != STATS_VERSION:
+        raise InputError(
+            f"{layout.stats} has format version {stats.get('version')!r}; this dataprep "
+            f"reads version {STATS_VERSION}: use the dataprep version that wrote it"
+        )
     return Output(path, stats, run if isinstance(run, dict) else {})
 
 
