@@ -83,3 +83,9 @@ def test_a_stage_emitting_too_many_copies_fails_loudly(tmp_path: Path) -> None:
     recipe = parse_recipe({"stages": [{"stage": "toy_repeat_v0", "copies": MAX_COPIES + 1}]})
     with pytest.raises(RuntimeError, match="'toy_repeat_v0' asked for 1001 copies"):
         run_pipeline(recipe, [str(tmp_path / "in")], tmp_path / "o", workers=1, progress=False)
+
+
+def test_balance_max_repeats_is_bounded_by_the_copy_numbering_at_recipe_load() -> None:
+    parse_recipe({"stages": [{"stage": "balance_v1", "max_repeats": MAX_COPIES}]})
+    with pytest.raises(ConfigError, match=r"max_repeats must be 1\.\.1000, got 1001"):
+        parse_recipe({"stages": [{"stage": "balance_v1", "max_repeats": MAX_COPIES + 1}]})
