@@ -49,6 +49,7 @@ from dataprep.balance.targets import (
     prior_shares,
     round_preserving_sum,
 )
+from dataprep.engine.positions import MAX_COPIES
 from dataprep.errors import ConfigError
 from dataprep.output.columns import COPIES_COL, INTERNAL_COLUMNS, REASON_COL
 from dataprep.recipe.registry import register
@@ -89,7 +90,9 @@ class BalanceConfig(StageConfig):
     minimums: Mapping[str, float] = field(default_factory=dict)
     """Minimum target amount per language (in the unit; limited by what exists)."""
     max_repeats: int = 1
-    """Maximum copies of one document (1 = never up-sample)."""
+    """Maximum copies of one document (1 = never up-sample), at most 1000: the engine
+    numbers copies in decimal digits (copy ``w`` of copy ``p`` is ``p * 1000 + w``,
+    :mod:`dataprep.engine.positions`), so a 1001st copy would share a number."""
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -104,8 +107,8 @@ def _validate(cfg: BalanceConfig) -> None:
         raise ConfigError(f"unlisted must be 'drop' or 'keep', got {cfg.unlisted!r}")
     if cfg.alpha < 0:
         raise ConfigError(f"alpha must be >= 0, got {cfg.alpha}")
-    if cfg.max_repeats < 1:
-        raise ConfigError(f"max_repeats must be >= 1, got {cfg.max_repeats}")
+    if not 1 <= cfg.max_repeats <= MAX_COPIES:
+        raise ConfigError(f"max_repeats must be 1..{MAX_COPIES}, got {cfg.max_repeats}")
     _validate_budget(cfg)
     for name in ("weights", "caps", "minimums"):
         bad = {k: v for k, v in getattr(cfg, name).items() if not v >= 0}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,23 +19,17 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 from dataprep.engine.accounting import StageStats
+from dataprep.engine.decisions import Decisions, replicate
 from dataprep.engine.plan import PassPlan
 from dataprep.engine.quarantine import Quarantine
-from dataprep.engine.split import split_by_reason
+from dataprep.engine.split import split_by_reason, text_bytes
 from dataprep.errors import InputError
 from dataprep.io.bad_units import OnBad
 from dataprep.io.columns import prepare_batch
 from dataprep.io.discover import Shard
 from dataprep.io.readers import iter_positioned_batches, row_count
 from dataprep.io.writers import PartWriter, atomic_write_bytes
-from dataprep.output.columns import (
-    COPIES_COL,
-    INPUT_STAGE,
-    INTERNAL_COLUMNS,
-    REASON_COL,
-    REPEAT_COL,
-    ROW_COL,
-)
+from dataprep.output.columns import INPUT_STAGE, INTERNAL_COLUMNS, LANG_COLUMN
 from dataprep.output.layout import Layout, part_prefix
 from dataprep.recipe.config import Recipe
 from dataprep.stages.base import BatchStage, GlobalStage, Stage
@@ -106,66 +99,6 @@ def _input_reasons(batch: pa.RecordBatch, text_column: str) -> pa.Array:
         pa.scalar("null_text"),
         pc.if_else(is_empty, pa.scalar("empty_text"), pa.scalar(None, pa.string())),
     )
-
-
-class _Decisions:
-    """A global stage's decisions for one shard, looked up by document position."""
-
-    def __init__(self, path: Path) -> None:
-        with pa.memory_map(str(path)) as source:
-            self.table = ipc.open_file(source).read_all()
-        self.keys = _position_keys(self.table)
-
-    def lookup(self, batch: pa.RecordBatch) -> pa.Table:
-        keys = _position_keys(batch)
-        idx = np.searchsorted(self.keys, keys)
-        idx_clipped = np.minimum(idx, len(self.keys) - 1)
-        if len(self.keys) == 0 or not np.array_equal(self.keys[idx_clipped], keys):
-            raise RuntimeError("global stage produced no decision for some documents")
-        return self.table.take(pa.array(idx_clipped))
-
-
-def _position_keys(data: pa.RecordBatch | pa.Table) -> np.ndarray:
-    rows = np.asarray(data.column(ROW_COL).to_numpy(), dtype=np.int64)
-    reps = np.asarray(data.column(REPEAT_COL).to_numpy(), dtype=np.int64)
-    return rows * 65536 + reps
-
-
-def _apply_global(
-    batch: pa.RecordBatch, decisions: _Decisions
-) -> tuple[pa.RecordBatch, pa.Array, np.ndarray | None]:
-    """The batch with the decision's signal columns added, its reasons and copies."""
-    dec = decisions.lookup(batch)
-    out = batch
-    for name in dec.column_names:
-        if name in INTERNAL_COLUMNS or name in (REASON_COL, COPIES_COL):
-            continue
-        col = dec.column(name).combine_chunks()
-        if name in out.schema.names:
-            out = out.set_column(out.schema.get_field_index(name), name, col)
-        else:
-            out = out.append_column(name, col)
-    reason = dec.column(REASON_COL).combine_chunks().cast(pa.string())
-    copies = None
-    if COPIES_COL in dec.column_names:
-        copies = np.asarray(dec.column(COPIES_COL).fill_null(1).to_numpy(), dtype=np.int64)
-    return out, reason, copies
-
-
-def _replicate(batch: pa.RecordBatch, copies: np.ndarray) -> pa.RecordBatch:
-    """Emit ``copies[i]`` copies of row i, numbering them in ``_dp_repeat``/``repeat``."""
-    copies = np.maximum(copies, 1)
-    idx = np.repeat(np.arange(batch.num_rows), copies)
-    starts = np.cumsum(copies) - copies
-    within = np.arange(len(idx)) - np.repeat(starts, copies)
-    out = batch.take(pa.array(idx))
-    old = np.asarray(out.column(REPEAT_COL).to_numpy(), dtype=np.int64)
-    rep = (old * 1000 + within).astype(np.int32)
-    out = out.set_column(out.schema.get_field_index(REPEAT_COL), REPEAT_COL, pa.array(rep))
-    public = pa.array(rep, type=pa.int32())
-    if "repeat" in out.schema.names:
-        return out.set_column(out.schema.get_field_index("repeat"), "repeat", public)
-    return out.append_column("repeat", public)
 
 
 class _Sinks:
@@ -277,7 +210,8 @@ def _run_shard(
     decisions = None
     if job.plan.apply_global is not None:
         dec_path = job.layout.decisions_file(job.plan.index - 1, job.shard.index)
-        decisions = _Decisions(dec_path) if dec_path.exists() else None
+        stage = stages[job.plan.apply_global].name
+        decisions = Decisions(dec_path, stage=stage) if dec_path.exists() else None
     # Only the input pass reads files, so only it can meet (and count) bad records.
     if not job.plan.is_first:
         quarantine = None
@@ -311,10 +245,10 @@ def _run_batch(
     batch: pa.RecordBatch,
     stats: dict[str, StageStats],
     sinks: _Sinks,
-    decisions: _Decisions | None,
+    decisions: Decisions | None,
 ) -> pa.RecordBatch:
     inp = job.recipe.input
-    common: dict[str, Any] = {"text_column": inp.text_column, "lang_column": "lang"}
+    common: dict[str, Any] = {"text_column": inp.text_column, "lang_column": LANG_COLUMN}
     if job.plan.is_first:
         reasons = _input_reasons(batch, inp.text_column)
         batch = split_by_reason(
@@ -333,7 +267,7 @@ def _run_batch(
             raise RuntimeError(
                 f"decisions of stage {g.name} are missing for shard {job.shard.index}"
             )
-        after, reason, copies = _apply_global(batch, decisions)
+        after, reason, copies = decisions.apply(batch)
         if g.rewrites_text and isinstance(g, GlobalStage):
             after = g.rewrite(after)
         kept = split_by_reason(
@@ -350,12 +284,10 @@ def _run_batch(
             kept_copies = copies[~pc.is_valid(reason).to_numpy(zero_copy_only=False)]
             extra = int((np.maximum(kept_copies, 1) - 1).sum())
             if extra:
-                from dataprep.engine.split import text_bytes
-
                 sizes = text_bytes(kept, inp.text_column)
                 stats[g.name].docs_added += extra
                 stats[g.name].bytes_added += int(((np.maximum(kept_copies, 1) - 1) * sizes).sum())
-                kept = _replicate(kept, kept_copies)
+                kept = replicate(kept, kept_copies, stage=g.name)
         batch = kept
     for i in job.plan.batch_stages:
         stage = stages[i]

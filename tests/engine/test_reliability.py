@@ -25,6 +25,7 @@ from corpus_helpers import make_docs, write_shard
 from dataprep.engine.driver import run_pipeline
 from dataprep.errors import OutputError
 from dataprep.io import writers
+from dataprep.output.folder import LOCK_NAME
 from dataprep.recipe.config import parse_recipe
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -102,18 +103,63 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     return corpus, recipe, ref
 
 
+SHARD_PASSES = 12 * 2
+"""Shard-pass completion records of a whole run: 12 shards, two passes (one global stage)."""
+MARGIN = 4
+"""Records still to come when a kill lands: two rounds of the two workers' shard passes,
+so the run cannot finish between the last look and the kill."""
+
+
+def _records(out: Path) -> int:
+    return len(list(out.glob("_work/pass-*/done/*.json")))
+
+
+def _underway(p: subprocess.Popen[bytes], out: Path) -> bool:
+    """The run ``p`` holds the output's lock and has prepared ``_work/``: its passes run."""
+    try:
+        owner = json.loads((out / LOCK_NAME).read_text())
+    except (OSError, ValueError):
+        return False  # not locked yet, or by the run killed before (being rewritten)
+    return owner.get("pid") == p.pid and (out / "_work").exists()
+
+
+def _kill_mid_run(
+    p: subprocess.Popen[bytes], out: Path, wait_for_records: int, then_sleep: float
+) -> None:
+    """SIGKILL ``p`` ``then_sleep`` seconds after it is underway and ``wait_for_records``
+    more shard passes are done, and prove the kill landed before the run ended."""
+    deadline = time.monotonic() + 60
+    while not _underway(p, out) and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    target = _records(out) + wait_for_records
+    while _records(out) < target and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(then_sleep)
+    assert p.poll() is None, "the run ended before the kill: the test proved nothing"
+    p.kill()
+    finish(p, 30)
+    assert p.returncode == -signal.SIGKILL
+    assert not json.loads((out / "run.json").read_text()).get("finished")
+
+
 def _kill_and_resume(setup: tuple[Path, Path, Path], tmp_path: Path, kills: int, seed: int) -> None:
+    """Kill the run ``kills`` times at random points of its progress, then resume it.
+
+    The points are counted in completed shard passes, not seconds: a run takes about
+    a second of work here, so a random sleep would often land before the run started
+    or after it ended, on a faster machine more so. Each kill waits for a random share
+    of the records left, keeping ``MARGIN`` for the later kills' runs, then up to 30 ms
+    more (a shard pass takes 50-100 ms here), so it lands anywhere within a pass.
+    """
     corpus, recipe, ref = setup
     out = tmp_path / "out"
     rng = random.Random(seed)
     args = ["run", str(recipe), "-i", str(corpus), "-o", str(out), "-j", "2", "--no-progress", "-q"]
     for k in range(kills):
         p = cli(args + (["--resume"] if k else []))
-        time.sleep(rng.uniform(0.3, 2.0))
-        p.kill()
-        finish(p, 30)
-        if out.exists():
-            assert_visible_files_complete(out)
+        left = SHARD_PASSES - _records(out) - MARGIN
+        _kill_mid_run(p, out, rng.randint(0, max(0, left // (kills - k))), rng.uniform(0, 0.03))
+        assert_visible_files_complete(out)
     code, err = finish(cli([*args, "--resume"]))
     assert code == 0, err
     assert digest(out) == digest(ref)
