@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,8 @@ import pytest
 from dataprep.engine.accounting import StageStats
 from dataprep.engine.driver import run_pipeline
 from dataprep.engine.executors import base
-from dataprep.engine.executors.base import resolve_workers
-from dataprep.engine.shard_pass import ShardResult
+from dataprep.engine.executors.base import Executor, Progress, resolve_workers
+from dataprep.engine.shard_pass import ShardJob, ShardResult
 from dataprep.errors import ConfigError
 from dataprep.recipe.config import Recipe, parse_recipe
 
@@ -50,6 +51,33 @@ def test_worker_count(
 def test_a_negative_worker_count_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="workers must be 0"):
         resolve_workers(-1, 0, 4, "local")
+
+
+class HalfStarted(Executor):
+    """Starts something, then fails to open."""
+
+    def __init__(self) -> None:
+        self.closed_with: list[type[BaseException] | None] = []
+
+    @property
+    def workers(self) -> int:
+        return 1
+
+    def open(self) -> None:
+        raise KeyboardInterrupt
+
+    def map(self, jobs: Sequence[ShardJob], progress: Progress) -> list[ShardResult]:
+        return []
+
+    def close(self, error: type[BaseException] | None = None) -> None:
+        self.closed_with.append(error)
+
+
+def test_an_executor_that_fails_to_open_is_closed_with_the_error() -> None:
+    ex = HalfStarted()
+    with pytest.raises(KeyboardInterrupt), ex:
+        pass
+    assert ex.closed_with == [KeyboardInterrupt]
 
 
 def test_a_completion_record_round_trips_through_its_done_file_format() -> None:
