@@ -11,6 +11,7 @@ Every sub-command is a small function over parsed arguments.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import os
@@ -21,26 +22,36 @@ import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dataprep.errors import DataprepError, OutputError
 
+if TYPE_CHECKING:
+    from dataprep.engine.driver import RunResult
+    from dataprep.engine.executors.pool import WorkerPool
+    from dataprep.recipe.config import Recipe
 
-def _early_pool(args: argparse.Namespace, data: Any) -> Any:
+
+def _early_pool(args: argparse.Namespace, data: object) -> WorkerPool | None:
     """Local workers started now, while the driver imports the engine (see
-    :mod:`dataprep.engine.executors.pool`); ``None`` when the worker count is not
-    known yet or is 1."""
-    from dataprep.engine.executors.pool import WorkerPool, default_workers
+    :mod:`dataprep.engine.executors.pool`); ``None`` when the run will not use local
+    worker processes or its worker count is not valid (the recipe check says why).
+
+    The count comes from :func:`~dataprep.engine.executors.base.resolve_workers`
+    without the number of shards (not listed yet): the executor stops the pool at
+    once when the run turns out to need fewer processes.
+    """
+    from dataprep.engine.executors.base import resolve_workers
+    from dataprep.engine.executors.pool import WorkerPool
 
     if args.executor != "local":
         return None
-    workers = args.workers
-    if workers is None:
-        run = data.get("run") if isinstance(data, dict) else None
-        workers = run.get("workers", 0) if isinstance(run, dict) else 0
-    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 0:
-        return None  # the recipe check will say what is wrong
-    workers = workers or default_workers()
+    run = data.get("run") if isinstance(data, dict) else None
+    recipe_workers = run.get("workers", 0) if isinstance(run, dict) else 0
+    wanted = args.workers if args.workers is not None else recipe_workers
+    if not isinstance(wanted, int) or isinstance(wanted, bool) or wanted < 0:
+        return None  # the recipe check or the run says what is wrong
+    workers = resolve_workers(args.workers, recipe_workers, None, "local")
     return WorkerPool(workers).start() if workers > 1 else None
 
 
@@ -48,15 +59,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from dataprep.recipe.config import parse_recipe, read_recipe
 
     data, source = read_recipe(args.recipe)
-    pool = _early_pool(args, data)
-    try:
+    # The run's executor claims the pool and closes it; this ``with`` closes it only
+    # when the run never started (a recipe error, Ctrl-C before the engine is ready).
+    with _early_pool(args, data) or contextlib.nullcontext() as pool:
         result = _run(args, parse_recipe(data, source=source), pool)
-    except BaseException:
-        if pool is not None:
-            pool.close(interrupted=True)
-        raise
-    if pool is not None:
-        pool.close()
     if not args.quiet:
         from dataprep.engine.accounting import format_table
 
@@ -66,7 +72,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(args: argparse.Namespace, recipe: Any, pool: Any) -> Any:
+def _run(args: argparse.Namespace, recipe: Recipe, pool: WorkerPool | None) -> RunResult:
     from dataprep.engine.driver import run_pipeline
 
     inputs = args.input or []

@@ -24,10 +24,11 @@ import pyarrow.parquet as pq
 
 import dataprep
 from dataprep.engine.accounting import RunStats, StageStats, merge
-from dataprep.engine.executors.local import LocalExecutor, ProgressBar, default_workers
+from dataprep.engine.executors.base import Executor, resolve_workers
+from dataprep.engine.executors.local import LocalExecutor, ProgressBar
 from dataprep.engine.executors.pool import WorkerPool
 from dataprep.engine.plan import PassPlan, plan_passes
-from dataprep.engine.shard_pass import ShardJob
+from dataprep.engine.shard_pass import ShardJob, ShardResult
 from dataprep.errors import ConfigError, InputError, OutputError, ResumeError
 from dataprep.io.discover import Discovery, Shard, fingerprint, format_skipped, scan_inputs
 from dataprep.io.preflight import preflight
@@ -203,7 +204,8 @@ def _fit(
     """
     done = layout.fit_done(plan.index)
     if done.exists():
-        return json.loads(done.read_text())
+        summary: dict[str, Any] = json.loads(done.read_text())
+        return summary
     obs_files = sorted(layout.pass_observe(plan.index).glob("part-*.arrow"))
     n_observed = sum(_count_rows(path) for path in obs_files)
     done.parent.mkdir(parents=True, exist_ok=True)
@@ -252,8 +254,25 @@ def _write_arrow(path: Path, table: pa.Table) -> None:
     tmp.replace(path)
 
 
+#: Completion records of the shards run by this invocation, by (pass, shard) index.
+Finished = dict[tuple[int, int], ShardResult]
+
+
+def _record(layout: Layout, finished: Finished, pass_index: int, shard: Shard) -> ShardResult:
+    """A shard's completion record for a pass: as its worker returned it in this run,
+    else from the done file an earlier (resumed) run wrote."""
+    result = finished.get((pass_index, shard.index))
+    if result is not None:
+        return result
+    return ShardResult.from_json(layout.done_file(pass_index, shard.index).read_bytes())
+
+
 def _merge_stats(
-    layout: Layout, passes: Sequence[PassPlan], stages: Sequence[Stage], shards: Sequence[Shard]
+    layout: Layout,
+    passes: Sequence[PassPlan],
+    stages: Sequence[Stage],
+    shards: Sequence[Shard],
+    finished: Finished,
 ) -> RunStats:
     """Stats of every shard and pass, in stage order (``input`` first)."""
     total: RunStats = {INPUT_STAGE: StageStats()}
@@ -261,19 +280,19 @@ def _merge_stats(
         total[stage.name] = StageStats()
     for plan in passes:
         for s in shards:
-            data = json.loads(layout.done_file(plan.index, s.index).read_text())
-            merge(total, {k: StageStats.from_dict(v) for k, v in data["stages"].items()})
+            merge(total, _record(layout, finished, plan.index, s).stages)
     for name, counts in total.items():
         counts.check(name)
     return total
 
 
-def _quarantined(layout: Layout, shards: Sequence[Shard]) -> list[dict[str, Any]]:
+def _quarantined(
+    layout: Layout, shards: Sequence[Shard], finished: Finished
+) -> list[dict[str, object]]:
     """Records and files set aside in quarantine mode, in shard order."""
-    entries: list[dict[str, Any]] = []
+    entries: list[dict[str, object]] = []
     for s in shards:
-        data = json.loads(layout.done_file(0, s.index).read_text())
-        entries.extend(data.get("quarantine", []))
+        entries.extend(_record(layout, finished, 0, s).quarantine)
     return entries
 
 
@@ -346,8 +365,10 @@ def run_pipeline(
 ) -> RunResult:
     """Run ``recipe`` over ``inputs`` into ``output``; see the README for the layout.
 
-    ``pool``: local workers started early by the caller (used when its size is the
-    run's worker count, closed otherwise).
+    ``pool``: local workers started early by the caller. The local executor claims
+    it when it has enough processes for the run and then closes it; otherwise it is
+    closed at once (:meth:`WorkerPool.claim`). The caller closes it only if the run
+    never got that far (``with pool:``; closing is idempotent).
     """
     started = time.monotonic()
     root = Path(output).resolve()
@@ -419,29 +440,25 @@ def _run_passes(
     """Every pass and fit (each skipped when already done); stats, fit summaries, stats.json."""
     passes = plan_passes([getattr(s, "kind", "batch") for s in stages])
     fits: dict[str, Any] = {}
+    finished: Finished = {}
     executor, ray_address, pool = executor_args
     modules = sorted({type(s).__module__ for s in stages})
-    n_workers = workers if workers is not None else recipe.run.workers
-    if executor == "ray" and not n_workers:
-        # On a cluster the driver's cores say nothing: one actor per shard,
-        # capped by the executor at the cluster's CPUs.
-        n_workers_used = len(shards)
-    else:
-        n_workers_used = min(n_workers or default_workers(), len(shards))
-    with make_executor(executor, n_workers_used, modules, ray_address, pool) as ex:
-        n_workers_used = ex.workers
+    n_workers = resolve_workers(workers, recipe.run.workers, len(shards), executor)
+    with make_executor(executor, n_workers, modules, ray_address, pool) as ex:
+        n_workers = ex.workers
         for plan in passes:
-            _run_pass(ex, recipe, plan, shards, stages, layout, progress, len(passes))
+            ran = _run_pass(ex, recipe, plan, shards, stages, layout, progress, len(passes))
+            finished.update(((plan.index, i), r) for i, r in ran.items())
             if plan.observe_global is not None:
                 g = stages[plan.observe_global]
                 assert isinstance(g, GlobalStage)
                 if log:
                     log(f"fitting {g.name} on {len(shards)} shards")
                 fits[g.name] = _fit(g, layout, plan, shards)
-    stats = _merge_stats(layout, passes, stages, shards)
+    stats = _merge_stats(layout, passes, stages, shards, finished)
     doc = stats_document(recipe, shards, stats, fits, stages)
-    doc["quarantine"] = _quarantined(layout, shards)
-    record["workers"] = n_workers_used
+    doc["quarantine"] = _quarantined(layout, shards, finished)
+    record["workers"] = n_workers
     return stats, fits, doc
 
 
@@ -514,12 +531,16 @@ def make_executor(
     stage_modules: Sequence[str],
     ray_address: str | None,
     pool: WorkerPool | None = None,
-) -> Any:
-    """The executor that runs shard jobs: ``local`` processes or a ``ray`` cluster."""
+) -> Executor:
+    """The executor that runs shard jobs: ``local`` processes or a ``ray`` cluster.
+
+    ``workers`` comes from :func:`resolve_workers`; ``pool`` (local workers started
+    early) goes to the local executor, which uses it or closes it at once.
+    """
     if kind == "local":
         return LocalExecutor(workers, stage_modules, pool)
     if pool is not None:
-        pool.close(interrupted=True)  # not used: stop it at once
+        pool.claim(0)  # Ray runs no local worker: the pool is stopped at once
     if kind == "ray":
         from dataprep.engine.executors.ray import RayExecutor, import_ray
 
@@ -543,7 +564,7 @@ def _pass_total(layout: Layout, plan: PassPlan, shards: Sequence[Shard]) -> int 
 
 
 def _run_pass(
-    ex: Any,
+    ex: Executor,
     recipe: Recipe,
     plan: PassPlan,
     shards: Sequence[Shard],
@@ -551,7 +572,8 @@ def _run_pass(
     layout: Layout,
     progress: bool,
     n_passes: int,
-) -> None:
+) -> dict[int, ShardResult]:
+    """Run the pass over the shards not done yet; their completion records by shard index."""
     names = [stages[i].name for i in plan.stage_indexes()]
     if plan.is_first:
         names = [INPUT_STAGE, *names]
@@ -563,16 +585,17 @@ def _run_pass(
         _clean_unfinished(layout, plan, s.index, names)
         todo.append(ShardJob(recipe=recipe, plan=plan, shard=s, layout=layout))
     if not todo:
-        return
+        return {}
     label = ", ".join(n for n in names if n != INPUT_STAGE) or "read"
     if plan.observe_global is not None:
         label += f" | observe {stages[plan.observe_global].name}"
     total = _pass_total(layout, plan, [job.shard for job in todo]) if progress else None
     bar = ProgressBar(total, f"pass {plan.index + 1}/{n_passes} [{label}]", progress)
     try:
-        ex.map(todo, bar.update)
+        results = ex.map(todo, bar.update)
     finally:
         bar.close()
+    return {job.shard.index: r for job, r in zip(todo, results, strict=True)}
 
 
 __all__ = ["INTERNAL_COLUMNS", "RunResult", "make_stages", "run_pipeline", "stats_document"]

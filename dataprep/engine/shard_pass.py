@@ -167,8 +167,40 @@ class _Sinks:
         return [self.kept, self.observe, *self.removed.values()]
 
 
-def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> dict[str, Any]:
-    """Run one pass over one shard; returns its completion record (stats, quarantine)."""
+@dataclass(frozen=True)
+class ShardResult:
+    """A shard's completion record for one pass: per-stage counts and quarantine entries.
+
+    Returned by the worker to the driver, and written as the shard's done file
+    (:meth:`to_json`), which a resumed run reads back (:meth:`from_json`) for the
+    shards an earlier run finished. Quarantine entries keep their keys sorted, as
+    the done file holds them, so ``stats.json`` is the same whichever way a record
+    reached the driver.
+    """
+
+    stages: dict[str, StageStats]
+    quarantine: tuple[dict[str, object], ...] = ()
+
+    def __post_init__(self) -> None:
+        entries = tuple(dict(sorted(e.items())) for e in self.quarantine)
+        object.__setattr__(self, "quarantine", entries)
+
+    def to_json(self) -> bytes:
+        record = {
+            "stages": {name: st.to_dict() for name, st in self.stages.items()},
+            "quarantine": list(self.quarantine),
+        }
+        return json.dumps(record, sort_keys=True).encode()
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> ShardResult:
+        data = json.loads(text)
+        stages = {name: StageStats.from_dict(st) for name, st in data["stages"].items()}
+        return cls(stages, tuple(data.get("quarantine", [])))
+
+
+def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> ShardResult:
+    """Run one pass over one shard; write and return its completion record."""
     stages = build_stages(job.recipe)
     quarantine = Quarantine(job.shard)
     quarantine_mode = job.recipe.input.on_error == "quarantine"
@@ -182,13 +214,10 @@ def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> dict[str,
         stats = _empty_stats(job, stages)
         quarantine.set_aside_file(e, row_count(job.shard))
         quarantine.flush_into(stats[INPUT_STAGE])
-    result = {
-        "stages": {name: st.to_dict() for name, st in stats.items()},
-        "quarantine": quarantine.entries,
-    }
+    result = ShardResult(stats, tuple(quarantine.entries))
     done = job.layout.done_file(job.plan.index, job.shard.index)
     done.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(done, json.dumps(result, sort_keys=True).encode())
+    atomic_write_bytes(done, result.to_json())
     return result
 
 

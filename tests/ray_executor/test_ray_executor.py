@@ -18,6 +18,7 @@ import pytest
 
 from corpus_helpers import make_docs, write_shard
 from dataprep.engine.driver import run_pipeline
+from dataprep.engine.shard_pass import ShardResult
 from dataprep.errors import InfrastructureError, InputError
 from dataprep.recipe.config import parse_recipe
 
@@ -151,6 +152,20 @@ def test_many_shards_one_actor_per_cpu_same_output(
     runs = run_both(toy_recipe(batch_size=16), tmp_path / "in", tmp_path, monkeypatch)
     assert_same_output(runs["local"][0], runs["ray"][0])
     assert runs["ray"][1] == runs["local"][1]
+
+
+@pytest.mark.usefixtures("ray_instance")
+def test_the_driver_merges_the_records_the_actors_returned(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Completion records come back from the actors; no done file is read back."""
+
+    def unexpected_read(cls: type[ShardResult], text: str | bytes) -> ShardResult:
+        raise AssertionError("a done file was read back")
+
+    monkeypatch.setattr(ShardResult, "from_json", classmethod(unexpected_read))
+    runs = run_both(toy_recipe(), corpus, tmp_path, monkeypatch)
+    assert_same_output(runs["local"][0], runs["ray"][0])
 
 
 @pytest.mark.usefixtures("ray_instance")

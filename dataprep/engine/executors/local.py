@@ -6,38 +6,40 @@ spawned, dying with the driver, possibly started early by the CLI) live for the
 whole run, so a stage's model is loaded once per worker process. Ctrl-C cancels
 pending jobs and terminates the workers. A worker that dies (killed by the OOM
 killer, say) is an :class:`InfrastructureError` naming it: rerun with ``--resume``.
+
+The executor owns the processes its jobs run on, whether it started them or
+claimed a pool started early (:meth:`WorkerPool.claim`), and stops them in
+:meth:`LocalExecutor.close`, the one place that does.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
 
 from tqdm import tqdm
 
-from dataprep.engine.executors.pool import (
-    WorkerPool,
-    default_workers,
-    import_modules,
-    progress_queue,
-)
-from dataprep.engine.shard_pass import ShardJob, run_shard_pass
+from dataprep.engine.executors.base import Executor, Progress
+from dataprep.engine.executors.pool import WorkerPool, import_modules, progress_queue
+from dataprep.engine.shard_pass import ShardJob, ShardResult, run_shard_pass
 from dataprep.errors import InfrastructureError
 
-__all__ = ["LocalExecutor", "ProgressBar", "default_workers"]
+__all__ = ["LocalExecutor", "ProgressBar"]
 
 
-def _run_job(job: ShardJob, stage_modules: Sequence[str]) -> dict[str, Any]:
+def _run_job(job: ShardJob, stage_modules: Sequence[str]) -> ShardResult:
     import_modules(stage_modules)  # a pool started before the recipe was known
-    queue = progress_queue()
+    reports = progress_queue()
+    if reports is None:
+        return run_shard_pass(job)
 
     def progress(docs: int, nbytes: int) -> None:
-        queue.put((docs, nbytes))
+        reports.put((docs, nbytes))
 
-    return run_shard_pass(job, progress if queue is not None else None)
+    return run_shard_pass(job, progress)
 
 
 class ProgressBar:
@@ -66,34 +68,37 @@ class ProgressBar:
         self.bar.close()
 
 
-class LocalExecutor:
-    """Runs shard jobs in ``workers`` processes (inline when ``workers == 1``)."""
+class LocalExecutor(Executor):
+    """Runs shard jobs in ``workers`` processes (inline when ``workers == 1``).
+
+    ``pool``: processes started early (by the CLI), used when it has enough of them;
+    otherwise it is stopped at once and, for more than one worker, a pool of the
+    right size is started.
+    """
 
     def __init__(
-        self, workers: int = 0, stage_modules: Sequence[str] = (), pool: WorkerPool | None = None
+        self, workers: int, stage_modules: Sequence[str] = (), pool: WorkerPool | None = None
     ) -> None:
-        self.workers = workers or default_workers()
+        if workers < 1:
+            raise ValueError(f"a local executor needs at least one worker, not {workers}")
+        self._workers = workers
         self.stage_modules = tuple(stage_modules)
-        self._given = pool
-        self._pool: WorkerPool | None = None
+        self._pool = pool.claim(workers) if pool is not None else None
 
-    def __enter__(self) -> LocalExecutor:
-        given, self._given = self._given, None
-        if given is not None and (self.workers <= 1 or given.workers < self.workers):
-            given.close(interrupted=True)  # no job of ours ran there: stop it at once
-            given = None
-        if self.workers > 1:
-            self._pool = given or WorkerPool(self.workers, self.stage_modules).start()
-        return self
+    @property
+    def workers(self) -> int:
+        return self._workers
 
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.close(interrupted=exc[0] is not None)
-            self._pool = None
+    def open(self) -> None:
+        if self._workers > 1 and self._pool is None:
+            self._pool = WorkerPool(self._workers, self.stage_modules).start()
 
-    def map(
-        self, jobs: Sequence[ShardJob], progress: Callable[[int, int], None]
-    ) -> list[dict[str, Any]]:
+    def close(self, error: type[BaseException] | None = None) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close(interrupted=error is not None)
+
+    def map(self, jobs: Sequence[ShardJob], progress: Progress) -> list[ShardResult]:
         """Run every job; results in job order; the first error is raised."""
         if self._pool is None:
             return [run_shard_pass(job, progress) for job in jobs]
@@ -107,36 +112,35 @@ class LocalExecutor:
             ) from e
 
     def _map_pool(
-        self, pool: WorkerPool, jobs: Sequence[ShardJob], progress: Callable[[int, int], None]
-    ) -> list[dict[str, Any]]:
-        futures: list[Future[dict[str, Any]]] = [
+        self, pool: WorkerPool, jobs: Sequence[ShardJob], progress: Progress
+    ) -> list[ShardResult]:
+        futures: list[Future[ShardResult]] = [
             pool.submit(_run_job, j, self.stage_modules) for j in jobs
         ]
         stop = threading.Event()
-        drain = threading.Thread(target=self._drain, args=(progress, stop), daemon=True)
+        drain = threading.Thread(target=_drain, args=(pool, progress, stop), daemon=True)
         drain.start()
         try:
             done, pending = wait(futures, return_when=FIRST_EXCEPTION)
             for f in done:
-                if f.exception() is not None:
+                error = f.exception()
+                if error is not None:
                     for p in pending:
                         p.cancel()
-                    raise f.exception()  # type: ignore[misc]
+                    raise error
             return [f.result() for f in futures]
         finally:
             stop.set()
             drain.join()
 
-    def _drain(self, progress: Callable[[int, int], None], stop: threading.Event) -> None:
-        import queue
 
-        assert self._pool is not None
-        source = self._pool.queue
-        while True:
-            try:
-                docs, nbytes = source.get(timeout=0.1)
-            except queue.Empty:
-                if stop.is_set():
-                    return
-                continue
-            progress(docs, nbytes)
+def _drain(pool: WorkerPool, progress: Progress, stop: threading.Event) -> None:
+    """Pass the workers' progress reports on until ``stop`` is set."""
+    while True:
+        try:
+            docs, nbytes = pool.queue.get(timeout=0.1)
+        except queue.Empty:
+            if stop.is_set():
+                return
+            continue
+        progress(docs, nbytes)

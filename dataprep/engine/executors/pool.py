@@ -18,20 +18,21 @@ import importlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing import get_context
-from typing import Any
+from multiprocessing.context import SpawnContext, SpawnProcess
+from types import TracebackType
+from typing import TYPE_CHECKING, TypeVar
 
-_QUEUE: Any = None
+if TYPE_CHECKING:
+    from multiprocessing.queues import Queue
 
+    #: Where a worker reports progress: ``(documents, bytes)`` per batch read.
+    ProgressQueue = Queue[tuple[int, int]]
 
-def default_workers() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+_R = TypeVar("_R")
+
+_QUEUE: ProgressQueue | None = None
 
 
 def _die_with_parent(parent_pid: int) -> None:
@@ -50,7 +51,7 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def init_worker(queue: Any, stage_modules: Sequence[str], parent_pid: int) -> None:
+def init_worker(queue: ProgressQueue, stage_modules: Sequence[str], parent_pid: int) -> None:
     """Set up a worker: progress queue, single-threaded libraries, the engine.
 
     ``stage_modules`` register the run's stages when the driver already knows them;
@@ -79,7 +80,7 @@ def import_modules(modules: Sequence[str]) -> None:
         importlib.import_module(module)
 
 
-def progress_queue() -> Any:
+def progress_queue() -> ProgressQueue | None:
     """The queue a worker reports progress to (``None`` outside a pool worker)."""
     return _QUEUE
 
@@ -95,39 +96,98 @@ def _ready() -> int:
     return os.getpid()
 
 
+class _RecordingSpawn(SpawnContext):
+    """The ``spawn`` context, keeping every worker process the pool's executor starts.
+
+    ``ProcessPoolExecutor`` creates its workers with its ``mp_context``'s ``Process``;
+    keeping them here gives the pool their pids and exit codes (to stop them, and to
+    say which one died of what) without reading the executor's private state.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: list[SpawnProcess] = []
+
+    def Process(self, *args: object, **kwargs: object) -> SpawnProcess:  # type: ignore[override]
+        # typeshed declares ``Process`` a class attribute; a method is what the
+        # executor calls, and it returns the same class.
+        proc = SpawnProcess(*args, **kwargs)  # type: ignore[arg-type]
+        self.started.append(proc)
+        return proc
+
+
 class WorkerPool:
-    """``workers`` spawned processes and their progress queue."""
+    """``workers`` spawned processes and their progress queue.
+
+    Whoever holds the pool closes it. The CLI starts it in a ``with`` block before
+    the engine is imported and hands it to the run; the local executor claims it
+    (:meth:`claim`) and from then on closes it, terminating the workers at once
+    when the run fails, so that no job writes into the output after the driver
+    gave up on it. A pool that cannot serve the run is closed by :meth:`claim` at
+    once. Closing is idempotent: the CLI's ``with`` closes only a pool that was
+    never handed over (a recipe error, Ctrl-C while the engine is imported).
+    """
 
     def __init__(self, workers: int, stage_modules: Sequence[str] = ()) -> None:
-        ctx = get_context("spawn")
+        self._context = _RecordingSpawn()
         self._closed = False
         self.workers = workers
-        self.queue = ctx.Queue()
-        self.executor = ProcessPoolExecutor(
+        self.queue: ProgressQueue = self._context.Queue()
+        self._executor = ProcessPoolExecutor(
             max_workers=workers,
-            mp_context=ctx,
+            mp_context=self._context,
             initializer=init_worker,
             initargs=(self.queue, tuple(stage_modules), os.getpid()),
         )
 
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close(interrupted=exc_type is not None)
+
     def start(self) -> WorkerPool:
         """Spawn every process now (the executor would on first use, one by one)."""
         self._warmup: list[Future[int]] = [
-            self.executor.submit(_ready) for _ in range(self.workers)
+            self._executor.submit(_ready) for _ in range(self.workers)
         ]
         return self
 
-    def submit(self, fn: Any, *args: Any) -> Future[Any]:
-        return self.executor.submit(fn, *args)
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the workers started so far."""
+        return [p.pid for p in self._context.started if p.pid is not None]
+
+    def claim(self, workers: int) -> WorkerPool | None:
+        """This pool, to run ``workers`` workers on, or None when it cannot.
+
+        It cannot when the run needs one worker (jobs run inline) or more processes
+        than the pool has; it is then closed at once: its idle workers would only
+        hold memory. Whoever claims the pool closes it.
+        """
+        if 1 < workers <= self.workers and not self._closed:
+            return self
+        self.close(interrupted=True)
+        return None
+
+    def submit(self, fn: Callable[..., _R], *args: object) -> Future[_R]:
+        return self._executor.submit(fn, *args)
 
     def death(self) -> str:
         """How the pool broke, for the error message: which worker died, and of what.
 
         Called when a job fails with ``BrokenProcessPool``. The worker that died on
         its own is preferred over those the executor terminated after it (SIGTERM).
+        The broken executor is waited for first: it reaps every worker, and an exit
+        status read while it does so could be missing.
         """
-        procs = list((getattr(self.executor, "_processes", None) or {}).values())
-        dead = [(p.pid, p.exitcode) for p in procs if p.exitcode is not None]
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        dead = [(p.pid, p.exitcode) for p in self._context.started if p.exitcode is not None]
         dead.sort(key=lambda pe: pe[1] == -signal.SIGTERM)
         if not dead:
             return "a worker process died"
@@ -144,6 +204,7 @@ class WorkerPool:
             return
         self._closed = True
         if interrupted:
-            for proc in list((getattr(self.executor, "_processes", None) or {}).values()):
-                proc.terminate()
-        self.executor.shutdown(wait=True, cancel_futures=True)
+            for proc in self._context.started:
+                if proc.pid is not None:  # started (the executor starts what it creates)
+                    proc.terminate()
+        self._executor.shutdown(wait=True, cancel_futures=True)

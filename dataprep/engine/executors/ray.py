@@ -62,11 +62,11 @@ import logging
 import shutil
 import tempfile
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from dataprep.engine.executors.local import default_workers
-from dataprep.engine.shard_pass import ShardJob
+from dataprep.engine.executors.base import Executor, Progress
+from dataprep.engine.shard_pass import ShardJob, ShardResult
 from dataprep.errors import ConfigError, DataprepError, InfrastructureError
 
 #: Seconds the driver waits for a finished job before draining progress again.
@@ -95,19 +95,23 @@ def import_ray() -> Any:
     return ray
 
 
-class RayExecutor:
+class RayExecutor(Executor):
     """Runs shard jobs on a pool of Ray actors (a local instance or a cluster).
 
     ``address=None`` starts a private local Ray instance with ``workers`` CPUs
     (and shuts it down on exit); otherwise it connects to that cluster (``"auto"``
     for the one ``ray start`` made on this machine) and leaves it running. If
     Ray is already initialized in this process, that instance is used as it is.
+    ``workers`` (see :func:`~dataprep.engine.executors.base.resolve_workers`) is
+    capped at the cluster's CPUs on entering: more actors would never be scheduled.
     """
 
     def __init__(
-        self, workers: int = 0, stage_modules: Sequence[str] = (), *, address: str | None = None
+        self, workers: int, stage_modules: Sequence[str] = (), *, address: str | None = None
     ) -> None:
-        self.workers = max(1, workers or default_workers())
+        if workers < 1:
+            raise ValueError(f"a Ray executor needs at least one worker, not {workers}")
+        self._workers = workers
         self.stage_modules = tuple(stage_modules)
         self.address = address
         self._started = False
@@ -115,17 +119,19 @@ class RayExecutor:
         self._actors: list[Any] = []
         self._sink: Any = None
 
-    def __enter__(self) -> RayExecutor:
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def open(self) -> None:
         ray = import_ray()
         if not ray.is_initialized():
             self._connect(ray)
         cpus = int(ray.cluster_resources().get("CPU", 0))
         if cpus < 1:
-            self.__exit__(None, None, None)
             raise ConfigError(f"the Ray cluster at {self.address or 'local'} has no CPUs")
         # More actors than CPUs would never be scheduled: the run would hang.
-        self.workers = min(self.workers, cpus)
-        return self
+        self._workers = min(self._workers, cpus)
 
     def _connect(self, ray: Any) -> None:
         common: dict[str, Any] = {"log_to_driver": False, "ignore_reinit_error": True}
@@ -153,7 +159,7 @@ class RayExecutor:
         )
         self._started = True
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self, error: type[BaseException] | None = None) -> None:
         import ray
 
         self._kill_actors()
@@ -165,9 +171,8 @@ class RayExecutor:
             self._started = False
             # Keep Ray's logs after an unexpected error (not a user error, not
             # Ctrl-C): they are the only trace of what an actor printed.
-            exc_type = exc[0]
-            unexpected = isinstance(exc_type, type) and not issubclass(
-                exc_type, (DataprepError, KeyboardInterrupt)
+            unexpected = error is not None and not issubclass(
+                error, (DataprepError, KeyboardInterrupt)
             )
             if self._temp_dir is not None and not unexpected:
                 shutil.rmtree(self._temp_dir, ignore_errors=True)
@@ -181,7 +186,7 @@ class RayExecutor:
             self._sink = ray.remote(num_cpus=0)(ProgressSink).remote()
         remote_actor = ray.remote(num_cpus=1, max_restarts=0)(ShardActor)
         roots = module_roots(self.stage_modules)
-        while len(self._actors) < self.workers:
+        while len(self._actors) < self._workers:
             self._actors.append(remote_actor.remote(self.stage_modules, roots, self._sink))
 
     def warm_up(self) -> None:
@@ -198,9 +203,7 @@ class RayExecutor:
             ray.kill(actor)
         self._actors = []
 
-    def map(
-        self, jobs: Sequence[ShardJob], progress: Callable[[int, int], None]
-    ) -> list[dict[str, Any]]:
+    def map(self, jobs: Sequence[ShardJob], progress: Progress) -> list[ShardResult]:
         """Run every job; results in job order; the first error is raised.
 
         A job's exception reaches the caller as its original type and message
@@ -211,7 +214,7 @@ class RayExecutor:
         import ray
 
         self._fill_pool()
-        results: list[dict[str, Any] | None] = [None] * len(jobs)
+        results: list[ShardResult | None] = [None] * len(jobs)
         todo = deque(range(len(jobs)))
         idle = list(self._actors)
         running: dict[Any, tuple[int, Any]] = {}
@@ -240,7 +243,7 @@ class RayExecutor:
             return " (actor logs: /tmp/ray/session_latest/logs on the actor's node)"
         return f" (actor logs: {self._temp_dir}/session_latest/logs)"
 
-    def _drain(self, progress: Callable[[int, int], None]) -> None:
+    def _drain(self, progress: Progress) -> None:
         import ray
 
         docs, nbytes = ray.get(self._sink.take.remote())
@@ -269,12 +272,12 @@ def _check_reachable(address: str) -> None:
         ) from None
 
 
-def _get(ray: Any, ref: Any, job: ShardJob, logs: str) -> tuple[dict[str, Any], int, int]:
+def _get(ray: Any, ref: Any, job: ShardJob, logs: str) -> tuple[ShardResult, int, int]:
     """A finished job's value; its exception unwrapped from Ray's wrappers."""
     from ray.exceptions import RayActorError, RayError, RayTaskError
 
     try:
-        out: tuple[dict[str, Any], int, int] = ray.get(ref)
+        out: tuple[ShardResult, int, int] = ray.get(ref)
         return out
     except RayTaskError as e:
         cause = getattr(e, "cause", None)

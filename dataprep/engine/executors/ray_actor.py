@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from dataprep.engine.shard_pass import ShardJob, run_shard_pass
+from dataprep.engine.shard_pass import ShardJob, ShardResult, run_shard_pass
 
 #: Seconds between two progress messages from one actor.
 PROGRESS_INTERVAL = 0.5
@@ -75,7 +75,7 @@ class ShardActor:
         """Resolves once the actor is up (used to fail fast on an unschedulable pool)."""
         return True
 
-    def run(self, job: ShardJob) -> tuple[dict[str, Any], int, int]:
+    def run(self, job: ShardJob) -> tuple[ShardResult, int, int]:
         """Run one pass over one shard: ``(completion record, docs, bytes not yet reported)``."""
         if self._init_error is not None:
             raise self._init_error
