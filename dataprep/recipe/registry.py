@@ -51,7 +51,10 @@ class StageRegistry:
         self._find = find or (lambda: entry_points(group=group))
         self._stages: dict[str, type[Stage[Any]]] = {}
         self._providers: dict[str, str] = {}
-        """Module name -> distribution, for the entry points loaded so far."""
+        """Top-level package of an entry point's module -> its distribution."""
+        self._dist_of: dict[str, str] = {}
+        """Stage name -> distribution, for stages registered while loading an entry point."""
+        self._loading: str | None = None
         self._loaded = False
         self._error: ConfigError | None = None
 
@@ -71,6 +74,8 @@ class StageRegistry:
             check_contract(cls)
             cls.registered_name = name
             self._stages[name] = cls
+            if self._loading is not None:
+                self._dist_of[name] = self._loading
             return cls
 
         return wrap
@@ -84,7 +89,8 @@ class StageRegistry:
         for ep in sorted(self._find(), key=lambda e: (e.value, e.name)):
             dist = ep.dist.name if ep.dist is not None else "?"
             module = ep.value.partition(":")[0].strip()
-            self._providers.setdefault(module, dist)
+            self._providers.setdefault(module.partition(".")[0], dist)
+            self._loading = dist
             try:
                 ep.load()
             except Exception as e:
@@ -94,6 +100,8 @@ class StageRegistry:
                     f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
                 )
                 raise self._error from e
+            finally:
+                self._loading = None
 
     def has(self, name: str) -> bool:
         """Whether ``name`` is a registered stage (loads the entry points if needed)."""
@@ -119,12 +127,15 @@ class StageRegistry:
         """Every stage, sorted by name, with the distribution that provides it."""
         self._load()
         return [
-            Registered(name, cls, self._provider(cls)) for name, cls in sorted(self._stages.items())
+            Registered(name, cls, self._provider(name, cls))
+            for name, cls in sorted(self._stages.items())
         ]
 
-    def _provider(self, cls: type[Stage[Any]]) -> str:
-        module = cls.__module__
-        return self._providers.get(module) or module.partition(".")[0]
+    def _provider(self, name: str, cls: type[Stage[Any]]) -> str:
+        # A module imported before the first lookup registered outside _load: fall
+        # back to the distribution whose entry points live in the same package.
+        top = cls.__module__.partition(".")[0]
+        return self._dist_of.get(name) or self._providers.get(top) or top
 
 
 _REGISTRY = StageRegistry(GROUP)
