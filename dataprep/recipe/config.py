@@ -276,14 +276,14 @@ _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 def _parse_stage(i: int, raw: Any, seen: set[str]) -> StageSpec:
-    from dataprep.recipe.registry import get_stage
+    from dataprep.recipe import registry
 
     where = f"stages[{i}]"
     if isinstance(raw, str):
         raw = {"stage": raw}
     if not isinstance(raw, Mapping) or "stage" not in raw:
         raise ConfigError(f"{where}: expected a mapping with a 'stage' key, got {show(raw)}")
-    stage_cls = get_stage(str(raw["stage"]))
+    stage_cls = registry.get(str(raw["stage"]))
     name = str(raw.get("name") or raw["stage"])
     if not _NAME_RE.fullmatch(name):
         raise ConfigError(
@@ -387,7 +387,7 @@ def _parse_yaml(text: str) -> Any:
 
 def stage_config(spec: StageSpec) -> Any:
     """The typed config object for one stage spec."""
-    from dataprep.recipe.registry import get_stage
+    from dataprep.recipe import registry
 
-    cls = get_stage(spec.stage)
+    cls = registry.get(spec.stage)
     return build_dataclass(cls.Config, dict(spec.options), f"stage {spec.name}")

@@ -76,14 +76,12 @@ def _run(name: str, options: dict[str, Any]) -> StageOutput:
     return out
 
 
-def _batch_stages() -> list[str]:
-    return [r.name for r in registry.items() if r.cls.kind == "batch"]
+def _non_rewriting_batch_stages() -> list[str]:
+    return [r.name for r in registry.items() if r.cls.kind == "batch" and not r.cls.rewrites_text]
 
 
-@pytest.mark.parametrize("name", _batch_stages())
+@pytest.mark.parametrize("name", _non_rewriting_batch_stages())
 def test_a_batch_stage_that_changes_text_declares_rewrites_text(name: str, tmp_path: Path) -> None:
-    if registry.get(name).rewrites_text:
-        pytest.skip("declares rewrites_text: may change the text")
     # A new stage that cannot run on the sample with its defaults fails here: give it
     # options in _options rather than leaving it unchecked.
     out = _run(name, _options(tmp_path).get(name, {}))
