@@ -55,6 +55,7 @@ class StageRegistry:
         self._dist_of: dict[str, str] = {}
         """Stage name -> distribution, for stages registered while loading an entry point."""
         self._loading: str | None = None
+        self._entry_points = 0
         self._loaded = False
         self._error: ConfigError | None = None
 
@@ -86,7 +87,9 @@ class StageRegistry:
         if self._loaded:
             return
         self._loaded = True
-        for ep in sorted(self._find(), key=lambda e: (e.value, e.name)):
+        found = sorted(self._find(), key=lambda e: (e.value, e.name))
+        self._entry_points = len(found)
+        for ep in found:
             dist = ep.dist.name if ep.dist is not None else "?"
             module = ep.value.partition(":")[0].strip()
             self._providers.setdefault(module.partition(".")[0], dist)
@@ -116,6 +119,13 @@ class StageRegistry:
         close = difflib.get_close_matches(name, list(self._stages), n=3)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         valid = ", ".join(sorted(self._stages))
+        if not self._entry_points:
+            # The group comes from installed metadata: a source tree that was never
+            # installed (or installed before the group existed) has no stages at all.
+            hint += (
+                f"; no installed package declares entry points in group {self.group!r}:"
+                " install dataprep (pip install -e .) so its stages are found"
+            )
         raise ConfigError(f"unknown stage {name!r}{hint} (valid: {valid})")
 
     def names(self) -> list[str]:

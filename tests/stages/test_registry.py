@@ -118,6 +118,14 @@ def test_entry_points_load_only_on_first_lookup(
         sys.modules.pop(mod, None)
 
 
+def test_without_any_entry_point_an_unknown_name_says_to_install_dataprep() -> None:
+    with pytest.raises(
+        ConfigError, match=r"no installed package declares entry points.*pip install -e"
+    ) as e:
+        _registry().get("gopher_quality_v1")
+    assert "\n" not in str(e.value)
+
+
 def test_a_name_registered_twice_raises() -> None:
     reg = _registry()
     first, second = registry.get("toy_min_words_v0"), registry.get("toy_upper_v0")
