@@ -111,14 +111,14 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_stages(args: argparse.Namespace) -> int:
+    """Every registered stage: name, kind, providing package, first docstring line."""
     import dataclasses
 
-    from dataprep.recipe.registry import get_stage, stage_names
+    from dataprep.recipe import registry
 
-    for name in stage_names():
-        cls = get_stage(name)
+    for name, cls, package in registry.items():
         doc = (cls.__doc__ or "").strip().splitlines()
-        print(f"{name:<24} {getattr(cls, 'kind', 'batch'):<7} {doc[0] if doc else ''}")
+        print(f"{name:<24} {cls.kind:<7} {package:<20} {doc[0] if doc else ''}")
         if args.verbose:
             for f in dataclasses.fields(cls.Config):
                 default = f.default if f.default is not dataclasses.MISSING else "…"

@@ -1,4 +1,10 @@
-"""Small stages used only by the engine tests (registered under ``toy_*`` names)."""
+"""Small stages used only by the engine tests (registered under ``toy_*`` names).
+
+They are also the smallest examples of the stage contract: a stage is its frozen
+config dataclass, named once in ``BatchStage[Config]``/``GlobalStage[Config]``, plus
+``process`` (or ``observe``/``fit``); ``kind``, the config type check and the
+``fit_summary`` store come from the base class.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 from dataprep.output.columns import INTERNAL_COLUMNS
-from dataprep.recipe.registry import _STAGES, register
+from dataprep.recipe import registry
 from dataprep.stages.base import BatchStage, GlobalStage, StageConfig, StageOutput
 
 
@@ -21,10 +27,8 @@ class MinWordsConfig(StageConfig):
     min_words: int = 3
 
 
-class ToyMinWords(BatchStage):
+class ToyMinWords(BatchStage[MinWordsConfig]):
     """Drop documents with fewer than ``min_words`` words (signal: word count)."""
-
-    Config = MinWordsConfig
 
     def process(self, batch: pa.RecordBatch) -> StageOutput:
         text = batch.column(self.ctx.text_column)
@@ -39,10 +43,9 @@ class UpperConfig(StageConfig):
     pass
 
 
-class ToyUpper(BatchStage):
+class ToyUpper(BatchStage[UpperConfig]):
     """Rewrite: drop every line that is all upper case (a rewriting stage)."""
 
-    Config = UpperConfig
     rewrites_text = True
 
     def process(self, batch: pa.RecordBatch) -> StageOutput:
@@ -58,10 +61,8 @@ class ExactConfig(StageConfig):
     pass
 
 
-class ToyExactDedup(GlobalStage):
+class ToyExactDedup(GlobalStage[ExactConfig]):
     """Keep the first document (input order) of each identical text."""
-
-    Config = ExactConfig
 
     def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         h = [t for t in batch.column(self.ctx.text_column).to_pylist()]
@@ -98,10 +99,8 @@ class RepeatConfig(StageConfig):
     copies: int = 2
 
 
-class ToyRepeat(GlobalStage):
+class ToyRepeat(GlobalStage[RepeatConfig]):
     """Emit every document ``copies`` times (an up-sampling global stage)."""
-
-    Config = RepeatConfig
 
     def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         return pa.RecordBatch.from_arrays(
@@ -126,8 +125,8 @@ for _name, _cls in {
     "toy_exact_dedup_v0": ToyExactDedup,
     "toy_repeat_v0": ToyRepeat,
 }.items():
-    if _name not in _STAGES:
-        register(_name)(_cls)
+    if not registry.has(_name):
+        registry.register(_name)(_cls)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,10 +134,9 @@ class SharedLinesConfig(StageConfig):
     pass
 
 
-class ToySharedLines(GlobalStage):
+class ToySharedLines(GlobalStage[SharedLinesConfig]):
     """Remove every line that occurs in more than one document (a global rewrite)."""
 
-    Config = SharedLinesConfig
     rewrites_text = True
 
     def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -176,8 +174,8 @@ class ToySharedLines(GlobalStage):
         return batch.set_column(idx, self.ctx.text_column, pa.array(new, pa.large_string()))
 
 
-if "toy_shared_lines_v0" not in _STAGES:
-    register("toy_shared_lines_v0")(ToySharedLines)
+if not registry.has("toy_shared_lines_v0"):
+    registry.register("toy_shared_lines_v0")(ToySharedLines)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,11 +185,9 @@ class DieConfig(StageConfig):
     doc_id: str = "doc-45"
 
 
-class ToyDie(BatchStage):
+class ToyDie(BatchStage[DieConfig]):
     """Keep everything; SIGKILL the worker process (as the OOM killer would) when the
     ``marker`` file exists and the batch holds ``doc_id``. Never kills the driver."""
-
-    Config = DieConfig
 
     def process(self, batch: pa.RecordBatch) -> StageOutput:
         import multiprocessing
@@ -205,5 +201,5 @@ class ToyDie(BatchStage):
         return StageOutput(batch, pa.nulls(batch.num_rows, pa.string()))
 
 
-if "toy_die_v0" not in _STAGES:
-    register("toy_die_v0")(ToyDie)
+if not registry.has("toy_die_v0"):
+    registry.register("toy_die_v0")(ToyDie)

@@ -51,9 +51,9 @@ from dataprep.balance.targets import (
 )
 from dataprep.engine.positions import MAX_COPIES
 from dataprep.errors import ConfigError
-from dataprep.output.columns import COPIES_COL, INTERNAL_COLUMNS, REASON_COL
+from dataprep.output.columns import COPIES_COL, INTERNAL_COLUMNS, LANG_COLUMN, REASON_COL
 from dataprep.recipe.registry import register
-from dataprep.stages.base import GlobalStage, StageConfig, StageContext
+from dataprep.stages.base import GlobalStage, StageConfig
 
 REASON_DOWNSAMPLED = "balance_downsampled"
 REASON_NOT_IN_MIX = "balance_lang_not_in_mix"
@@ -128,22 +128,18 @@ def _validate_budget(cfg: BalanceConfig) -> None:
         raise ConfigError(f"budget must be >= 0, got {cfg.budget}")
     if cfg.within is not None and cfg.budget not in (None, "exact_mix"):
         raise ConfigError("with `within`, budget must be null (each group's amount) or exact_mix")
-    if cfg.within is not None and cfg.within == (cfg.column or "lang"):
+    if cfg.within is not None and cfg.within == (cfg.column or LANG_COLUMN):
         raise ConfigError(f"`within` must differ from the balanced column ({cfg.within!r})")
 
 
 @register("balance_v1")
-class Balance(GlobalStage):
+class Balance(GlobalStage[BalanceConfig]):
     """Temperature / weights / UniMax rebalancing of languages or any category column."""
 
-    Config = BalanceConfig
-
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
-        if not isinstance(config, BalanceConfig):
-            raise ConfigError(f"{ctx.name}: expected BalanceConfig, got {type(config).__name__}")
-        super().__init__(config, ctx)
-        self.cfg = config
-        self._summary: dict[str, Any] = {}
+    @property
+    def cfg(self) -> BalanceConfig:
+        """Short name for ``self.config`` (used throughout this module)."""
+        return self.config
 
     @property
     def column(self) -> str:
@@ -335,9 +331,6 @@ class Balance(GlobalStage):
             key: only["categories"],
             "notes": only["notes"],
         }
-
-    def fit_summary(self) -> dict[str, Any]:
-        return dict(self._summary)
 
 
 __all__ = ["REASONS", "Balance", "BalanceConfig"]

@@ -80,11 +80,11 @@ class ModelOptions(StageConfig):
 
     def __post_init__(self) -> None:
         if self.model_path is None and not self.models_per_lang:
-            raise ValueError("set model_path, models_per_lang, or both")
+            raise ConfigError("set model_path, models_per_lang, or both")
         if self.max_chars is not None and self.max_chars < 0:
-            raise ValueError(f"max_chars must be >= 0 (0 = whole text), got {self.max_chars}")
+            raise ConfigError(f"max_chars must be >= 0 (0 = whole text), got {self.max_chars}")
         if self.unscored not in ("keep", "drop"):
-            raise ValueError(f"unscored must be 'keep' or 'drop', got {self.unscored!r}")
+            raise ConfigError(f"unscored must be 'keep' or 'drop', got {self.unscored!r}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,7 +102,7 @@ class ClassifierConfig(ModelOptions):
         super().__post_init__()
         for key, value in {"min_score": self.min_score, **self.min_score_per_lang}.items():
             if value is not None and not 0.0 <= value <= 1.0:
-                raise ValueError(f"min_score for {key!r} must be in [0, 1], got {value}")
+                raise ConfigError(f"min_score for {key!r} must be in [0, 1], got {value}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,7 +117,7 @@ class TopConfig(ModelOptions):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not 0.0 < self.fraction <= 1.0:
-            raise ValueError(f"fraction must be in (0, 1], got {self.fraction}")
+            raise ConfigError(f"fraction must be in (0, 1], got {self.fraction}")
 
 
 def _scorer(cfg: ModelOptions) -> Scorer:
@@ -154,36 +154,31 @@ class _ScoringStage:
 
 
 @register("classifier_v1")
-class ClassifierStage(_ScoringStage, BatchStage):
+class ClassifierStage(_ScoringStage, BatchStage[ClassifierConfig]):
     """Score documents with fastText classifier(s); keep by threshold or annotate."""
 
-    Config = ClassifierConfig
-
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
-        if not isinstance(config, ClassifierConfig):
-            raise ConfigError(f"{ctx.name}: expected ClassifierConfig, got {type(config).__name__}")
+    def __init__(self, config: ClassifierConfig, ctx: StageContext) -> None:
         super().__init__(config, ctx)
-        self.cfg = config
         self.scorer = _scorer(config)
         self._min = {normalize_code(k): v for k, v in config.min_score_per_lang.items()}
 
     def required_columns(self) -> Sequence[str]:
-        per_lang = bool(self.cfg.models_per_lang or self.cfg.min_score_per_lang)
+        per_lang = bool(self.config.models_per_lang or self.config.min_score_per_lang)
         return (self.ctx.text_column, *((self.ctx.lang_column,) if per_lang else ()))
 
     def thresholds(self) -> dict[str, Any]:
-        if self.cfg.min_score is None and not self._min:
+        if self.config.min_score is None and not self._min:
             return {}
         if not self._min:
-            return {self.score_column: self.cfg.min_score}
-        return {self.score_column: {"default": self.cfg.min_score, **self._min}}
+            return {self.score_column: self.config.min_score}
+        return {self.score_column: {"default": self.config.min_score, **self._min}}
 
     def _threshold(self, lang: Any) -> float | None:
         if self._min and lang is not None:
             found = self._min.get(normalize_code(str(lang)))
             if found is not None:
                 return found
-        return self.cfg.min_score
+        return self.config.min_score
 
     def process(self, batch: pa.RecordBatch) -> StageOutput:
         s = self.scorer.score_batch(batch, self.ctx.text_column, self.ctx.lang_column)
@@ -196,13 +191,13 @@ class ClassifierStage(_ScoringStage, BatchStage):
         reasons: list[str | None] = []
         for score, lang in zip(s.score, langs, strict=True):
             if score is None:
-                reasons.append(REASON_UNSCORED if self.cfg.unscored == "drop" else None)
+                reasons.append(REASON_UNSCORED if self.config.unscored == "drop" else None)
                 continue
             threshold = self._threshold(lang)
             reasons.append(REASON_LOW if threshold is not None and score < threshold else None)
         out = _set(batch, self.score_column, pa.array(s.score, pa.float32()))
         out = _set(out, self.label_column, pa.array(s.label, pa.string()))
-        if self.cfg.label_columns:
+        if self.config.label_columns:
             for label in self.scorer.labels():
                 values = [None if p is None else p.get(label, 0.0) for p in s.probs]
                 out = _set(
@@ -212,31 +207,25 @@ class ClassifierStage(_ScoringStage, BatchStage):
 
 
 @register("classifier_top_v1")
-class ClassifierTopStage(_ScoringStage, GlobalStage):
+class ClassifierTopStage(_ScoringStage, GlobalStage[TopConfig]):
     """Keep exactly the top fraction of documents by classifier score (global)."""
 
-    Config = TopConfig
-
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
-        if not isinstance(config, TopConfig):
-            raise ConfigError(f"{ctx.name}: expected TopConfig, got {type(config).__name__}")
+    def __init__(self, config: TopConfig, ctx: StageContext) -> None:
         super().__init__(config, ctx)
-        self.cfg = config
         self.scorer = _scorer(config)
-        self._summary: dict[str, Any] = {}
         self._cutoffs: dict[str, float | None] = {}
 
     def required_columns(self) -> Sequence[str]:
-        extra = [self.ctx.lang_column] if self.cfg.models_per_lang else []
-        if self.cfg.within is not None:
-            extra.append(self.cfg.within)
+        extra = [self.ctx.lang_column] if self.config.models_per_lang else []
+        if self.config.within is not None:
+            extra.append(self.config.within)
         return (self.ctx.text_column, *dict.fromkeys(extra))
 
     def thresholds(self) -> dict[str, Any]:
         """The lowest kept score (per group with ``within``), known after ``fit``."""
         if not self._cutoffs:
             return {}
-        if self.cfg.within is None:
+        if self.config.within is None:
             return {self.score_column: self._cutoffs.get("all")}
         return {self.score_column: dict(self._cutoffs)}
 
@@ -244,32 +233,34 @@ class ClassifierTopStage(_ScoringStage, GlobalStage):
         s = self.scorer.score_batch(batch, self.ctx.text_column, self.ctx.lang_column)
         cols = [pa.array(s.score, pa.float64()), pa.array(s.label, pa.string())]
         names = ["score", "label"]
-        if self.cfg.within is not None:
-            if self.cfg.within not in batch.schema.names:
-                raise InputError(f"{self.name}: the documents have no column {self.cfg.within!r}")
-            group = pc.fill_null(batch.column(self.cfg.within).cast(pa.string()), "null")
+        if self.config.within is not None:
+            if self.config.within not in batch.schema.names:
+                raise InputError(
+                    f"{self.name}: the documents have no column {self.config.within!r}"
+                )
+            group = pc.fill_null(batch.column(self.config.within).cast(pa.string()), "null")
             cols.append(group)
             names.append("group")
         return pa.RecordBatch.from_arrays(cols, names)
 
     # -- driver ------------------------------------------------------------------
     def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
-        table = _read(observations, self.cfg.within is not None)
+        table = _read(observations, self.config.within is not None)
         scores = table.column("score").to_numpy(zero_copy_only=False).astype(np.float64)
         shard, row, rep = (table.column(c).to_numpy(zero_copy_only=False) for c in INTERNAL_COLUMNS)
         groups, names = None, ["all"]
-        if self.cfg.within is not None:
+        if self.config.within is not None:
             encoded = pc.dictionary_encode(table.column("group").combine_chunks())
             found = encoded.dictionary.to_pylist()
             names = sorted(found)
             remap = np.array([names.index(x) for x in found], dtype=np.int64)
             groups = remap[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
         keep, cutoffs = top_fraction(
-            scores, self.cfg.fraction, shard=shard, row=row, repeat=rep, groups=groups
+            scores, self.config.fraction, shard=shard, row=row, repeat=rep, groups=groups
         )
         unscored = np.isnan(scores)
         reason = np.where(keep, None, REASON_TOP).astype(object)  # type: ignore[call-overload]
-        reason[unscored] = REASON_UNSCORED if self.cfg.unscored == "drop" else None
+        reason[unscored] = REASON_UNSCORED if self.config.unscored == "drop" else None
         self._summary = self._build_summary(scores, keep, unscored, groups, names, cutoffs)
         self._cutoffs = {name: cutoffs.get(i) for i, name in enumerate(names)}
         score32 = pa.array(scores, pa.float32(), mask=unscored)
@@ -303,7 +294,7 @@ class ClassifierTopStage(_ScoringStage, GlobalStage):
                 "docs": int(member.sum()),
                 "scored": n_scored,
                 "kept_by_score": int((member & keep).sum()),
-                "expected_kept": keep_count(self.cfg.fraction, n_scored),
+                "expected_kept": keep_count(self.config.fraction, n_scored),
                 "cutoff_score": cutoffs.get(i),
             }
         valid = scores[~unscored]
@@ -313,18 +304,15 @@ class ClassifierTopStage(_ScoringStage, GlobalStage):
             else {}
         )
         return {
-            "fraction": self.cfg.fraction,
-            "within": self.cfg.within,
-            "unscored": self.cfg.unscored,
+            "fraction": self.config.fraction,
+            "within": self.config.within,
+            "unscored": self.config.unscored,
             "docs": int(scores.size),
             "unscored_docs": int(unscored.sum()),
-            "kept": int(keep.sum() + (unscored.sum() if self.cfg.unscored == "keep" else 0)),
+            "kept": int(keep.sum() + (unscored.sum() if self.config.unscored == "keep" else 0)),
             "score_quantiles": quantiles,
             "groups": per_group,
         }
-
-    def fit_summary(self) -> dict[str, Any]:
-        return dict(self._summary)
 
 
 def _read(paths: Sequence[Path], grouped: bool) -> pa.Table:

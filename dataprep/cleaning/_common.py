@@ -7,13 +7,6 @@ from collections.abc import Sequence
 import pyarrow as pa
 
 from dataprep.errors import ConfigError
-from dataprep.stages.base import Stage, StageConfig
-
-
-def check_config(stage: Stage, config: StageConfig) -> None:
-    """Raise ConfigError when ``config`` is not the stage's own config class."""
-    if not isinstance(config, type(stage).Config):
-        raise ConfigError(f"{type(stage).__name__} needs a {type(stage).Config.__name__}")
 
 
 def replace_text(batch: pa.RecordBatch, column: str, texts: Sequence[str | None]) -> pa.RecordBatch:

@@ -39,7 +39,7 @@ from dataprep.output.columns import signal_column
 from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
 
-from ._common import add_columns, check_config, reason_list
+from ._common import add_columns, reason_list
 
 REASON_PREFIX = "decontam:"
 
@@ -147,14 +147,10 @@ class DecontaminateConfig(StageConfig):
 
 
 @register("decontaminate_v1")
-class Decontaminate(BatchStage):
+class Decontaminate(BatchStage[DecontaminateConfig]):
     """Drop documents that share n-grams with evaluation sets."""
 
-    Config = DecontaminateConfig
-    config: DecontaminateConfig
-
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
-        check_config(self, config)
+    def __init__(self, config: DecontaminateConfig, ctx: StageContext) -> None:
         super().__init__(config, ctx)
         self.set_names = list(self.config.eval_sets)
         self._table: tuple[np.ndarray, np.ndarray] | None = None
@@ -168,7 +164,8 @@ class Decontaminate(BatchStage):
         self._table = (h, m)
 
     def _match(self, text: str) -> tuple[str | None, int]:
-        assert self._table is not None
+        if self._table is None:
+            raise RuntimeError(f"{self.name}: setup() must run before the first batch")
         table, masks = self._table
         if len(table) == 0:
             return None, 0

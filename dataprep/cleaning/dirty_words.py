@@ -29,7 +29,7 @@ from dataprep.output.columns import signal_column
 from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
 
-from ._common import add_columns, check_config, positive_or_none, reason_list
+from ._common import add_columns, positive_or_none, reason_list
 from .blocklists import Blocklist, check_blocklist, compile_terms, count_dirty, read_terms
 
 REASON = "dirty_words"
@@ -60,14 +60,10 @@ class DirtyWordsConfig(StageConfig):
 
 
 @register("dirty_words_v1")
-class DirtyWords(BatchStage):
+class DirtyWords(BatchStage[DirtyWordsConfig]):
     """Count blocklisted words per document; drop documents above the threshold."""
 
-    Config = DirtyWordsConfig
-    config: DirtyWordsConfig
-
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
-        check_config(self, config)
+    def __init__(self, config: DirtyWordsConfig, ctx: StageContext) -> None:
         super().__init__(config, ctx)
         self._lists: dict[str, Blocklist] | None = None
 
@@ -83,7 +79,8 @@ class DirtyWords(BatchStage):
     def _lists_for(self, lang: str | None) -> list[Blocklist]:
         from filters._lang import normalize_lang
 
-        assert self._lists is not None
+        if self._lists is None:
+            raise RuntimeError(f"{self.name}: setup() must run before the first batch")
         out = [self._lists[ALL_LANGS]] if ALL_LANGS in self._lists else []
         code = normalize_lang(lang) if lang else None
         if code is not None and code in self._lists:

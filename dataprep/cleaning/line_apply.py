@@ -21,7 +21,7 @@ from dataprep.output.columns import signal_column
 from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput, empty_reasons
 
-from ._common import add_columns, check_config, replace_text
+from ._common import add_columns, replace_text
 from .lines import remove_lines, split_lines
 
 
@@ -34,20 +34,19 @@ class LineApplyConfig(StageConfig):
     drop_list_column: bool = True
     """Remove the (bulky) ``{source}__drop_lines`` list column after applying it."""
 
+    def __post_init__(self) -> None:
+        if not self.source:
+            raise ConfigError("source must name the line_dedup_v1 stage")
+
 
 @register("line_dedup_apply_v1")
-class LineDedupApply(BatchStage):
+class LineDedupApply(BatchStage[LineApplyConfig]):
     """Rewrite each document without the lines ``line_dedup_v1`` marked."""
 
-    Config = LineApplyConfig
-    config: LineApplyConfig
     rewrites_text = True
 
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
-        check_config(self, config)
+    def __init__(self, config: LineApplyConfig, ctx: StageContext) -> None:
         super().__init__(config, ctx)
-        if not self.config.source:
-            raise ConfigError("source must name the line_dedup_v1 stage")
         self.drop_col = signal_column(self.config.source, "drop_lines")
         self.count_col = signal_column(self.config.source, "n_lines")
 

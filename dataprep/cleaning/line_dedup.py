@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pyarrow as pa
@@ -44,9 +44,8 @@ from dataprep.dedup.spill import PartitionedSpill, partition_count
 from dataprep.errors import ConfigError
 from dataprep.output.columns import REASON_COL, REPEAT_COL, ROW_COL, SHARD_COL, signal_column
 from dataprep.recipe.registry import register
-from dataprep.stages.base import GlobalStage, StageConfig, StageContext, reasons_where
+from dataprep.stages.base import GlobalStage, StageConfig, reasons_where
 
-from ._common import check_config
 from .lines import BLANK, line_hashes
 
 REASON = "line_dedup_empty"
@@ -93,16 +92,8 @@ def _flatten(batch: pa.RecordBatch) -> tuple[np.ndarray, ...]:
 
 
 @register("line_dedup_v1")
-class LineDedup(GlobalStage):
+class LineDedup(GlobalStage[LineDedupConfig]):
     """Decide which lines repeated across documents to drop (see module docstring)."""
-
-    Config = LineDedupConfig
-    config: LineDedupConfig
-
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
-        check_config(self, config)
-        super().__init__(config, ctx)
-        self._summary: dict[str, Any] = {}
 
     def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         hashes: list[list[int]] = []
@@ -264,6 +255,3 @@ class LineDedup(GlobalStage):
                     signal_column(name, "chars_dropped"): pa.array(chars_dropped[a:b]),
                 }
             )
-
-    def fit_summary(self) -> dict[str, Any]:
-        return dict(self._summary)

@@ -35,9 +35,9 @@ import pyarrow as pa
 from dataprep.errors import ConfigError
 from dataprep.output.columns import signal_column
 from dataprep.recipe.registry import register
-from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
+from dataprep.stages.base import BatchStage, StageConfig, StageOutput
 
-from ._common import add_columns, check_config, reason_list, replace_text
+from ._common import add_columns, reason_list, replace_text
 from .lines import remove_lines, split_lines
 
 REASON = "ngram_coverage_empty"
@@ -127,16 +127,10 @@ def scan_lines(text: str, cfg: NgramCoverageConfig) -> tuple[list[int], float]:
 
 
 @register("ngram_coverage_v1")
-class NgramCoverage(BatchStage):
+class NgramCoverage(BatchStage[NgramCoverageConfig]):
     """Remove lines of repeated content (logs, error dumps) by duplicated n-gram coverage."""
 
-    Config = NgramCoverageConfig
-    config: NgramCoverageConfig
     rewrites_text = True
-
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
-        check_config(self, config)
-        super().__init__(config, ctx)
 
     def process(self, batch: pa.RecordBatch) -> StageOutput:
         out: list[str | None] = []

@@ -16,7 +16,7 @@ from dataprep.output.columns import signal_column
 from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput, empty_reasons
 
-from ._common import add_columns, check_config, replace_text
+from ._common import add_columns, replace_text
 from .pii import (
     EMAIL_PLACEHOLDERS,
     IP_PLACEHOLDERS,
@@ -64,15 +64,12 @@ class PIIRedactConfig(StageConfig):
 
 
 @register("pii_redact_v1")
-class PIIRedact(BatchStage):
+class PIIRedact(BatchStage[PIIRedactConfig]):
     """Replace PII by placeholders and count replacements per type."""
 
-    Config = PIIRedactConfig
-    config: PIIRedactConfig
     rewrites_text = True
 
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
-        check_config(self, config)
+    def __init__(self, config: PIIRedactConfig, ctx: StageContext) -> None:
         super().__init__(config, ctx)
         self.opts = self.config.options()
 

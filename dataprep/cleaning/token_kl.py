@@ -51,7 +51,7 @@ from dataprep.output.columns import INTERNAL_COLUMNS, REASON_COL, signal_column
 from dataprep.recipe.registry import register
 from dataprep.stages.base import GlobalStage, StageConfig, StageContext, reasons_where
 
-from ._common import check_config, positive_or_none
+from ._common import positive_or_none
 from .kl import CorpusDistribution, SparseCounts
 
 REASON = "token_kl"
@@ -95,18 +95,13 @@ class TokenKLConfig(StageConfig):
 
 
 @register("token_kl_v1")
-class TokenKL(GlobalStage):
+class TokenKL(GlobalStage[TokenKLConfig]):
     """Score documents by KL(document || corpus) over hashed tokens; drop the outliers."""
 
-    Config = TokenKLConfig
-    config: TokenKLConfig
-
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
-        check_config(self, config)
+    def __init__(self, config: TokenKLConfig, ctx: StageContext) -> None:
         super().__init__(config, ctx)
         self._cache: dict[str, int] = {}
         self._tokenizer: Any = None
-        self._summary: dict[str, Any] = {}
 
     def setup(self) -> None:
         if self.config.tokenizer_file is None or self._tokenizer is not None:
@@ -282,9 +277,6 @@ class TokenKL(GlobalStage):
                     }
                 )
         self._summary["documents_removed"] = removed
-
-    def fit_summary(self) -> dict[str, Any]:
-        return dict(self._summary)
 
     def thresholds(self) -> dict[str, Any]:
         return {signal_column(self.name, "kl"): self.config.max_kl}

@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -37,9 +36,8 @@ from dataprep.dedup.keep import KeepPolicy, choose_kept
 from dataprep.errors import InputError
 from dataprep.output.columns import REASON_COL, REPEAT_COL, ROW_COL, SHARD_COL, signal_column
 from dataprep.recipe.registry import register
-from dataprep.stages.base import GlobalStage, StageConfig, StageContext, reasons_where
+from dataprep.stages.base import GlobalStage, StageConfig, reasons_where
 
-from ._common import check_config
 from .dates import date_numbers
 from .urls import normalize_url
 
@@ -63,16 +61,8 @@ class UrlDedupConfig(StageConfig):
 
 
 @register("url_dedup_v1")
-class UrlDedup(GlobalStage):
+class UrlDedup(GlobalStage[UrlDedupConfig]):
     """Keep one document per normalized URL: the most recent, else the first."""
-
-    Config = UrlDedupConfig
-    config: UrlDedupConfig
-
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
-        check_config(self, config)
-        super().__init__(config, ctx)
-        self._summary: dict[str, Any] = {}
 
     def required_columns(self) -> Sequence[str]:
         cols = [self.ctx.text_column, self.config.url_column]
@@ -142,6 +132,3 @@ class UrlDedup(GlobalStage):
                     col: pa.array(sizes[labels[lo:hi]], type=pa.int32()),
                 }
             )
-
-    def fit_summary(self) -> dict[str, Any]:
-        return dict(self._summary)

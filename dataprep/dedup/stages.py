@@ -80,19 +80,15 @@ class DedupConfig(StageConfig):
         )
 
 
-class _DedupStage(GlobalStage):
+class _DedupStage(GlobalStage[DedupConfig]):
     """Common observe / fit skeleton; subclasses add their hash columns and clustering."""
 
-    config: DedupConfig
     reason: str = ""
 
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
-        if not isinstance(config, self.Config):
-            raise ConfigError(f"{type(self).__name__} needs a {self.Config.__name__}")
+    def __init__(self, config: DedupConfig, ctx: StageContext) -> None:
         super().__init__(config, ctx)
         self.policy = KeepPolicy.parse(self.config.keep)
         self._options = self.config.normalize_options()
-        self._summary: dict[str, Any] = {}
 
     def required_columns(self) -> Sequence[str]:
         if self.policy.column is not None:
@@ -148,9 +144,6 @@ class _DedupStage(GlobalStage):
         self._summary.update(summarize(corpus, labels, kept))
         self._summary["keep"] = self.config.keep
         return decision_batches(corpus, labels, kept, self.reason)
-
-    def fit_summary(self) -> dict[str, Any]:
-        return dict(self._summary)
 
 
 @register("exact_dedup_v1")
@@ -240,17 +233,21 @@ class MinHashDedup(_DedupStage):
     config: Config
     reason = NEAR_REASON
 
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
+    def __init__(self, config: DedupConfig, ctx: StageContext) -> None:
         super().__init__(config, ctx)
         self._hasher: MinHasher | None = None
 
     def setup(self) -> None:
         self._hasher = MinHasher(self.config.num_perm, self.ctx.seed)
 
-    def _observe_columns(self, texts: list[str | None]) -> dict[str, pa.Array]:
+    def _minhasher(self) -> MinHasher:
+        """The hasher; made here when ``setup`` was not called first."""
         if self._hasher is None:
-            self.setup()
-        assert self._hasher is not None
+            self._hasher = MinHasher(self.config.num_perm, self.ctx.seed)
+        return self._hasher
+
+    def _observe_columns(self, texts: list[str | None]) -> dict[str, pa.Array]:
+        hasher = self._minhasher()
         cfg, opts = self.config, self._options
         shingles = [
             np.empty(0, np.uint64)
@@ -265,9 +262,7 @@ class MinHashDedup(_DedupStage):
         ]
         sigs = np.empty((len(texts), cfg.num_perm), dtype=np.uint32)
         for lo in range(0, len(texts), _MINHASH_CHUNK):
-            sigs[lo : lo + _MINHASH_CHUNK] = self._hasher.signatures(
-                shingles[lo : lo + _MINHASH_CHUNK]
-            )
+            sigs[lo : lo + _MINHASH_CHUNK] = hasher.signatures(shingles[lo : lo + _MINHASH_CHUNK])
         counts = np.fromiter((len(s) for s in shingles), dtype=np.int32, count=len(shingles))
         sig_array = pa.FixedSizeListArray.from_arrays(
             pa.array(sigs.reshape(-1), type=pa.uint32()),

@@ -106,16 +106,11 @@ def _validate(cfg: LangIdConfig) -> None:
 
 
 @register("fasttext_langid_v1")
-class FastTextLangId(BatchStage):
+class FastTextLangId(BatchStage[LangIdConfig]):
     """Language identification with a fastText model (annotate, optionally filter)."""
 
-    Config = LangIdConfig
-
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
-        if not isinstance(config, LangIdConfig):
-            raise ConfigError(f"{ctx.name}: expected LangIdConfig, got {type(config).__name__}")
+    def __init__(self, config: LangIdConfig, ctx: StageContext) -> None:
         super().__init__(config, ctx)
-        self.cfg = config
         self._allow = _codes(config.allow, "allow")
         self._block = _codes(config.block, "block")
         self._thresholds = {normalize_code(k): v for k, v in config.min_score_per_lang.items()}
@@ -152,13 +147,13 @@ class FastTextLangId(BatchStage):
         return {**self.__dict__, "_model": None, "_batch": None, "_batch_looked_up": False}
 
     def thresholds(self) -> dict[str, Any]:
-        return {self.columns[2]: self.cfg.min_score}
+        return {self.columns[2]: self.config.min_score}
 
     # -- per document ------------------------------------------------------------
     def _label(self, raw: str) -> Label:
         label = self._labels.get(raw)
         if label is None:
-            label = normalize_label(raw, to_iso639_1=self.cfg.iso639_1)
+            label = normalize_label(raw, to_iso639_1=self.config.iso639_1)
             self._labels[raw] = label
         return label
 
@@ -166,13 +161,13 @@ class FastTextLangId(BatchStage):
         """(label or ``und``, top score, top-k candidates) for one text."""
         if text is None or not text.strip():
             return Label(UND, None), 0.0, []
-        line = backend.prepare_line(text, self.cfg.max_chars)
-        preds = backend.predict_line(self.model, line, max(self.cfg.top_k, 1))
+        line = backend.prepare_line(text, self.config.max_chars)
+        preds = backend.predict_line(self.model, line, max(self.config.top_k, 1))
         if not preds:
             return Label(UND, None), 0.0, []
         cands = [(self._label(raw), min(float(p), 1.0)) for p, raw in preds]
         best, score = cands[0]
-        if score < self._thresholds.get(best.lang, self.cfg.min_score):
+        if score < self._thresholds.get(best.lang, self.config.min_score):
             best = Label(UND, None)
         return best, score, cands
 
@@ -181,7 +176,7 @@ class FastTextLangId(BatchStage):
         if self._block is not None and lang in self._block:
             return REASON_BLOCKED
         if lang == UND:
-            if self.cfg.drop_und or (self._allow is not None and UND not in self._allow):
+            if self.config.drop_und or (self._allow is not None and UND not in self._allow):
                 return REASON_UNDETERMINED
             return None
         if self._allow is not None and lang not in self._allow:
@@ -192,8 +187,8 @@ class FastTextLangId(BatchStage):
         self, predictor: FastTextBatchPredictor, texts: pa.Array
     ) -> list[tuple[Label, float, list[tuple[Label, float]]]]:
         """:meth:`predict` of every text, through the batch predictor."""
-        k = max(self.cfg.top_k, 1)
-        preds = predictor.predict(texts, k=k, max_chars=self.cfg.max_chars)
+        k = max(self.config.top_k, 1)
+        preds = predictor.predict(texts, k=k, max_chars=self.config.max_chars)
         blank = pc.fill_null(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(texts)), 0), True)
         labels = [self._label(raw) for raw in predictor.labels]
         out: list[tuple[Label, float, list[tuple[Label, float]]]] = []
@@ -206,7 +201,7 @@ class FastTextLangId(BatchStage):
                 continue
             cands = [(labels[i], min(p, 1.0)) for i, p in zip(idx, probs, strict=True)]
             best, score = cands[0]
-            if score < self._thresholds.get(best.lang, self.cfg.min_score):
+            if score < self._thresholds.get(best.lang, self.config.min_score):
                 best = Label(UND, None)
             out.append((best, score, cands))
         return out
@@ -229,15 +224,15 @@ class FastTextLangId(BatchStage):
             scripts.append(best.script)
             scores.append(score)
             reasons.append(self.decide(best.lang))
-            if self.cfg.top_k:
-                top = cands[: self.cfg.top_k]
+            if self.config.top_k:
+                top = cands[: self.config.top_k]
                 topk.append([{"lang": c.lang, "script": c.script, "score": s} for c, s in top])
         new: list[tuple[str, pa.Array]] = [
             (self.columns[0], pa.array(langs, pa.string())),
             (self.columns[1], pa.array(scripts, pa.string())),
             (self.columns[2], pa.array(scores, pa.float32())),
         ]
-        if self.cfg.top_k:
+        if self.config.top_k:
             new.append((self.columns[3], pa.array(topk, _TOPK_TYPE)))
         out = batch
         for name, values in new:

@@ -52,9 +52,9 @@ class InputConfig:
 
     def __post_init__(self) -> None:
         if self.on_error not in ("fail", "quarantine"):
-            raise ValueError(f"on_error must be 'fail' or 'quarantine', got {show(self.on_error)}")
+            raise ConfigError(f"on_error must be 'fail' or 'quarantine', got {show(self.on_error)}")
         if self.format not in ("auto", "parquet", "arrow", "jsonl"):
-            raise ValueError(
+            raise ConfigError(
                 f"format must be auto, parquet, arrow or jsonl, got {show(self.format)}"
             )
 
@@ -77,7 +77,7 @@ class OutputConfig:
     def __post_init__(self) -> None:
         # Checked here, not by the writer, so a typo fails before any work starts.
         if self.compression not in COMPRESSIONS:
-            raise ValueError(
+            raise ConfigError(
                 f"compression {show(self.compression)} is not a Parquet codec"
                 f"{_suggest(str(self.compression), COMPRESSIONS)}"
             )
@@ -89,7 +89,7 @@ class OutputConfig:
             lo = pa.Codec.minimum_compression_level(self.compression)
             hi = pa.Codec.maximum_compression_level(self.compression)
             if not lo <= self.compression_level <= hi:
-                raise ValueError(
+                raise ConfigError(
                     f"compression_level {self.compression_level} is out of range for "
                     f"{self.compression} ({lo} to {hi})"
                 )
@@ -112,9 +112,9 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+            raise ConfigError(f"batch_size must be at least 1, got {self.batch_size}")
         if self.workers < 0:
-            raise ValueError(f"workers must be 0 (all cores) or more, got {self.workers}")
+            raise ConfigError(f"workers must be 0 (all cores) or more, got {self.workers}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -264,6 +264,8 @@ def build_dataclass(cls: type, data: Any, where: str) -> Any:
         raise ConfigError(f"{where}: missing required key {missing[0]!r}")
     try:
         return cls(**values)
+    # Our configs raise ConfigError from __post_init__; ValueError/TypeError come from
+    # the filters package's configs, which do not import dataprep.
     except (ConfigError, ValueError, TypeError) as e:
         raise ConfigError(f"{where}: {e}") from e
 
@@ -274,14 +276,14 @@ _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 def _parse_stage(i: int, raw: Any, seen: set[str]) -> StageSpec:
-    from dataprep.recipe.registry import get_stage
+    from dataprep.recipe import registry
 
     where = f"stages[{i}]"
     if isinstance(raw, str):
         raw = {"stage": raw}
     if not isinstance(raw, Mapping) or "stage" not in raw:
         raise ConfigError(f"{where}: expected a mapping with a 'stage' key, got {show(raw)}")
-    stage_cls = get_stage(str(raw["stage"]))
+    stage_cls = registry.get(str(raw["stage"]))
     name = str(raw.get("name") or raw["stage"])
     if not _NAME_RE.fullmatch(name):
         raise ConfigError(
@@ -385,7 +387,7 @@ def _parse_yaml(text: str) -> Any:
 
 def stage_config(spec: StageSpec) -> Any:
     """The typed config object for one stage spec."""
-    from dataprep.recipe.registry import get_stage
+    from dataprep.recipe import registry
 
-    cls = get_stage(spec.stage)
+    cls = registry.get(spec.stage)
     return build_dataclass(cls.Config, dict(spec.options), f"stage {spec.name}")

@@ -28,9 +28,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar, get_args, get_origin
 
 import pyarrow as pa
+
+from dataprep.errors import ConfigError
+from dataprep.output.columns import LANG_COLUMN
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,7 +44,9 @@ class StageContext:
     """Instance name, unique in the recipe; prefixes nothing, used in stats and reports."""
     text_column: str = "text"
     id_column: str = "id"
-    lang_column: str = "lang"
+    lang_column: str = LANG_COLUMN
+    """Set by ``stages.build`` from ``dataprep.output.columns.LANG_COLUMN``; stages that
+    read or write the language use this, never a literal."""
     seed: int = 0
     annotate: bool = False
     """When true the runner records the stage's reasons but keeps every document."""
@@ -49,7 +54,15 @@ class StageContext:
 
 @dataclass(frozen=True, kw_only=True)
 class StageConfig:
-    """Base of every stage's typed, frozen, keyword-only configuration."""
+    """Base of every stage's typed, frozen, keyword-only configuration.
+
+    Validation has one form: ``__post_init__`` raises :class:`ConfigError` with a
+    message that names the key (``"threshold must be in (0, 1), got 2"``); the recipe
+    loader prefixes it with the stage, so the user sees one line saying where and what.
+    """
+
+
+C = TypeVar("C", bound=StageConfig)
 
 
 @dataclass
@@ -71,17 +84,53 @@ class StageOutput:
             )
 
 
-class Stage(ABC):  # noqa: B024 - abstract through its two subclasses
-    """Common part of batch and global stages."""
+class Stage(ABC, Generic[C]):
+    """Common part of batch and global stages.
+
+    A stage declares its contract once, in its class statement, and the base checks
+    it (datatrove's ``BaseFilter``: subclasses write only ``filter``)::
+
+        class MinWords(BatchStage[MinWordsConfig]):  # kind="batch", Config=MinWordsConfig
+            rewrites_text = False                     # the default
+
+            def process(self, batch): ...
+
+    ``Config`` comes from the type argument (or an explicit ``Config = ...``), ``kind``
+    from the base (:class:`BatchStage` or :class:`GlobalStage`); ``__init__`` checks the
+    config's type, so subclasses need no constructor unless they prepare something.
+    """
 
     #: Registered (versioned) name, e.g. ``gopher_quality_v1``; set by ``@register``.
     registered_name: ClassVar[str] = ""
-    #: The frozen dataclass holding this stage's options.
+    #: The frozen dataclass holding this stage's options (from ``BatchStage[Config]``).
     Config: ClassVar[type[StageConfig]] = StageConfig
+    #: ``batch`` or ``global``; set by :class:`BatchStage` / :class:`GlobalStage` only.
+    kind: ClassVar[Literal["batch", "global"]]
     #: Whether the stage may replace the text column (its removed text is reported).
+    #: A stage whose output text can differ from its input must say True (checked by
+    #: ``tests/stages/test_contract.py`` on every registered stage).
     rewrites_text: ClassVar[bool] = False
 
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
+    config: C
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" in vars(cls) and cls.__module__ != __name__:
+            raise TypeError(
+                f"{cls.__qualname__}: kind is set by subclassing BatchStage or GlobalStage, "
+                "not declared"
+            )
+        if "Config" not in vars(cls) and cls.__module__ != __name__:
+            arg = _config_argument(cls)
+            if arg is not None:
+                cls.Config = arg
+
+    def __init__(self, config: C, ctx: StageContext) -> None:
+        if not isinstance(config, type(self).Config):
+            raise ConfigError(
+                f"stage {ctx.name}: {type(self).__name__} needs a {type(self).Config.__name__},"
+                f" got {type(config).__name__}"
+            )
         self.config = config
         self.ctx = ctx
 
@@ -93,7 +142,7 @@ class Stage(ABC):  # noqa: B024 - abstract through its two subclasses
         """Columns the input must have before this stage runs."""
         return (self.ctx.text_column,)
 
-    def setup(self) -> None:  # noqa: B027 - optional hook
+    def setup(self) -> None:
         """Load models or tables; called once per worker process before any batch."""
 
     def thresholds(self) -> dict[str, Any]:
@@ -101,20 +150,28 @@ class Stage(ABC):  # noqa: B024 - abstract through its two subclasses
         return {}
 
 
-class BatchStage(Stage):
+class BatchStage(Stage[C]):
     """A stage that decides each document from its own batch."""
 
-    kind: ClassVar[str] = "batch"
+    kind: ClassVar[Literal["batch", "global"]] = "batch"
 
     @abstractmethod
     def process(self, batch: pa.RecordBatch) -> StageOutput:
         """Return the batch with signal columns added and a reason per row."""
 
 
-class GlobalStage(Stage):
-    """A stage that decides after a pass over the whole corpus."""
+class GlobalStage(Stage[C]):
+    """A stage that decides after a pass over the whole corpus.
 
-    kind: ClassVar[str] = "global"
+    ``fit`` may store what it learned for the report in ``self._summary``, which
+    ``fit_summary`` returns (a copy).
+    """
+
+    kind: ClassVar[Literal["batch", "global"]] = "global"
+
+    def __init__(self, config: C, ctx: StageContext) -> None:
+        super().__init__(config, ctx)
+        self._summary: dict[str, Any] = {}
 
     @abstractmethod
     def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -139,7 +196,7 @@ class GlobalStage(Stage):
 
     def fit_summary(self) -> dict[str, Any]:
         """Facts learned by ``fit`` for the report (e.g. language mix, cluster sizes)."""
-        return {}
+        return dict(self._summary)
 
     def rewrite(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """The batch with its text rewritten from this stage's decision columns.
@@ -149,6 +206,48 @@ class GlobalStage(Stage):
         marked); the runner counts the bytes taken away. Default: unchanged.
         """
         return batch
+
+
+def _config_argument(cls: type) -> type[StageConfig] | None:
+    """The ``StageConfig`` subclass given as type argument in ``cls``'s bases, if any
+    (``class X(BatchStage[XConfig])``)."""
+    for base in getattr(cls, "__orig_bases__", ()):
+        if isinstance(get_origin(base), type) and issubclass(get_origin(base), Stage):
+            for arg in get_args(base):
+                if isinstance(arg, type) and issubclass(arg, StageConfig):
+                    return arg
+    return None
+
+
+def check_contract(cls: type[Stage[Any]]) -> None:
+    """Raise TypeError when a stage class breaks the declared contract; the registry
+    calls it, so a broken stage fails when it is registered, not mid-run."""
+    where = f"stage class {cls.__module__}.{cls.__qualname__}"
+    is_batch, is_global = issubclass(cls, BatchStage), issubclass(cls, GlobalStage)
+    if is_batch == is_global:
+        raise TypeError(f"{where} must subclass exactly one of BatchStage and GlobalStage")
+    if cls.kind != ("batch" if is_batch else "global"):
+        raise TypeError(
+            f"{where} is a {'Batch' if is_batch else 'Global'}Stage; kind says {cls.kind}"
+        )
+    config = cls.Config
+    # Filters of the ``filters`` package bring their own config base (it does not
+    # import dataprep), so the rule is "a frozen dataclass", not "a StageConfig".
+    if config is StageConfig or not dataclasses.is_dataclass(config):
+        raise TypeError(
+            f"{where} declares no config: subclass {'BatchStage' if is_batch else 'GlobalStage'}"
+            "[YourConfig] with YourConfig a frozen dataclass deriving from StageConfig"
+        )
+    if not config.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        raise TypeError(f"{where}: its Config {config.__name__} must be a frozen dataclass")
+    if not isinstance(cls.rewrites_text, bool):
+        raise TypeError(f"{where}: rewrites_text must be True or False")
+    if (
+        issubclass(cls, GlobalStage)
+        and not cls.rewrites_text
+        and cls.rewrite is not GlobalStage.rewrite
+    ):
+        raise TypeError(f"{where} overrides rewrite() but declares rewrites_text = False")
 
 
 def config_fields(config_cls: type[StageConfig]) -> dict[str, dataclasses.Field[Any]]:
@@ -175,6 +274,7 @@ __all__ = [
     "StageConfig",
     "StageContext",
     "StageOutput",
+    "check_contract",
     "config_fields",
     "empty_reasons",
     "reasons_where",

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from dataprep.output.columns import signal_column
 from dataprep.recipe.registry import register
-from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
+from dataprep.stages.base import BatchStage, StageContext, StageOutput
 
 
 def filter_thresholds(filt: Any, prefix: str) -> dict[str, Any]:
@@ -39,12 +39,17 @@ def filter_thresholds(filt: Any, prefix: str) -> dict[str, Any]:
     return out
 
 
-class FilterStage(BatchStage):
-    """Runs one ``filters`` filter over each batch (see the filter's own docstring)."""
+class FilterStage(BatchStage[Any]):
+    """Runs one ``filters`` filter over each batch (see the filter's own docstring).
+
+    ``Config`` is the filter's own config class and ``rewrites_text`` says whether
+    the filter is a :class:`filters.Rewriter` (C4 removes lines), both set per filter
+    by :func:`_register_all`.
+    """
 
     filter_cls: ClassVar[type[Any]]
 
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
+    def __init__(self, config: Any, ctx: StageContext) -> None:
         super().__init__(config, ctx)
         self.filter = self.filter_cls(config)
 
@@ -81,14 +86,18 @@ def _register_all() -> None:
     import filters
 
     for reg_name, cls in sorted(filters.FILTERS.items()):
+        # Whether the stage rewrites follows from the filter's type, not from an
+        # attribute a filter may forget: C4 is a Rewriter and declared nothing, so it
+        # used to be registered with rewrites_text=False although it removes lines.
         stage_cls = type(
             f"{cls.__name__}Stage",
             (FilterStage,),
             {
+                "__module__": __name__,
                 "filter_cls": cls,
                 "Config": cls.Config,
                 "__doc__": cls.__doc__,
-                "rewrites_text": getattr(cls, "rewrites_text", False),
+                "rewrites_text": issubclass(cls, filters.Rewriter),
             },
         )
         register(reg_name)(stage_cls)

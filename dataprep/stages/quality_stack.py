@@ -47,12 +47,12 @@ class QualityStackConfig(StageConfig):
                 hint = (
                     f"; did you mean {close[0]!r}?" if close else f" (valid: {', '.join(FILTERS)})"
                 )
-                raise ValueError(f"unknown filter {name!r}{hint}")
+                raise ConfigError(f"unknown filter {name!r}{hint}")
         unused = set(self.options) - set(self.filters)
         if unused:
-            raise ValueError(f"options given for {sorted(unused)[0]!r}, which is not in 'filters'")
+            raise ConfigError(f"options given for {sorted(unused)[0]!r}, which is not in 'filters'")
         if len(set(self.filters)) != len(self.filters):
-            raise ValueError("a filter is listed twice in 'filters'")
+            raise ConfigError("a filter is listed twice in 'filters'")
 
 
 def _build_filters(config: QualityStackConfig) -> list[Any]:
@@ -67,17 +67,15 @@ def _build_filters(config: QualityStackConfig) -> list[Any]:
 
 
 @register("quality_stack_v1")
-class QualityStack(BatchStage):
+class QualityStack(BatchStage[QualityStackConfig]):
     """Gopher/C4/FineWeb-style filters in one pass, sharing tokenization."""
 
-    Config = QualityStackConfig
     rewrites_text = True
 
-    def __init__(self, config: StageConfig, ctx: StageContext) -> None:
+    def __init__(self, config: QualityStackConfig, ctx: StageContext) -> None:
         super().__init__(config, ctx)
         from filters import FilterStack
 
-        assert isinstance(config, QualityStackConfig)
         try:
             self.filters = _build_filters(config)
         except ConfigError as e:

@@ -273,4 +273,4 @@ def test_registered_name() -> None:
     from dataprep.recipe import registry
 
     assert Balance.registered_name == "balance_v1"
-    assert registry._STAGES["balance_v1"] is Balance
+    assert registry.get("balance_v1") is Balance

@@ -218,7 +218,7 @@ def test_registered_name() -> None:
     from dataprep.recipe import registry
 
     assert FastTextLangId.registered_name == "fasttext_langid_v1"
-    assert registry._STAGES["fasttext_langid_v1"] is FastTextLangId
+    assert registry.get("fasttext_langid_v1") is FastTextLangId
 
 
 def test_stage_pickles_without_its_model() -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from dataprep.recipe.registry import _STAGES, register
+from dataprep.recipe import registry
 from dataprep.stages.base import BatchStage, StageConfig, StageOutput
 
 
@@ -21,10 +21,8 @@ class CrashConfig(StageConfig):
     marker: str = ""
 
 
-class ToyCrash(BatchStage):
+class ToyCrash(BatchStage[CrashConfig]):
     """Die (no exception, no clean-up) on a ``CRASH`` document while ``marker`` exists."""
-
-    Config = CrashConfig
 
     def process(self, batch: pa.RecordBatch) -> StageOutput:
         texts = batch.column(self.ctx.text_column).to_pylist()
@@ -34,5 +32,5 @@ class ToyCrash(BatchStage):
         return StageOutput(batch, pa.nulls(batch.num_rows, pa.string()))
 
 
-if "toy_crash_v0" not in _STAGES:
-    register("toy_crash_v0")(ToyCrash)
+if not registry.has("toy_crash_v0"):
+    registry.register("toy_crash_v0")(ToyCrash)

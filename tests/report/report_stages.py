@@ -20,8 +20,8 @@ import pyarrow.parquet as pq
 import xxhash
 
 from dataprep.engine.driver import run_pipeline
+from dataprep.recipe import registry
 from dataprep.recipe.config import parse_recipe
-from dataprep.recipe.registry import _STAGES, register
 from dataprep.stages.base import BatchStage, StageConfig, StageOutput
 
 EVIL_SCRIPT = "<script>document.title='PWNED'</script>"
@@ -91,10 +91,8 @@ class LangConfig(StageConfig):
     min_score: float = 0.1
 
 
-class ReportLang(BatchStage):
+class ReportLang(BatchStage[LangConfig]):
     """Language from the ``true_lang`` column; score from a hash of the text."""
-
-    Config = LangConfig
 
     def process(self, batch: pa.RecordBatch) -> StageOutput:
         texts = batch.column(self.ctx.text_column).to_pylist()
@@ -118,10 +116,8 @@ class QualityConfig(StageConfig):
     min_alpha: Mapping[str, float] = field(default_factory=lambda: {"en": 0.7, "de": 0.65})
 
 
-class ReportQuality(BatchStage):
+class ReportQuality(BatchStage[QualityConfig]):
     """Remove markup, too short/long texts, and texts with few letters."""
-
-    Config = QualityConfig
 
     def process(self, batch: pa.RecordBatch) -> StageOutput:
         texts = [t or "" for t in batch.column(self.ctx.text_column).to_pylist()]
@@ -152,8 +148,8 @@ class ReportQuality(BatchStage):
 
 
 for _name, _cls in {"report_lang_v0": ReportLang, "report_quality_v0": ReportQuality}.items():
-    if _name not in _STAGES:
-        register(_name)(_cls)
+    if not registry.has(_name):
+        registry.register(_name)(_cls)
 
 
 def make_corpus(root: Path, n: int = 150, *, evil: bool = True) -> Path:

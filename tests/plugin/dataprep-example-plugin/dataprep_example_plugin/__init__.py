@@ -1,0 +1,1 @@
+"""An example third-party dataprep stage package (see ``stages``)."""

@@ -1,0 +1,139 @@
+"""The stage registry: found by name through the ``dataprep.stages`` entry points.
+
+The public API is ``register``/``has``/``get``/``names``/``items``; a fresh
+:class:`StageRegistry` with fake entry points stands in for installed packages.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from dataprep.errors import ConfigError
+from dataprep.recipe import registry
+from dataprep.recipe.registry import StageRegistry
+
+BUILTIN_MODULES = {
+    "dataprep.stages.quality",
+    "dataprep.stages.quality_stack",
+    "dataprep.dedup.stages",
+    "dataprep.langid.stage",
+    "dataprep.balance.stage",
+    "dataprep.cleaning.stages",
+    "dataprep.classify.stage",
+}
+
+
+@dataclass
+class FakeEntryPoint:
+    """What the registry uses of ``importlib.metadata.EntryPoint``."""
+
+    name: str
+    value: str
+    dist: Any
+
+    def load(self) -> Any:
+        return importlib.import_module(self.value)
+
+
+def _registry(*eps: FakeEntryPoint) -> StageRegistry:
+    return StageRegistry("test.group", find=lambda: list(eps))
+
+
+def test_builtin_stages_come_from_dataprep_entry_points() -> None:
+    from importlib.metadata import entry_points
+
+    declared = {ep.value for ep in entry_points(group=registry.GROUP)}
+    assert declared >= BUILTIN_MODULES
+    by_name = {r.name: r for r in registry.items()}
+    assert by_name["minhash_dedup_v1"].distribution == "dataprep"
+    assert by_name["c4_v1"].distribution == "dataprep"
+    assert registry.has("balance_v1") and not registry.has("balance_v0")
+    assert registry.names() == sorted(by_name)
+
+
+def test_an_unknown_name_is_a_config_error_with_suggestions() -> None:
+    with pytest.raises(ConfigError, match=r"unknown stage 'gopher_qualty_v1'; did you mean "):
+        registry.get("gopher_qualty_v1")
+
+
+def test_a_module_that_fails_to_import_is_one_line_naming_distribution_and_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "broken_stages_mod.py").write_text("import no_such_dependency_xyz\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    reg = _registry(
+        FakeEntryPoint("broken", "broken_stages_mod", SimpleNamespace(name="dataprep-broken"))
+    )
+    message = (
+        r"cannot load stages of distribution 'dataprep-broken' from module "
+        r"'broken_stages_mod' .*ModuleNotFoundError: No module named 'no_such_dependency_xyz'"
+    )
+    with pytest.raises(ConfigError, match=message) as e:
+        reg.get("anything_v1")
+    assert "\n" not in str(e.value)
+    with pytest.raises(ConfigError, match="dataprep-broken"):
+        reg.names()  # not skipped on a second look either
+    sys.modules.pop("broken_stages_mod", None)
+
+
+def test_a_missing_module_is_not_skipped() -> None:
+    reg = _registry(FakeEntryPoint("gone", "dataprep.not_written_yet", SimpleNamespace(name="x")))
+    with pytest.raises(ConfigError, match=r"'dataprep\.not_written_yet'.*ModuleNotFoundError"):
+        reg.has("toy_min_words_v0")
+
+
+def test_entry_points_load_only_on_first_lookup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "lazy_stages_mod.py").write_text(
+        "from tests_registry_target import REG, make\nREG.register('lazy_v1')(make())\n"
+    )
+    (tmp_path / "tests_registry_target.py").write_text(
+        "from dataclasses import dataclass\n"
+        "from dataprep.stages.base import BatchStage, StageConfig\n"
+        "REG = None\n"
+        "@dataclass(frozen=True, kw_only=True)\n"
+        "class C(StageConfig):\n    pass\n"
+        "def make():\n"
+        "    class Lazy(BatchStage[C]):\n"
+        "        def process(self, batch):\n            raise NotImplementedError\n"
+        "    return Lazy\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import tests_registry_target
+
+    reg = _registry(FakeEntryPoint("lazy", "lazy_stages_mod", SimpleNamespace(name="lazy-dist")))
+    tests_registry_target.REG = reg  # type: ignore[attr-defined]
+    assert "lazy_stages_mod" not in sys.modules
+    assert reg.has("lazy_v1")
+    assert [(r.name, r.distribution) for r in reg.items()] == [("lazy_v1", "lazy-dist")]
+    for mod in ("lazy_stages_mod", "tests_registry_target"):
+        sys.modules.pop(mod, None)
+
+
+def test_without_any_entry_point_an_unknown_name_says_to_install_dataprep() -> None:
+    with pytest.raises(
+        ConfigError, match=r"no installed package declares entry points.*pip install -e"
+    ) as e:
+        _registry().get("gopher_quality_v1")
+    assert "\n" not in str(e.value)
+
+
+def test_a_name_registered_twice_raises() -> None:
+    reg = _registry()
+    first, second = registry.get("toy_min_words_v0"), registry.get("toy_upper_v0")
+    reg.register("same_v1")(first)
+    with pytest.raises(ValueError, match="'same_v1' is registered twice"):
+        reg.register("same_v1")(second)
+
+
+def test_stages_registered_by_test_code_are_listed_with_their_module() -> None:
+    by_name = {r.name: r for r in registry.items()}
+    assert by_name["toy_min_words_v0"].distribution == "toy_stages"
