@@ -49,9 +49,14 @@ from dataprep.balance.targets import (
     prior_shares,
     round_preserving_sum,
 )
-from dataprep.engine.positions import MAX_COPIES
 from dataprep.errors import ConfigError
-from dataprep.output.columns import COPIES_COL, INTERNAL_COLUMNS, LANG_COLUMN, REASON_COL
+from dataprep.output.columns import (
+    COPIES_COL,
+    INTERNAL_COLUMNS,
+    LANG_COLUMN,
+    MAX_COPIES,
+    REASON_COL,
+)
 from dataprep.recipe.registry import register
 from dataprep.stages.base import GlobalStage, StageConfig
 

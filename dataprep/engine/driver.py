@@ -56,11 +56,10 @@ from dataprep.output.folder import (
     remove_tree,
 )
 from dataprep.output.layout import Layout, part_prefix
+from dataprep.output.stats_format import STATS_VERSION
 from dataprep.recipe.config import Recipe
 from dataprep.stages.base import GlobalStage, Stage
 from dataprep.stages.build import make_stages
-
-STATS_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -194,7 +193,7 @@ def _clean_unfinished(layout: Layout, plan: PassPlan, shard: int, stage_names: l
 
 
 def _fit(
-    stage: GlobalStage, layout: Layout, plan: PassPlan, shards: Sequence[Shard]
+    stage: GlobalStage[Any], layout: Layout, plan: PassPlan, shards: Sequence[Shard]
 ) -> dict[str, Any]:
     """Fit a global stage on all observations and write per-shard decisions.
 
@@ -270,7 +269,7 @@ def _record(layout: Layout, finished: Finished, pass_index: int, shard: Shard) -
 def _merge_stats(
     layout: Layout,
     passes: Sequence[PassPlan],
-    stages: Sequence[Stage],
+    stages: Sequence[Stage[Any]],
     shards: Sequence[Shard],
     finished: Finished,
 ) -> RunStats:
@@ -315,7 +314,7 @@ def stats_document(
     shards: Sequence[Shard],
     stats: RunStats,
     fits: dict[str, Any],
-    stages: Sequence[Stage] = (),
+    stages: Sequence[Stage[Any]] = (),
 ) -> dict[str, Any]:
     """The content of ``stats.json``: deterministic (no times, no absolute paths)."""
     first = stats[INPUT_STAGE]
@@ -335,7 +334,7 @@ def stats_document(
         "stage_info": {
             st.name: {
                 "stage": st.registered_name,
-                "kind": getattr(st, "kind", "batch"),
+                "kind": st.kind,
                 "annotate": st.ctx.annotate,
                 "thresholds": _jsonable(st.thresholds()),
             }
@@ -429,7 +428,7 @@ def run_pipeline(
 def _run_passes(
     recipe: Recipe,
     shards: Sequence[Shard],
-    stages: Sequence[Stage],
+    stages: Sequence[Stage[Any]],
     layout: Layout,
     record: dict[str, Any],
     workers: int | None,
@@ -438,7 +437,7 @@ def _run_passes(
     log: Callable[[str], None] | None,
 ) -> tuple[RunStats, dict[str, Any], dict[str, Any]]:
     """Every pass and fit (each skipped when already done); stats, fit summaries, stats.json."""
-    passes = plan_passes([getattr(s, "kind", "batch") for s in stages])
+    passes = plan_passes([s.kind for s in stages])
     fits: dict[str, Any] = {}
     finished: Finished = {}
     executor, ray_address, pool = executor_args
@@ -568,7 +567,7 @@ def _run_pass(
     recipe: Recipe,
     plan: PassPlan,
     shards: Sequence[Shard],
-    stages: Sequence[Stage],
+    stages: Sequence[Stage[Any]],
     layout: Layout,
     progress: bool,
     n_passes: int,

@@ -32,11 +32,11 @@ from __future__ import annotations
 import numpy as np
 
 from dataprep.errors import ConfigError, InputError
+from dataprep.output.columns import MAX_COPIES
 
-COPY_BASE = 1000
-"""Copy numbers are decimal digits: copy ``w`` of copy ``p`` is ``p * COPY_BASE + w``."""
-MAX_COPIES = COPY_BASE
-"""Most copies one stage may emit of one document (copy numbers ``0 .. COPY_BASE - 1``)."""
+COPY_BASE = MAX_COPIES
+"""Copy numbers are decimal digits: copy ``w`` of copy ``p`` is ``p * COPY_BASE + w``
+(one stage emits at most :data:`MAX_COPIES` copies, numbered ``0 .. COPY_BASE - 1``)."""
 MAX_REPEAT = 2**31 - 1
 """Largest copy number: ``_dp_repeat`` and ``repeat`` are int32 columns."""
 REPEAT_BITS = 31
@@ -64,7 +64,8 @@ def child_repeat(parent: np.ndarray, within: np.ndarray, *, stage: str) -> np.nd
             f"stage {stage!r}: copy number {int(rep.max())} exceeds {MAX_REPEAT} (int32); "
             "too many up-sampling stages in a row: remove one or lower its copies"
         )
-    return rep.astype(np.int32)
+    out: np.ndarray = rep.astype(np.int32)
+    return out
 
 
 def position_key(rows: np.ndarray, repeats: np.ndarray) -> np.ndarray:
@@ -80,4 +81,5 @@ def position_key(rows: np.ndarray, repeats: np.ndarray) -> np.ndarray:
         raise RuntimeError(f"negative row number {int(rows.min())} in a document position")
     if repeats.size and (int(repeats.min()) < 0 or int(repeats.max()) > MAX_REPEAT):
         raise RuntimeError(f"copy number out of the position key's range 0..{MAX_REPEAT}")
-    return (rows << REPEAT_BITS) | repeats
+    keys: np.ndarray = (rows << REPEAT_BITS) | repeats
+    return keys

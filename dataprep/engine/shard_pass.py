@@ -37,10 +37,10 @@ from dataprep.stages.build import make_stages
 
 Progress = Callable[[int, int], None]
 
-_STAGE_CACHE: dict[str, list[Stage]] = {}
+_STAGE_CACHE: dict[str, list[Stage[Any]]] = {}
 
 
-def build_stages(recipe: Recipe) -> list[Stage]:
+def build_stages(recipe: Recipe) -> list[Stage[Any]]:
     """The recipe's stage objects, built and set up once per process."""
     key = recipe.digest()
     if key not in _STAGE_CACHE:
@@ -221,7 +221,7 @@ def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> ShardResu
     return result
 
 
-def _empty_stats(job: ShardJob, stages: list[Stage]) -> dict[str, StageStats]:
+def _empty_stats(job: ShardJob, stages: list[Stage[Any]]) -> dict[str, StageStats]:
     stats: dict[str, StageStats] = {}
     if job.plan.is_first:
         stats[INPUT_STAGE] = StageStats()
@@ -231,7 +231,10 @@ def _empty_stats(job: ShardJob, stages: list[Stage]) -> dict[str, StageStats]:
 
 
 def _run_shard(
-    job: ShardJob, stages: list[Stage], progress: Progress | None, quarantine: Quarantine | None
+    job: ShardJob,
+    stages: list[Stage[Any]],
+    progress: Progress | None,
+    quarantine: Quarantine | None,
 ) -> dict[str, StageStats]:
     inp = job.recipe.input
     stats = _empty_stats(job, stages)
@@ -270,7 +273,7 @@ def _run_shard(
 
 def _run_batch(
     job: ShardJob,
-    stages: list[Stage],
+    stages: list[Stage[Any]],
     batch: pa.RecordBatch,
     stats: dict[str, StageStats],
     sinks: _Sinks,
@@ -346,7 +349,7 @@ def _run_batch(
     return batch
 
 
-def _require_columns(stage: Stage, batch: pa.RecordBatch, shard: Shard) -> None:
+def _require_columns(stage: Stage[Any], batch: pa.RecordBatch, shard: Shard) -> None:
     for col in stage.required_columns():
         if col not in batch.schema.names:
             raise InputError(

@@ -22,7 +22,8 @@ RemovedSink = Callable[[pa.RecordBatch], None]
 def text_bytes(batch: pa.RecordBatch, text_column: str) -> np.ndarray:
     """UTF-8 byte length of each document (0 for null)."""
     lengths = pc.binary_length(batch.column(text_column)).fill_null(0)
-    return lengths.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    sizes: np.ndarray = lengths.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    return sizes
 
 
 def _count_langs(counter: object, batch: pa.RecordBatch, lang_column: str) -> None:

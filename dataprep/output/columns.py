@@ -23,6 +23,9 @@ INTERNAL_COLUMNS = (SHARD_COL, ROW_COL, REPEAT_COL)
 
 COPIES_COL = "copies"
 """Decision column of a global stage: how many copies of a kept document to emit."""
+MAX_COPIES = 1000
+"""Most copies one stage may emit of one document: the engine numbers copies in base
+1000 (see :mod:`dataprep.engine.positions`), so a 1001st copy would share a number."""
 REASON_COL = "reason"
 """Decision column of a global stage, and the column of removed documents: why."""
 STAGE_COL = "stage"

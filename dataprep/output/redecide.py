@@ -25,7 +25,7 @@ import yaml
 
 from dataprep.errors import ConfigError, InputError
 from dataprep.io.writers import PartWriter
-from dataprep.output.columns import signal_prefix
+from dataprep.output.columns import LANG_COLUMN, signal_prefix
 from dataprep.output.layout import Layout, part_prefix
 from dataprep.output.reader import open_output
 from dataprep.recipe.config import build_dataclass
@@ -99,7 +99,7 @@ def redecide(
         if missing:
             raise InputError(f"{root}/data: signal column {missing[0]!r} is missing")
         signals = pa.table({n: batch.column(prefix + n) for n in filt.signal_names})
-        langs = batch.column("lang") if "lang" in batch.schema.names else None
+        langs = batch.column(LANG_COLUMN) if LANG_COLUMN in batch.schema.names else None
         new = filt.decide_batch(signals, langs)
         old = (
             batch.column(old_reason_col)

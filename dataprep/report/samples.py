@@ -20,9 +20,9 @@ import pyarrow.parquet as pq
 import xxhash
 
 from dataprep.errors import InputError
+from dataprep.output.columns import LANG_COLUMN
 from dataprep.output.reader import BATCH_ROWS, Output, PartFile, iter_batches
 
-LANG_COLUMN = "lang"
 REPEAT_COLUMN = "repeat"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from dataprep.recipe.registry import _STAGES, register
+from dataprep.recipe import registry
 from dataprep.stages.base import BatchStage, StageConfig, StageOutput
 
 
@@ -18,15 +18,13 @@ class PidConfig(StageConfig):
     """Where each process that runs a batch leaves a file named after its pid."""
 
 
-class ToyPid(BatchStage):
+class ToyPid(BatchStage[PidConfig]):
     """Keep everything; record the pid of the process that ran the batch."""
-
-    Config = PidConfig
 
     def process(self, batch: pa.RecordBatch) -> StageOutput:
         (Path(self.config.folder) / str(os.getpid())).touch()
         return StageOutput(batch, pa.nulls(batch.num_rows, pa.string()))
 
 
-if "toy_pid_v0" not in _STAGES:
-    register("toy_pid_v0")(ToyPid)
+if not registry.has("toy_pid_v0"):  # imported once per process, whatever its module name
+    registry.register("toy_pid_v0")(ToyPid)
