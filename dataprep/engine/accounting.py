@@ -109,20 +109,33 @@ def merge(into: RunStats, other: RunStats) -> None:
 
 
 def format_table(stats: RunStats) -> str:
-    """A short plain-text table for the end of a run and ``dataprep stats``."""
+    """A short plain-text table for the end of a run and ``dataprep stats``.
+
+    An annotate-mode stage removes nothing; its ``flagged`` column counts the documents
+    it would have removed (kept, with a reason column), and its top reason says
+    ``flagged`` so a large count never reads as a removal.
+    """
     header = (
-        f"{'stage':<24}{'docs in':>10}{'kept':>10}{'removed':>10}{'%':>7}{'MB out':>9}  top reason"
+        f"{'stage':<24}{'docs in':>10}{'kept':>10}{'removed':>10}{'flagged':>10}{'%':>7}"
+        f"{'MB out':>9}  top reason"
     )
     lines = [header, "-" * len(header)]
     for name, st in stats.items():
         pct = 100.0 * st.docs_removed / max(st.docs_in, 1)
-        top = st.removed_by_reason.most_common(1) or st.flagged_by_reason.most_common(1)
-        reason = f"{top[0][0]} ({top[0][1]})" if top else ""
+        flagged = sum(st.flagged_by_reason.values())
+        top = st.removed_by_reason.most_common(1)
+        top_flagged = st.flagged_by_reason.most_common(1)
+        if top:
+            reason = f"{top[0][0]} ({top[0][1]:,})"
+        elif top_flagged:
+            reason = f"{top_flagged[0][0]} ({top_flagged[0][1]:,} flagged)"
+        else:
+            reason = ""
         if st.docs_added:
             reason = (reason + f" +{st.docs_added} copies").strip()
         mb_out = st.to_dict()["bytes_out"] / 1e6
         lines.append(
-            f"{name:<24}{st.docs_in:>10,}{st.docs_kept:>10,}{st.docs_removed:>10,}"
+            f"{name:<24}{st.docs_in:>10,}{st.docs_kept:>10,}{st.docs_removed:>10,}{flagged:>10,}"
             f"{pct:>6.1f}%{mb_out:>9.2f}  {reason}"
         )
     return "\n".join(lines)

@@ -80,6 +80,7 @@ def _stages_section(out: Output) -> list[dict[str, Any]]:
                 **{k: int(st.get(k, 0)) for k in _STAGE_KEYS},
                 "removed_by_reason": dict(st.get("removed_by_reason", {})),
                 "flagged_by_reason": dict(st.get("flagged_by_reason", {})),
+                "docs_flagged": sum(int(n) for n in st.get("flagged_by_reason", {}).values()),
             }
         )
     return rows
@@ -117,7 +118,7 @@ def _balance_summaries(out: Output) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-def _language_mix(out: Output) -> dict[str, Any] | None:
+def language_mix(out: Output) -> dict[str, Any] | None:
     """Language mix before, targeted by and after balancing, and in the output."""
     before: dict[str, int] = {}
     for st in out.stats["stages"].values():
@@ -244,7 +245,7 @@ def build_report(root: str | Path) -> dict[str, Any]:
         },
         "stages": _stages_section(out),
         "languages": _languages_section(out),
-        "language_mix": _language_mix(out),
+        "language_mix": language_mix(out),
         "dedup": _dedup_section(out),
         "global_stages": stats.get("global_stages", {}),
         "signals": hists,
@@ -275,4 +276,4 @@ def write_reports(root: Path) -> None:
     atomic_write_bytes(Path(root) / "report.html", render_html(report).encode("utf-8"))
 
 
-__all__ = ["build_report", "write_reports"]
+__all__ = ["build_report", "language_mix", "write_reports"]

@@ -84,7 +84,7 @@ _NAV = (
 )
 
 
-def _csp() -> str:
+def csp() -> str:
     digest = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
     return (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -137,7 +137,7 @@ def render_html(report: dict[str, Any]) -> str:
     title = f"dataprep report: {report['run']['recipe']}"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{esc(_csp())}">'
+        f'<meta http-equiv="Content-Security-Policy" content="{esc(csp())}">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
         f"{_header(report)}<main>{body}</main>"

@@ -60,8 +60,29 @@ def _add_part(
         counts += hit.T @ hit
 
 
+def how_to_measure(stages: list[str], annotate: list[bool]) -> tuple[list[str], str | None]:
+    """The stages whose ``annotate: true`` would fill the n/a cells, and a sentence saying so.
+
+    Cell (A, B), A first, is measured only when A annotates: B does not need to. So the
+    stages to switch are those before the last candidate that do not annotate yet.
+    """
+    missing = [s for s, a in zip(stages[:-1], annotate[:-1], strict=True) if not a]
+    if not missing:
+        return [], None
+    listed = ", ".join(missing)
+    return missing, (
+        f"n/a: {listed} removed documents before the later stages saw them. To measure "
+        f"these cells, set annotate: true on {listed} (the earlier stage of each pair; "
+        "the later one need not annotate) and rerun."
+    )
+
+
 def overlaps(out: Output) -> dict[str, Any]:
-    """``{"stages", "annotate", "counts", "note"}``; ``counts[i][j]`` is None when unknown."""
+    """``{"stages", "annotate", "counts", "note", "unmeasured", "how_to_measure"}``.
+
+    ``counts[i][j]`` is None when unknown; ``unmeasured`` lists the stages that would
+    need ``annotate: true`` to know it, and ``how_to_measure`` says so in a sentence.
+    """
     stages = _candidates(out)
     annotate = [bool(out.stage_info(s).get("annotate")) for s in stages]
     k = len(stages)
@@ -77,4 +98,12 @@ def overlaps(out: Output) -> dict[str, Any]:
         [int(counts[i, j]) if i == j or annotate[min(i, j)] else None for j in range(k)]
         for i in range(k)
     ]
-    return {"stages": stages, "annotate": annotate, "counts": matrix, "note": NOTE}
+    missing, how = how_to_measure(stages, annotate)
+    return {
+        "stages": stages,
+        "annotate": annotate,
+        "counts": matrix,
+        "note": NOTE,
+        "unmeasured": missing,
+        "how_to_measure": how,
+    }

@@ -59,6 +59,7 @@ def funnel(report: dict[str, Any]) -> str:
                 esc(fmt.count(s["docs_in"])),
                 esc(fmt.count(s["docs_removed"])) + esc(added),
                 esc(fmt.pct(s["docs_removed"], s["docs_in"])),
+                esc(fmt.count(s["docs_flagged"])) if s["annotate"] else fmt.NONE,
                 esc(fmt.count(s["docs_out"])),
                 esc(fmt.size(s["bytes_in"])),
                 esc(fmt.size(s["bytes_out"])),
@@ -77,6 +78,7 @@ def funnel(report: dict[str, Any]) -> str:
         "docs in",
         "removed",
         "removed %",
+        "flagged (kept)",
         "docs out",
         "bytes in",
         "bytes out",
@@ -87,7 +89,8 @@ def funnel(report: dict[str, Any]) -> str:
         "Funnel: documents and bytes through the stages",
         charts + table(head, rows),
         "Stages in pipeline order; 'input' counts what was read (null and empty texts go there). "
-        "'+N copies' counts documents added by up-sampling.",
+        "'+N copies' counts documents added by up-sampling. An annotate-mode stage removes "
+        "nothing: 'flagged (kept)' counts the documents it would have removed.",
     )
 
 
@@ -148,6 +151,8 @@ def _overlaps(ov: dict[str, Any]) -> str:
         label = name + (" (annotate)" if ov["annotate"][i] else "")
         rows.append([esc(label), *cells])
     body = table(["documents removed by both", *names], rows)
+    if ov.get("how_to_measure"):
+        body += f'<p class="note">{esc(ov["how_to_measure"])}</p>'
     return section(
         "overlaps",
         "Overlaps between filters",

@@ -98,3 +98,20 @@ def test_inspect_errors(full_output: Path, capsys: pytest.CaptureFixture[str]) -
     assert "no stage 'nope'" in capsys.readouterr().err
     assert main(["inspect", str(full_output), "--reason", "no_such_reason"]) == 1
     assert "no removed documents match" in capsys.readouterr().err
+
+
+def test_stats_shows_flagged_counts_of_an_annotate_stage(
+    full_output: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["stats", str(full_output)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:7] == ["stage", "docs", "in", "kept", "removed", "flagged", "%"]
+    stats = json.loads((full_output / "stats.json").read_text())["stages"]
+    flagged = stats["strict"]["flagged_by_reason"]
+    top = min(flagged, key=lambda r: (-flagged[r], r))
+    strict = next(line for line in lines if line.startswith("strict "))
+    cols = strict.split()
+    assert cols[3] == "0" and cols[4] == f"{sum(flagged.values()):,}"  # removed, flagged
+    assert strict.endswith(f"{top} ({flagged[top]:,} flagged)")
+    quality = next(line for line in lines if line.startswith("quality "))
+    assert quality.split()[4] == "0" and "flagged" not in quality

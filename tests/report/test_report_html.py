@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -65,7 +66,7 @@ def test_every_label_goes_through_escaping() -> None:
     """Stage names, reasons, languages and ids from a crafted report are escaped too."""
     evil = "<b>x</b>\"'"
     report = {
-        "report_version": 1,
+        "report_version": 2,
         "run": {
             "recipe": evil,
             "recipe_sha256": evil,
@@ -91,6 +92,7 @@ def test_every_label_goes_through_escaping() -> None:
                 "bytes_out": 5,
                 "removed_by_reason": {evil: 1},
                 "flagged_by_reason": {evil: 1},
+                "docs_flagged": 1,
             }
         ],
         "languages": [{"lang": evil, "by_stage": {evil: {"docs_in": 2, "removed": 1}}}],
@@ -151,6 +153,8 @@ def test_every_label_goes_through_escaping() -> None:
             "annotate": [True, False],
             "counts": [[1, 1], [1, 1]],
             "note": evil,
+            "unmeasured": [evil],
+            "how_to_measure": evil,
         },
         "samples": {
             "max_chars": 10,
@@ -248,3 +252,22 @@ def test_formatting(func: object, value: object, expected: str) -> None:
 )
 def test_percentages(part: int, whole: int, expected: str) -> None:
     assert fmt.pct(part, whole) == expected
+
+
+def test_summary_table_has_a_flagged_column_for_annotate_stages(full_output: Path) -> None:
+    text = page(full_output)
+    stats = json.loads((full_output / "stats.json").read_text())["stages"]
+    flagged = sum(stats["strict"]["flagged_by_reason"].values())
+    funnel = text.split('id="funnel"')[1].split("</section>")[0]
+    assert "<th class=num>flagged (kept)</th>" in funnel
+    row = funnel.split("<td>strict<span class=muted>")[1].split("</tr>")[0]
+    cells = re.findall(r"<td class=num>(.*?)</td>", row)
+    assert cells[1] == "0"  # removed
+    assert cells[3] == f"{flagged:,}"  # flagged, though nothing was removed
+    quality = funnel.split("<td>quality<span class=muted>")[1].split("</tr>")[0]
+    assert re.findall(r"<td class=num>(.*?)</td>", quality)[3] == fmt.NONE
+
+
+def test_overlaps_say_how_to_measure_the_na_cells(full_output: Path) -> None:
+    overlaps = page(full_output).split('id="overlaps"')[1].split("</section>")[0]
+    assert "set annotate: true on langid, quality, dedup" in overlaps

@@ -16,6 +16,7 @@ from report_stages import FULL_STAGES, make_docs_without_ids, run
 from dataprep.errors import InputError
 from dataprep.report import REPORT_VERSION, signals
 from dataprep.report.build import build_report, write_reports
+from dataprep.report.overlap import how_to_measure
 
 SCHEMA_PATH = Path(__file__).parents[2] / "dataprep" / "report" / "report.schema.json"
 
@@ -308,3 +309,41 @@ def test_a_folder_that_is_not_an_output_is_an_input_error(tmp_path: Path, bad: s
         (root / "stats.json").write_text("{not json")
     with pytest.raises(InputError, match=r"stats\.json"):
         build_report(root)
+
+
+def test_an_annotate_only_stage_reports_flagged_not_removed(full_output: Path) -> None:
+    report = load(full_output)
+    stats = json.loads((full_output / "stats.json").read_text())["stages"]
+    rows = {r["name"]: r for r in report["stages"]}
+    flagged = sum(stats["strict"]["flagged_by_reason"].values())
+    assert rows["strict"]["annotate"] and rows["strict"]["docs_removed"] == 0
+    assert rows["strict"]["docs_flagged"] == flagged > 0
+    assert all(r["docs_flagged"] == 0 for n, r in rows.items() if n != "strict")
+
+
+def test_overlaps_name_the_stages_that_need_annotate(full_output: Path) -> None:
+    ov = load(full_output)["overlaps"]
+    # Cell (A, B) with A first needs A to annotate; strict does, the last stage need not.
+    assert ov["unmeasured"] == ["langid", "quality", "dedup"]
+    assert "set annotate: true on langid, quality, dedup" in ov["how_to_measure"]
+    for i, a in enumerate(ov["stages"]):
+        for j in range(i + 1, len(ov["stages"])):
+            assert (ov["counts"][i][j] is None) == (a in ov["unmeasured"])
+
+
+@pytest.mark.parametrize(
+    ("annotate", "missing"),
+    [
+        ([True, False], []),
+        ([False, False], ["a"]),
+        ([True, False, True], ["b"]),
+        ([False, True, False], ["a"]),
+    ],
+)
+def test_how_to_measure_needs_annotate_on_every_earlier_stage(
+    annotate: list[bool], missing: list[str]
+) -> None:
+    names = ["a", "b", "c"][: len(annotate)]
+    unmeasured, how = how_to_measure(names, annotate)
+    assert unmeasured == missing
+    assert (how is None) == (not missing)
