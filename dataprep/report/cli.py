@@ -1,6 +1,7 @@
 """``dataprep report OUTPUT`` and ``dataprep inspect OUTPUT``.
 
-``report`` rebuilds ``report.json`` and ``report.html``; ``inspect`` prints a
+``report`` rebuilds ``report.json`` and ``report.html`` (``report --compare A B``
+writes a comparison of two runs, see :mod:`dataprep.report.compare`); ``inspect`` prints a
 deterministic sample of removed (or kept) documents in the terminal, truncated,
 with their stage, reason, id and language.
 """
@@ -23,9 +24,31 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from dataprep.output.reader import open_output
     from dataprep.report.build import write_reports
 
+    if args.compare:
+        return _cmd_compare(args)
+    if args.output is None:
+        raise ConfigError("dataprep report needs an output folder, or --compare RUN_A RUN_B")
+    if args.html is not None:
+        raise ConfigError("-o is for --compare; dataprep report OUT writes into OUT")
     out = open_output(args.output)
     write_reports(out.root)
     print(f"{out.root / 'report.json'}\n{out.root / 'report.html'}")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from dataprep.report.compare import write_compare
+
+    if args.output is not None:
+        raise ConfigError("give either an output folder or --compare RUN_A RUN_B, not both")
+    html = Path(args.html) if args.html is not None else Path("compare.html")
+    if html.suffix.lower() not in (".html", ".htm"):
+        raise ConfigError(f"-o {html}: the comparison page must be an .html file")
+    run_a, run_b = args.compare
+    html_path, json_path = write_compare(run_a, run_b, html)
+    print(f"{json_path}\n{html_path}")
     return 0
 
 
@@ -104,8 +127,25 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     """Add ``report`` and ``inspect`` to the ``dataprep`` sub-command parser."""
-    rep = sub.add_parser("report", help="rebuild report.json and report.html of an output folder")
-    rep.add_argument("output", help="a dataprep output folder")
+    rep = sub.add_parser(
+        "report",
+        help="rebuild report.json and report.html of an output folder, or compare two runs",
+    )
+    rep.add_argument("output", nargs="?", help="a dataprep output folder")
+    rep.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("RUN_A", "RUN_B"),
+        help="compare two output folders side by side (B against A): writes an HTML page "
+        "and compare.json beside it",
+    )
+    rep.add_argument(
+        "-o",
+        dest="html",
+        metavar="FILE.html",
+        help="with --compare: where to write the page (default compare.html; "
+        "compare.json goes into the same folder)",
+    )
     rep.set_defaults(func=_cmd_report)
 
     ins = sub.add_parser(
