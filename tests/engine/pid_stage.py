@@ -22,7 +22,8 @@ class ToyPid(BatchStage[PidConfig]):
     """Keep everything; record the pid of the process that ran the batch."""
 
     def process(self, batch: pa.RecordBatch) -> StageOutput:
-        (Path(self.config.folder) / str(os.getpid())).touch()
+        if self.config.folder:  # never the working directory
+            (Path(self.config.folder) / str(os.getpid())).touch()
         return StageOutput(batch, pa.nulls(batch.num_rows, pa.string()))
 
 
