@@ -51,6 +51,21 @@ class KeepPolicy:
         raise ConfigError(f"keep must be 'first', 'longest' or 'column:<name>', got {text!r}")
 
 
+def keep_rank(corpus: Corpus, policy: KeepPolicy) -> np.ndarray:
+    """Position of every gid in keep order (0 = the document kept first), ties by gid."""
+    n = corpus.size
+    gids = np.arange(n, dtype=np.int64)
+    if policy.kind == "first":
+        return gids
+    score = corpus.length if policy.kind == "longest" else corpus.keep_value
+    if score is None:
+        raise ConfigError(f"keep policy {policy} needs a column the observations lack")
+    desc = ~score if np.issubdtype(score.dtype, np.integer) else -score
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.lexsort((gids, desc))] = gids
+    return rank
+
+
 def choose_kept(labels: np.ndarray, corpus: Corpus, policy: KeepPolicy) -> np.ndarray:
     """Boolean mask of the kept document of every cluster (``labels`` per gid)."""
     n = len(labels)
@@ -71,9 +86,14 @@ def choose_kept(labels: np.ndarray, corpus: Corpus, policy: KeepPolicy) -> np.nd
 
 
 def decision_batches(
-    corpus: Corpus, labels: np.ndarray, kept: np.ndarray, reason: str
+    corpus: Corpus,
+    labels: np.ndarray,
+    kept: np.ndarray,
+    reason: str,
+    extra: dict[str, pa.Array] | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """Decision rows for every document, in input order, ``_BATCH_ROWS`` at a time."""
+    """Decision rows for every document, in input order, ``_BATCH_ROWS`` at a time
+    (``extra``: further signal columns, one value per gid)."""
     sizes = np.bincount(labels, minlength=len(labels)).astype(np.int32)
     for lo in range(0, len(labels), _BATCH_ROWS):
         hi = min(lo + _BATCH_ROWS, len(labels))
@@ -87,6 +107,7 @@ def decision_batches(
                 REASON_COL: reasons,
                 CLUSTER_COL: pa.array(labels[lo:hi], type=pa.int64()),
                 CLUSTER_SIZE_COL: pa.array(sizes[labels[lo:hi]], type=pa.int32()),
+                **{name: col.slice(lo, hi - lo) for name, col in (extra or {}).items()},
             }
         )
 

@@ -19,6 +19,15 @@ lost for good, so our default false-negative weight is 0.95, which gives
 probability ~0.94 (binomial, 128 permutations) and of J=0.9 with ~0.9996;
 the accuracy test (``tests/dedup/test_accuracy.py``) measures the result.
 
+Since candidates are now verified *exactly* (``near.py``), the stage's default
+is :func:`bands_for_recall`: among all ``b * r <= num_perm``, the fewest
+spurious candidates (area under the S-curve below the threshold) such that a
+pair of true Jaccard ``s = threshold`` becomes a candidate with probability
+``>= min_recall`` (0.99). At 0.8 / 128 permutations that is 16 bands x 6 rows
+(96 permutations used): ``1 - (1 - 0.8**6)**16 = 0.9923`` at J=0.8, 0.9995
+at 0.85, 0.99999 at 0.9; 0.87 at J=0.7 and 0.22 at J=0.5 (candidates that only cost an exact
+check). 16 x 8 gave 0.947 at 0.8; no ``r >= 7`` reaches 0.99 within 128.
+
 Band keys are 64-bit hashes of (band index, band values); a bucket of ``k``
 documents sharing a key yields ``2 (k - 1)`` edges (each member to the bucket's
 first document, and each member to its predecessor in input order), never
@@ -58,6 +67,60 @@ def optimal_bands(threshold: float, num_perm: int, false_negative_weight: float)
             if err < best_err - 1e-15:
                 best, best_err = (b, r), err
     return best
+
+
+@functools.lru_cache(maxsize=64)
+def bands_for_recall(threshold: float, num_perm: int, min_recall: float) -> tuple[int, int]:
+    """``(bands, rows)`` with candidate probability ``>= min_recall`` at ``threshold``
+    and the least area under the S-curve below it (the most recall if none reaches it)."""
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"threshold must be in (0, 1), got {threshold}")
+    below = np.linspace(0.0, threshold, 1001)
+    best, best_key = (1, 1), (1, np.inf, 0.0)
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            p = float(collision_probability(threshold, b, r))
+            fp = float(np.trapezoid(collision_probability(below, b, r), below))
+            key = (0, fp, -p) if p >= min_recall else (1, -p, fp)
+            if key < best_key:
+                best, best_key = (b, r), key
+    return best
+
+
+def bucket_pairs(
+    keys: np.ndarray, ids: np.ndarray, rank: np.ndarray, cap: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs ``(u, v)`` with ``rank[u] < rank[v]`` between documents sharing a key.
+
+    A bucket of at most ``cap`` documents gives every pair, so each member meets
+    every better-ranked one (whichever of them ends up kept); a larger bucket
+    (boilerplate, exact copies) gives a star from its best-ranked member and a
+    chain in rank order, ``2 (k - 1)`` pairs. The result depends only on the set
+    of (key, id) rows and on ``rank``.
+    """
+    empty = np.empty(0, dtype=np.int64)
+    if len(keys) < 2:
+        return empty, empty
+    order = np.lexsort((rank[ids], keys))
+    k, g = keys[order], ids[order].astype(np.int64)
+    new = np.concatenate(([True], k[1:] != k[:-1]))
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.append(starts, len(k)))
+    us, vs = [empty], [empty]
+    small = (sizes >= 2) & (sizes <= cap)
+    for size in np.unique(sizes[small]).tolist():
+        st = starts[small & (sizes == size)]
+        i, j = np.triu_indices(size, 1)
+        us.append(g[(st[:, None] + i).reshape(-1)])
+        vs.append(g[(st[:, None] + j).reshape(-1)])
+    bucket = np.cumsum(new) - 1
+    member = np.flatnonzero(~new & (sizes[bucket] > cap))
+    if len(member):
+        us += [g[starts[bucket[member]]], g[member - 1]]
+        vs += [g[member], g[member]]
+    u, v = np.concatenate(us), np.concatenate(vs)
+    keep = u != v
+    return u[keep], v[keep]
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:

@@ -1,40 +1,37 @@
-"""Near-duplicate ``fit``: LSH candidates from spilled band keys, verified, then unioned.
+"""Near-duplicate ``fit``: LSH candidates, exact Jaccard verification, greedy centers.
 
 Steps (each a pass over data on disk, never all pairs in RAM):
 
-1. Signatures from the observation files are copied into one uint32 matrix
-   ``_signatures.npy`` in the work folder, row = input-order rank (gid), as a
-   numpy memmap: it lives in the page cache, not in the process heap. Its disk
-   space is reserved first (:mod:`.scratch`), so a full disk is an error, not SIGBUS.
-2. Band keys ``(key, gid)`` of every document with at least one shingle are
+1. Band keys ``(key, gid)`` of every document with at least one shingle are
    spilled into partitions by ``key % partitions``.
-3. Each partition is sorted; documents sharing a key give linear bucket edges
-   (``lsh.bucket_edges``); edges already inside one component are skipped; the
-   rest are verified (estimated Jaccard >= threshold, from the memmap) and
-   merged into the components (``unionfind.Components``).
+2. Each band partition is sorted; documents sharing a key give candidate pairs
+   oriented by keep rank (:func:`.lsh.bucket_pairs`: every pair of a bucket of at
+   most ``BUCKET_ALL_PAIRS`` documents; a star from the best-ranked member plus a
+   chain for larger buckets), spilled into pair partitions.
+3. The sorted unique shingle hashes (observation column ``shingle_set``) of every
+   document that is in at least one candidate pair are copied into one uint64
+   scratch memmap ``_shingles.npy`` (space reserved first, :mod:`.scratch`).
+4. Each pair partition is de-duplicated and every pair is verified **exactly**:
+   Jaccard of the two shingle sets (the same normalization and n-grams as the
+   signatures), kept when ``>= threshold``.
+5. Greedy center clustering over the verified edges in keep order (Broder's
+   "no chaining" rule, as in the center clustering of Hassanzadeh et al. 2009,
+   "Framework for evaluating clustering algorithms in duplicate detection"):
+   each document, best keep rank first, is removed as the duplicate of the
+   best-ranked *kept* document it has a verified edge to, else it is kept. So a
+   removed document is always ``>= threshold`` similar to the document kept for
+   it; chains A~B~C never remove C when C is not similar to a kept document.
 
-Bytes per document (num_perm=128, 16 bands, keep=first):
+Bytes per document (num_perm=128, 16 bands):
 
-* RAM: corpus index ~48 B peak while sorting ids (16 ids + 8 + 8 + 8 length +
-  4 language), then 8 B component parent + 1 B kept mask; plus one partition
-  at a time: its spill rows (16 B each, ~128 MiB per partition) are read
-  (Arrow, then numpy) and sorted, ~45 B per row at peak, i.e. ~0.4 GB whatever
-  the corpus size, and ~50 B per candidate edge of that partition.
-* Disk / page cache: 512 B of signature (4 B x 128) + 256 B of band spill
-  (16 B x 16 bands), deleted when ``fit`` ends.
-
-Measured (``benchmarks/bench_dedup.py --docs 1000000``, 1M short documents,
-one 256 MiB partition at the time): numpy peak 712 B/doc, i.e. ~0.7 GB, all of
-it the one partition's sort; Arrow pool +0.4 GB while reading it; RSS growth
-1.6 KB/doc including the touched signature memmap pages (512 B/doc).
-
-Worked example, 10M documents on a 24 GB machine: RAM ~10M x 57 B = 0.6 GB
-for the per-document state + ~0.6 GB for one 128 MiB partition and its edges;
-signature memmap 10M x 512 B = 5.1 GB (page cache, reclaimable; edges are
-verified in gid order so paging stays local); spill 10M x 256 B = 2.6 GB on
-disk in 20 partitions. Peak RSS ~1.5 GB + ~5 GB of page cache: fits 24 GB
-with room to spare; 100M documents need ~6 GB RAM + 51 GB of disk-backed
-signatures and 26 GB of spill.
+* Observation files: 512 B signature + 8 B per *unique shingle* (a ~4 KB
+  English document has ~680 word 5-grams: ~5.4 KB; a 60-word one ~0.45 KB).
+* RAM: corpus index ~48 B peak while sorting ids, then 8 B keep rank + 8 B
+  shingle offset + 8 B ``dup_of`` + 4 B Jaccard + 1 B candidate mask; one
+  partition at a time (~128 MiB of spill rows, ~0.4 GB at peak); 20 B per
+  verified edge (typically fewer than documents).
+* Disk / page cache: 256 B of band spill, the candidate pairs (16 B each) and
+  8 B per unique shingle of candidate documents only, deleted when ``fit`` ends.
 """
 
 from __future__ import annotations
@@ -47,20 +44,21 @@ import numpy as np
 import pyarrow as pa
 
 from .corpus import Corpus, iter_batches
-from .lsh import band_keys, bucket_edges, unique_edges
-from .minhash import estimate_jaccard
+from .lsh import band_keys, bucket_pairs
 from .scratch import open_scratch_npy
 from .spill import PartitionedSpill, partition_count
-from .unionfind import Components
 
 SIGNATURE_COL = "minhash"
-_SPILL_SCHEMA = pa.schema([("key", pa.uint64()), ("gid", pa.int64())])
-_VERIFY_CHUNK = 1 << 15
+SHINGLE_COL = "shingle_set"
+BUCKET_ALL_PAIRS = 32
+"""Buckets up to this size give every pair (<= 496); larger ones a star and a chain."""
+_BAND_SCHEMA = pa.schema([("key", pa.uint64()), ("gid", pa.int64())])
+_PAIR_SCHEMA = pa.schema([("u", pa.int64()), ("v", pa.int64())])
 
 
 @dataclass(frozen=True, kw_only=True)
 class NearParams:
-    """What ``near_labels`` needs from the stage configuration."""
+    """What ``near_duplicates`` needs from the stage configuration."""
 
     num_perm: int
     bands: int
@@ -75,11 +73,19 @@ class NearStats:
 
     no_shingle_docs: int = 0
     candidate_pairs: int = 0
-    """Distinct edges from shared band keys (summed over partitions)."""
+    """Distinct candidate pairs from shared band keys."""
     checked_pairs: int = 0
-    """Candidates whose documents were not already in one component."""
+    """Candidate pairs whose exact Jaccard was computed (all of them)."""
     accepted_pairs: int = 0
-    """Checked candidates merged (estimated Jaccard >= threshold, or all if not verifying)."""
+    """Checked pairs with exact Jaccard >= threshold (all if not verifying)."""
+
+
+@dataclass
+class NearResult:
+    """Per gid: the gid it duplicates (-1 when kept) and their exact Jaccard (NaN if kept)."""
+
+    dup_of: np.ndarray
+    jaccard: np.ndarray
 
 
 def signature_matrix(column: pa.FixedSizeListArray, num_perm: int) -> tuple[np.ndarray, np.ndarray]:
@@ -91,63 +97,148 @@ def signature_matrix(column: pa.FixedSizeListArray, num_perm: int) -> tuple[np.n
     return valid, sig[valid]
 
 
+def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard of two sorted arrays of unique values (0 when both are empty)."""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(a) == 0:
+        return 0.0
+    idx = np.searchsorted(b, a)
+    idx[idx == len(b)] = 0
+    inter = int(np.count_nonzero(b[idx] == a))
+    return inter / (len(a) + len(b) - inter)
+
+
 def _spill_bands(
-    paths: Sequence[Path],
-    corpus: Corpus,
-    params: NearParams,
-    sigs: np.ndarray,
-    spill: PartitionedSpill,
-    stats: NearStats,
-) -> None:
+    paths: Sequence[Path], corpus: Corpus, params: NearParams, spill: PartitionedSpill
+) -> int:
     parts = np.uint64(spill.num_partitions)
+    no_shingle = 0
     for path, gids in zip(paths, corpus.gid_by_file, strict=True):
         offset = 0
         for batch in iter_batches(path, [SIGNATURE_COL]):
             valid, sig = signature_matrix(batch.column(0), params.num_perm)
-            stats.no_shingle_docs += batch.num_rows - len(valid)
+            no_shingle += batch.num_rows - len(valid)
             g = gids[offset + valid]
-            sigs[g] = sig
             keys = band_keys(sig, params.bands, params.rows).reshape(-1)
             spill.write(keys % parts, {"key": keys, "gid": np.repeat(g, params.bands)})
             offset += batch.num_rows
+    return no_shingle
 
 
-def _verified(u: np.ndarray, v: np.ndarray, sigs: np.ndarray, threshold: float) -> np.ndarray:
-    ok = np.empty(len(u), dtype=bool)
-    for lo in range(0, len(u), _VERIFY_CHUNK):
-        hi = lo + _VERIFY_CHUNK
-        # small tolerance so that e.g. 0.8 * 128 agreeing positions counts as 0.8
-        ok[lo:hi] = estimate_jaccard(sigs[u[lo:hi]], sigs[v[lo:hi]]) >= threshold - 1e-9
-    return ok
+def _list_parts(column: pa.ListArray) -> tuple[np.ndarray, np.ndarray]:
+    """``(offsets relative to values, values)`` of a list<uint64> column (nulls empty)."""
+    offsets = column.offsets.to_numpy()
+    return offsets - offsets[0], column.values.to_numpy()
 
 
-def near_labels(
-    paths: Sequence[Path], workdir: Path, corpus: Corpus, params: NearParams
-) -> tuple[np.ndarray, NearStats]:
-    """Cluster id (first member's gid) of every document, and counters."""
+class ShingleStore:
+    """Sorted unique shingle hashes of the marked documents, in a reserved memmap."""
+
+    def __init__(
+        self, paths: Sequence[Path], corpus: Corpus, marked: np.ndarray, path: Path
+    ) -> None:
+        n = corpus.size
+        sizes = np.zeros(n, dtype=np.int64)
+        for file, gids in zip(paths, corpus.gid_by_file, strict=True):
+            lo = 0
+            for batch in iter_batches(file, [SHINGLE_COL]):
+                offsets, _ = _list_parts(batch.column(0))
+                g = gids[lo : lo + batch.num_rows]
+                sizes[g] = np.where(marked[g], np.diff(offsets), 0)
+                lo += batch.num_rows
+        self.offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(sizes, out=self.offsets[1:])
+        del sizes
+        self.path = path
+        self.values = open_scratch_npy(
+            path, np.uint64, (int(self.offsets[-1]), 1), "MinHash shingle hashes"
+        ).reshape(-1)
+        for file, gids in zip(paths, corpus.gid_by_file, strict=True):
+            lo = 0
+            for batch in iter_batches(file, [SHINGLE_COL]):
+                offsets, values = _list_parts(batch.column(0))
+                g = gids[lo : lo + batch.num_rows]
+                for i in np.flatnonzero(marked[g]).tolist():
+                    d = int(g[i])
+                    self.values[self.offsets[d] : self.offsets[d + 1]] = values[
+                        offsets[i] : offsets[i + 1]
+                    ]
+                lo += batch.num_rows
+
+    def jaccard(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Exact Jaccard of every pair ``(u[i], v[i])``."""
+        off, vals = self.offsets, self.values
+        out = np.empty(len(u), dtype=np.float64)
+        for i, (a, b) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
+            out[i] = exact_jaccard(vals[off[a] : off[a + 1]], vals[off[b] : off[b + 1]])
+        return out
+
+    def close(self) -> None:
+        del self.values
+        self.path.unlink(missing_ok=True)
+
+
+def greedy_centers(rank: np.ndarray, u: np.ndarray, v: np.ndarray, j: np.ndarray) -> NearResult:
+    """Keep-order center clustering over edges ``u[i] - v[i]`` with ``rank[u] < rank[v]``.
+
+    Edges are visited by (rank of the later document, rank of the earlier one); a
+    document is removed as the duplicate of the first kept document among its
+    earlier neighbours. Every earlier document is final when visited, so the result
+    depends only on the edge set and the ranks.
+    """
+    n = len(rank)
+    dup_of = np.full(n, -1, dtype=np.int64)
+    jac = np.full(n, np.nan, dtype=np.float32)
+    order = np.lexsort((rank[u], rank[v]))
+    dup = dup_of.tolist()
+    uu, vv, jj = u[order].tolist(), v[order].tolist(), j[order].tolist()
+    for a, b, s in zip(uu, vv, jj, strict=True):
+        if dup[b] < 0 and dup[a] < 0:
+            dup[b] = a
+            jac[b] = s
+    dup_of[:] = dup
+    return NearResult(dup_of=dup_of, jaccard=jac)
+
+
+def near_duplicates(
+    paths: Sequence[Path], workdir: Path, corpus: Corpus, rank: np.ndarray, params: NearParams
+) -> tuple[NearResult, NearStats]:
+    """For every document, the kept document it duplicates (or -1), and counters.
+
+    ``rank`` is each gid's position in keep order (0 = kept first).
+    """
     n = corpus.size
     stats = NearStats()
-    comp = Components(n)
     workdir.mkdir(parents=True, exist_ok=True)
-    sig_path = workdir / "_signatures.npy"
-    sigs = open_scratch_npy(sig_path, np.uint32, (n, params.num_perm), "MinHash signatures")
+    num_parts = partition_count(n * params.bands, 16)
+    with PartitionedSpill(workdir, "bands", _BAND_SCHEMA, num_parts) as bands:
+        stats.no_shingle_docs = _spill_bands(paths, corpus, params, bands)
+    marked = np.zeros(n, dtype=bool)
+    with PartitionedSpill(workdir, "pairs", _PAIR_SCHEMA, num_parts) as pairs:
+        for _, rows in bands.partitions():
+            u, v = bucket_pairs(rows["key"], rows["gid"], rank, BUCKET_ALL_PAIRS)
+            marked[u] = marked[v] = True
+            pairs.write(u % num_parts, {"u": u, "v": v})
+    store = ShingleStore(paths, corpus, marked, workdir / "_shingles.npy")
+    del marked
+    edges: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     try:
-        num_parts = partition_count(n * params.bands, 16)
-        with PartitionedSpill(workdir, "bands", _SPILL_SCHEMA, num_parts) as spill:
-            _spill_bands(paths, corpus, params, sigs, spill, stats)
-        for _, rows in spill.partitions():
-            u, v = bucket_edges(rows["key"], rows["gid"])
-            u, v = unique_edges(u, v, max(n, 1))
+        for _, rows in pairs.partitions():
+            packed = np.unique(rows["u"] * max(n, 1) + rows["v"])
+            u, v = packed // max(n, 1), packed % max(n, 1)
             stats.candidate_pairs += len(u)
-            open_ = comp.root(u) != comp.root(v)
-            u, v = u[open_], v[open_]
             stats.checked_pairs += len(u)
-            if params.verify and len(u):
-                ok = _verified(u, v, sigs, params.threshold)
-                u, v = u[ok], v[ok]
+            j = store.jaccard(u, v)
+            if params.verify:
+                ok = j >= params.threshold - 1e-12
+                u, v, j = u[ok], v[ok], j[ok]
             stats.accepted_pairs += len(u)
-            comp.union(u, v)
+            edges.append((u, v, j.astype(np.float32)))
     finally:
-        del sigs
-        sig_path.unlink(missing_ok=True)
-    return comp.labels(), stats
+        store.close()
+    empty = np.empty(0, dtype=np.int64)
+    u = np.concatenate([e[0] for e in edges]) if edges else empty
+    v = np.concatenate([e[1] for e in edges]) if edges else empty
+    j = np.concatenate([e[2] for e in edges]) if edges else empty.astype(np.float32)
+    return greedy_centers(rank, u, v, j), stats

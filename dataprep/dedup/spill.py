@@ -10,6 +10,7 @@ flushed in blocks of ~``flush_rows`` rows to keep files few and batches large.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -28,6 +29,15 @@ def partition_count(rows: int, bytes_per_row: int, target: int | None = None) ->
     :data:`PARTITION_TARGET_BYTES`, read at call time), at least 1."""
     target = PARTITION_TARGET_BYTES if target is None else target
     return max(1, -(-rows * bytes_per_row // target))
+
+
+def _write_error(path: Path, e: OSError) -> OutputError:
+    """A full disk says so (and how to go on); other write errors name the file."""
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return OutputError(
+            f"disk full while writing dedup spill file {path}; free space and rerun with --resume"
+        )
+    return OutputError(f"cannot write dedup spill file {path}: {e}")
 
 
 class PartitionedSpill:
@@ -82,7 +92,7 @@ class PartitionedSpill:
             for batch in table.combine_chunks().to_batches():
                 writer.write_batch(batch)
         except OSError as e:
-            raise OutputError(f"cannot write dedup spill file {self.path(part)}: {e}") from e
+            raise _write_error(self.path(part), e) from e
         self._rows[part] += table.num_rows
         self._buffers[part] = []
         self._buffered[part] = 0
@@ -91,8 +101,11 @@ class PartitionedSpill:
         """Flush every buffer and close every file."""
         for part in range(self.num_partitions):
             self._flush(part)
-        for writer in self._writers.values():
-            writer.close()
+        for part, writer in self._writers.items():
+            try:
+                writer.close()
+            except OSError as e:
+                raise _write_error(self.path(part), e) from e
         self._writers.clear()
 
     def __enter__(self) -> PartitionedSpill:

@@ -61,7 +61,7 @@ def test_minhash_fit_on_a_full_disk_is_one_line_exit_4_and_resumes(
     err = capsys.readouterr().err.strip().splitlines()
     assert not any("Traceback" in line for line in err)
     line = [e for e in err if e.startswith("dataprep: error:")]
-    assert len(line) == 1 and "disk full" in line[0] and "MinHash signatures" in line[0]
+    assert len(line) == 1 and "disk full" in line[0] and "MinHash shingle hashes" in line[0]
     assert "--resume" in line[0]
     assert _run(recipe, corpus, out, "--resume") == 0
     assert _run(recipe, corpus, tmp_path / "fresh") == 0
@@ -89,12 +89,13 @@ sys.exit(main(["run", {recipe!r}, "-i", {input!r}, "-o", {out!r}, "-j", "1", "--
     reason="mounting a small tmpfs needs Linux and root",
 )
 def test_minhash_fit_on_a_really_full_tmpfs_exits_4_not_sigbus(tmp_path: Path) -> None:
-    """3000 documents: the observations fit in 1600 KiB, the signature matrix does not
-    (found by trying; before space was reserved the driver died of SIGBUS here)."""
+    """3000 documents: the observations (with their shingle sets) fit in 3000 KiB, the
+    fit's spill and scratch files do not (found by trying; before space was reserved
+    the driver died of SIGBUS here, and a full spill disk must say "disk full" too)."""
     disk = tmp_path / "disk"
     disk.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1600k", "tmpfs", str(disk)],
+        ["mount", "-t", "tmpfs", "-o", "size=3000k", "tmpfs", str(disk)],
         capture_output=True,
         check=False,
     )

@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 from dataprep.dedup.lsh import (
     band_keys,
+    bands_for_recall,
     bucket_edges,
+    bucket_pairs,
     collision_probability,
     optimal_bands,
     unique_edges,
@@ -23,10 +25,19 @@ def test_balanced_weights_reproduce_datasketch_choice() -> None:
     assert optimal_bands(0.8, 128, 0.5) == (9, 13)
 
 
-def test_default_is_recall_oriented() -> None:
+def test_default_catches_a_pair_at_the_threshold_with_probability_099() -> None:
     bands, rows = MinHashDedup.Config().band_params()
-    assert (bands, rows) == (16, 8)
-    assert collision_probability(0.85, bands, rows) > 0.99
+    assert (bands, rows) == (16, 6)
+    assert collision_probability(0.8, bands, rows) >= 0.99
+    assert MinHashDedup.Config(threshold=0.7).band_params() == bands_for_recall(0.7, 128, 0.99)
+    b7, r7 = MinHashDedup.Config(threshold=0.7).band_params()
+    assert collision_probability(0.7, b7, r7) >= 0.99
+
+
+def test_weighted_choice_is_still_available() -> None:
+    assert MinHashDedup.Config(min_recall=None).band_params() == (16, 8)
+    with pytest.raises(ConfigError, match="min_recall"):
+        MinHashDedup.Config(min_recall=1.5)
 
 
 def test_explicit_bands_rows_and_validation() -> None:
@@ -77,3 +88,22 @@ def test_bucket_edges_connect_exactly_each_bucket(rows: list[tuple[int, int]]) -
 def test_unique_edges() -> None:
     u, v = unique_edges(np.array([3, 1, 3]), np.array([4, 2, 4]), 10)
     assert u.tolist() == [1, 3] and v.tolist() == [2, 4]
+
+
+def test_bucket_pairs_give_every_pair_of_small_buckets_oriented_by_rank() -> None:
+    keys = np.array([7, 7, 7, 9, 9, 5], dtype=np.uint64)
+    ids = np.array([0, 1, 2, 3, 4, 5])
+    rank = np.array([2, 0, 1, 4, 3, 5])
+    u, v = bucket_pairs(keys, ids, rank, cap=3)
+    assert sorted(zip(u.tolist(), v.tolist(), strict=True)) == [(1, 0), (1, 2), (2, 0), (4, 3)]
+
+
+def test_bucket_pairs_of_a_large_bucket_are_a_star_and_a_chain_from_the_best_ranked() -> None:
+    ids = np.arange(6)
+    keys = np.zeros(6, dtype=np.uint64)
+    rank = np.array([5, 4, 3, 2, 1, 0])
+    u, v = bucket_pairs(keys, ids, rank, cap=3)
+    pairs = set(zip(u.tolist(), v.tolist(), strict=True))
+    assert {(5, d) for d in range(5)} <= pairs
+    assert {(d + 1, d) for d in range(5)} <= pairs
+    assert len(pairs) <= 2 * 5

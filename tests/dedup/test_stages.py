@@ -44,7 +44,9 @@ def test_observe_columns() -> None:
     assert exact.column("length").to_pylist() == [11, 0, 0]
     stage = make_stage("minhash_dedup_v1", num_perm=32)
     near = stage.observe(batch)
-    assert near.schema.names == ["minhash", "n_shingles", "length", "lang"]
+    assert near.schema.names == ["minhash", "n_shingles", "shingle_set", "length", "lang"]
+    assert near.column("shingle_set").type == pa.list_(pa.uint64())
+    assert [len(s) for s in near.column("shingle_set").to_pylist()] == [2, 0, 0]
     assert near.column("minhash").type == pa.list_(pa.uint32(), 32)
     assert near.column("n_shingles").to_pylist() == [2, 0, 0]
     assert near.column("minhash").null_count == 2
@@ -86,7 +88,7 @@ def test_output_columns_and_summary(tmp_path: Path, name: str) -> None:
         "reason",
         "dup_cluster",
         "dup_cluster_size",
-    ]
+    ] + ([] if name.startswith("exact") else ["dup_of", "dup_jaccard"])
     assert decisions.schema.field("dup_cluster").type == pa.int64()
     assert decisions.schema.field("dup_cluster_size").type == pa.int32()
     reasons = set(decisions.column("reason").to_pylist()) - {None}
