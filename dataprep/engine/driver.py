@@ -464,7 +464,15 @@ def _run_passes(
     finished: Finished = {}
     executor, ray_address, pool = executor_args
     modules = sorted({type(s).__module__ for s in stages})
-    units: Units = {s.index: plan_units(s, recipe.run.unit_bytes) for s in shards}
+    units: Units = {
+        s.index: plan_units(
+            s,
+            recipe.run.unit_bytes,
+            batch_size=recipe.run.batch_size,
+            text_column=recipe.input.text_column,
+        )
+        for s in shards
+    }
     n_jobs = sum(len(u) for u in units.values())
     n_workers = resolve_workers(workers, recipe.run.workers, n_jobs, executor)
     with make_executor(executor, n_workers, modules, ray_address, pool) as ex:

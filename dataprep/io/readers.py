@@ -95,7 +95,7 @@ def iter_positioned_batches(
     if shard.format == "arrow":
         return _iter_arrow(shard, batch_size, unit)
     if shard.format == "jsonl":
-        return iter_jsonl(shard, batch_size, text_column=text_column, on_bad=on_bad)
+        return iter_jsonl(shard, batch_size, text_column=text_column, on_bad=on_bad, unit=unit)
     raise InputError(f"{shard.path}: unknown format {shard.format!r}")
 
 

@@ -111,8 +111,9 @@ class RunConfig:
     """Worker processes; 0 = all cores."""
     unit_bytes: int = 128 * 1024 * 1024
     """About how many input bytes one job reads: a Parquet file is cut into units of
-    whole row groups, an Arrow IPC file into units of whole record batches, so one big
-    file keeps several workers busy. Changes only how many output files there are and
+    whole row groups, an Arrow IPC file into units of whole record batches, an
+    uncompressed JSONL file into byte ranges of whole lines, so one big file keeps
+    several workers busy. Changes only how many output files there are and
     their names, never the rows of ``data/`` in order; not part of the recipe hash (a
     resumed run checks it against ``run.json``)."""
 

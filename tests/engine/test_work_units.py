@@ -4,6 +4,7 @@ rows, ids and stats do not depend on how it was cut or how many workers ran it."
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,9 @@ import pytest
 from dataprep.engine.driver import run_pipeline
 from dataprep.engine.executors import local
 from dataprep.engine.shard_pass import ShardJob, ShardResult, run_shard_pass
-from dataprep.errors import ConfigError, ResumeError
+from dataprep.errors import ConfigError, InputError, ResumeError
 from dataprep.io.discover import scan_inputs
+from dataprep.io.jsonl import BOM
 from dataprep.io.units import WHOLE, plan_units
 from dataprep.recipe.config import parse_recipe
 
@@ -58,7 +60,10 @@ def _docs() -> list[dict[str, Any]]:
 def _write(path: Path) -> Path:
     table = pa.Table.from_pylist(_docs())
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".parquet":
+    if path.suffix == ".jsonl":  # a byte order mark and blank lines: rows are not lines
+        lines = [json.dumps(d) + ("\n\n" if i % 97 == 0 else "\n") for i, d in enumerate(_docs())]
+        path.write_bytes(BOM + "".join(lines).encode())
+    elif path.suffix == ".parquet":
         pq.write_table(table, path, row_group_size=N_DOCS // GROUPS)
     else:
         with ipc.new_file(str(path), table.schema) as w:
@@ -85,17 +90,24 @@ def _rows(out: Path) -> list[tuple[Any, ...]]:
     return rows
 
 
+def _small(src: Path) -> int:
+    """A unit size that cuts ``src`` into about ten units."""
+    return src.stat().st_size // GROUPS if src.suffix == ".jsonl" else SMALL
+
+
 def _run(src: Path, out: Path, unit_bytes: int, workers: int) -> tuple[list[Any], bytes]:
     run_pipeline(_recipe(unit_bytes), [str(src)], out, workers=workers, progress=False)
     return _rows(out), (out / "stats.json").read_bytes()
 
 
-@pytest.fixture(scope="module", params=["big.parquet", "big.arrow"])
+@pytest.fixture(scope="module", params=["big.parquet", "big.arrow", "big.jsonl"])
 def big(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _write(tmp_path_factory.mktemp("units") / str(request.param))
 
 
 def test_units_follow_row_groups_and_keep_the_files_row_numbers(big: Path) -> None:
+    if big.suffix == ".jsonl":
+        pytest.skip("JSONL units are byte ranges: see the JSONL tests below")
     (shard,) = scan_inputs([str(big)], format="auto").shards
     assert plan_units(shard, DEFAULT) == (WHOLE,)
     units = plan_units(shard, SMALL)
@@ -115,12 +127,13 @@ def test_unit_size_and_workers_change_file_names_only(big: Path, tmp_path: Path)
     ]
     assert N_DOCS // 5 < len(base_rows) < N_DOCS  # the stages keep some, remove some
     assert base_rows[0][0] == f"{big.name}:0"
-    for unit_bytes, workers in [(SMALL, 1), (SMALL, 2), (DEFAULT, 2)]:
+    small = _small(big)
+    for unit_bytes, workers in [(small, 1), (small, 2), (DEFAULT, 2)]:
         out = tmp_path / f"{unit_bytes}-{workers}"
         rows, stats = _run(big, out, unit_bytes, workers)
         assert rows == base_rows
         assert stats == base_stats
-    names = sorted(p.name for p in (tmp_path / f"{SMALL}-2" / "data").iterdir())
+    names = sorted(p.name for p in (tmp_path / f"{small}-2" / "data").iterdir())
     assert names[0] == "part-00000-0000-0000.parquet"
     assert {n[:15] for n in names} == {f"part-00000-{k:04d}" for k in range(GROUPS)}
 
@@ -187,3 +200,68 @@ def test_unit_bytes_is_validated_and_not_hashed() -> None:
         parse_recipe({"run": {"unit_bytes": 0}})
     assert _recipe(SMALL).digest() == _recipe(DEFAULT).digest()
     assert "unit_bytes" not in json.dumps(_recipe(SMALL).to_dict())
+
+
+LINE = 100  # bytes per line of the fixed-width JSONL file below
+
+
+def _fixed_lines(n: int, bad: dict[int, bytes]) -> bytes:
+    """``n`` JSONL lines of exactly LINE bytes; line i (1-based) replaced by ``bad[i]``."""
+    out = []
+    for i in range(1, n + 1):
+        body = json.dumps({"text": f"document number {i} of the test"})
+        line = bad.get(i, (body + " " * (LINE - 1 - len(body))).encode())
+        out.append(line + b"\n")
+    return b"".join(out)
+
+
+def test_jsonl_units_are_the_lines_starting_in_their_byte_range(tmp_path: Path) -> None:
+    src = tmp_path / "f.jsonl"
+    src.write_bytes(_fixed_lines(40, {}))
+    (shard,) = scan_inputs([str(src)], format="auto").shards
+    units = plan_units(shard, 10 * LINE + 1)  # boundaries fall inside lines 11, 22, 33
+    assert [(u.first, u.end, u.line_start, u.row_start) for u in units] == [
+        (0, 11 * LINE, 0, 0),
+        (11 * LINE, 22 * LINE, 11, 11),
+        (22 * LINE, 33 * LINE, 22, 22),
+        (33 * LINE, 40 * LINE, 33, 33),
+    ]
+    gz = tmp_path / "f.jsonl.gz"
+    gz.write_bytes(gzip.compress(src.read_bytes()))
+    (zipped,) = scan_inputs([str(gz)], format="auto").shards
+    assert plan_units(zipped, LINE) == (WHOLE,)  # a compressed stream cannot be cut
+
+
+def test_a_bad_jsonl_line_on_a_unit_boundary_is_quarantined_once(tmp_path: Path) -> None:
+    # Line 11 starts exactly on the boundary at byte 1000; line 20 straddles the one at 2000
+    # (it starts at 1900), line 31 starts right after the one at 3000.
+    src = tmp_path / "in" / "f.jsonl"
+    src.parent.mkdir()
+    src.write_bytes(_fixed_lines(40, {11: b"{not json", 20: b'{"text": 1}', 31: b"[]"}))
+    (shard,) = scan_inputs([str(src)], format="auto").shards
+    assert len(plan_units(shard, 10 * LINE)) == 4
+    stats = []
+    for unit_bytes, workers in [(DEFAULT, 1), (10 * LINE, 1), (10 * LINE, 2)]:
+        out = tmp_path / f"out-{unit_bytes}-{workers}"
+        recipe = parse_recipe(
+            {"run": {"unit_bytes": unit_bytes}, "input": {"on_error": "quarantine"}}
+        )
+        run_pipeline(recipe, [str(src)], out, workers=workers, progress=False)
+        stats.append((out / "stats.json").read_bytes())
+        assert len(_rows(out)) == 37
+        assert _rows(out)[10][0] == "f.jsonl:11"  # the row after bad line 11 keeps its number
+    assert stats[0] == stats[1] == stats[2]
+    doc = json.loads(stats[0])
+    assert [e["line"] for e in doc["quarantine"]] == [11, 20, 31]
+    assert doc["stages"]["input"]["docs_in"] == 40
+
+
+def test_a_bad_jsonl_line_in_a_later_unit_is_named_by_its_line_in_the_file(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "in" / "f.jsonl"
+    src.parent.mkdir()
+    src.write_bytes(_fixed_lines(40, {27: b"{broken"}))
+    recipe = parse_recipe({"run": {"unit_bytes": 10 * LINE}})
+    with pytest.raises(InputError, match=r"f\.jsonl:27: invalid JSON"):
+        run_pipeline(recipe, [str(src)], tmp_path / "out", workers=1, progress=False)
