@@ -105,9 +105,9 @@ def big(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     return _write(tmp_path_factory.mktemp("units") / str(request.param))
 
 
-def test_units_follow_row_groups_and_keep_the_files_row_numbers(big: Path) -> None:
-    if big.suffix == ".jsonl":
-        pytest.skip("JSONL units are byte ranges: see the JSONL tests below")
+@pytest.mark.parametrize("name", ["big.parquet", "big.arrow"])
+def test_units_follow_row_groups_and_keep_the_files_row_numbers(name: str, tmp_path: Path) -> None:
+    big = _write(tmp_path / name)  # JSONL units are byte ranges: see the JSONL tests below
     (shard,) = scan_inputs([str(big)], format="auto").shards
     assert plan_units(shard, DEFAULT) == (WHOLE,)
     units = plan_units(shard, SMALL)
