@@ -1,12 +1,14 @@
 """Drive a recipe over the input shards: passes, global fits, stats, resume.
 
-The driver never touches documents itself: it plans passes (see ``plan``), hands
-one job per shard to the executor, calls each global stage's ``fit`` between
-passes, and merges the per-shard completion records into ``stats.json``.
+The driver never touches documents itself: it plans passes (see ``plan``) and
+units (``io/units.py``), hands one job per unit of each shard to the executor,
+calls each global stage's ``fit`` between passes, and merges the per-unit
+completion records into ``stats.json``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -28,10 +30,12 @@ from dataprep.engine.executors.base import Executor, resolve_workers
 from dataprep.engine.executors.local import LocalExecutor, ProgressBar
 from dataprep.engine.executors.pool import WorkerPool
 from dataprep.engine.plan import PassPlan, plan_passes
+from dataprep.engine.quarantine import Quarantine
 from dataprep.engine.shard_pass import ShardJob, ShardResult
 from dataprep.errors import ConfigError, InputError, OutputError, ResumeError
 from dataprep.io.discover import Discovery, Shard, fingerprint, format_skipped, scan_inputs
 from dataprep.io.preflight import preflight
+from dataprep.io.units import Unit, plan_units
 from dataprep.io.writers import atomic_write_bytes
 from dataprep.output.columns import (
     INPUT_STAGE,
@@ -55,7 +59,7 @@ from dataprep.output.folder import (
     read_marked_record,
     remove_tree,
 )
-from dataprep.output.layout import Layout, part_prefix
+from dataprep.output.layout import Layout
 from dataprep.output.stats_format import STATS_VERSION
 from dataprep.recipe.config import Recipe
 from dataprep.stages.base import GlobalStage, Stage
@@ -77,6 +81,7 @@ def _run_record(recipe: Recipe, shards: Sequence[Shard]) -> dict[str, Any]:
         "recipe_source": recipe.source,
         OUTPUT_MARKER[0]: OUTPUT_MARKER[1],
         "inputs": [{"path": str(s.path), **fingerprint(s)} for s in shards],
+        "unit_bytes": recipe.run.unit_bytes,
         "dataprep_version": dataprep.__version__,
         "python": sys.version.split()[0],
         "pyarrow": pa.__version__,
@@ -114,6 +119,12 @@ def _prepare_output(
             raise ResumeError(
                 f"{root}: the recipe changed since this run started; "
                 "rerun with --overwrite or use a new output folder"
+            )
+        if old.get("unit_bytes", record["unit_bytes"]) != record["unit_bytes"]:
+            raise ResumeError(
+                f"{root}: run.unit_bytes changed since this run started "
+                f"({old['unit_bytes']} -> {record['unit_bytes']}); the shards are cut into "
+                "other units; rerun with --overwrite or resume with the old value"
             )
         if not _same_inputs(old, record):
             raise ResumeError(
@@ -154,7 +165,7 @@ def _open_output(root: Path) -> bool:
     return True
 
 
-def _check_rebuildable(layout: Layout, plan: PassPlan, shard: Shard) -> None:
+def _check_rebuildable(layout: Layout, plan: PassPlan, job: ShardJob) -> None:
     """Refuse, before deleting anything, to redo a shard whose pass inputs are gone.
 
     A shard that is not done in pass P is cleaned and rerun from pass P-1's
@@ -165,13 +176,14 @@ def _check_rebuildable(layout: Layout, plan: PassPlan, shard: Shard) -> None:
     if plan.is_first:
         return
     before = plan.index - 1
+    shard = job.shard.index
     missing = None
-    if not layout.done_file(before, shard.index).exists():
-        missing = layout.done_file(before, shard.index)
-    elif plan.apply_global is not None and not layout.decisions_file(before, shard.index).exists():
-        survivors = layout.pass_data(before).glob(f"{part_prefix(shard.index)}-*.arrow")
+    if not job.done_file(before).exists():
+        missing = job.done_file(before)
+    elif plan.apply_global is not None and not layout.decisions_file(before, shard).exists():
+        survivors = layout.pass_data(before).glob(f"{job.prefix}-*.arrow")
         if any(_count_rows(p) for p in survivors):
-            missing = layout.decisions_file(before, shard.index)
+            missing = layout.decisions_file(before, shard)
     if missing is not None:
         raise ResumeError(
             f"{layout.root}: cannot resume, {missing.relative_to(layout.root)} is missing; "
@@ -179,9 +191,8 @@ def _check_rebuildable(layout: Layout, plan: PassPlan, shard: Shard) -> None:
         )
 
 
-def _clean_unfinished(layout: Layout, plan: PassPlan, shard: int, stage_names: list[str]) -> None:
-    """Delete files a killed run left for a shard that is not marked done."""
-    prefix = part_prefix(shard)
+def _clean_unfinished(layout: Layout, plan: PassPlan, prefix: str, stage_names: list[str]) -> None:
+    """Delete files a killed run left for a shard (or unit) that is not marked done."""
     folders = [layout.pass_data(plan.index), layout.pass_observe(plan.index), layout.data]
     folders += [layout.removed_stage(n) for n in stage_names]
     for folder in folders:
@@ -253,17 +264,22 @@ def _write_arrow(path: Path, table: pa.Table) -> None:
     tmp.replace(path)
 
 
-#: Completion records of the shards run by this invocation, by (pass, shard) index.
-Finished = dict[tuple[int, int], ShardResult]
+#: Completion records of the units run by this invocation, by (pass, shard, unit) index.
+Finished = dict[tuple[int, int, int], ShardResult]
+#: The units of every shard, by shard index (planned once per run, from metadata).
+Units = dict[int, tuple[Unit, ...]]
 
 
-def _record(layout: Layout, finished: Finished, pass_index: int, shard: Shard) -> ShardResult:
-    """A shard's completion record for a pass: as its worker returned it in this run,
+def _record(
+    layout: Layout, finished: Finished, pass_index: int, shard: Shard, unit: Unit
+) -> ShardResult:
+    """A unit's completion record for a pass: as its worker returned it in this run,
     else from the done file an earlier (resumed) run wrote."""
-    result = finished.get((pass_index, shard.index))
+    result = finished.get((pass_index, shard.index, unit.index))
     if result is not None:
         return result
-    return ShardResult.from_json(layout.done_file(pass_index, shard.index).read_bytes())
+    path = layout.done_file(pass_index, shard.index, unit.index, unit.count)
+    return ShardResult.from_json(path.read_bytes())
 
 
 def _merge_stats(
@@ -271,27 +287,33 @@ def _merge_stats(
     passes: Sequence[PassPlan],
     stages: Sequence[Stage[Any]],
     shards: Sequence[Shard],
+    units: Units,
     finished: Finished,
 ) -> RunStats:
-    """Stats of every shard and pass, in stage order (``input`` first)."""
+    """Stats of every unit and pass, in stage order (``input`` first)."""
     total: RunStats = {INPUT_STAGE: StageStats()}
     for stage in stages:
         total[stage.name] = StageStats()
     for plan in passes:
         for s in shards:
-            merge(total, _record(layout, finished, plan.index, s).stages)
+            for u in units[s.index]:
+                merge(total, _record(layout, finished, plan.index, s, u).stages)
     for name, counts in total.items():
         counts.check(name)
     return total
 
 
 def _quarantined(
-    layout: Layout, shards: Sequence[Shard], finished: Finished
+    layout: Layout, shards: Sequence[Shard], units: Units, finished: Finished
 ) -> list[dict[str, object]]:
-    """Records and files set aside in quarantine mode, in shard order."""
+    """Records and files set aside in quarantine mode, in shard order (at most
+    ``Quarantine.LIMIT`` listed per shard, however many units it was cut into)."""
     entries: list[dict[str, object]] = []
     for s in shards:
-        entries.extend(_record(layout, finished, 0, s).quarantine)
+        own: list[dict[str, object]] = []
+        for u in units[s.index]:
+            own.extend(_record(layout, finished, 0, s, u).quarantine)
+        entries.extend(own[: Quarantine.LIMIT])
     return entries
 
 
@@ -442,21 +464,38 @@ def _run_passes(
     finished: Finished = {}
     executor, ray_address, pool = executor_args
     modules = sorted({type(s).__module__ for s in stages})
-    n_workers = resolve_workers(workers, recipe.run.workers, len(shards), executor)
+    units: Units = {
+        s.index: plan_units(
+            s,
+            recipe.run.unit_bytes,
+            batch_size=recipe.run.batch_size,
+            text_column=recipe.input.text_column,
+        )
+        for s in shards
+    }
+    n_jobs = sum(len(u) for u in units.values())
+    n_workers = resolve_workers(workers, recipe.run.workers, n_jobs, executor)
     with make_executor(executor, n_workers, modules, ray_address, pool) as ex:
         n_workers = ex.workers
+        jobs = [
+            ShardJob(recipe=recipe, plan=plan, shard=s, layout=layout, unit=u)
+            for plan in passes[:1]
+            for s in shards
+            for u in units[s.index]
+        ]
         for plan in passes:
-            ran = _run_pass(ex, recipe, plan, shards, stages, layout, progress, len(passes))
-            finished.update(((plan.index, i), r) for i, r in ran.items())
+            pass_jobs = [dataclasses.replace(j, plan=plan) for j in jobs]
+            ran = _run_pass(ex, plan, pass_jobs, stages, layout, progress, len(passes))
+            finished.update(((plan.index, *k), r) for k, r in ran.items())
             if plan.observe_global is not None:
                 g = stages[plan.observe_global]
                 assert isinstance(g, GlobalStage)
                 if log:
                     log(f"fitting {g.name} on {len(shards)} shards")
                 fits[g.name] = _fit(g, layout, plan, shards)
-    stats = _merge_stats(layout, passes, stages, shards, finished)
+    stats = _merge_stats(layout, passes, stages, shards, units, finished)
     doc = stats_document(recipe, shards, stats, fits, stages)
-    doc["quarantine"] = _quarantined(layout, shards, finished)
+    doc["quarantine"] = _quarantined(layout, shards, units, finished)
     record["workers"] = n_workers
     return stats, fits, doc
 
@@ -548,53 +587,55 @@ def make_executor(
     raise ConfigError(f"unknown executor {kind!r}; use 'local' or 'ray'")
 
 
-def _pass_total(layout: Layout, plan: PassPlan, shards: Sequence[Shard]) -> int | None:
+def _pass_total(layout: Layout, plan: PassPlan, jobs: Sequence[ShardJob]) -> int | None:
     """Documents the pass will read, when known cheaply (file metadata); else None."""
     total = 0
-    for s in shards:
+    for job in jobs:
+        s = job.shard
         if plan.is_first:
             if s.format != "parquet":
                 return None
-            total += pq.read_metadata(s.path).num_rows
+            n = job.unit.rows if not job.unit.whole else pq.read_metadata(s.path).num_rows
+            total += n or 0
         else:
             folder = layout.pass_data(plan.index - 1)
-            total += sum(_count_rows(p) for p in folder.glob(f"{part_prefix(s.index)}-*.arrow"))
+            total += sum(_count_rows(p) for p in folder.glob(f"{job.prefix}-*.arrow"))
     return total
 
 
 def _run_pass(
     ex: Executor,
-    recipe: Recipe,
     plan: PassPlan,
-    shards: Sequence[Shard],
+    jobs: Sequence[ShardJob],
     stages: Sequence[Stage[Any]],
     layout: Layout,
     progress: bool,
     n_passes: int,
-) -> dict[int, ShardResult]:
-    """Run the pass over the shards not done yet; their completion records by shard index."""
+) -> dict[tuple[int, int], ShardResult]:
+    """Run the pass's jobs (one per unit) not done yet; their completion records by
+    (shard, unit) index."""
     names = [stages[i].name for i in plan.stage_indexes()]
     if plan.is_first:
         names = [INPUT_STAGE, *names]
     todo = []
-    for s in shards:
-        if layout.done_file(plan.index, s.index).exists():
+    for job in jobs:
+        if job.done_file(plan.index).exists():
             continue
-        _check_rebuildable(layout, plan, s)
-        _clean_unfinished(layout, plan, s.index, names)
-        todo.append(ShardJob(recipe=recipe, plan=plan, shard=s, layout=layout))
+        _check_rebuildable(layout, plan, job)
+        _clean_unfinished(layout, plan, job.prefix, names)
+        todo.append(job)
     if not todo:
         return {}
     label = ", ".join(n for n in names if n != INPUT_STAGE) or "read"
     if plan.observe_global is not None:
         label += f" | observe {stages[plan.observe_global].name}"
-    total = _pass_total(layout, plan, [job.shard for job in todo]) if progress else None
+    total = _pass_total(layout, plan, todo) if progress else None
     bar = ProgressBar(total, f"pass {plan.index + 1}/{n_passes} [{label}]", progress)
     try:
         results = ex.map(todo, bar.update)
     finally:
         bar.close()
-    return {job.shard.index: r for job, r in zip(todo, results, strict=True)}
+    return {(job.shard.index, job.unit.index): r for job, r in zip(todo, results, strict=True)}
 
 
 __all__ = ["INTERNAL_COLUMNS", "RunResult", "make_stages", "run_pipeline", "stats_document"]

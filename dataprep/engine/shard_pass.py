@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from dataprep.io.bad_units import OnBad
 from dataprep.io.columns import prepare_batch
 from dataprep.io.discover import Shard
 from dataprep.io.readers import iter_positioned_batches, row_count
+from dataprep.io.units import WHOLE, Unit
 from dataprep.io.writers import PartWriter, atomic_write_bytes
 from dataprep.output.columns import INPUT_STAGE, INTERNAL_COLUMNS, LANG_COLUMN
 from dataprep.output.layout import Layout, part_prefix
@@ -54,12 +56,22 @@ def build_stages(recipe: Recipe) -> list[Stage[Any]]:
 
 @dataclass(frozen=True)
 class ShardJob:
-    """Everything a worker needs to run one pass over one shard (picklable)."""
+    """Everything a worker needs to run one pass over one unit of a shard (picklable)."""
 
     recipe: Recipe
     plan: PassPlan
     shard: Shard
     layout: Layout
+    unit: Unit = WHOLE
+
+    @property
+    def prefix(self) -> str:
+        """Name prefix of every part this job writes (``output/layout.py``)."""
+        return part_prefix(self.shard.index, self.unit.index, self.unit.count)
+
+    def done_file(self, pass_index: int) -> Path:
+        """This unit's completion record for pass ``pass_index``."""
+        return self.layout.done_file(pass_index, self.shard.index, self.unit.index, self.unit.count)
 
 
 def _source_batches(job: ShardJob, on_bad: OnBad | None) -> Iterator[pa.RecordBatch]:
@@ -68,7 +80,7 @@ def _source_batches(job: ShardJob, on_bad: OnBad | None) -> Iterator[pa.RecordBa
     bs = job.recipe.run.batch_size
     if job.plan.is_first:
         for raw, rows in iter_positioned_batches(
-            job.shard, batch_size=bs, text_column=inp.text_column, on_bad=on_bad
+            job.shard, batch_size=bs, text_column=inp.text_column, on_bad=on_bad, unit=job.unit
         ):
             yield prepare_batch(
                 raw,
@@ -80,7 +92,7 @@ def _source_batches(job: ShardJob, on_bad: OnBad | None) -> Iterator[pa.RecordBa
             )
         return
     folder = job.layout.pass_data(job.plan.index - 1)
-    for path in sorted(folder.glob(f"{part_prefix(job.shard.index)}-*.arrow")):
+    for path in sorted(folder.glob(f"{job.prefix}-*.arrow")):
         with pa.memory_map(str(path)) as source:
             reader = ipc.open_file(source)
             for i in range(reader.num_record_batches):
@@ -106,7 +118,7 @@ class _Sinks:
 
     def __init__(self, job: ShardJob) -> None:
         out = job.recipe.output
-        prefix = part_prefix(job.shard.index)
+        prefix = job.prefix
         lay = job.layout
         self.keep_internal = out.keep_internal_columns
         self.final = job.plan.is_last
@@ -200,7 +212,7 @@ class ShardResult:
 
 
 def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> ShardResult:
-    """Run one pass over one shard; write and return its completion record."""
+    """Run one pass over one unit of a shard; write and return its completion record."""
     stages = build_stages(job.recipe)
     quarantine = Quarantine(job.shard)
     quarantine_mode = job.recipe.input.on_error == "quarantine"
@@ -212,10 +224,12 @@ def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> ShardResu
         # The whole file is set aside: none of its rows enter the pipeline. Its
         # documents are counted when the file's metadata says how many there are.
         stats = _empty_stats(job, stages)
-        quarantine.set_aside_file(e, row_count(job.shard))
+        # A unit of a file cut in several sets aside its own rows only.
+        docs = row_count(job.shard) if job.unit.whole else job.unit.rows
+        quarantine.set_aside_file(e, docs)
         quarantine.flush_into(stats[INPUT_STAGE])
     result = ShardResult(stats, tuple(quarantine.entries))
-    done = job.layout.done_file(job.plan.index, job.shard.index)
+    done = job.done_file(job.plan.index)
     done.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(done, result.to_json())
     return result

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -33,9 +33,13 @@ from dataprep.io.bad_units import (
 )
 from dataprep.io.discover import Shard
 
+if TYPE_CHECKING:
+    from dataprep.io.units import Unit
+
 _READ_BLOCK = 8 * 1024 * 1024
 _RECOVER_BLOCK = 4096
-_BOM = b"\xef\xbb\xbf"
+BOM = b"\xef\xbb\xbf"
+_BOM = BOM
 _SURROGATE = re.compile(rb"\\[uU][dD][89a-fA-F]")
 _STREAM_ERRORS = (OSError, pa.ArrowException, EOFError)
 
@@ -47,13 +51,29 @@ class _StreamBroken(Exception):
     """The decompressed stream ended in an error after the blocks already given."""
 
 
-def _blocks(shard: Shard, *, recover: bool) -> Iterator[bytes]:
-    """Decompressed blocks of the file.
+def _range_blocks(shard: Shard, start: int, end: int) -> Iterator[bytes]:
+    """Blocks of bytes ``[start, end)`` of an uncompressed file (one work unit)."""
+    try:
+        with open(shard.path, "rb") as f:
+            f.seek(start)
+            left = end - start
+            while left > 0 and (block := f.read(min(_READ_BLOCK, left))):
+                left -= len(block)
+                yield block
+    except OSError as e:
+        raise InputError(f"cannot read {shard.path} (bytes {start}-{end}): {e}") from e
+
+
+def _blocks(shard: Shard, *, recover: bool, unit: Unit | None = None) -> Iterator[bytes]:
+    """Decompressed blocks of the file (or of one byte-range unit of it).
 
     When the stream breaks, the block being read is lost with the error; with
     ``recover`` the file is read again, in small steps, from the end of the last
     good block up to the break, so documents before it are not lost.
     """
+    if unit is not None and not unit.whole:
+        yield from _range_blocks(shard, unit.first, unit.end)
+        return
     try:
         stream = pa.input_stream(str(shard.path), compression=shard.compression)
     except _STREAM_ERRORS as e:
@@ -80,19 +100,23 @@ def _blocks(shard: Shard, *, recover: bool) -> Iterator[bytes]:
     raise _StreamBroken(str(error)) from error
 
 
-def _iter_lines(shard: Shard, on_bad: OnBad | None) -> Iterator[tuple[int, bytes]]:
+def _iter_lines(
+    shard: Shard, on_bad: OnBad | None, unit: Unit | None = None
+) -> Iterator[tuple[int, bytes]]:
     """(1-based line number, raw line) for every non-blank line, decompressing on the fly.
+
+    A work unit's lines keep the file's line numbers (``unit.line_start`` lines before it).
 
     A line longer than the read block (a single enormous document) is gathered in
     pieces and joined once, so reading it stays linear in its size. A truncated or
     corrupt compressed stream yields every complete line before the break, then
     reports the rest (``offset`` unit, documents unknown).
     """
-    lineno = 0
-    offset = 0  # decompressed bytes of the lines given so far
+    lineno = 0 if unit is None else unit.line_start
+    offset = 0 if unit is None or unit.whole else unit.first  # bytes of the lines given so far
     pending: list[bytes] = []
     try:
-        for block in _blocks(shard, recover=on_bad is not None):
+        for block in _blocks(shard, recover=on_bad is not None, unit=unit):
             if b"\n" not in block:
                 pending.append(block)
                 continue
@@ -265,13 +289,24 @@ def _split_misfits(
 
 
 def iter_jsonl(
-    shard: Shard, batch_size: int, *, text_column: str | None = None, on_bad: OnBad | None = None
+    shard: Shard,
+    batch_size: int,
+    *,
+    text_column: str | None = None,
+    on_bad: OnBad | None = None,
+    unit: Unit | None = None,
 ) -> Iterator[Positioned]:
-    """(batch, row positions): row = index of the record among the file's non-blank lines."""
+    """(batch, row positions): row = index of the record among the file's non-blank lines.
+
+    ``unit``: read only the lines that start in its byte range, numbered as in the file,
+    with the schema of the file's first batch (``io/units.py``).
+    """
     fixed: pa.Schema | None = None
+    if unit is not None and unit.schema is not None:
+        fixed = pa.ipc.read_schema(pa.py_buffer(unit.schema))
     pending: list[_Pending] = []
-    row = -1
-    for lineno, line in _iter_lines(shard, on_bad):
+    row = -1 if unit is None else unit.row_start - 1
+    for lineno, line in _iter_lines(shard, on_bad, unit):
         row += 1
         try:
             record = parse_json_line(shard, lineno, line)

@@ -23,6 +23,7 @@ from dataprep.errors import InputError
 from dataprep.io.bad_units import BAD_ROW_GROUP, BadUnit, OnBad, report
 from dataprep.io.discover import Shard
 from dataprep.io.jsonl import Positioned, iter_jsonl, parse_json_line
+from dataprep.io.units import WHOLE, Unit
 
 __all__ = ["iter_positioned_batches", "iter_raw_batches", "parse_json_line", "row_count"]
 
@@ -31,13 +32,16 @@ def _positions(start: int, n: int) -> np.ndarray:
     return np.arange(start, start + n, dtype=np.int64)
 
 
-def _iter_parquet(shard: Shard, batch_size: int, on_bad: OnBad | None) -> Iterator[Positioned]:
+def _iter_parquet(
+    shard: Shard, batch_size: int, on_bad: OnBad | None, unit: Unit
+) -> Iterator[Positioned]:
     try:
         pf = pq.ParquetFile(shard.path)
     except (OSError, pa.ArrowException) as e:
         raise InputError(f"cannot read {shard.path}: not a valid Parquet file ({e})") from e
-    start = 0
-    for group in range(pf.num_row_groups):
+    start = unit.row_start
+    groups = range(pf.num_row_groups) if unit.whole else range(unit.first, unit.end)
+    for group in groups:
         n_group = pf.metadata.row_group(group).num_rows
         done = 0
         try:
@@ -50,13 +54,14 @@ def _iter_parquet(shard: Shard, batch_size: int, on_bad: OnBad | None) -> Iterat
         start += n_group
 
 
-def _iter_arrow(shard: Shard, batch_size: int) -> Iterator[Positioned]:
-    start = 0
+def _iter_arrow(shard: Shard, batch_size: int, unit: Unit) -> Iterator[Positioned]:
+    start = unit.row_start
     try:
         source = pa.memory_map(str(shard.path))
         try:
             reader: Any = ipc.open_file(source)
-            batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
+            pieces = range(reader.num_record_batches) if unit.whole else range(unit.first, unit.end)
+            batches = (reader.get_batch(i) for i in pieces)
         except pa.ArrowInvalid:
             source.seek(0)
             reader = ipc.open_stream(source)
@@ -76,18 +81,21 @@ def iter_positioned_batches(
     batch_size: int,
     text_column: str | None = None,
     on_bad: OnBad | None = None,
+    unit: Unit = WHOLE,
 ) -> Iterator[Positioned]:
     """(batch, row positions in the file), batches of at most ``batch_size`` rows.
 
     ``text_column`` lets the JSONL reader tell a record without text (a bad record)
     from one with a null text (a document, removed later as ``null_text``).
+    ``unit`` (see ``io/units.py``) limits reading to one unit of the file; its rows
+    keep their positions in the whole file.
     """
     if shard.format == "parquet":
-        return _iter_parquet(shard, batch_size, on_bad)
+        return _iter_parquet(shard, batch_size, on_bad, unit)
     if shard.format == "arrow":
-        return _iter_arrow(shard, batch_size)
+        return _iter_arrow(shard, batch_size, unit)
     if shard.format == "jsonl":
-        return iter_jsonl(shard, batch_size, text_column=text_column, on_bad=on_bad)
+        return iter_jsonl(shard, batch_size, text_column=text_column, on_bad=on_bad, unit=unit)
     raise InputError(f"{shard.path}: unknown format {shard.format!r}")
 
 

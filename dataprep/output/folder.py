@@ -36,7 +36,7 @@ TRASH_PREFIX = ".dataprep-trash-"
 #: Files directly in the output folder that dataprep writes.
 _TOP_FILES = ("run.json", "stats.json", "report.json", "report.html")
 #: Part files (and their temporaries) in ``data/`` and ``removed/STAGE/``.
-_PART = re.compile(r"\.?part-\d{5}-\d{4}\.parquet(\.tmp)?")
+_PART = re.compile(r"\.?part-\d{5}(-\d{4})?-\d{4}\.parquet(\.tmp)?")  # layout.unit_stem
 
 
 def _own_top_file(name: str) -> bool:

@@ -2,6 +2,7 @@
 
     OUTPUT/
       data/part-SSSSS-KKKK.parquet         kept documents (SSSSS = input shard index)
+      data/part-SSSSS-UUUU-KKKK.parquet    the same, for a shard cut into several units
       removed/STAGE/part-SSSSS-KKKK.parquet removed documents, with `stage` and `reason`
       stats.json                           per-stage accounting (deterministic)
       run.json                             recipe, its hash, input fingerprints, versions
@@ -10,6 +11,15 @@
         pass-P/observe/part-SSSSS-KKKK.arrow  global-stage observations
         pass-P/decisions/SSSSS.arrow       the next pass's global decisions per shard
         pass-P/done/SSSSS.json             shard completion record (its stats)
+        pass-P/done/SSSSS-UUUU.json        unit completion record (several units)
+
+Work units (``io/units.py``): a shard read as ONE unit has exactly the names above
+(``SSSSS``), as before units existed. A shard cut into several units writes every
+per-job file under the unit's stem ``SSSSS-UUUU`` (UUUU = 0-based unit number in
+file order): parts ``part-SSSSS-UUUU-KKKK``, done records ``SSSSS-UUUU.json``. Names
+sort in file order, so reading ``data/`` in name order reads rows in input order.
+Decisions stay per shard (``SSSSS.arrow``, written by the driver's fit); each unit's
+job looks up only its own rows in them.
 
 File names come only from shard indexes and validated stage names, never from
 document contents or input paths, so nothing is written outside the folder.
@@ -69,10 +79,19 @@ class Layout:
     def done_dir(self, p: int) -> Path:
         return self.pass_dir(p) / "done"
 
-    def done_file(self, p: int, shard: int) -> Path:
-        return self.done_dir(p) / f"{shard:05d}.json"
+    def done_file(self, p: int, shard: int, unit: int = 0, units: int = 1) -> Path:
+        return self.done_dir(p) / f"{unit_stem(shard, unit, units)}.json"
 
 
-def part_prefix(shard: int) -> str:
-    """File-name prefix of every part written for one input shard."""
-    return f"part-{shard:05d}"
+def unit_stem(shard: int, unit: int = 0, units: int = 1) -> str:
+    """``SSSSS`` for a shard read as one unit, else ``SSSSS-UUUU``."""
+    if units == 1:
+        return f"{shard:05d}"
+    if not 0 <= unit < min(units, 10_000):
+        raise ValueError(f"unit {unit} of {units}: at most 10000 units per shard")
+    return f"{shard:05d}-{unit:04d}"
+
+
+def part_prefix(shard: int, unit: int = 0, units: int = 1) -> str:
+    """File-name prefix of every part written for one input shard (or one unit of it)."""
+    return f"part-{unit_stem(shard, unit, units)}"

@@ -109,12 +109,21 @@ class RunConfig:
     """Documents per record batch; memory per worker is bounded by this."""
     workers: int = 0
     """Worker processes; 0 = all cores."""
+    unit_bytes: int = 128 * 1024 * 1024
+    """About how many input bytes one job reads: a Parquet file is cut into units of
+    whole row groups, an Arrow IPC file into units of whole record batches, an
+    uncompressed JSONL file into byte ranges of whole lines, so one big file keeps
+    several workers busy. Changes only how many output files there are and
+    their names, never the rows of ``data/`` in order; not part of the recipe hash (a
+    resumed run checks it against ``run.json``)."""
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {self.batch_size}")
         if self.workers < 0:
             raise ConfigError(f"workers must be 0 (all cores) or more, got {self.workers}")
+        if self.unit_bytes < 1:
+            raise ConfigError(f"unit_bytes must be at least 1, got {self.unit_bytes}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,6 +153,9 @@ class Recipe:
         """Plain data form; what the recipe hash and the report record."""
         data = dataclasses.asdict(self)
         data.pop("source")
+        # How the work is cut changes file names only, not the documents: kept out of
+        # the hash (and stats.json) so outputs compare across unit sizes.
+        data["run"].pop("unit_bytes")
         return data
 
     def digest(self) -> str:
