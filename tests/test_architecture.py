@@ -89,3 +89,14 @@ def test_every_import_respects_the_layering(path: Path) -> None:
 def test_the_top_level_holds_only_the_cli_errors_and_packages() -> None:
     top = sorted(p.name for p in ROOT.joinpath("dataprep").glob("*.py"))
     assert top == ["__init__.py", "__main__.py", "cli.py", "errors.py"]
+
+
+#: Test-only dependencies (the dev extra): runtime code must not import them, since a
+#: plain ``pip install dataprep`` does not bring them.
+TEST_ONLY = {"polars", "datasketch", "pytest", "hypothesis", "jsonschema"}
+
+
+@pytest.mark.parametrize("path", sources(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_runtime_code_imports_no_test_only_dependency(path: Path) -> None:
+    used = {name.split(".")[0] for name in imports(path)} & TEST_ONLY
+    assert not used, f"{path.relative_to(ROOT)} imports {sorted(used)} (dev extra only)"
