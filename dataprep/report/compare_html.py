@@ -11,7 +11,7 @@ from typing import Any
 
 from dataprep.report import fmt
 from dataprep.report.html import CSS, SCRIPT, csp
-from dataprep.report.sections import section, table
+from dataprep.report.sections import funnel_charts, section, table
 from dataprep.report.svg import esc, hbars
 
 _EXTRA_CSS = (
@@ -93,13 +93,7 @@ def funnels(data: dict[str, Any]) -> str:
         )
     peak_docs = max((v for _, bars in docs for v, _, _ in bars), default=1.0)
     peak_bytes = max((v for _, bars in size for v, _, _ in bars), default=1.0)
-    charts = (
-        '<div class="grid2"><figure><figcaption>Documents out of each stage</figcaption>'
-        + hbars(docs, scale=peak_docs, title="documents out of each stage, A and B")
-        + "</figure><figure><figcaption>Bytes out of each stage</figcaption>"
-        + hbars(size, scale=peak_bytes, title="bytes out of each stage, A and B")
-        + "</figure></div>"
-    )
+    charts = funnel_charts(docs, size, docs_peak=peak_docs, bytes_peak=peak_bytes, runs=", A and B")
     head = [
         "stage",
         "docs in A",

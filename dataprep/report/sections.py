@@ -34,6 +34,23 @@ def section(anchor: str, title: str, body: str, intro: str = "") -> str:
     return f'<section id="{esc(anchor)}"><h2>{esc(title)}</h2>{lead}{body}</section>'
 
 
+BarRows = Sequence[tuple[str, Sequence[tuple[float, str, str]]]]
+
+
+def funnel_charts(
+    docs: BarRows, size: BarRows, *, docs_peak: float, bytes_peak: float, runs: str = ""
+) -> str:
+    """The two funnel charts side by side: documents and bytes out of each stage
+    (``runs``, e.g. ", A and B", is appended to the charts' titles)."""
+    return (
+        '<div class="grid2"><figure><figcaption>Documents out of each stage</figcaption>'
+        + hbars(docs, scale=docs_peak, title=f"documents out of each stage{runs}")
+        + "</figure><figure><figcaption>Bytes out of each stage</figcaption>"
+        + hbars(size, scale=bytes_peak, title=f"bytes out of each stage{runs}")
+        + "</figure></div>"
+    )
+
+
 def funnel(report: dict[str, Any]) -> str:
     stages = report["stages"]
     read = max(report["totals"]["docs_read"], 1)
@@ -66,13 +83,7 @@ def funnel(report: dict[str, Any]) -> str:
                 esc(fmt.pct(s["bytes_out"], bytes_read)),
             ]
         )
-    charts = (
-        '<div class="grid2"><figure><figcaption>Documents out of each stage</figcaption>'
-        + hbars(docs_rows, scale=docs_peak, title="documents out of each stage")
-        + "</figure><figure><figcaption>Bytes out of each stage</figcaption>"
-        + hbars(bytes_rows, scale=bytes_peak, title="bytes out of each stage")
-        + "</figure></div>"
-    )
+    charts = funnel_charts(docs_rows, bytes_rows, docs_peak=docs_peak, bytes_peak=bytes_peak)
     head = [
         "stage",
         "docs in",
