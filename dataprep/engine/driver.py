@@ -55,6 +55,7 @@ from dataprep.output.folder import (
     clear_output,
     discard_own_files,
     empty_trash,
+    is_own_part,
     load_record_for_resume,
     read_marked_record,
     remove_tree,
@@ -192,14 +193,19 @@ def _check_rebuildable(layout: Layout, plan: PassPlan, job: ShardJob) -> None:
 
 
 def _clean_unfinished(layout: Layout, plan: PassPlan, prefix: str, stage_names: list[str]) -> None:
-    """Delete files a killed run left for a shard (or unit) that is not marked done."""
-    folders = [layout.pass_data(plan.index), layout.pass_observe(plan.index), layout.data]
-    folders += [layout.removed_stage(n) for n in stage_names]
-    for folder in folders:
-        if plan.is_last or folder != layout.data:
-            for p in folder.glob(f"{prefix}-*"):
-                p.unlink()
-            for p in folder.glob(f".{prefix}-*.tmp"):
+    """Delete files a killed run left for a shard (or unit) that is not marked done.
+
+    In ``_work/`` every match is ours; in ``data/`` and ``removed/`` only files named
+    as dataprep names its parts are deleted, never a user's file that happens to
+    share the prefix.
+    """
+    work = [layout.pass_data(plan.index), layout.pass_observe(plan.index)]
+    public = [layout.removed_stage(n) for n in stage_names]
+    if plan.is_last:
+        public.append(layout.data)
+    for folder in [*work, *public]:
+        for p in [*folder.glob(f"{prefix}-*"), *folder.glob(f".{prefix}-*.tmp")]:
+            if folder in work or is_own_part(p):
                 p.unlink()
 
 

@@ -94,10 +94,14 @@ def classify(root: Path) -> Contents:
     return found
 
 
+def is_own_part(entry: Path) -> bool:
+    """A part file (or its temporary) that dataprep wrote into ``data/`` or ``removed/``."""
+    return entry.is_file() and not entry.is_symlink() and bool(_PART.fullmatch(entry.name))
+
+
 def _classify_parts(folder: Path, found: Contents) -> None:
     for entry in sorted(folder.iterdir()):
-        own = entry.is_file() and not entry.is_symlink() and _PART.fullmatch(entry.name)
-        (found.ours if own else found.unknown).append(entry)
+        (found.ours if is_own_part(entry) else found.unknown).append(entry)
 
 
 def read_marked_record(layout: Layout) -> dict[str, Any] | None:

@@ -518,3 +518,19 @@ def test_resume_refuses_an_input_edited_in_place_with_its_mtime_kept(
     os.utime(shard, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert run_cli(recipe_file, [corpus], out, "--resume") == 5
     assert "input files changed" in one_line_error(capsys)
+
+
+def test_resume_never_deletes_a_user_file_that_shares_a_part_prefix(
+    reference: tuple[Path, Path], tmp_path: Path
+) -> None:
+    corpus, ref = reference
+    out = tmp_path / "out"
+    run_pipeline(_global_recipe(), [str(corpus)], out, workers=1, progress=False, keep_work=True)
+    mark_unfinished(out)
+    last = max(out.glob("_work/pass-*"))
+    (last / "done" / "00001.json").unlink()
+    (out / "data" / "part-00001-notes.txt").write_text("mine")
+    run_pipeline(_global_recipe(), [str(corpus)], out, workers=1, progress=False, resume=True)
+    assert (out / "data" / "part-00001-notes.txt").read_text() == "mine"
+    (out / "data" / "part-00001-notes.txt").unlink()
+    assert results(out) == results(ref)
