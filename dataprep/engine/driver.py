@@ -35,6 +35,7 @@ from dataprep.engine.shard_pass import ShardJob, ShardResult
 from dataprep.errors import ConfigError, InputError, OutputError, ResumeError
 from dataprep.io.discover import Discovery, Shard, fingerprint, format_skipped, scan_inputs
 from dataprep.io.preflight import preflight
+from dataprep.io.readers import arrow_file_rows
 from dataprep.io.units import Unit, plan_units
 from dataprep.io.writers import atomic_write_bytes
 from dataprep.output.columns import (
@@ -183,7 +184,7 @@ def _check_rebuildable(layout: Layout, plan: PassPlan, job: ShardJob) -> None:
         missing = job.done_file(before)
     elif plan.apply_global is not None and not layout.decisions_file(before, shard).exists():
         survivors = layout.pass_data(before).glob(f"{job.prefix}-*.arrow")
-        if any(_count_rows(p) for p in survivors):
+        if any(arrow_file_rows(p) for p in survivors):
             missing = layout.decisions_file(before, shard)
     if missing is not None:
         raise ResumeError(
@@ -223,7 +224,7 @@ def _fit(
         summary: dict[str, Any] = json.loads(done.read_text())
         return summary
     obs_files = sorted(layout.pass_observe(plan.index).glob("part-*.arrow"))
-    n_observed = sum(_count_rows(path) for path in obs_files)
+    n_observed = sum(arrow_file_rows(path) for path in obs_files)
     done.parent.mkdir(parents=True, exist_ok=True)
     if n_observed == 0:
         # Nothing survived to this stage: there is nothing to decide.
@@ -255,12 +256,6 @@ def _fit(
     text = json.dumps(stage.fit_summary(), default=str)
     atomic_write_bytes(done, text.encode())
     return dict(json.loads(text))
-
-
-def _count_rows(path: Path) -> int:
-    with pa.memory_map(str(path)) as src:
-        reader = ipc.open_file(src)
-        return sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
 
 
 def _write_arrow(path: Path, table: pa.Table) -> None:
@@ -605,7 +600,7 @@ def _pass_total(layout: Layout, plan: PassPlan, jobs: Sequence[ShardJob]) -> int
             total += n or 0
         else:
             folder = layout.pass_data(plan.index - 1)
-            total += sum(_count_rows(p) for p in folder.glob(f"{job.prefix}-*.arrow"))
+            total += sum(arrow_file_rows(p) for p in folder.glob(f"{job.prefix}-*.arrow"))
     return total
 
 

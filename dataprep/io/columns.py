@@ -91,9 +91,10 @@ def _drop_invalid_text(
     try:
         if pa.types.is_string(text.type) or pa.types.is_large_string(text.type):
             text.validate(full=True)
-        else:
-            text.cast(pa.large_string())
-        return raw, rows
+            return raw, rows
+        # Binary text: the cast validates it; keep its result (not cast again later).
+        index = raw.schema.get_field_index(text_column)
+        return raw.set_column(index, text_column, text.cast(pa.large_string())), rows
     except pa.ArrowInvalid:
         pass
     as_binary = text.cast(pa.large_binary()) if not pa.types.is_binary(text.type) else text
@@ -118,7 +119,7 @@ def _require_text(batch: pa.RecordBatch, shard: Shard, text_column: str) -> None
         )
 
 
-def _text_array(batch: pa.RecordBatch, shard: Shard, text_column: str) -> pa.Array:
+def _text_array(batch: pa.RecordBatch, text_column: str) -> pa.Array:
     text = batch.column(text_column)
     if pa.types.is_large_string(text.type):
         return text
@@ -161,7 +162,7 @@ def prepare_batch(
     check_columns(shard, raw.schema, text_column=text_column, id_column=id_column)
     _require_text(raw, shard, text_column)
     raw, rows = _drop_invalid_text(raw, rows, shard, text_column, on_bad)
-    text = _text_array(raw, shard, text_column)
+    text = _text_array(raw, text_column)
     ids = _id_array(raw, shard, id_column, rows)
     names = list(raw.schema.names)
     arrays = list(raw.columns)

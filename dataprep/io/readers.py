@@ -12,6 +12,7 @@ raising, and the positions of the rows after it do not change (see ``bad_units``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -124,15 +125,20 @@ def iter_raw_batches(
         yield batch
 
 
+def arrow_file_rows(path: Path) -> int:
+    """Rows of an Arrow IPC file (memory-mapped: only batch headers are touched)."""
+    with pa.memory_map(str(path)) as source:
+        reader = ipc.open_file(source)
+        return sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
+
+
 def row_count(shard: Shard) -> int | None:
     """The number of rows a Parquet or Arrow IPC file's metadata declares (None: unknown)."""
     try:
         if shard.format == "parquet":
             return int(pq.ParquetFile(shard.path).metadata.num_rows)
         if shard.format == "arrow":
-            with pa.memory_map(str(shard.path)) as source:
-                reader = ipc.open_file(source)
-                return sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
+            return arrow_file_rows(shard.path)
     except (OSError, pa.ArrowException):
         return None
     return None
