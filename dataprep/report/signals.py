@@ -23,7 +23,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dataprep.output.columns import INPUT_STAGE, reason_column, signal_column, signal_prefix
+from dataprep.output.columns import (
+    INPUT_STAGE,
+    REASON_COL,
+    SIGNAL_SEPARATOR,
+    reason_column,
+    signal_column,
+    signal_prefix,
+)
 from dataprep.output.reader import Output, PartFile, iter_batches
 
 RESERVOIR = 20_000
@@ -79,7 +86,9 @@ def signal_columns(out: Output, stage: str, parts: list[PartFile]) -> list[str]:
     cols: dict[str, None] = {}
     for part in parts:
         for f in out.schema(part):
-            is_signal = f.name.startswith(signal_prefix(stage)) and not f.name.endswith("__reason")
+            is_signal = f.name.startswith(signal_prefix(stage)) and not f.name.endswith(
+                SIGNAL_SEPARATOR + REASON_COL
+            )
             numeric = pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
             if numeric and (is_signal or f.name in extra):
                 cols[f.name] = None

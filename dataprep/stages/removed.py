@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-STAGE_COL = "stage"
-REMOVED_REASON_COL = "reason"
+from dataprep.output.columns import REASON_COL, STAGE_COL
+
+REMOVED_REASON_COL = REASON_COL
 #: Columns dataprep appends to every removed document, in this order.
 REMOVED_COLUMNS = (STAGE_COL, REMOVED_REASON_COL)
 #: Prefix of an input column renamed out of the way of one of dataprep's.
