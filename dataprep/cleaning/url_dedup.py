@@ -3,14 +3,18 @@
 Llama 3 (Dubey et al. 2024) "perform[s] global deduplication across the entire dataset"
 by URL and keeps "the most recent version for pages corresponding to each URL". With
 ``date_column`` set, the document with the highest date is kept (ties and null dates
-go to input order); without it, the first in input order (``_dp_shard``, ``_dp_row``,
-``_dp_repeat``). URLs are normalized by :func:`dataprep.cleaning.urls.normalize_url`.
-A null or empty URL is never a duplicate.
+go to input order); without it, the FIRST in input order (``_dp_shard``, ``_dp_row``,
+``_dp_repeat``) - not what the paper does, and the summary's ``notes`` say so. Dates
+are read by :func:`dataprep.cleaning.dates.date_numbers`: a null-typed column, blank
+strings and strings in no known form are null dates (counted as ``null_dates``, the
+unparseable ones also as ``unparsed_dates``), never an error. URLs are normalized by
+:func:`dataprep.cleaning.urls.normalize_url`. A null or empty URL is never a duplicate.
 
 Observation columns: ``hash`` (binary(16), ``xxh3_128`` of the normalized URL; null for
 a null/empty URL), ``length`` (characters of the text), ``url_state`` (int8: 0 missing,
 1 normalized, 2 kept as written) and, with a date column, ``keep_value`` (int64
-microseconds UTC, or the numbers as given).
+microseconds UTC, or the numbers as given) and ``date_state`` (int8: 0 no date, 1 parsed,
+2 unparseable).
 
 Decision columns: ``reason`` (``url_duplicate``), ``{name}__cluster_size`` (int32,
 documents sharing the normalized URL; 1 for unique or missing URLs).
@@ -43,6 +47,7 @@ from .urls import normalize_url
 
 REASON = "url_duplicate"
 STATE_COL = "url_state"
+DATE_STATE_COL = "date_state"
 _BATCH_ROWS = 1 << 16
 
 
@@ -92,7 +97,17 @@ class UrlDedup(GlobalStage[UrlDedupConfig]):
             STATE_COL: pa.array(states, type=pa.int8()),
         }
         if cfg.date_column is not None:
-            cols[KEEP_COL] = date_numbers(batch.column(cfg.date_column), cfg.date_column)
+            raw = batch.column(cfg.date_column)
+            keep, _ = date_numbers(raw, cfg.date_column)
+            cols[KEEP_COL] = keep
+            # 0 no date, 1 parsed, 2 unparseable (a string none of the forms read: null)
+            given = pc.invert(pc.is_null(raw)).to_numpy(zero_copy_only=False)
+            if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type):
+                blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(raw), ""), True)
+                given &= ~blank.to_numpy(zero_copy_only=False)
+            parsed = pc.invert(pc.is_null(keep)).to_numpy(zero_copy_only=False)
+            state = np.where(parsed, 1, np.where(given, 2, 0)).astype(np.int8)
+            cols[DATE_STATE_COL] = pa.array(state, type=pa.int8())
         return pa.record_batch(cols)
 
     def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
@@ -104,9 +119,13 @@ class UrlDedup(GlobalStage[UrlDedupConfig]):
         kept = choose_kept(labels, corpus, policy)
         sizes = np.bincount(labels, minlength=len(labels)).astype(np.int32)
         states = np.zeros(3, dtype=np.int64)
+        dates = np.zeros(3, dtype=np.int64)
         for path in paths:
             for b in iter_batches(path, [STATE_COL]):
                 states += np.bincount(b.column(0).to_numpy(), minlength=3)
+            if with_date:
+                for b in iter_batches(path, [DATE_STATE_COL]):
+                    dates += np.bincount(b.column(0).to_numpy(), minlength=3)
         n = corpus.size
         removed = int(n - kept.sum())
         self._summary = {
@@ -119,6 +138,14 @@ class UrlDedup(GlobalStage[UrlDedupConfig]):
             "largest_cluster": int(sizes.max()) if n else 0,
             "keep": "most_recent" if with_date else "first",
         }
+        if with_date:
+            self._summary["null_dates"] = int(dates[0] + dates[2])
+            self._summary["unparsed_dates"] = int(dates[2])
+        else:
+            self._summary["notes"] = [
+                "no date_column: the FIRST copy of each URL in input order is kept, not the "
+                "most recent one (Llama 3 keeps the most recent; set date_column)"
+            ]
         col = signal_column(self.name, "cluster_size")
         for lo in range(0, n, _BATCH_ROWS):
             hi = min(lo + _BATCH_ROWS, n)

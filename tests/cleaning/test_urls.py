@@ -9,7 +9,6 @@ import pytest
 from cleaning_helpers import column, make, run_global, shards
 
 from dataprep.cleaning.urls import normalize_url
-from dataprep.errors import InputError
 
 
 @pytest.mark.parametrize(
@@ -24,17 +23,54 @@ from dataprep.errors import InputError
         ("https://example.com/?utm_source=x&b=2&a=1&UTM_Medium=y", "https://example.com?a=1&b=2"),
         ("https://example.com/p?gclid=1&fbclid=2&id=7", "https://example.com/p?id=7"),
         ("https://example.com/p?b=2&a=1", "https://example.com/p?a=1&b=2"),
-        ("https://example.com/%7euser", "https://example.com/%7Euser"),
+        ("https://example.com/%7euser", "https://example.com/~user"),
+        ("https://example.com/a%2fb%c3%a9", "https://example.com/a%2Fb%C3%A9"),
         ("https://example.com./x", "https://example.com/x"),
         ("https://user@Example.com/x", "https://user@example.com/x"),
         ("http://[2001:DB8::1]:80/x", "http://[2001:db8::1]/x"),
         ("  https://example.com/x  ", "https://example.com/x"),
-        ("example.com/Path", "example.com/Path"),
+        ("example.com/Path", "http://example.com/Path"),
+        ("not a url", "not a url"),
+        ("mailto:someone@example.com", "mailto:someone@example.com"),
         ("http://[::1/broken", "http://[::1/broken"),
     ],
 )
 def test_normalize_url(url: str, expected: str) -> None:
     assert normalize_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("https://example.com/%7Euser", "https://example.com/~user"),
+        ("https://example.com/a/./b", "https://example.com/a/b"),
+        ("https://example.com/a/c/../b", "https://example.com/a/b"),
+        ("https://example.com/a/b/c/./../../g", "https://example.com/a/g"),
+        ("https://example.com/../a", "https://example.com/a"),
+        ("https://bücher.de/x", "https://xn--bcher-kva.de/x"),
+        ("https://BÜCHER.de/x", "https://xn--bcher-kva.de/x"),
+        ("example.com/x", "http://example.com/x"),
+        ("//example.com/x", "http://example.com/x"),
+        ("www.example.com:80/x/", "http://www.example.com/x"),
+        ("https://example.com/p?b=2&a=1&a=3", "https://example.com/p?a=1&a=3&b=2"),
+    ],
+)
+def test_same_page_merges(a: str, b: str) -> None:
+    assert normalize_url(a) == normalize_url(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("https://example.com/p?a=1&a=2", "https://example.com/p?a=2&a=1"),
+        ("https://example.com/#!/item/1", "https://example.com/#!/item/2"),
+        ("https://example.com/app#/item/1", "https://example.com/app#/item/2"),
+        ("https://example.com/a%2Fb", "https://example.com/a/b"),
+        ("http://example.com/x", "https://example.com/x"),
+    ],
+)
+def test_different_pages_stay_apart(a: str, b: str) -> None:
+    assert normalize_url(a) != normalize_url(b)
 
 
 def test_optional_scheme_and_www() -> None:
@@ -94,10 +130,67 @@ def test_date_ties_go_to_input_order(tmp_path: Path) -> None:
     ]
 
 
-def test_bad_date_is_an_input_error(tmp_path: Path) -> None:
+def test_unparseable_dates_are_null_dates_counted_in_stats(tmp_path: Path) -> None:
     stage = make("url_dedup_v1", date_column="date")
-    with pytest.raises(InputError, match="cannot parse 'yesterday'"):
-        run_global(stage, shards(["t"], 1, url=["https://a.com"], date=["yesterday"]), tmp_path)
+    dates = ["n/a", "2023-01-02", "yesterday", None, " "]
+    dec = run_global(stage, shards(["t"] * 5, 2, url=["https://a.com"] * 5, date=dates), tmp_path)
+    assert column(dec, "reason") == ["url_duplicate", None] + ["url_duplicate"] * 3
+    s = stage.fit_summary()
+    assert s["null_dates"] == 4 and s["unparsed_dates"] == 2
+
+
+@pytest.mark.parametrize(
+    ("older", "newer"),
+    [
+        ("Mon, 02 Jan 2023 03:04:05 GMT", "Tue, 03 Jan 2023 03:04:05 +0000"),
+        ("Mon, 02 Jan 2023 03:04:05 +0200", "Mon, 02 Jan 2023 03:04:05 +0100"),
+        ("20230102030405", "20230102030406"),
+        ("20230102", "2023-01-03"),
+        ("2023-01-02T00:00:00Z", "Tue, 03 Jan 2023 00:00:00 GMT"),
+    ],
+)
+def test_rfc2822_and_compact_iso_dates_parse(tmp_path: Path, older: str, newer: str) -> None:
+    stage = make("url_dedup_v1", date_column="date")
+    dates = [older, newer, "n/a"]  # a bad value in the same batch sends it row by row
+    tables = shards(["t"] * 3, 1, url=["https://a.com"] * 3, date=dates)
+    assert column(run_global(stage, tables, tmp_path), "reason") == [
+        "url_duplicate",
+        None,
+        "url_duplicate",
+    ]
+    assert stage.fit_summary()["unparsed_dates"] == 1
+
+
+def test_all_null_date_column_keeps_first(tmp_path: Path) -> None:
+    stage = make("url_dedup_v1", date_column="date")
+    tables = [
+        pa.table(
+            {
+                "text": pa.array(["a", "b"], pa.large_string()),
+                "url": ["u.com", "u.com"],
+                "date": pa.nulls(2),
+            }
+        ),
+        pa.table(
+            {
+                "text": pa.array(["c"], pa.large_string()),
+                "url": ["u.com"],
+                "date": pa.array(["2020-01-01"]),
+            }
+        ),
+    ]
+    assert column(run_global(stage, tables, tmp_path), "reason") == [
+        "url_duplicate",
+        "url_duplicate",
+        None,
+    ]
+    assert stage.fit_summary()["null_dates"] == 2
+
+
+def test_without_date_column_the_summary_says_first_is_kept(tmp_path: Path) -> None:
+    stage = make("url_dedup_v1")
+    run_global(stage, shards(["t"], 1, url=["https://a.com"]), tmp_path)
+    assert "FIRST copy" in stage.fit_summary()["notes"][0]
 
 
 def test_same_decisions_in_any_shard_order(tmp_path: Path) -> None:
