@@ -12,29 +12,37 @@ the matched text, so output is the same whatever the worker count. We add IPv6
 (``+1-202-555-0100``, a 555-01xx number reserved for fiction), which FineWeb does not
 redact; each type can be switched off.
 
-Patterns (our own):
+Patterns (our own, except phones):
 
-* email: ``local@domain.tld`` with a dot-atom local part and a TLD of 2+ letters;
-* IPv4: four decimal octets 0-255 without leading zeros, not inside a longer
-  run of digits and dots (so version strings like ``1.2.3.4.5`` are left alone);
+* email: ``local@domain.tld`` with a dot-atom local part and a TLD of 2+ letters, in
+  any script (RFC 6531: ``josé.garcía@correo.es``); not a file name such as
+  ``icon@2x.png`` (a ``@2x``/``@3x`` density suffix or an image/code extension as TLD);
+* IPv4: four decimal octets 0-255 without leading zeros, not inside a longer run of
+  digits and dots (``1.2.3.4.5``), not glued to a word (``v2.0.1.5``) and not right after
+  a word that announces a version or section number ("version", "v.", "section", "§",
+  "chapter", "release", "Abschnitt", ...: :data:`NUMBER_CONTEXT`);
 * IPv6: a run of hex digits and colons with at least two colons, validated by
-  :mod:`ipaddress` (so ``12:30:45`` or ``std::vector`` never match);
-* phone: ``+`` country code followed by 2-5 groups of digits with space, dot or dash
-  separators (8-15 digits in all, ITU E.164), or the North American
-  ``(202) 555-0100`` / ``202-555-0100`` / ``202.555.0100`` forms. Digit runs joined by
-  spaces only (``1990 2000 2010``) and dates never match.
+  :mod:`ipaddress`, with a digit in it and no group mixing upper and lower case (so
+  ``12:30:45``, ``std::vector`` and ``Feed::Add`` never match);
+* phone: :mod:`.pii_phones` (libphonenumber: valid numbers of the document's regions
+  in their own digit grouping, international numbers, ``tel:`` links).
 
-All four alternatives are one regex scanned left to right, so matches never overlap;
-a candidate rejected by validation is left as written.
+Emails and IPs are one regex scanned left to right; phone spans are merged in (the
+earlier, then the longer, span wins), so matches never overlap. A candidate rejected
+by validation is left as written. ``benchmarks/pii_eval.py`` measures precision and
+recall per type on the labelled set ``tests/cleaning/data/pii_labelled.jsonl``.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import xxhash
+
+from .pii_phones import DEFAULT_REGIONS, find_phones
 
 EMAIL_PLACEHOLDERS = ("email@example.com", "firstname.lastname@example.org")
 IP_PLACEHOLDERS = (
@@ -49,17 +57,60 @@ IPV6_PLACEHOLDERS = ("2001:db8::1",)
 PHONE_PLACEHOLDERS = ("+1-202-555-0100",)
 KINDS = ("email", "ipv4", "ipv6", "phone")
 
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_EMAIL = rf"(?<![\w.+-]){_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}\b"
+_ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
+_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+_EMAIL = rf"(?<![\w.+-]){_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[^\W\d_]{{2,63}}\b"
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IPV4 = rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?!\.?\d)"
+_IPV4 = rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?!\.?\d)"
 _IPV6 = r"(?<![\w:.])(?=[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:)[0-9A-Fa-f:]{2,39}(?![\w:])"
-_PHONE = (
-    r"(?<![\w+])(?:\+\d{1,3}(?:[ .-]\(?\d{1,5}\)?){2,5}"
-    r"|(?:\(\d{3}\)[ ]?|\d{3}[.-])\d{3}[.-]\d{4})(?![\w-])"
+PII_RE = re.compile(rf"(?P<email>{_EMAIL})|(?P<ipv4>{_IPV4})|(?P<ipv6>{_IPV6})")
+
+#: Words after which a dotted quad is a version, section or paragraph number, not an IP.
+NUMBER_CONTEXT = re.compile(
+    r"(?:\b(?:v|ver|vers|version|versions|versión|versione|release|rel|rev|revision|build|"
+    r"patch|firmware|section|sections|sec|sect|chapter|ch|clause|art|article|para|paragraph|"
+    r"item|rule|step|figure|fig|table|appendix|abschnitt|kapitel|absatz|ziffer|artikel|"
+    r"sección|capítulo|artículo|apartado|chapitre|paragraphe|articolo|capitolo|sezione|"
+    r"seção|capítulo|rozdział|раздел|пункт|глава|статья)|§)\.?\s*(?:no\.?\s*)?$",
+    re.IGNORECASE,
 )
-PII_RE = re.compile(rf"(?P<email>{_EMAIL})|(?P<ipv4>{_IPV4})|(?P<ipv6>{_IPV6})|(?P<phone>{_PHONE})")
+#: A ``name@2x``-style density suffix or a file extension: ``icon@2x.png`` is a file.
+_FILE_TLDS = frozenset(
+    [
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "svg",
+        "webp",
+        "bmp",
+        "ico",
+        "tif",
+        "tiff",
+        "avif",
+        "heic",
+        "css",
+        "js",
+        "mjs",
+        "ts",
+        "json",
+        "xml",
+        "html",
+        "htm",
+        "php",
+        "txt",
+        "pdf",
+        "mp3",
+        "mp4",
+        "webm",
+        "woff",
+        "woff2",
+        "ttf",
+        "otf",
+        "map",
+    ]
+)
+_DENSITY = re.compile(r"@\d+(?:\.\d+)?x\.", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -87,16 +138,23 @@ class PIIOptions:
     phone_placeholders: tuple[str, ...] = PHONE_PLACEHOLDERS
 
 
-def _valid(kind: str, text: str, opts: PIIOptions) -> bool:
-    if kind in ("ipv4", "ipv6"):
-        try:
-            ip = ipaddress.ip_address(text)
-        except ValueError:
+def _valid(kind: str, text: str, before: str, opts: PIIOptions) -> bool:
+    """Whether the regex candidate ``text`` (preceded by ``before``) is the PII it looks like."""
+    if kind == "email":
+        return not _DENSITY.search(text) and text.rsplit(".", 1)[-1].lower() not in _FILE_TLDS
+    if kind == "ipv4" and NUMBER_CONTEXT.search(before[-30:]):
+        return False
+    if kind == "ipv6":
+        groups = [g for g in text.split(":") if g]
+        if not any(c.isdigit() for c in text) or any(
+            g != g.lower() and g != g.upper() for g in groups
+        ):
             return False
-        return ip.is_global or not opts.only_public_ips
-    if kind == "phone":
-        return 8 <= sum(c.isdigit() for c in text) <= 15 or not text.startswith("+")
-    return True
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return ip.is_global or not opts.only_public_ips
 
 
 def _placeholder(choices: tuple[str, ...], text: str) -> str:
@@ -105,32 +163,44 @@ def _placeholder(choices: tuple[str, ...], text: str) -> str:
     return choices[xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass")) % len(choices)]
 
 
-def find_pii(text: str, opts: PIIOptions) -> list[Match]:
-    """The spans to replace in ``text``, in order, never overlapping."""
+def find_pii(
+    text: str, opts: PIIOptions, *, regions: Sequence[str] = DEFAULT_REGIONS
+) -> list[Match]:
+    """The spans to replace in ``text``, in order, never overlapping; ``regions`` are the
+    countries whose national phone formats are accepted (:func:`.pii_phones.regions_for`)."""
     if not any((opts.email, opts.ipv4, opts.ipv6, opts.phone)):
         return []
     # cheap pre-checks: every kind needs '@', a '.' or ':' between digits, or a digit
     if "@" not in text and not any(c.isdigit() for c in text) and ":" not in text:
         return []
-    out = []
     placeholders = {
         "email": opts.email_placeholders,
         "ipv4": opts.ip_placeholders,
         "ipv6": opts.ipv6_placeholders,
         "phone": opts.phone_placeholders,
     }
+    found: list[tuple[int, int, str]] = []
     for m in PII_RE.finditer(text):
         kind = str(m.lastgroup)
-        value = m.group(0)
-        if not getattr(opts, kind) or not _valid(kind, value, opts):
+        if getattr(opts, kind) and _valid(kind, m.group(0), text[: m.start()], opts):
+            found.append((m.start(), m.end(), kind))
+    if opts.phone:
+        found.extend((start, end, "phone") for start, end in find_phones(text, regions))
+    found.sort(key=lambda f: (f[0], -f[1]))
+    out: list[Match] = []
+    for start, end, kind in found:
+        if out and start < out[-1].end:
             continue
-        out.append(Match(m.start(), m.end(), kind, _placeholder(placeholders[kind], value)))
+        value = text[start:end]
+        out.append(Match(start, end, kind, _placeholder(placeholders[kind], value)))
     return out
 
 
-def redact(text: str, opts: PIIOptions) -> tuple[str, dict[str, int], list[Match]]:
+def redact(
+    text: str, opts: PIIOptions, *, regions: Sequence[str] = DEFAULT_REGIONS
+) -> tuple[str, dict[str, int], list[Match]]:
     """(text with every match replaced, matches per kind, the matches)."""
-    matches = find_pii(text, opts)
+    matches = find_pii(text, opts, regions=regions)
     counts = dict.fromkeys(KINDS, 0)
     if not matches:
         return text, counts, matches

@@ -1,7 +1,9 @@
 """``pii_redact_v1``: replace emails, IP addresses and phone numbers by placeholders.
 
 A rewriting batch stage over :mod:`.pii` (patterns, placeholders and sources there).
-It never removes a document. Columns: ``{name}__emails``, ``{name}__ipv4``,
+It never removes a document. National phone formats are those of the regions of each
+document's language (``lang`` column, :data:`.pii_phones.LANG_REGIONS`), or of
+``phone_regions`` when set. Columns: ``{name}__emails``, ``{name}__ipv4``,
 ``{name}__ipv6``, ``{name}__phones`` (int32, replacements made per document).
 """
 
@@ -25,6 +27,7 @@ from .pii import (
     PIIOptions,
     redact,
 )
+from .pii_phones import regions_for
 
 _COLUMNS = {"email": "emails", "ipv4": "ipv4", "ipv6": "ipv6", "phone": "phones"}
 
@@ -43,8 +46,18 @@ class PIIRedactConfig(StageConfig):
     ip_placeholders: tuple[str, ...] = IP_PLACEHOLDERS
     ipv6_placeholders: tuple[str, ...] = IPV6_PLACEHOLDERS
     phone_placeholders: tuple[str, ...] = PHONE_PLACEHOLDERS
+    phone_regions: tuple[str, ...] | None = None
+    """ISO 3166 regions whose national phone formats are accepted in every document;
+    null: the regions of the document's language (unknown language: US GB DE FR JP AU)."""
 
     def __post_init__(self) -> None:
+        if self.phone_regions is not None:
+            import phonenumbers
+
+            known = phonenumbers.SUPPORTED_REGIONS
+            bad = [r for r in self.phone_regions if r not in known]
+            if bad:
+                raise ConfigError(f"phone_regions: unknown region codes {bad} (use e.g. 'GB')")
         for name in ("email", "ip", "ipv6", "phone"):
             if not getattr(self, f"{name}_placeholders"):
                 raise ConfigError(f"{name}_placeholders must hold at least one placeholder")
@@ -76,13 +89,20 @@ class PIIRedact(BatchStage[PIIRedactConfig]):
     def process(self, batch: pa.RecordBatch) -> StageOutput:
         out: list[str | None] = []
         counts: dict[str, list[int]] = {k: [] for k in _COLUMNS}
-        for text in batch.column(self.ctx.text_column).to_pylist():
+        texts = batch.column(self.ctx.text_column).to_pylist()
+        if self.ctx.lang_column in batch.schema.names:
+            langs = batch.column(self.ctx.lang_column).cast(pa.string()).to_pylist()
+        else:
+            langs = [None] * len(texts)
+        fixed = self.config.phone_regions
+        for text, lang in zip(texts, langs, strict=True):
             if text is None:
                 out.append(None)
                 for k in _COLUMNS:
                     counts[k].append(0)
                 continue
-            new, per_kind, _ = redact(text, self.opts)
+            regions = tuple(fixed) if fixed is not None else regions_for(lang)
+            new, per_kind, _ = redact(text, self.opts, regions=regions)
             out.append(new)
             for k in _COLUMNS:
                 counts[k].append(per_kind[k])

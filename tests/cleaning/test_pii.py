@@ -4,6 +4,7 @@ never changes (hypothesis)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from cleaning_helpers import column, make, run_batch
@@ -17,6 +18,9 @@ from dataprep.cleaning.pii import (
     find_pii,
     redact,
 )
+from dataprep.cleaning.pii_eval import evaluate
+from dataprep.cleaning.pii_phones import regions_for
+from dataprep.errors import ConfigError
 
 
 @pytest.mark.parametrize(
@@ -32,10 +36,48 @@ from dataprep.cleaning.pii import (
         ("US (202) 555-0143 or 415-555-0199 or 415.555.0199", ["phone"] * 3),
         ("years 1990 2000 2010, date 2023-01-15, ISBN 978-3-16-148410-0", []),
         ("mail a@example.org from 8.8.4.4 or +33 1 42 68 53 00", ["email", "ipv4", "phone"]),
+        # context rules: version, section and build numbers are not IPs
+        ("upgrade to version 1.2.3.4 or v2.0.1.5", []),
+        ("see section 3.1.2.4 and § 4.2.1.3; Abschnitt 2.4.1.3", []),
+        # identifiers are not IPv6, file names are not emails
+        ("call Feed::Add or Vec::new, or Dead::Beef", []),
+        ("use icon@2x.png and banner@1.5x.jpg", []),
+        ("escríbeme a josé.garcía@correo.es", ["email"]),
+        ("tel:+15551234567", ["phone"]),
+        ("international +447946095800", ["phone"]),
     ],
 )
 def test_detects(text: str, kinds: list[str]) -> None:
     assert [m.kind for m in find_pii(text, PIIOptions())] == kinds
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "phone"),
+    [
+        ("en", "London office: 020 7946 0958.", "020 7946 0958"),
+        ("de", "Telefon: 030 12345678", "030 12345678"),
+        ("fr", "Appelez le 01 42 68 53 00 demain.", "01 42 68 53 00"),
+        ("ja", "電話番号は03-1234-5678です。", "03-1234-5678"),
+        ("en", "Sydney: (02) 9374 4000", "(02) 9374 4000"),
+        ("en", "Toll free: 1-800-555-0199", "1-800-555-0199"),
+    ],
+)
+def test_national_phone_formats(lang: str, text: str, phone: str) -> None:
+    matches = find_pii(text, PIIOptions(), regions=regions_for(lang))
+    assert [(m.kind, text[m.start : m.end]) for m in matches] == [("phone", phone)]
+
+
+def test_a_whole_north_american_number_is_replaced_once() -> None:
+    new, counts, _ = redact("Toll free: 1-800-555-0199.", PIIOptions())
+    assert new == "Toll free: +1-202-555-0100." and counts["phone"] == 1
+
+
+def test_labelled_set_precision_and_recall_per_type() -> None:
+    """The numbers the README publishes (benchmarks/pii_eval.py prints them)."""
+    scores, errors = evaluate(Path(__file__).parent / "data" / "pii_labelled.jsonl")
+    for kind in ("email", "ipv4", "ipv6", "phone"):
+        assert scores[kind].precision >= 0.95, (kind, errors)
+        assert scores[kind].recall >= 0.95, (kind, errors)
 
 
 def test_placeholders_follow_fineweb_and_are_deterministic() -> None:
@@ -65,6 +107,16 @@ def test_stage_counts_per_type_and_toggles() -> None:
     assert column(off.batch, "text")[2] == texts[2]
     custom = run_batch(make("pii_redact_v1", email_placeholders=("<EMAIL>",)), texts[:1])
     assert column(custom.batch, "text") == ["<EMAIL> and <EMAIL>"]
+
+
+def test_stage_takes_phone_regions_from_the_language_column() -> None:
+    texts = ["Telefon: 030 12345678", "Telefon: 030 12345678"]
+    out = run_batch(make("pii_redact_v1"), texts, lang=["de", "ja"])
+    assert column(out.batch, "pii_redact_v1__phones") == [1, 0]
+    fixed = run_batch(make("pii_redact_v1", phone_regions=("DE",)), texts, lang=["de", "ja"])
+    assert column(fixed.batch, "pii_redact_v1__phones") == [1, 1]
+    with pytest.raises(ConfigError, match="unknown region"):
+        make("pii_redact_v1", phone_regions=("XX",))
 
 
 _piece = st.one_of(
