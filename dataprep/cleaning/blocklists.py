@@ -7,15 +7,25 @@ Matching, per term:
 
 * a term with characters of a script written without spaces (Chinese, Japanese, Thai,
   Lao, Khmer, Burmese; :data:`filters._text.UNSEG_RE`) is matched as a **substring** of
-  the case-folded text (non-overlapping, longest term first): such text has no word
-  boundaries to match on;
+  the case-folded text (non-overlapping, longest term first): such text has no spaces
+  to match on. For a term with Han or kana characters a substring match must also not
+  cut a word: it is not counted when (a) it only partly overlaps a word of the jieba
+  segmentation of the text (jieba-rs, through ``rjieba``: its ~350k-word dictionary;
+  角色|情感 holds 色情) or (b) it overlaps, or lies inside, a known clean compound of
+  ``data/cjk_compounds.txt`` (出色|情報: jieba knows little Japanese; エロージョン).
+  A match inside a longer jieba word still counts (色情网站), and so does a term jieba
+  splits into pieces of its own (坏|词).
+  Thai, Lao, Khmer and Burmese terms stay plain substrings;
 * any other term is matched as a whole **token sequence**: the term and the text are
   split by :func:`filters._text.split_tokens`, so ``ass`` does not match ``class``
-  and ``f*ck`` matches the tokens ``f``, ``*``, ``ck`` in order.
+  and ``f*ck`` matches the tokens ``f``, ``*``, ``ck`` in order. The longest term
+  starting at a token wins and matches never overlap, so a phrase and its own
+  sub-term (``naughty phrase``, ``naughty``) count once.
 
-Each match counts the words of the term (:func:`filters._text.count_words`: one per
-word, one per character cluster of unsegmented scripts), so the ratio
-``dirty words / words`` is comparable across scripts.
+The lists of every language that applies to a document (``*`` and its own) are
+merged before matching, so a term in both counts once. Each match counts the words of
+the term (:func:`filters._text.count_words`: one per word, one per character cluster of
+unsegmented scripts), so the ratio ``dirty words / words`` is comparable across scripts.
 """
 
 from __future__ import annotations
@@ -23,9 +33,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from dataprep.errors import ConfigError
+
+_COMPOUNDS_FILE = Path(__file__).parent / "data" / "cjk_compounds.txt"
+#: Han ideographs, hiragana, katakana (the scripts jieba and the compound list cover).
+_HAN_KANA_RE = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]"
+)
 
 
 def _norm(text: str) -> str:
@@ -44,6 +61,8 @@ class Blocklist:
     """First token -> (token sequence, words per match) of multi-token terms."""
     substring: re.Pattern[str] | None = None
     substring_words: dict[str, int] = field(default_factory=dict)
+    terms: tuple[str, ...] = ()
+    """The normalized terms (to merge lists)."""
 
     @property
     def size(self) -> int:
@@ -55,7 +74,8 @@ def compile_terms(terms: list[str]) -> Blocklist:
     from filters._text import UNSEG_RE, count_words, split_tokens
 
     out = Blocklist()
-    for term in sorted({_norm(t.strip()) for t in terms if t.strip()}):
+    out.terms = tuple(sorted({_norm(t.strip()) for t in terms if t.strip()}))
+    for term in out.terms:
         if UNSEG_RE.search(term):
             out.substring_words[term] = max(count_words(term), 1)
             continue
@@ -68,7 +88,63 @@ def compile_terms(terms: list[str]) -> Blocklist:
     if out.substring_words:
         alts = sorted(out.substring_words, key=lambda t: (-len(t), t))
         out.substring = re.compile("|".join(map(re.escape, alts)))
+    for seqs in out.phrases.values():
+        seqs.sort(key=lambda p: -len(p[0]))  # longest phrase first
     return out
+
+
+def merge(lists: list[Blocklist]) -> Blocklist:
+    """One list holding the terms of all ``lists`` (a term in several counts once)."""
+    if len(lists) == 1:
+        return lists[0]
+    return compile_terms([t for bl in lists for t in bl.terms])
+
+
+@cache
+def _compounds() -> re.Pattern[str]:
+    words = [
+        w.strip()
+        for w in _COMPOUNDS_FILE.read_text(encoding="utf-8").splitlines()
+        if w.strip() and not w.startswith("#")
+    ]
+    return re.compile("|".join(map(re.escape, sorted(set(words), key=lambda w: (-len(w), w)))))
+
+
+def _partly_overlaps(w_start: int, w_end: int, start: int, end: int) -> bool:
+    """Word ``[w_start, w_end)`` straddles an edge of match ``[start, end)`` (a word inside
+    the match or containing it does not)."""
+    overlap = w_start < end and w_end > start
+    holds_match = w_start <= start and w_end >= end
+    inside = start <= w_start and w_end <= end
+    return overlap and not holds_match and not inside
+
+
+def _cuts_a_word(norm: str, start: int, end: int, words: list[tuple[int, int]]) -> bool:
+    """Whether the match ``norm[start:end]`` cuts a word (module docstring)."""
+    if any(_partly_overlaps(ws, we, start, end) for ws, we in words):
+        return True
+    lo, hi = max(0, start - 8), min(len(norm), end + 8)
+    for pos in range(lo, hi):  # overlapping occurrences of compounds around the match
+        m = _compounds().match(norm, pos, hi)  # a clean word overlapping more than the match
+        if (
+            m
+            and m.start() < end
+            and m.end() > start
+            and not (start <= m.start() and m.end() <= end)
+        ):
+            return True
+    return False
+
+
+def _words(text: str) -> list[tuple[int, int]]:
+    """Spans of the jieba words of ``text``."""
+    import rjieba  # lazy: only texts with a Han/kana blocklist match pay for segmentation
+
+    spans, pos = [], 0
+    for word in rjieba.cut(text):
+        spans.append((pos, pos + len(word)))
+        pos += len(word)
+    return spans
 
 
 def check_blocklist(option: str, path: str) -> None:
@@ -99,19 +175,28 @@ def count_dirty(text: str, lists: list[Blocklist]) -> tuple[int, int, int]:
     tokens, punct = split_tokens(norm)
     n_words = len(tokens) - len(punct)
     matches = dirty = 0
-    for bl in lists:
-        if bl.single or bl.phrases:
-            for i, tok in enumerate(tokens):
+    bl = merge(lists) if lists else Blocklist()
+    if bl.single or bl.phrases:
+        i = 0
+        while i < len(tokens):
+            tok, step = tokens[i], 1
+            for seq, w2 in bl.phrases.get(tok, ()):
+                if tuple(tokens[i : i + len(seq)]) == seq:
+                    matches, dirty, step = matches + 1, dirty + w2, len(seq)
+                    break
+            else:
                 w = bl.single.get(tok)
                 if w is not None:
-                    matches += 1
-                    dirty += w
-                for seq, w2 in bl.phrases.get(tok, ()):
-                    if tuple(tokens[i : i + len(seq)]) == seq:
-                        matches += 1
-                        dirty += w2
-        if bl.substring is not None:
-            for m in bl.substring.finditer(norm):
-                matches += 1
-                dirty += bl.substring_words[m.group(0)]
+                    matches, dirty = matches + 1, dirty + w
+            i += step
+    if bl.substring is not None:
+        words: list[tuple[int, int]] | None = None
+        for m in bl.substring.finditer(norm):
+            if _HAN_KANA_RE.search(m.group(0)):
+                if words is None:
+                    words = _words(norm)
+                if _cuts_a_word(norm, m.start(), m.end(), words):
+                    continue
+            matches += 1
+            dirty += bl.substring_words[m.group(0)]
     return matches, dirty, n_words
