@@ -5,16 +5,25 @@ de-duplication similar to ccNet [Wenzek et al. 2020]. We removed lines that appe
 more than 6 times in each bucket of 30M documents." A bucket is a run of
 ``bucket_docs`` consecutive documents in input order (rank by ``_dp_shard``,
 ``_dp_row``, ``_dp_repeat``), so decisions do not depend on the worker count. Every
-occurrence of a line seen more than ``max_occurrences`` times in its bucket is
-dropped (``count: documents`` counts documents containing the line instead of
-occurrences). Lines are normalized and hashed by :mod:`.lines`; blank lines are never
-counted nor dropped.
+occurrence of a line found in more than ``max_occurrences`` documents of its bucket is
+dropped. ``count: documents`` (the default) counts each document containing the line
+once, as the paper's bucket rule implies: a line repeated inside one document (a
+numeric table whose digits normalize to 0, a song's chorus, the bodies of similar code
+snippets) is not boilerplate; ``count: lines`` counts every occurrence.
+
+``per: lang`` dedups "within data for each language" (the paper's words): lines are
+counted separately per value of the ``lang`` column (null is one more group), and a
+bucket is a run of ``bucket_docs`` consecutive documents *of that language*; it needs
+language ID to run before this stage. ``per: corpus`` counts across languages.
+Lines are normalized and hashed by :mod:`.lines`; blank lines are never counted nor
+dropped.
 
 A global stage cannot rewrite text (its decisions only add columns), so this stage
 decides and ``line_dedup_apply_v1``, placed right after it, removes the lines.
 
 Observation columns: ``line_hash`` (list<uint64>, one per line, 0 = blank),
-``line_chars`` (list<int32>, characters incl. the newline) and ``length``.
+``line_chars`` (list<int32>, characters incl. the newline), ``length`` and, with
+``per: lang``, ``lang`` (string).
 
 Decision columns: ``{name}__drop_lines`` (list<int32>, sorted line indexes to
 remove), ``{name}__n_lines`` (int32, lines seen, checked by the apply stage),
@@ -39,7 +48,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dataprep.dedup.corpus import LENGTH_COL, Corpus, iter_batches, read_corpus
+from dataprep.dedup.corpus import LANG_COL, LENGTH_COL, Corpus, iter_batches, read_corpus
 from dataprep.dedup.spill import PartitionedSpill, partition_count
 from dataprep.errors import ConfigError
 from dataprep.output.columns import REASON_COL, REPEAT_COL, ROW_COL, SHARD_COL, signal_column
@@ -66,8 +75,10 @@ class LineDedupConfig(StageConfig):
     """A line seen more than this many times in a bucket is dropped (Llama 3: 6)."""
     bucket_docs: int = 30_000_000
     """Documents per bucket, by input order (Llama 3: 30M)."""
-    count: Literal["lines", "documents"] = "lines"
-    """Count every occurrence, or each document containing the line once."""
+    count: Literal["lines", "documents"] = "documents"
+    """Count each document containing the line once (default), or every occurrence."""
+    per: Literal["corpus", "lang"] = "corpus"
+    """Count lines across the corpus, or within each language (``lang`` column)."""
     min_chars_after: int | None = None
     """Drop a document that lost lines and keeps fewer non-blank characters; None = only
     documents left with no non-blank line are dropped."""
@@ -103,13 +114,34 @@ class LineDedup(GlobalStage[LineDedupConfig]):
             hashes.append(h)
             chars.append(c)
         text = batch.column(self.ctx.text_column)
-        return pa.record_batch(
-            {
-                HASH_COL: pa.array(hashes, type=pa.list_(pa.uint64())),
-                CHARS_COL: pa.array(chars, type=pa.list_(pa.int32())),
-                LENGTH_COL: pc.fill_null(pc.utf8_length(text), 0).cast(pa.int64()),
-            }
-        )
+        cols = {
+            HASH_COL: pa.array(hashes, type=pa.list_(pa.uint64())),
+            CHARS_COL: pa.array(chars, type=pa.list_(pa.int32())),
+            LENGTH_COL: pc.fill_null(pc.utf8_length(text), 0).cast(pa.int64()),
+        }
+        if self.config.per == "lang":
+            names = batch.schema.names
+            lang_col = self.ctx.lang_column
+            cols[LANG_COL] = (
+                batch.column(lang_col).cast(pa.string())
+                if lang_col in names
+                else pa.nulls(batch.num_rows, pa.string())
+            )
+        return pa.record_batch(cols)
+
+    def _groups(self, corpus: Corpus) -> np.ndarray:
+        """The counting group of every gid: its bucket, within its language with per: lang."""
+        n, size = corpus.size, self.config.bucket_docs
+        gids = np.arange(n, dtype=np.int64)
+        if self.config.per != "lang" or corpus.lang_codes is None:
+            return gids // size
+        codes = corpus.lang_codes.astype(np.int64) + 1  # -1 (null) -> 0
+        order = np.argsort(codes, kind="stable")  # by language, input order within it
+        sorted_codes = codes[order]
+        first = np.searchsorted(sorted_codes, sorted_codes, side="left")
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n, dtype=np.int64) - first
+        return codes * (n // size + 1) + rank // size
 
     def _spill_lines(
         self, paths: Sequence[Path], gids_by_file: Sequence[np.ndarray], workdir: Path, n: int
@@ -143,13 +175,16 @@ class LineDedup(GlobalStage[LineDedupConfig]):
         spill.close()
         return spill, n_lines, nonblank, nonblank_chars
 
-    def _count(self, spill: PartitionedSpill, drops: PartitionedSpill, n: int) -> dict[str, int]:
+    def _count(
+        self, spill: PartitionedSpill, drops: PartitionedSpill, groups: np.ndarray
+    ) -> dict[str, int]:
         """Group each partition by (hash, bucket); spill the rows to drop by document."""
         cfg = self.config
+        n = len(groups)
         facts = {"lines": 0, "distinct_lines": 0, "most_repeated": 0}
         for _, rows in spill.partitions():
             h, gid = rows["h"], rows["gid"]
-            bucket = gid // cfg.bucket_docs
+            bucket = groups[gid]
             order = np.lexsort((gid, bucket, h))
             hs, bs, gs = h[order], bucket[order], gid[order]
             new = np.ones(len(hs), dtype=bool)
@@ -181,13 +216,15 @@ class LineDedup(GlobalStage[LineDedupConfig]):
             paths, corpus.gid_by_file, workdir / "lines", n
         )
         drops = PartitionedSpill(workdir / "drops", "drops", _SPILL, spill.num_partitions)
-        facts = self._count(spill, drops, n)
+        groups = self._groups(corpus)
+        facts = self._count(spill, drops, groups)
         self._summary = {
             "documents": n,
-            "buckets": -(-n // self.config.bucket_docs),
+            "buckets": len(np.unique(groups)),
             "bucket_docs": self.config.bucket_docs,
             "max_occurrences": self.config.max_occurrences,
             "count": self.config.count,
+            "per": self.config.per,
             "lines": facts["lines"],
             "distinct_lines": facts["distinct_lines"],
             "most_repeated_line_count": facts["most_repeated"],
@@ -206,6 +243,11 @@ class LineDedup(GlobalStage[LineDedupConfig]):
             yield from self._decide(corpus, lo, hi, rows, n_lines, nonblank, nonblank_chars)
         s = self._summary
         s["line_drop_rate"] = s["lines_dropped"] / max(s["lines"], 1)
+        if self.config.per == "lang" and (corpus.lang_codes is None or corpus.lang_names == []):
+            s["notes"] = [
+                f"per: lang but no {self.ctx.lang_column!r} column: counted over the whole "
+                "corpus (run language ID before this stage)"
+            ]
 
     def _decide(
         self,

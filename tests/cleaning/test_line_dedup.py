@@ -60,14 +60,58 @@ def test_buckets_count_separately(tmp_path: Path) -> None:
 
 def test_count_documents_not_occurrences(tmp_path: Path) -> None:
     texts = ["x\nx\nx", "x", "y"]
-    lines = run_global(make("line_dedup_v1", max_occurrences=2), shards(texts, 1), tmp_path / "a")
-    docs = run_global(
-        make("line_dedup_v1", max_occurrences=2, count="documents"),
+    docs = run_global(make("line_dedup_v1", max_occurrences=2), shards(texts, 1), tmp_path / "a")
+    lines = run_global(
+        make("line_dedup_v1", max_occurrences=2, count="lines"),
         shards(texts, 1),
         tmp_path / "b",
     )
     assert column(lines, "line_dedup_v1__drop_lines") == [[0, 1, 2], [0], []]
     assert column(docs, "line_dedup_v1__drop_lines") == [[], [], []]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\n".join(
+            f"| {10 + i} | {20 + 3 * i} | {30 + 7 * i} |" for i in range(10)
+        ),  # "| 00 | 00 | 00 |"
+        "Verse one here\nLa la la, sing along\nVerse two here\nLa la la, sing along\n" * 4,
+        "\n".join(f"    return self.value_{i}" for i in range(12)),
+    ],
+    ids=["numeric table", "chorus", "code bodies"],
+)
+def test_lines_repeated_inside_one_document_survive_by_default(tmp_path: Path, text: str) -> None:
+    dec = run_global(make("line_dedup_v1"), shards([text, "other"], 1), tmp_path)
+    assert column(dec, "line_dedup_v1__lines_dropped") == [0, 0]
+
+
+def test_per_lang_counts_each_language_separately(tmp_path: Path) -> None:
+    texts = ["shared line\nen a", "shared line\nen b", "shared line\nfr c", "shared line\nfr d"]
+    langs = ["en", "en", "fr", "fr"]
+    corpus = run_global(
+        make("line_dedup_v1", max_occurrences=2), shards(texts, 2, lang=langs), tmp_path / "a"
+    )
+    per_lang = make("line_dedup_v1", max_occurrences=2, per="lang")
+    dec = run_global(per_lang, shards(texts, 2, lang=langs), tmp_path / "b")
+    assert column(corpus, "line_dedup_v1__lines_dropped") == [1, 1, 1, 1]
+    assert column(dec, "line_dedup_v1__lines_dropped") == [0, 0, 0, 0]
+    assert per_lang.fit_summary()["buckets"] == 2
+
+
+def test_per_lang_buckets_run_over_the_documents_of_one_language(tmp_path: Path) -> None:
+    # buckets of 2 documents per language: the en copies are en documents 0, 1 and 2
+    texts = ["boiler\na", "x", "boiler\nb", "y", "boiler\nc"]
+    langs = ["en", "fr", "en", "fr", "en"]
+    stage = make("line_dedup_v1", max_occurrences=1, bucket_docs=2, per="lang")
+    dec = run_global(stage, shards(texts, 1, lang=langs), tmp_path)
+    assert column(dec, "line_dedup_v1__lines_dropped") == [1, 0, 1, 0, 0]
+
+
+def test_per_lang_without_a_lang_column_says_so(tmp_path: Path) -> None:
+    stage = make("line_dedup_v1", per="lang")
+    run_global(stage, shards(["a", "b"], 1), tmp_path)
+    assert "language ID" in stage.fit_summary()["notes"][0]
 
 
 def test_blank_lines_never_count(tmp_path: Path) -> None:
@@ -126,7 +170,7 @@ def test_never_drops_a_line_seen_at_most_n_times_in_its_bucket(
     docs: list[list[str]], max_occ: int, bucket: int, n_shards: int
 ) -> None:
     texts = ["\n".join(d) for d in docs]
-    stage = make("line_dedup_v1", max_occurrences=max_occ, bucket_docs=bucket)
+    stage = make("line_dedup_v1", max_occurrences=max_occ, bucket_docs=bucket, count="lines")
     with tempfile.TemporaryDirectory() as tmp:
         dec = run_global(stage, shards(texts, min(n_shards, len(texts))), Path(tmp))
     drops = column(dec, "line_dedup_v1__drop_lines")
