@@ -45,7 +45,7 @@ def test_line_words_skip_punctuation_and_split_clusters() -> None:
         (f"Title\n{LOG}\n{PROSE}", f"Title\n{PROSE}", 1, None),
         (PROSE, PROSE, 0, None),
         (LOG, "", 1, "ngram_coverage_empty"),
-        ("short line short line short line", "short line short line short line", 0, None),
+        ("short line short line short line", "", 1, "ngram_coverage_empty"),  # short-line rule
         (ZH, ZH, 0, None),
         (JA_SPAM, "", 1, "ngram_coverage_empty"),
     ],
@@ -62,12 +62,65 @@ def test_stage_rewrites_lines(
 
 def test_min_line_words_and_threshold_are_configurable() -> None:
     line = "a b c d e a b c d e"
-    assert column(run_batch(make("ngram_coverage_v1"), [line]).batch, "text") == [line]
-    out = run_batch(make("ngram_coverage_v1", min_line_words=10), [line + "\nkeep"])
+    no_short = make("ngram_coverage_v1", short_line_words=None)
+    assert column(run_batch(no_short, [line]).batch, "text") == [line]
+    stage = make("ngram_coverage_v1", min_line_words=10, min_duplicated_ngrams=1)
+    out = run_batch(stage, [line + "\nkeep"])
     assert column(out.batch, "text") == ["keep"]
     out = run_batch(make("ngram_coverage_v1", min_line_words=10, max_coverage=1.0), [line])
     assert column(out.batch, "text") == [line]
     assert column(out.batch, "ngram_coverage_v1__max_coverage") == [1.0]
+
+
+# Real-prose lines that repeat one 5-word phrase (written for this project after the
+# audit's cases): the per-line 0.15 threshold removed each of them.
+INSTITUTION = (
+    "The National Museum of Modern Art opened a new wing this spring, and visitors to the "
+    "National Museum of Modern Art can now see the sculpture garden from the cafe."
+)
+LEASE = (
+    "The tenant shall pay the rent on the first day of each month, and if the tenant "
+    "shall pay the rent late, a fee of five percent applies to that month."
+)
+RECIPE = (
+    "First add two cups of flour to the bowl, stir well, then add two cups of flour again "
+    "with the butter and mix until the dough is smooth and soft."
+)
+
+
+@pytest.mark.parametrize("line", [INSTITUTION, LEASE, RECIPE], ids=["name", "lease", "recipe"])
+def test_prose_repeating_one_phrase_is_kept(line: str) -> None:
+    assert duplicated_coverage(line_words(line), 5) > 0.15  # what the old threshold removed
+    out = run_batch(make("ngram_coverage_v1"), [line])
+    assert column(out.batch, "text") == [line]
+
+
+ZH_WITH_ASCII_ENDS = (
+    "Apple 公司今天在北京市人民政府的支持下发布了新产品，"
+    "北京市人民政府表示欢迎，很多消费者表示愿意购买 2024"
+)
+
+
+def test_the_script_of_the_whole_line_decides_word_or_cluster_ngrams() -> None:
+    """A Chinese line starting and ending with ASCII words is judged in clusters (10-grams),
+    exactly like the same line without its trailing year."""
+    stage = make("ngram_coverage_v1")
+    without_year = ZH_WITH_ASCII_ENDS.rsplit(" ", 1)[0]
+    out = run_batch(stage, [ZH_WITH_ASCII_ENDS, without_year])
+    assert column(out.batch, "text") == [ZH_WITH_ASCII_ENDS, without_year]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "cheap pills buy now cheap pills buy now cheap pills buy now",
+        "best running shoes sale best running shoes sale best running shoes sale",
+        "Купить диплом. Купить диплом недорого. Купить диплом с доставкой.",
+    ],
+)
+def test_short_keyword_spam_is_covered(line: str) -> None:
+    out = run_batch(make("ngram_coverage_v1"), [f"{line}\n{PROSE}"])
+    assert column(out.batch, "text") == [PROSE]
 
 
 def test_null_and_empty_texts() -> None:
