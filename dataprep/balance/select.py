@@ -16,6 +16,11 @@ rule rounds to the nearest document (for unit ``docs``: ``round(T)`` documents).
 Because the hash depends only on the seed and the document id, the choice does not
 depend on worker count, shard split or batch size.
 
+With ``hard=True`` (a language whose target is its cap) the end of a copy must
+fit: copy ``k`` is emitted when ``k · A + c_i + s_i <= T``, so the output is the
+longest prefix of the cyclic line that does not exceed ``T`` (a cap is never passed
+by rounding; it may fall short by less than one document).
+
 Zero-size documents (empty text with unit bytes/tokens) cost nothing: they get one
 copy when ``T > 0`` and none otherwise.
 """
@@ -32,16 +37,26 @@ def selection_order(
     return np.lexsort((rep, row, shard, hashes, lang_idx))
 
 
-def copies_for_target(sizes: np.ndarray, target: float, max_repeats: int) -> np.ndarray:
-    """Copies (int32) per document of one language, ``sizes`` in selection order."""
+def copies_for_target(
+    sizes: np.ndarray, target: float, max_repeats: int, *, hard: bool = False
+) -> np.ndarray:
+    """Copies (int32) per document of one language, ``sizes`` in selection order.
+
+    ``hard``: never exceed ``target`` (see the module docstring)."""
     sizes = np.asarray(sizes, dtype=np.float64)
     total = float(sizes.sum())
     if sizes.size == 0:
         return np.zeros(0, dtype=np.int32)
     if total <= 0.0 or target <= 0.0:
         return np.full(sizes.size, 1 if target > 0.0 else 0, dtype=np.int32)
-    mid = np.cumsum(sizes) - sizes / 2.0
-    copies = np.where(target > mid, np.ceil((target - mid) / total), 0.0)
+    end = np.cumsum(sizes)
+    if hard:
+        # A tiny relative slack so that a cap equal to a sum of sizes is met exactly.
+        room = target * (1 + 1e-12) - end
+        copies = np.where(room >= 0, np.floor(room / total) + 1, 0.0)
+    else:
+        mid = end - sizes / 2.0
+        copies = np.where(target > mid, np.ceil((target - mid) / total), 0.0)
     copies = np.clip(copies, 0, max_repeats).astype(np.int32)
     copies[sizes <= 0.0] = 1
     return copies

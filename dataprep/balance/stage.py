@@ -91,7 +91,8 @@ class BalanceConfig(StageConfig):
     """Total output amount in the unit; ``None`` = input amount of the balanced languages;
     ``exact_mix`` = the largest amount that reaches the target shares exactly."""
     caps: Mapping[str, float] = field(default_factory=dict)
-    """Maximum target amount per language (in the unit)."""
+    """Maximum amount per language (in the unit): a hard limit, never passed by rounding
+    to whole documents."""
     minimums: Mapping[str, float] = field(default_factory=dict)
     """Minimum target amount per language (in the unit; limited by what exists)."""
     max_repeats: int = 1
@@ -190,7 +191,10 @@ class Balance(GlobalStage[BalanceConfig]):
             for lang, seg in segs.items():
                 if lang in targets.amount:
                     copies[seg] = copies_for_target(
-                        sizes[seg], targets.amount[lang], self.cfg.max_repeats
+                        sizes[seg],
+                        targets.amount[lang],
+                        self.cfg.max_repeats,
+                        hard=self._capped(lang, targets.amount[lang]),
                     )
                 elif self.cfg.unlisted == "drop":
                     copies[seg] = 0
@@ -240,9 +244,18 @@ class Balance(GlobalStage[BalanceConfig]):
             where = f" ({self.cfg.within}={group})" if self.cfg.within is not None else ""
             raise ConfigError(f"{self.name}{where}: {e}") from e
         if self.cfg.unit == "docs":  # whole documents, exactly round(budget) in total
-            whole = round_preserving_sum(targets.amount)
+            upper = {
+                k: min(float(self.cfg.caps.get(k, np.inf)), self.cfg.max_repeats * a)
+                for k, a in balanced.items()
+            }
+            whole = round_preserving_sum(targets.amount, upper=upper)
             targets = dataclasses.replace(targets, amount=whole, tolerance=0.5)
         return targets
+
+    def _capped(self, lang: str, target: float) -> bool:
+        """Whether ``lang``'s target is its cap: then the cap is a hard limit."""
+        cap = self.cfg.caps.get(lang)
+        return cap is not None and target >= float(cap) * (1 - 1e-12)
 
     def _in_mix(self, lang: str) -> bool:
         return self.cfg.mode != "weights" or lang in self.cfg.weights

@@ -146,16 +146,22 @@ def compute_targets(
     return Targets(prior=prior, amount=water_fill(prior, b, lower, upper), budget=b)
 
 
-def round_preserving_sum(amount: Mapping[str, float]) -> dict[str, float]:
+def round_preserving_sum(
+    amount: Mapping[str, float], upper: Mapping[str, float] | None = None
+) -> dict[str, float]:
     """Whole-number targets with the same rounded total (largest remainder method).
 
     Used for unit ``docs`` so that the output has exactly ``round(Σ T)`` documents;
     ties go to the alphabetically first language, so the result is deterministic.
+    A language is never rounded up past its ``upper`` bound (a cap is a hard limit):
+    the document goes to the language with the next largest remainder.
     """
+    upper = upper or {}
     total = round(math.fsum(amount.values()))
     floors = {k: float(math.floor(v + 1e-9)) for k, v in amount.items()}
     short = int(total - sum(floors.values()))
-    by_remainder = sorted(amount, key=lambda k: (-(amount[k] - floors[k]), k))
+    room = [k for k in amount if floors[k] + 1.0 <= upper.get(k, math.inf) + 1e-9]
+    by_remainder = sorted(room, key=lambda k: (-(amount[k] - floors[k]), k))
     for k in by_remainder[: max(short, 0)]:
         floors[k] += 1.0
     return floors

@@ -274,3 +274,19 @@ def test_registered_name() -> None:
 
     assert Balance.registered_name == "balance_v1"
     assert registry.get("balance_v1") is Balance
+
+
+def test_caps_are_hard_limits_after_rounding(run_global: Run) -> None:
+    # 100-byte documents and a 1,080-byte cap on en: rounding to the nearest document
+    # would give 1,100 bytes; a cap is a limit, so en gets 1,000.
+    rows = [{"id": f"en-{i}", "lang": "en", "text": "e" * 100} for i in range(50)]
+    rows += [{"id": f"de-{i}", "lang": "de", "text": "d" * 100} for i in range(50)]
+    stage = make(unit="bytes", budget=3000, caps={"en": 1080}, max_repeats=3)
+    run_global(stage, [rows])
+    langs = stage.fit_summary()["languages"]
+    assert langs["en"]["bytes_after"] == 1000
+    assert langs["de"]["bytes_after"] == 1900  # 1,920 targeted, rounded to documents
+    by_docs = make(unit="docs", budget=30, caps={"en": 10.5})
+    run_global(by_docs, [rows])
+    assert by_docs.fit_summary()["languages"]["en"]["docs_after"] == 10
+    assert by_docs.fit_summary()["docs_after"] == 30

@@ -49,3 +49,27 @@ def test_copies_properties(sizes: list[int], frac: float, max_repeats: int) -> N
     achieved = float((c * s).sum())
     reachable = min(target, max_repeats * s.sum())
     assert abs(achieved - reachable) <= s.max() / 2 + 1e-6
+
+
+def test_hard_target_is_never_passed() -> None:
+    # Ends 100, 200, ..., a 1,080 cap: the midpoint rule takes 11 documents (1,100);
+    # a hard limit takes 10 (1,000), the most that fits.
+    sizes = np.full(20, 100.0)
+    assert copies_for_target(sizes, 1080, 1).sum() == 11
+    assert copies_for_target(sizes, 1080, 1, hard=True).sum() == 10
+    assert copies_for_target(sizes, 1000, 1, hard=True).sum() == 10
+    # Up-sampling: 2.5 epochs under a hard 2,550 limit are 25 copies, never 26.
+    assert copies_for_target(np.full(10, 100.0), 2550, 3, hard=True).sum() == 25
+
+
+@settings(max_examples=300, deadline=None)
+@given(sizes_st, st.floats(0, 6), st.integers(1, 5))
+def test_hard_copies_stay_within_target_and_one_document(
+    sizes: list[int], frac: float, max_repeats: int
+) -> None:
+    s = np.array(sizes, dtype=np.float64)
+    target = frac * s.sum()
+    c = copies_for_target(s, target, max_repeats, hard=True)
+    achieved = float((c * s).sum())
+    assert achieved <= target * (1 + 1e-9)
+    assert achieved >= min(target, max_repeats * s.sum()) - s.max() - 1e-6
