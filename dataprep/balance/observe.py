@@ -57,6 +57,11 @@ def selection_hashes(
     return out
 
 
+def unknown_category(column: str, ctx: StageContext) -> str:
+    """What a null in the balanced column is recorded as (``und`` or ``null``)."""
+    return _UND if column == ctx.lang_column else _NULL
+
+
 def observe_batch(
     batch: pa.RecordBatch,
     ctx: StageContext,
@@ -84,7 +89,7 @@ def observe_batch(
     if ctx.text_column not in names:
         raise InputError(f"{ctx.name}: the documents have no text column {ctx.text_column!r}")
     text = batch.column(ctx.text_column)
-    null = _UND if col == ctx.lang_column else _NULL
+    null = unknown_category(col, ctx)
     lang = pc.fill_null(batch.column(col).cast(pa.string()), null)
     nbytes = pc.fill_null(pc.binary_length(text), 0).cast(pa.int64())
     ids = batch.column(ctx.id_column).to_pylist() if ctx.id_column in names else None

@@ -95,6 +95,9 @@ class BalanceConfig(StageConfig):
     to whole documents."""
     minimums: Mapping[str, float] = field(default_factory=dict)
     """Minimum target amount per language (in the unit; limited by what exists)."""
+    upsample_und: bool = False
+    """Whether documents without a known category (``und``: no or an undetermined
+    language, merged with null; ``null`` for another column) may be up-sampled."""
     max_repeats: int = 1
     """Maximum copies of one document (1 = never up-sample), at most 1000: the engine
     numbers copies in decimal digits (copy ``w`` of copy ``p`` is ``p * 1000 + w``,
@@ -193,7 +196,7 @@ class Balance(GlobalStage[BalanceConfig]):
                     copies[seg] = copies_for_target(
                         sizes[seg],
                         targets.amount[lang],
-                        self.cfg.max_repeats,
+                        self._max_repeats(lang),
                         hard=self._capped(lang, targets.amount[lang]),
                     )
                 elif self.cfg.unlisted == "drop":
@@ -221,7 +224,7 @@ class Balance(GlobalStage[BalanceConfig]):
             balanced, mode=self.cfg.mode, alpha=self.cfg.alpha, weights=self.cfg.weights
         )
         room = [
-            min(float(self.cfg.caps.get(k, np.inf)), self.cfg.max_repeats * a) / prior[k]
+            min(float(self.cfg.caps.get(k, np.inf)), self._max_repeats(k) * a) / prior[k]
             for k, a in balanced.items()
             if prior[k] > 0
         ]
@@ -239,18 +242,30 @@ class Balance(GlobalStage[BalanceConfig]):
                 caps=self.cfg.caps,
                 minimums=self.cfg.minimums,
                 max_repeats=self.cfg.max_repeats,
+                repeats={k: self._max_repeats(k) for k in balanced},
             )
         except ValueError as e:
             where = f" ({self.cfg.within}={group})" if self.cfg.within is not None else ""
             raise ConfigError(f"{self.name}{where}: {e}") from e
         if self.cfg.unit == "docs":  # whole documents, exactly round(budget) in total
             upper = {
-                k: min(float(self.cfg.caps.get(k, np.inf)), self.cfg.max_repeats * a)
+                k: min(float(self.cfg.caps.get(k, np.inf)), self._max_repeats(k) * a)
                 for k, a in balanced.items()
             }
             whole = round_preserving_sum(targets.amount, upper=upper)
             targets = dataclasses.replace(targets, amount=whole, tolerance=0.5)
         return targets
+
+    def _max_repeats(self, lang: str) -> int:
+        """Copies one document of ``lang`` may get: 1 for the unknown category unless asked."""
+        if lang == self._unknown and not self.cfg.upsample_und:
+            return 1
+        return self.cfg.max_repeats
+
+    @property
+    def _unknown(self) -> str:
+        """The category of documents without a value: ``und`` (language) or ``null``."""
+        return obs.unknown_category(self.column, self.ctx)
 
     def _capped(self, lang: str, target: float) -> bool:
         """Whether ``lang``'s target is its cap: then the cap is a hard limit."""
@@ -298,6 +313,12 @@ class Balance(GlobalStage[BalanceConfig]):
                 "targets equal the input amounts: nothing was rebalanced (with max_repeats=1 "
                 "the budget must be below the corpus size for the mix to change; "
                 "budget: exact_mix does that)"
+            )
+        unknown = self._unknown
+        if unknown in targets.amount and self.cfg.max_repeats > 1 and not self.cfg.upsample_und:
+            notes.append(
+                f"{unknown!r} ({per_lang[unknown]['docs_before']} documents without a known "
+                f"{self.column}) is not up-sampled (at most 1 copy); upsample_und: true allows it"
             )
         if not targets.budget_reached:
             notes.append(

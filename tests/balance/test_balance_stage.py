@@ -290,3 +290,27 @@ def test_caps_are_hard_limits_after_rounding(run_global: Run) -> None:
     run_global(by_docs, [rows])
     assert by_docs.fit_summary()["languages"]["en"]["docs_after"] == 10
     assert by_docs.fit_summary()["docs_after"] == 30
+
+
+def test_und_and_null_languages_are_not_upsampled_unless_asked(run_global: Run) -> None:
+    rows = docs({"en": 100, "de": 10})
+    rows += [{"id": f"und-{i}", "lang": "und", "text": "x"} for i in range(3)]
+    rows += [{"id": f"null-{i}", "lang": None, "text": "x"} for i in range(3)]
+    stage = make(mode="unimax", unit="docs", budget=60, max_repeats=3)
+    result = run_global(stage, [rows])
+    copies = result.copies_by_id()
+    assert all(copies.get(f"{k}-{i}", 0) <= 1 for k in ("und", "null") for i in range(3))
+    assert max(copies[f"de-{i}"] for i in range(10)) == 3  # de is up-sampled
+    assert kept_by_lang(result)["und"] + kept_by_lang(result)[None] == 6
+    assert any("'und' (6 documents" in n for n in stage.fit_summary()["notes"])
+    asked = make(mode="unimax", unit="docs", budget=60, max_repeats=3, upsample_und=True)
+    assert max(run_global(asked, [rows]).copies_by_id()[f"und-{i}"] for i in range(3)) == 3
+
+
+def test_null_category_of_another_column_is_not_upsampled(run_global: Run) -> None:
+    rows = [{"id": i, "lang": "en", "domain": "code", "text": "x"} for i in range(20)]
+    rows += [{"id": 100 + i, "lang": "en", "domain": None, "text": "x"} for i in range(2)]
+    stage = make(column="domain", mode="unimax", unit="docs", budget=20, max_repeats=5)
+    result = run_global(stage, [rows])
+    assert {result.copies_by_id()[100 + i] for i in range(2)} == {1}
+    assert stage.fit_summary()["categories"]["code"]["docs_after"] == 18
