@@ -83,8 +83,9 @@ class BalanceConfig(StageConfig):
     """Temperature exponent, ``p_l ∝ n_l ** alpha`` (mT5: 0.3)."""
     weights: Mapping[str, float] = field(default_factory=dict)
     """Target weights per language for mode ``weights`` (normalized to sum to 1)."""
-    unlisted: Literal["drop", "keep"] = "drop"
-    """Mode ``weights``: languages without a weight are dropped or kept as they are."""
+    unlisted: Literal["drop", "keep"] | None = None
+    """Mode ``weights`` only: languages without a weight are dropped (the default) or
+    kept as they are (outside the budget, which covers the listed languages)."""
     unit: Literal["docs", "bytes", "tokens"] = "bytes"
     """What is counted: documents, UTF-8 bytes, or tokens approximated as bytes / 4."""
     budget: float | Literal["exact_mix"] | None = None
@@ -112,8 +113,13 @@ def _validate(cfg: BalanceConfig) -> None:
         raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {cfg.mode!r}")
     if cfg.unit not in UNITS:
         raise ConfigError(f"unit must be one of {', '.join(UNITS)}, got {cfg.unit!r}")
-    if cfg.unlisted not in ("drop", "keep"):
+    if cfg.unlisted not in (None, "drop", "keep"):
         raise ConfigError(f"unlisted must be 'drop' or 'keep', got {cfg.unlisted!r}")
+    if cfg.unlisted is not None and cfg.mode != "weights":
+        raise ConfigError(
+            f"`unlisted` is only used with mode 'weights' (mode is {cfg.mode!r}: every "
+            "language is in the mix); remove it"
+        )
     if cfg.alpha < 0:
         raise ConfigError(f"alpha must be >= 0, got {cfg.alpha}")
     if not 1 <= cfg.max_repeats <= MAX_COPIES:
@@ -154,6 +160,11 @@ class Balance(GlobalStage[BalanceConfig]):
     def column(self) -> str:
         """The balanced column."""
         return self.cfg.column or self.ctx.lang_column
+
+    @property
+    def unit(self) -> str:
+        """What is counted: ``docs``, ``bytes`` or ``tokens``."""
+        return self.cfg.unit
 
     def required_columns(self) -> Sequence[str]:
         extra = (self.cfg.within,) if self.cfg.within is not None else ()
@@ -199,7 +210,7 @@ class Balance(GlobalStage[BalanceConfig]):
                         self._max_repeats(lang),
                         hard=self._capped(lang, targets.amount[lang]),
                     )
-                elif self.cfg.unlisted == "drop":
+                elif self._unlisted == "drop":
                     copies[seg] = 0
                     not_in_mix[seg] = True
             summaries[group] = self._build_summary(segs, nbytes, sizes, copies, targets)
@@ -256,6 +267,10 @@ class Balance(GlobalStage[BalanceConfig]):
             targets = dataclasses.replace(targets, amount=whole, tolerance=0.5)
         return targets
 
+    @property
+    def _unlisted(self) -> str:
+        return self.cfg.unlisted or "drop"
+
     def _max_repeats(self, lang: str) -> int:
         """Copies one document of ``lang`` may get: 1 for the unknown category unless asked."""
         if lang == self._unknown and not self.cfg.upsample_und:
@@ -288,7 +303,7 @@ class Balance(GlobalStage[BalanceConfig]):
         per_lang: dict[str, dict[str, Any]] = {}
         for lang, seg in segs.items():
             c = copies[seg].astype(np.int64)
-            status = "balanced" if lang in targets.amount else f"not_in_mix_{self.cfg.unlisted}"
+            status = "balanced" if lang in targets.amount else f"not_in_mix_{self._unlisted}"
             per_lang[lang] = {
                 "status": status,
                 "docs_before": int(c.size),
@@ -314,6 +329,7 @@ class Balance(GlobalStage[BalanceConfig]):
                 "the budget must be below the corpus size for the mix to change; "
                 "budget: exact_mix does that)"
             )
+        notes += self._silent_notes(per_lang, targets)
         unknown = self._unknown
         if unknown in targets.amount and self.cfg.max_repeats > 1 and not self.cfg.upsample_und:
             notes.append(
@@ -333,6 +349,34 @@ class Balance(GlobalStage[BalanceConfig]):
             "categories": per_lang,
             "notes": notes,
         }
+
+    def _silent_notes(self, per_lang: dict[str, dict[str, Any]], targets: Targets) -> list[str]:
+        """What the targets quietly changed from what the recipe asked for."""
+        notes = []
+        for lang, asked in sorted(targets.lowered.items()):
+            notes.append(
+                f"minimum for {lang!r} ({asked:g} {self.unit}) cannot be met: only "
+                f"{targets.amount[lang]:g} exist within caps and max_repeats; lowered to that"
+            )
+        absent_min = sorted(set(self.cfg.minimums) - set(per_lang))
+        if absent_min:
+            notes.append(f"minimums for categories with no documents ignored: {absent_min}")
+        absent = sorted(k for k, w in self.cfg.weights.items() if w > 0 and k not in per_lang)
+        if absent:
+            shares = ", ".join(f"{k}={v:.3f}" for k, v in sorted(targets.prior.items()))
+            notes.append(
+                f"weights for categories with no documents dropped: {absent}; the others "
+                f"renormalised to {shares}"
+            )
+        kept = {k: v for k, v in per_lang.items() if v["status"] == "not_in_mix_keep"}
+        if kept:
+            extra = sum(v["amount_before"] for v in kept.values())
+            notes.append(
+                f"the budget ({targets.budget:g} {self.unit}) covers only the listed "
+                f"categories; {len(kept)} unlisted ones kept as they are ({sorted(kept)}) "
+                f"add {extra:g} {self.unit}, {sum(targets.amount.values()) + extra:g} in all"
+            )
+        return notes
 
     def _overall(self, groups: dict[str, dict[str, Any]], copies: np.ndarray) -> dict[str, Any]:
         """The fit summary: the single group's facts, or one entry per group with ``within``.

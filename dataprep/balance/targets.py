@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MODES = ("temperature", "weights", "unimax")
 
@@ -43,6 +43,9 @@ class Targets:
     """The budget that was asked for."""
     tolerance: float = 1e-9
     """How far ``Σ T`` may be from the budget and still count as reached (0.5 for docs)."""
+    lowered: dict[str, float] = field(default_factory=dict)
+    """Minimums that cannot be met, lowered to what exists within caps and repeats
+    (language -> the minimum asked for; the lowered value is ``amount``'s bound)."""
 
     @property
     def share(self) -> dict[str, float]:
@@ -147,7 +150,9 @@ def compute_targets(
     lower = {k: min(float(minimums.get(k, 0.0)), upper[k]) for k in amounts}
     if sum(lower.values()) > b * (1 + 1e-12):
         raise ValueError(f"per-language minimums add up to {sum(lower.values()):g} > budget {b:g}")
-    return Targets(prior=prior, amount=water_fill(prior, b, lower, upper), budget=b)
+    lowered = {k: float(m) for k, m in minimums.items() if k in amounts and m > upper[k]}
+    amount = water_fill(prior, b, lower, upper)
+    return Targets(prior=prior, amount=amount, budget=b, lowered=lowered)
 
 
 def round_preserving_sum(

@@ -314,3 +314,50 @@ def test_null_category_of_another_column_is_not_upsampled(run_global: Run) -> No
     result = run_global(stage, [rows])
     assert {result.copies_by_id()[100 + i] for i in range(2)} == {1}
     assert stage.fit_summary()["categories"]["code"]["docs_after"] == 18
+
+
+def test_unmeetable_minimum_is_lowered_with_a_note(run_global: Run) -> None:
+    stage = make(unit="docs", budget=40, minimums={"de": 25, "fr": 3}, max_repeats=2)
+    result = run_global(stage, [docs({"en": 90, "de": 10})])
+    assert kept_by_lang(result)["de"] == 20  # 2 epochs of 10 documents, not 25
+    notes = stage.fit_summary()["notes"]
+    assert any("minimum for 'de' (25 docs) cannot be met: only 20" in n for n in notes)
+    assert any("minimums for categories with no documents ignored: ['fr']" in n for n in notes)
+
+
+def test_weight_of_an_absent_language_is_dropped_with_a_note(run_global: Run) -> None:
+    stage = make(
+        mode="weights", weights={"en": 0.5, "de": 0.25, "sw": 0.25}, unit="docs", budget=30
+    )
+    result = run_global(stage, [docs({"en": 60, "de": 60})])
+    assert kept_by_lang(result) == {"en": 20, "de": 10}
+    (note,) = [n for n in stage.fit_summary()["notes"] if "weights for" in n]
+    assert "['sw']" in note
+    assert "renormalised to de=0.333, en=0.667" in note
+
+
+def test_unlisted_outside_weights_mode_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="`unlisted` is only used with mode 'weights'"):
+        make(mode="temperature", unlisted="keep")
+
+
+def test_shipped_recipes_set_unlisted_only_in_weights_mode() -> None:
+    from dataprep.recipe.config import load_recipe, shipped_recipes, stage_config
+
+    for name in shipped_recipes():  # multilingual set `unlisted: keep` with temperature
+        for spec in load_recipe(name).stages:
+            if spec.stage == "balance_v1":
+                stage_config(spec)
+
+
+def test_budget_covering_only_listed_languages_says_so(run_global: Run) -> None:
+    stage = make(
+        mode="weights", weights={"en": 1, "de": 1}, unit="docs", budget=20, unlisted="keep"
+    )
+    result = run_global(stage, [docs({"en": 50, "de": 50, "fr": 7})])
+    assert len(result.kept) == 27
+    summary = stage.fit_summary()
+    assert summary["budget_reached"]
+    (note,) = [n for n in summary["notes"] if "covers only the listed" in n]
+    assert "['fr']" in note
+    assert "add 7 docs, 27 in all" in note
