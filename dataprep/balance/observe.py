@@ -28,7 +28,10 @@ from dataprep.errors import ConfigError, InputError
 from dataprep.output.columns import REPEAT_COL, ROW_COL, SHARD_COL
 from dataprep.stages.base import StageContext
 
-LANG, BYTES, HASH, GROUP = "lang", "bytes", "hash", "group"
+LANG, BYTES, HASH, GROUP, SIZE = "lang", "bytes", "hash", "group", "size"
+N_TOKENS = "n_tokens"
+"""The token count column ``tokens_v1`` writes (``output.columns.N_TOKENS_COL`` once the
+tokens stage is merged): ``unit: tokens`` reads it exactly when present."""
 _SEED_MASK = (1 << 64) - 1
 _UND = "und"
 _NULL = "null"
@@ -68,10 +71,14 @@ def observe_batch(
     *,
     column: str | None = None,
     within: str | None = None,
+    unit: str = "bytes",
 ) -> pa.RecordBatch:
     """Per-document category (column ``lang`` of the summary), UTF-8 ``bytes``, ``hash``.
 
     ``column`` defaults to ``ctx.lang_column``; with ``within`` a ``group`` column is added.
+    With ``unit`` ``chars`` or ``tokens`` a ``size`` column is added: the text's Unicode
+    code points, or the ``n_tokens`` column's value (null where the documents have no
+    token count; ``fit`` then approximates and says so).
     """
     names = batch.schema.names
     col = column or ctx.lang_column
@@ -96,10 +103,25 @@ def observe_batch(
     reps = batch.column(REPEAT_COL).to_pylist() if REPEAT_COL in names else [0] * batch.num_rows
     hashes = selection_hashes(ids, text.to_pylist(), [r or 0 for r in reps], ctx.seed)
     arrays, out_names = [lang, nbytes, pa.array(hashes)], [LANG, BYTES, HASH]
+    if unit in ("chars", "tokens"):
+        arrays.append(_unit_sizes(batch, text, unit))
+        out_names.append(SIZE)
     if within is not None:
         arrays.append(pc.fill_null(batch.column(within).cast(pa.string()), _NULL))
         out_names.append(GROUP)
     return pa.RecordBatch.from_arrays(arrays, out_names)
+
+
+def _unit_sizes(batch: pa.RecordBatch, text: pa.Array, unit: str) -> pa.Array:
+    """Size per document in unit ``chars`` or ``tokens`` (float64; null = unknown)."""
+    if unit == "chars":
+        return pc.fill_null(pc.utf8_length(text), 0).cast(pa.float64())
+    if N_TOKENS in batch.schema.names:
+        counts = batch.column(N_TOKENS)
+        if not (pa.types.is_integer(counts.type) or pa.types.is_floating(counts.type)):
+            raise InputError(f"column {N_TOKENS!r} holds {counts.type} values, not token counts")
+        return counts.cast(pa.float64())
+    return pa.nulls(batch.num_rows, pa.float64())
 
 
 def _encode(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
@@ -112,12 +134,16 @@ def _encode(column: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
     return values, (remap[indices] if indices.size else indices)
 
 
-def read_observations(paths: Sequence[Path], *, grouped: bool = False) -> dict[str, Any]:
+def read_observations(
+    paths: Sequence[Path], *, grouped: bool = False, sized: bool = False
+) -> dict[str, Any]:
     """Concatenate observation files into numpy arrays plus a category dictionary.
 
-    With ``grouped`` the result also has ``groups`` (sorted names) and ``group_idx``.
+    With ``grouped`` the result also has ``groups`` (sorted names) and ``group_idx``;
+    with ``sized`` ``size`` (float64, NaN where unknown).
     """
-    cols = [LANG, BYTES, HASH, *([GROUP] if grouped else []), SHARD_COL, ROW_COL, REPEAT_COL]
+    extra = [*([GROUP] if grouped else []), *([SIZE] if sized else [])]
+    cols = [LANG, BYTES, HASH, *extra, SHARD_COL, ROW_COL, REPEAT_COL]
     tables = []
     for path in paths:
         try:
@@ -130,6 +156,7 @@ def read_observations(paths: Sequence[Path], *, grouped: bool = False) -> dict[s
         table = pa.concat_tables(tables).combine_chunks()
     else:
         schema = [pa.string(), pa.int64(), pa.uint64(), *([pa.string()] if grouped else [])]
+        schema += [pa.float64()] if sized else []
         schema += [pa.int32(), pa.int64(), pa.int32()]
         table = pa.table([pa.array([], t) for t in schema], names=cols)
     langs, lang_idx = _encode(table.column(LANG))
@@ -146,6 +173,11 @@ def read_observations(paths: Sequence[Path], *, grouped: bool = False) -> dict[s
         "shard": _np(table, SHARD_COL, np.int32),
         "row": _np(table, ROW_COL, np.int64),
         "repeat": _np(table, REPEAT_COL, np.int32),
+        "size": (
+            pc.fill_null(table.column(SIZE), np.nan).to_numpy().astype(np.float64)
+            if sized
+            else None
+        ),
     }
 
 

@@ -18,9 +18,10 @@ hashed instead when the id column is absent or null). ``fit`` (driver) totals ea
 language, computes targets (:mod:`dataprep.balance.targets`) and turns them into
 copies per document (:mod:`dataprep.balance.select`): down-sampled documents get
 reason ``balance_downsampled``; up-sampled ones get ``copies`` > 1 (never more than
-``max_repeats``). Unit ``tokens`` is approximated as UTF-8 bytes / 4 (about right
-for English with BPE tokenizers; it changes only the scale of ``budget``, ``caps``
-and ``minimums``, never the mix).
+``max_repeats``). Unit ``chars`` counts Unicode code points (UniMax's unit, and its
+default: bytes would halve the share of scripts with 3-byte characters). Unit
+``tokens`` reads the ``n_tokens`` column (``tokens_v1``) exactly; documents without
+it are approximated as UTF-8 bytes / 4 and a note counts them.
 
 Note: with ``max_repeats = 1`` and the default budget (the corpus size) nothing
 can change, since no language may grow; set ``budget`` below the corpus size or
@@ -63,7 +64,7 @@ from dataprep.stages.base import GlobalStage, StageConfig
 REASON_DOWNSAMPLED = "balance_downsampled"
 REASON_NOT_IN_MIX = "balance_lang_not_in_mix"
 REASONS = (REASON_DOWNSAMPLED, REASON_NOT_IN_MIX)
-UNITS = ("docs", "bytes", "tokens")
+UNITS = ("docs", "bytes", "chars", "tokens")
 _BYTES_PER_TOKEN = 4
 _OUT_BATCH = 1 << 16
 
@@ -86,8 +87,11 @@ class BalanceConfig(StageConfig):
     unlisted: Literal["drop", "keep"] | None = None
     """Mode ``weights`` only: languages without a weight are dropped (the default) or
     kept as they are (outside the budget, which covers the listed languages)."""
-    unit: Literal["docs", "bytes", "tokens"] = "bytes"
-    """What is counted: documents, UTF-8 bytes, or tokens approximated as bytes / 4."""
+    unit: Literal["docs", "bytes", "chars", "tokens"] | None = None
+    """What is counted: documents, UTF-8 bytes, characters (Unicode code points), or
+    tokens (the ``n_tokens`` column written by ``tokens_v1``, exact; approximated as
+    UTF-8 bytes / 4 where it is missing, with a note). Default: ``chars`` for mode
+    ``unimax`` (UniMax allocates characters), ``bytes`` otherwise."""
     budget: float | Literal["exact_mix"] | None = None
     """Total output amount in the unit; ``None`` = input amount of the balanced languages;
     ``exact_mix`` = the largest amount that reaches the target shares exactly."""
@@ -111,7 +115,7 @@ class BalanceConfig(StageConfig):
 def _validate(cfg: BalanceConfig) -> None:
     if cfg.mode not in MODES:
         raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {cfg.mode!r}")
-    if cfg.unit not in UNITS:
+    if cfg.unit is not None and cfg.unit not in UNITS:
         raise ConfigError(f"unit must be one of {', '.join(UNITS)}, got {cfg.unit!r}")
     if cfg.unlisted not in (None, "drop", "keep"):
         raise ConfigError(f"unlisted must be 'drop' or 'keep', got {cfg.unlisted!r}")
@@ -164,31 +168,45 @@ class Balance(GlobalStage[BalanceConfig]):
     @property
     def unit(self) -> str:
         """What is counted: ``docs``, ``bytes`` or ``tokens``."""
-        return self.cfg.unit
+        if self.cfg.unit is not None:
+            return self.cfg.unit
+        return "chars" if self.cfg.mode == "unimax" else "bytes"
 
     def required_columns(self) -> Sequence[str]:
         extra = (self.cfg.within,) if self.cfg.within is not None else ()
         return (self.ctx.text_column, self.column, *extra)
 
     def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        return obs.observe_batch(batch, self.ctx, column=self.column, within=self.cfg.within)
+        return obs.observe_batch(
+            batch, self.ctx, column=self.column, within=self.cfg.within, unit=self.unit
+        )
 
     # -- driver ------------------------------------------------------------------
-    def _sizes(self, nbytes: np.ndarray) -> np.ndarray:
-        if self.cfg.unit == "docs":
-            return np.ones(nbytes.size, dtype=np.float64)
-        scale = _BYTES_PER_TOKEN if self.cfg.unit == "tokens" else 1
-        return nbytes.astype(np.float64) / scale
+    def _sizes(self, nbytes: np.ndarray, size: np.ndarray | None) -> tuple[np.ndarray, int]:
+        """Each document's size in the unit, and how many token counts were approximated
+        (bytes / 4, for documents without ``n_tokens``)."""
+        if self.unit == "docs":
+            return np.ones(nbytes.size, dtype=np.float64), 0
+        if self.unit == "bytes" or size is None:
+            return nbytes.astype(np.float64), 0
+        missing = np.isnan(size)
+        return np.where(missing, nbytes / _BYTES_PER_TOKEN, size), int(missing.sum())
 
     def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
-        data = obs.read_observations(observations, grouped=self.cfg.within is not None)
+        data = obs.read_observations(
+            observations,
+            grouped=self.cfg.within is not None,
+            sized=self.unit in ("chars", "tokens"),
+        )
         langs: list[str] = data["langs"]
         groups: list[str] = data["groups"]
         n_cat = len(langs)
         key = data["group_idx"] * n_cat + data["lang_idx"]
         order = selection_order(key, data["hash"], data["shard"], data["row"], data["repeat"])
         nbytes = data["bytes"][order]
-        sizes = self._sizes(nbytes)
+        sizes, approximated = self._sizes(
+            nbytes, None if data["size"] is None else data["size"][order]
+        )
         bounds = np.searchsorted(key[order], np.arange(len(groups) * n_cat + 1))
 
         copies = np.ones(order.size, dtype=np.int32)
@@ -217,6 +235,12 @@ class Balance(GlobalStage[BalanceConfig]):
         downsampled = np.where(copies == 0, REASON_DOWNSAMPLED, None)  # type: ignore[call-overload]
         reason = np.where(not_in_mix, REASON_NOT_IN_MIX, downsampled)
         self._summary = self._overall(summaries, copies)
+        if approximated:
+            self._summary["notes"].append(
+                f"tokens approximated as UTF-8 bytes / 4 for {approximated} of {order.size} "
+                f"documents (no {obs.N_TOKENS!r} column): put tokens_v1 before this stage "
+                "for exact counts"
+            )
         copies[copies == 0] = 1  # dropped rows carry a reason; copies must be >= 1
 
         internal = [data[c][order] for c in ("shard", "row", "repeat")]
@@ -258,7 +282,7 @@ class Balance(GlobalStage[BalanceConfig]):
         except ValueError as e:
             where = f" ({self.cfg.within}={group})" if self.cfg.within is not None else ""
             raise ConfigError(f"{self.name}{where}: {e}") from e
-        if self.cfg.unit == "docs":  # whole documents, exactly round(budget) in total
+        if self.unit == "docs":  # whole documents, exactly round(budget) in total
             upper = {
                 k: min(float(self.cfg.caps.get(k, np.inf)), self._max_repeats(k) * a)
                 for k, a in balanced.items()
@@ -385,7 +409,7 @@ class Balance(GlobalStage[BalanceConfig]):
         """
         head: dict[str, Any] = {
             "mode": self.cfg.mode,
-            "unit": self.cfg.unit,
+            "unit": self.unit,
             "alpha": self.cfg.alpha if self.cfg.mode == "temperature" else None,
             "max_repeats": self.cfg.max_repeats,
         }

@@ -247,7 +247,7 @@ def test_fit_summary_keys(run_global: Run) -> None:
     ("options", "match"),
     [
         ({"mode": "magic"}, "mode must be one of"),
-        ({"unit": "chars"}, "unit must be one of"),
+        ({"unit": "lines"}, "unit must be one of"),
         ({"alpha": -1}, "alpha"),
         ({"max_repeats": 0}, "max_repeats"),
         ({"budget": -5}, "budget"),
@@ -361,3 +361,42 @@ def test_budget_covering_only_listed_languages_says_so(run_global: Run) -> None:
     (note,) = [n for n in summary["notes"] if "covers only the listed" in n]
     assert "['fr']" in note
     assert "add 7 docs, 27 in all" in note
+
+
+def test_unimax_counts_characters_by_default(run_global: Run) -> None:
+    # Thai letters are 3 UTF-8 bytes: in bytes Thai would get a third of English's documents.
+    rows = [{"id": f"en-{i}", "lang": "en", "text": "a" * 100} for i in range(100)]
+    rows += [{"id": f"th-{i}", "lang": "th", "text": "ก" * 100} for i in range(100)]
+    stage = make(mode="unimax", budget=5000)
+    result = run_global(stage, [rows])
+    summary = stage.fit_summary()
+    assert summary["unit"] == "chars"
+    assert kept_by_lang(result) == {"en": 25, "th": 25}
+    assert summary["languages"]["th"]["amount_after"] == 2500
+    assert summary["languages"]["th"]["bytes_after"] == 7500
+    by_bytes = run_global(make(mode="unimax", unit="bytes", budget=15000), [rows])
+    assert kept_by_lang(by_bytes) == {"en": 75, "th": 25}  # equal bytes: a third of the text
+
+
+def test_tokens_unit_reads_n_tokens_exactly(run_global: Run) -> None:
+    # Short German texts with many tokens, long English ones with few: the counts rule.
+    rows = [{"id": f"en-{i}", "lang": "en", "text": "e" * 400, "n_tokens": 2} for i in range(50)]
+    rows += [{"id": f"de-{i}", "lang": "de", "text": "d" * 4, "n_tokens": 20} for i in range(50)]
+    stage = make(mode="unimax", unit="tokens", budget=200)
+    result = run_global(stage, [rows])
+    langs = stage.fit_summary()["languages"]
+    assert langs["en"]["amount_before"] == 100
+    assert langs["de"]["amount_before"] == 1000
+    assert kept_by_lang(result) == {"en": 50, "de": 5}
+    assert not any("approximated" in n for n in stage.fit_summary()["notes"])
+
+
+def test_tokens_without_counts_are_approximated_with_a_note(run_global: Run) -> None:
+    rows = [{"id": f"en-{i}", "lang": "en", "text": "e" * 400} for i in range(10)]
+    stage = make(unit="tokens", budget=500)
+    result = run_global(stage, [rows])
+    assert len(result.kept) == 5
+    assert stage.fit_summary()["languages"]["en"]["amount_before"] == 1000
+    assert any(
+        "approximated as UTF-8 bytes / 4 for 10 of 10" in n for n in stage.fit_summary()["notes"]
+    )
