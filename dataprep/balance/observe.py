@@ -6,12 +6,14 @@ column ``lang``), cast to string; a null is ``und`` in the language column and
 (``group``, nulls as ``null``), for balancing inside each group.
 
 The selection hash is ``xxhash64(key, seed=ctx.seed)`` where ``key`` is the UTF-8
-form of the document id (``str(value)`` for numbers). When the id column is
-absent or the id is null the text itself is the key (prefixed so it cannot equal
-an id), which is still independent of how the corpus is split into shards. A
-document copied by an earlier up-sampling stage (``_dp_repeat`` > 0) gets the
-repeat number appended to its key, so its copies are selected independently.
-xxhash 4.x accepts only bytes.
+form of the document id (``str(value)`` for numbers; for a copy made by an earlier
+up-sampling stage, ``<id>#<repeat>``, the id of its input document). When the
+input has no id column the text itself is the key (prefixed so it cannot equal an
+id), which, unlike the id dataprep makes up for such files (``FILE:ROW``, recognised
+as an id ending in ``:`` and the document's row), does not depend on how the corpus
+is split into files; so is a null id. A document copied by an earlier up-sampling
+stage (``_dp_repeat`` > 0) gets the repeat number appended to its key, so its copies
+are selected independently. xxhash 4.x accepts only bytes.
 """
 
 from __future__ import annotations
@@ -43,16 +45,31 @@ def _key(value: Any) -> bytes:
     return str(value).encode("utf-8", errors="surrogatepass")
 
 
+def made_up_id(value: Any, row: int) -> bool:
+    """Whether ``value`` is the id dataprep gives a document of a file without ids
+    (``FILE:ROW``, :mod:`dataprep.io.columns`)."""
+    return isinstance(value, str) and value.endswith(f":{row}") and len(value) > len(str(row)) + 1
+
+
 def selection_hashes(
-    ids: Sequence[Any] | None, texts: Sequence[str | None], repeats: Sequence[int], seed: int
+    ids: Sequence[Any] | None,
+    texts: Sequence[str | None],
+    repeats: Sequence[int],
+    seed: int,
+    rows: Sequence[int] | None = None,
 ) -> np.ndarray:
-    """uint64 selection hash per document (see the module docstring)."""
+    """uint64 selection hash per document (see the module docstring); with ``rows``
+    (each document's row in its file) a made-up ``FILE:ROW`` id counts as no id."""
     import xxhash
 
     seed &= _SEED_MASK
     out = np.empty(len(texts), dtype=np.uint64)
     for i, text in enumerate(texts):
         value = ids[i] if ids is not None else None
+        if repeats[i] and isinstance(value, str):
+            value = value.removesuffix(f"#{repeats[i]}")  # a copy's id (engine/copies.py)
+        if value is not None and rows is not None and made_up_id(value, rows[i]):
+            value = None
         key = b"\x00text\x00" + _key(text or "") if value is None else _key(value)
         if repeats[i]:
             key += b"\x00repeat\x00" + str(repeats[i]).encode()
@@ -101,7 +118,8 @@ def observe_batch(
     nbytes = pc.fill_null(pc.binary_length(text), 0).cast(pa.int64())
     ids = batch.column(ctx.id_column).to_pylist() if ctx.id_column in names else None
     reps = batch.column(REPEAT_COL).to_pylist() if REPEAT_COL in names else [0] * batch.num_rows
-    hashes = selection_hashes(ids, text.to_pylist(), [r or 0 for r in reps], ctx.seed)
+    rows = batch.column(ROW_COL).to_pylist() if ROW_COL in names else None
+    hashes = selection_hashes(ids, text.to_pylist(), [r or 0 for r in reps], ctx.seed, rows)
     arrays, out_names = [lang, nbytes, pa.array(hashes)], [LANG, BYTES, HASH]
     if unit in ("chars", "tokens"):
         arrays.append(_unit_sizes(batch, text, unit))

@@ -42,7 +42,12 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.balance import observe as obs
-from dataprep.balance.select import copies_for_target, selection_order
+from dataprep.balance.select import (
+    copies_for_target,
+    copies_of_original,
+    repeat_limits,
+    selection_order,
+)
 from dataprep.balance.targets import (
     MODES,
     Targets,
@@ -104,7 +109,9 @@ class BalanceConfig(StageConfig):
     """Whether documents without a known category (``und``: no or an undetermined
     language, merged with null; ``null`` for another column) may be up-sampled."""
     max_repeats: int = 1
-    """Maximum copies of one document (1 = never up-sample), at most 1000: the engine
+    """Maximum copies of one input document in the output (1 = never up-sample), counting
+    copies made by an earlier up-sampling stage (chained stages do not multiply their
+    limits: the summary's ``max_copies`` is that count), at most 1000: the engine
     numbers copies in decimal digits (copy ``w`` of copy ``p`` is ``p * 1000 + w``,
     :mod:`dataprep.engine.positions`), so a 1001st copy would share a number."""
 
@@ -208,6 +215,9 @@ class Balance(GlobalStage[BalanceConfig]):
             nbytes, None if data["size"] is None else data["size"][order]
         )
         bounds = np.searchsorted(key[order], np.arange(len(groups) * n_cat + 1))
+        position = [data[c][order] for c in ("shard", "row", "repeat")]
+        most = np.array([self._max_repeats(lang) for lang in langs], dtype=np.int64)
+        limits = repeat_limits(position[0], position[1], position[2], most[data["lang_idx"][order]])
 
         copies = np.ones(order.size, dtype=np.int32)
         not_in_mix = np.zeros(order.size, dtype=bool)
@@ -219,7 +229,8 @@ class Balance(GlobalStage[BalanceConfig]):
                 if bounds[g * n_cat + i + 1] > bounds[g * n_cat + i]
             }
             amounts = {lang: float(sizes[seg].sum()) for lang, seg in segs.items()}
-            targets = self._targets(amounts, group)
+            capacity = {lang: float((limits[seg] * sizes[seg]).sum()) for lang, seg in segs.items()}
+            targets = self._targets(amounts, capacity, group)
             for lang, seg in segs.items():
                 if lang in targets.amount:
                     copies[seg] = copies_for_target(
@@ -227,11 +238,13 @@ class Balance(GlobalStage[BalanceConfig]):
                         targets.amount[lang],
                         self._max_repeats(lang),
                         hard=self._capped(lang, targets.amount[lang]),
+                        limits=limits[seg],
                     )
                 elif self._unlisted == "drop":
                     copies[seg] = 0
                     not_in_mix[seg] = True
-            summaries[group] = self._build_summary(segs, nbytes, sizes, copies, targets)
+            totals = copies_of_original(position[0], position[1], copies)
+            summaries[group] = self._build_summary(segs, nbytes, sizes, copies, totals, targets)
         downsampled = np.where(copies == 0, REASON_DOWNSAMPLED, None)  # type: ignore[call-overload]
         reason = np.where(not_in_mix, REASON_NOT_IN_MIX, downsampled)
         self._summary = self._overall(summaries, copies)
@@ -243,7 +256,7 @@ class Balance(GlobalStage[BalanceConfig]):
             )
         copies[copies == 0] = 1  # dropped rows carry a reason; copies must be >= 1
 
-        internal = [data[c][order] for c in ("shard", "row", "repeat")]
+        internal = position
         for start in range(0, order.size, _OUT_BATCH):
             stop = min(start + _OUT_BATCH, order.size)
             cols = [pa.array(a[start:stop]) for a in internal]
@@ -251,7 +264,7 @@ class Balance(GlobalStage[BalanceConfig]):
             cols.append(pa.array(copies[start:stop], pa.int32()))
             yield pa.RecordBatch.from_arrays(cols, [*INTERNAL_COLUMNS, REASON_COL, COPIES_COL])
 
-    def _budget(self, balanced: dict[str, float]) -> float | None:
+    def _budget(self, balanced: dict[str, float], capacity: dict[str, float]) -> float | None:
         """The budget for one group: as configured, or the largest exact mix."""
         if self.cfg.budget != "exact_mix":
             return cast("float | None", self.cfg.budget)
@@ -259,13 +272,15 @@ class Balance(GlobalStage[BalanceConfig]):
             balanced, mode=self.cfg.mode, alpha=self.cfg.alpha, weights=self.cfg.weights
         )
         room = [
-            min(float(self.cfg.caps.get(k, np.inf)), self._max_repeats(k) * a) / prior[k]
-            for k, a in balanced.items()
+            min(float(self.cfg.caps.get(k, np.inf)), capacity[k]) / prior[k]
+            for k in balanced
             if prior[k] > 0
         ]
         return min(room) if room else 0.0
 
-    def _targets(self, amounts: dict[str, float], group: str) -> Targets:
+    def _targets(
+        self, amounts: dict[str, float], capacity: dict[str, float], group: str
+    ) -> Targets:
         balanced = {k: a for k, a in amounts.items() if self._in_mix(k)}
         try:
             targets = compute_targets(
@@ -273,20 +288,17 @@ class Balance(GlobalStage[BalanceConfig]):
                 mode=self.cfg.mode,
                 alpha=self.cfg.alpha,
                 weights=self.cfg.weights,
-                budget=self._budget(balanced),
+                budget=self._budget(balanced, capacity),
                 caps=self.cfg.caps,
                 minimums=self.cfg.minimums,
                 max_repeats=self.cfg.max_repeats,
-                repeats={k: self._max_repeats(k) for k in balanced},
+                capacity=capacity,
             )
         except ValueError as e:
             where = f" ({self.cfg.within}={group})" if self.cfg.within is not None else ""
             raise ConfigError(f"{self.name}{where}: {e}") from e
         if self.unit == "docs":  # whole documents, exactly round(budget) in total
-            upper = {
-                k: min(float(self.cfg.caps.get(k, np.inf)), self._max_repeats(k) * a)
-                for k, a in balanced.items()
-            }
+            upper = {k: min(float(self.cfg.caps.get(k, np.inf)), capacity[k]) for k in balanced}
             whole = round_preserving_sum(targets.amount, upper=upper)
             targets = dataclasses.replace(targets, amount=whole, tolerance=0.5)
         return targets
@@ -320,6 +332,7 @@ class Balance(GlobalStage[BalanceConfig]):
         nbytes: np.ndarray,
         sizes: np.ndarray,
         copies: np.ndarray,
+        totals: np.ndarray,
         targets: Targets,
     ) -> dict[str, Any]:
         """Per-category facts and notes of one group (the whole corpus without ``within``)."""
@@ -341,7 +354,7 @@ class Balance(GlobalStage[BalanceConfig]):
                 "bytes_after": int((c * nbytes[seg]).sum()),
                 "amount_after": float((c * sizes[seg]).sum()),
                 "repeats": int((c - 1).clip(min=0).sum()),
-                "max_copies": int(c.max()) if c.size else 0,
+                "max_copies": int(totals[seg].max()) if c.size else 0,
             }
         notes = []
         before = {k: v["amount_before"] for k, v in per_lang.items() if k in targets.amount}
@@ -354,6 +367,13 @@ class Balance(GlobalStage[BalanceConfig]):
                 "budget: exact_mix does that)"
             )
         notes += self._silent_notes(per_lang, targets)
+        most = max((v["max_copies"] for v in per_lang.values()), default=0)
+        if most > self.cfg.max_repeats:
+            notes.append(
+                f"an earlier up-sampling stage already gave some documents more than "
+                f"max_repeats={self.cfg.max_repeats} copies (up to {most} of one input "
+                "document); they were not multiplied further"
+            )
         unknown = self._unknown
         if unknown in targets.amount and self.cfg.max_repeats > 1 and not self.cfg.upsample_und:
             notes.append(
@@ -427,7 +447,7 @@ class Balance(GlobalStage[BalanceConfig]):
             }
         only = next(iter(groups.values()), None)
         if only is None:
-            only = self._build_summary({}, copies, copies, copies, compute_targets({}))
+            only = self._build_summary({}, copies, copies, copies, copies, compute_targets({}))
         key = "languages" if self.column == self.ctx.lang_column else "categories"
         return {
             **head,

@@ -130,21 +130,22 @@ def compute_targets(
     caps: Mapping[str, float] | None = None,
     minimums: Mapping[str, float] | None = None,
     max_repeats: int = 1,
-    repeats: Mapping[str, int] | None = None,
+    capacity: Mapping[str, float] | None = None,
 ) -> Targets:
     """Targets for the languages in ``amounts`` (see the module docstring).
 
-    ``budget`` defaults to ``Σ amounts`` (keep the same total). ``repeats`` overrides
-    ``max_repeats`` for some languages (``und`` is not up-sampled unless asked). Raises
+    ``budget`` defaults to ``Σ amounts`` (keep the same total). ``capacity`` replaces
+    ``max_repeats · n_l`` for some languages (``und`` is not up-sampled unless asked;
+    documents already copied by an earlier stage may get fewer copies). Raises
     ValueError when the minimums alone exceed the budget.
     """
     caps = caps or {}
     minimums = minimums or {}
-    repeats = repeats or {}
+    capacity = capacity or {}
     prior = prior_shares(amounts, mode=mode, alpha=alpha, weights=weights)
     b = float(sum(amounts.values()) if budget is None else budget)
     upper = {
-        k: min(float(caps.get(k, math.inf)), repeats.get(k, max_repeats) * float(a))
+        k: min(float(caps.get(k, math.inf)), float(capacity.get(k, max_repeats * float(a))))
         for k, a in amounts.items()
     }
     lower = {k: min(float(minimums.get(k, 0.0)), upper[k]) for k in amounts}

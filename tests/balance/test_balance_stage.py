@@ -400,3 +400,55 @@ def test_tokens_without_counts_are_approximated_with_a_note(run_global: Run) -> 
     assert any(
         "approximated as UTF-8 bytes / 4 for 10 of 10" in n for n in stage.fit_summary()["notes"]
     )
+
+
+def _again(result: Result) -> list[dict[str, Any]]:
+    """The output of one stage as the input of the next (one shard, positions kept)."""
+    return [{k: v for k, v in d.items() if k != "repeat"} for d in result.kept]
+
+
+def test_chained_stages_bound_copies_of_one_input_document(run_global: Run) -> None:
+    rows = docs({"en": 100, "sw": 4})
+    first = make(mode="unimax", unit="docs", budget=24, max_repeats=3)
+    once = run_global(first, [rows])
+    assert Counter(once.copies_by_id()[f"sw-{i}"] for i in range(4)) == {3: 4}
+    second = make(mode="unimax", unit="docs", budget=24, max_repeats=3)
+    twice = run_global(second, [_again(once)])
+    assert Counter(twice.copies_by_id()[f"sw-{i}"] for i in range(4)) == {3: 4}  # was 9
+    assert second.fit_summary()["languages"]["sw"]["max_copies"] == 3
+    # A stricter second stage cannot take copies back, and says how many there are.
+    stricter = make(mode="unimax", unit="docs", budget=24, max_repeats=2)
+    run_global(stricter, [_again(once)])
+    summary = stricter.fit_summary()
+    assert summary["languages"]["sw"]["max_copies"] == 3
+    assert any("up to 3 of one input document" in n for n in summary["notes"])
+
+
+def test_chained_copies_split_the_remaining_repeats(run_global: Run) -> None:
+    rows = docs({"en": 100, "sw": 4})
+    once = run_global(make(mode="unimax", unit="docs", budget=16, max_repeats=2), [rows])
+    assert set(once.copies_by_id()[f"sw-{i}"] for i in range(4)) == {2}
+    second = make(mode="unimax", unit="docs", budget=40, max_repeats=5)
+    twice = run_global(second, [_again(once)])
+    assert {twice.copies_by_id()[f"sw-{i}"] for i in range(4)} == {5}
+    assert second.fit_summary()["languages"]["sw"]["max_copies"] == 5
+
+
+def test_without_an_id_column_resharding_does_not_change_the_selection(run_global: Run) -> None:
+    # dataprep names documents of a file without ids `FILE:ROW`; that name depends on
+    # how the corpus is split into files, so the text is hashed instead.
+    texts = [f"document number {i}" for i in range(60)]
+
+    def sharded(n: int) -> list[list[dict[str, Any]]]:
+        parts = split([{"lang": "en", "text": t} for t in texts], n)
+        return [
+            [{**d, "id": f"part-{s}.jsonl:{row}"} for row, d in enumerate(part)]
+            for s, part in enumerate(parts)
+        ]
+
+    def selected(n: int) -> set[str]:
+        result = run_global(make(unit="docs", budget=20), sharded(n))
+        return {d["text"] for d in result.kept}
+
+    assert len(selected(1)) == 20
+    assert selected(1) == selected(3) == selected(4)
