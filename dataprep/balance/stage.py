@@ -183,6 +183,9 @@ class Balance(GlobalStage[BalanceConfig]):
         extra = (self.cfg.within,) if self.cfg.within is not None else ()
         return (self.ctx.text_column, self.column, *extra)
 
+    def may_copy(self) -> bool:
+        return self.cfg.max_repeats > 1
+
     def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         return obs.observe_batch(
             batch, self.ctx, column=self.column, within=self.cfg.within, unit=self.unit
