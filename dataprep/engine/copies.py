@@ -12,6 +12,10 @@ gets the same three columns, so every part file of the output has one schema:
   its id;
 * ``original_id``: the id of the input document (the same on all its copies), to group
   or deduplicate copies.
+
+The first up-sampling stage of a recipe moves input columns named ``repeat`` or
+``original_id`` out of the way (``input_repeat``, ``input_original_id``, as removed
+files do for ``stage``/``reason``); later ones own those columns and rewrite them.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataprep.output.columns import ORIGINAL_ID_COL, REPEAT_COL, REPEAT_PUBLIC_COL
+from dataprep.stages.removed import make_room
 
 COPY_SEPARATOR = "#"
 """Between a copy's original id and its copy number: ``doc-17#2``."""
@@ -32,6 +37,8 @@ def label_copies(batch: pa.RecordBatch, *, id_column: str, first: bool) -> pa.Re
     ``first``: no earlier stage of the recipe may up-sample, so a ``repeat`` or
     ``original_id`` column came with the input and is kept under ``input_<name>``.
     """
+    if first:
+        batch = make_room(batch, COPY_COLUMNS)
     repeat = batch.column(REPEAT_COL).cast(pa.int32())
     if ORIGINAL_ID_COL in batch.schema.names:
         original = batch.column(ORIGINAL_ID_COL)

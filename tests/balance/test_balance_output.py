@@ -56,6 +56,19 @@ def test_made_up_ids_of_copies_are_unique_too(tmp_path: Path) -> None:
     }
 
 
+def test_an_input_repeat_column_is_kept(tmp_path: Path) -> None:
+    shards = corpus()
+    for docs in shards.values():
+        for d in docs:
+            d["repeat"] = "weekly"
+            d["original_id"] = 7
+    out = run(tmp_path, shards, {**UPSAMPLE, "budget": 24})
+    rows = pq.read_table(out / "data").to_pylist()
+    assert {r["input_repeat"] for r in rows} == {"weekly"}
+    assert {r["input_original_id"] for r in rows} == {7}
+    assert sorted({r["repeat"] for r in rows}) == [0, 1, 2]
+
+
 def test_every_part_file_has_the_copy_columns(tmp_path: Path) -> None:
     # en is only down-sampled, sw is up-sampled: both files' parts have one schema.
     out = run(tmp_path, corpus(), {**UPSAMPLE, "budget": 24})
