@@ -102,6 +102,9 @@ class RepeatConfig(StageConfig):
 class ToyRepeat(GlobalStage[RepeatConfig]):
     """Emit every document ``copies`` times (an up-sampling global stage)."""
 
+    def may_copy(self) -> bool:
+        return self.config.copies > 1
+
     def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         return pa.RecordBatch.from_arrays(
             [pa.array(np.zeros(batch.num_rows, np.int8))], names=["z"]

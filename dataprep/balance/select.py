@@ -16,6 +16,11 @@ rule rounds to the nearest document (for unit ``docs``: ``round(T)`` documents).
 Because the hash depends only on the seed and the document id, the choice does not
 depend on worker count, shard split or batch size.
 
+With ``hard=True`` (a language whose target is its cap) the end of a copy must
+fit: copy ``k`` is emitted when ``k · A + c_i + s_i <= T``, so the output is the
+longest prefix of the cyclic line that does not exceed ``T`` (a cap is never passed
+by rounding; it may fall short by less than one document).
+
 Zero-size documents (empty text with unit bytes/tokens) cost nothing: they get one
 copy when ``T > 0`` and none otherwise.
 """
@@ -32,16 +37,84 @@ def selection_order(
     return np.lexsort((rep, row, shard, hashes, lang_idx))
 
 
-def copies_for_target(sizes: np.ndarray, target: float, max_repeats: int) -> np.ndarray:
-    """Copies (int32) per document of one language, ``sizes`` in selection order."""
+def copies_for_target(
+    sizes: np.ndarray,
+    target: float,
+    max_repeats: int,
+    *,
+    hard: bool = False,
+    limits: np.ndarray | None = None,
+) -> np.ndarray:
+    """Copies (int32) per document of one language, ``sizes`` in selection order.
+
+    ``hard``: never exceed ``target``. ``limits``: most copies per document (default
+    ``max_repeats`` for all; see :func:`repeat_limits`). Epoch ``k`` of the cyclic line
+    holds the documents whose limit exceeds ``k``; whole epochs are taken while they
+    fit, then the next one is cut by the midpoint (or, ``hard``, end) rule. With equal
+    limits this is the formula of the module docstring.
+    """
     sizes = np.asarray(sizes, dtype=np.float64)
-    total = float(sizes.sum())
     if sizes.size == 0:
         return np.zeros(0, dtype=np.int32)
-    if total <= 0.0 or target <= 0.0:
+    lim = np.full(sizes.size, max_repeats, dtype=np.int64)
+    if limits is not None:
+        lim = np.minimum(np.asarray(limits, dtype=np.int64), max_repeats)
+    if float(sizes.sum()) <= 0.0 or target <= 0.0:
         return np.full(sizes.size, 1 if target > 0.0 else 0, dtype=np.int32)
-    mid = np.cumsum(sizes) - sizes / 2.0
-    copies = np.where(target > mid, np.ceil((target - mid) / total), 0.0)
-    copies = np.clip(copies, 0, max_repeats).astype(np.int32)
-    copies[sizes <= 0.0] = 1
-    return copies
+    # epoch_total[k]: amount of epoch k (documents with limit > k).
+    by_limit = np.bincount(lim, weights=sizes, minlength=int(lim.max()) + 1)
+    epoch_total = np.cumsum(by_limit[::-1])[::-1][1:]
+    ends = np.cumsum(epoch_total)
+    slack = target * 1e-12 if hard else 0.0
+    full = int(np.searchsorted(ends, target + slack, side="right" if hard else "left"))
+    if not hard and full < ends.size and ends[full] <= target:
+        full += 1  # an epoch that ends exactly at the target is whole
+    copies = np.minimum(lim, full)
+    if full < epoch_total.size:
+        rest = target - (float(ends[full - 1]) if full else 0.0)
+        inside = lim > full
+        end = np.cumsum(np.where(inside, sizes, 0.0))
+        take = end <= rest + slack if hard else end - sizes / 2.0 < rest
+        copies = copies + (inside & take)
+    out: np.ndarray = copies.astype(np.int32)
+    out[sizes <= 0.0] = 1
+    return out
+
+
+def repeat_limits(
+    shard: np.ndarray, row: np.ndarray, repeat: np.ndarray, max_repeats: np.ndarray
+) -> np.ndarray:
+    """Most copies each observed document may get so that no *input* document ends up
+    with more than its ``max_repeats`` copies in all.
+
+    Copies made by an earlier up-sampling stage share ``(shard, row)``: the ``n`` copies
+    of one input document split ``max_repeats`` among them (``divmod``, the remainder
+    to the lowest copy numbers), each keeping at least 1 (copies already made are never
+    forced out, only not multiplied).
+    """
+    n = shard.size
+    order = np.lexsort((repeat, row, shard))
+    s, r = shard[order], row[order]
+    new = np.ones(n, dtype=bool)
+    if n:
+        new[1:] = (s[1:] != s[:-1]) | (r[1:] != r[:-1])
+    starts = np.flatnonzero(new)
+    group = np.cumsum(new) - 1
+    sizes = np.diff(np.append(starts, n))
+    rank = np.arange(n) - starts[group]
+    present = sizes[group]
+    q, rem = np.divmod(max_repeats[order].astype(np.int64), present)
+    limits = np.maximum(q + (rank < rem), 1)
+    out = np.empty(n, dtype=np.int64)
+    out[order] = limits
+    return out
+
+
+def copies_of_original(shard: np.ndarray, row: np.ndarray, copies: np.ndarray) -> np.ndarray:
+    """Per observed document: the copies of its input document in the output, counting
+    the copies an earlier stage made (all rows sharing ``(shard, row)``)."""
+    key = (shard.astype(np.int64) << 32) | row.astype(np.int64)
+    _, inverse = np.unique(key, return_inverse=True)
+    totals = np.bincount(inverse, weights=copies.astype(np.float64))
+    out: np.ndarray = totals[inverse].astype(np.int64)
+    return out

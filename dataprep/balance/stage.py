@@ -18,9 +18,10 @@ hashed instead when the id column is absent or null). ``fit`` (driver) totals ea
 language, computes targets (:mod:`dataprep.balance.targets`) and turns them into
 copies per document (:mod:`dataprep.balance.select`): down-sampled documents get
 reason ``balance_downsampled``; up-sampled ones get ``copies`` > 1 (never more than
-``max_repeats``). Unit ``tokens`` is approximated as UTF-8 bytes / 4 (about right
-for English with BPE tokenizers; it changes only the scale of ``budget``, ``caps``
-and ``minimums``, never the mix).
+``max_repeats``). Unit ``chars`` counts Unicode code points (UniMax's unit, and its
+default: bytes would halve the share of scripts with 3-byte characters). Unit
+``tokens`` reads the ``n_tokens`` column (``tokens_v1``) exactly; documents without
+it are approximated as UTF-8 bytes / 4 and a note counts them.
 
 Note: with ``max_repeats = 1`` and the default budget (the corpus size) nothing
 can change, since no language may grow; set ``budget`` below the corpus size or
@@ -41,7 +42,12 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.balance import observe as obs
-from dataprep.balance.select import copies_for_target, selection_order
+from dataprep.balance.select import (
+    copies_for_target,
+    copies_of_original,
+    repeat_limits,
+    selection_order,
+)
 from dataprep.balance.targets import (
     MODES,
     Targets,
@@ -63,7 +69,7 @@ from dataprep.stages.base import GlobalStage, StageConfig
 REASON_DOWNSAMPLED = "balance_downsampled"
 REASON_NOT_IN_MIX = "balance_lang_not_in_mix"
 REASONS = (REASON_DOWNSAMPLED, REASON_NOT_IN_MIX)
-UNITS = ("docs", "bytes", "tokens")
+UNITS = ("docs", "bytes", "chars", "tokens")
 _BYTES_PER_TOKEN = 4
 _OUT_BATCH = 1 << 16
 
@@ -83,19 +89,29 @@ class BalanceConfig(StageConfig):
     """Temperature exponent, ``p_l ∝ n_l ** alpha`` (mT5: 0.3)."""
     weights: Mapping[str, float] = field(default_factory=dict)
     """Target weights per language for mode ``weights`` (normalized to sum to 1)."""
-    unlisted: Literal["drop", "keep"] = "drop"
-    """Mode ``weights``: languages without a weight are dropped or kept as they are."""
-    unit: Literal["docs", "bytes", "tokens"] = "bytes"
-    """What is counted: documents, UTF-8 bytes, or tokens approximated as bytes / 4."""
+    unlisted: Literal["drop", "keep"] | None = None
+    """Mode ``weights`` only: languages without a weight are dropped (the default) or
+    kept as they are (outside the budget, which covers the listed languages)."""
+    unit: Literal["docs", "bytes", "chars", "tokens"] | None = None
+    """What is counted: documents, UTF-8 bytes, characters (Unicode code points), or
+    tokens (the ``n_tokens`` column written by ``tokens_v1``, exact; approximated as
+    UTF-8 bytes / 4 where it is missing, with a note). Default: ``chars`` for mode
+    ``unimax`` (UniMax allocates characters), ``bytes`` otherwise."""
     budget: float | Literal["exact_mix"] | None = None
     """Total output amount in the unit; ``None`` = input amount of the balanced languages;
     ``exact_mix`` = the largest amount that reaches the target shares exactly."""
     caps: Mapping[str, float] = field(default_factory=dict)
-    """Maximum target amount per language (in the unit)."""
+    """Maximum amount per language (in the unit): a hard limit, never passed by rounding
+    to whole documents."""
     minimums: Mapping[str, float] = field(default_factory=dict)
     """Minimum target amount per language (in the unit; limited by what exists)."""
+    upsample_und: bool = False
+    """Whether documents without a known category (``und``: no or an undetermined
+    language, merged with null; ``null`` for another column) may be up-sampled."""
     max_repeats: int = 1
-    """Maximum copies of one document (1 = never up-sample), at most 1000: the engine
+    """Maximum copies of one input document in the output (1 = never up-sample), counting
+    copies made by an earlier up-sampling stage (chained stages do not multiply their
+    limits: the summary's ``max_copies`` is that count), at most 1000: the engine
     numbers copies in decimal digits (copy ``w`` of copy ``p`` is ``p * 1000 + w``,
     :mod:`dataprep.engine.positions`), so a 1001st copy would share a number."""
 
@@ -106,10 +122,15 @@ class BalanceConfig(StageConfig):
 def _validate(cfg: BalanceConfig) -> None:
     if cfg.mode not in MODES:
         raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {cfg.mode!r}")
-    if cfg.unit not in UNITS:
+    if cfg.unit is not None and cfg.unit not in UNITS:
         raise ConfigError(f"unit must be one of {', '.join(UNITS)}, got {cfg.unit!r}")
-    if cfg.unlisted not in ("drop", "keep"):
+    if cfg.unlisted not in (None, "drop", "keep"):
         raise ConfigError(f"unlisted must be 'drop' or 'keep', got {cfg.unlisted!r}")
+    if cfg.unlisted is not None and cfg.mode != "weights":
+        raise ConfigError(
+            f"`unlisted` is only used with mode 'weights' (mode is {cfg.mode!r}: every "
+            "language is in the mix); remove it"
+        )
     if cfg.alpha < 0:
         raise ConfigError(f"alpha must be >= 0, got {cfg.alpha}")
     if not 1 <= cfg.max_repeats <= MAX_COPIES:
@@ -151,30 +172,55 @@ class Balance(GlobalStage[BalanceConfig]):
         """The balanced column."""
         return self.cfg.column or self.ctx.lang_column
 
+    @property
+    def unit(self) -> str:
+        """What is counted: ``docs``, ``bytes`` or ``tokens``."""
+        if self.cfg.unit is not None:
+            return self.cfg.unit
+        return "chars" if self.cfg.mode == "unimax" else "bytes"
+
     def required_columns(self) -> Sequence[str]:
         extra = (self.cfg.within,) if self.cfg.within is not None else ()
         return (self.ctx.text_column, self.column, *extra)
 
+    def may_copy(self) -> bool:
+        return self.cfg.max_repeats > 1
+
     def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        return obs.observe_batch(batch, self.ctx, column=self.column, within=self.cfg.within)
+        return obs.observe_batch(
+            batch, self.ctx, column=self.column, within=self.cfg.within, unit=self.unit
+        )
 
     # -- driver ------------------------------------------------------------------
-    def _sizes(self, nbytes: np.ndarray) -> np.ndarray:
-        if self.cfg.unit == "docs":
-            return np.ones(nbytes.size, dtype=np.float64)
-        scale = _BYTES_PER_TOKEN if self.cfg.unit == "tokens" else 1
-        return nbytes.astype(np.float64) / scale
+    def _sizes(self, nbytes: np.ndarray, size: np.ndarray | None) -> tuple[np.ndarray, int]:
+        """Each document's size in the unit, and how many token counts were approximated
+        (bytes / 4, for documents without ``n_tokens``)."""
+        if self.unit == "docs":
+            return np.ones(nbytes.size, dtype=np.float64), 0
+        if self.unit == "bytes" or size is None:
+            return nbytes.astype(np.float64), 0
+        missing = np.isnan(size)
+        return np.where(missing, nbytes / _BYTES_PER_TOKEN, size), int(missing.sum())
 
     def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
-        data = obs.read_observations(observations, grouped=self.cfg.within is not None)
+        data = obs.read_observations(
+            observations,
+            grouped=self.cfg.within is not None,
+            sized=self.unit in ("chars", "tokens"),
+        )
         langs: list[str] = data["langs"]
         groups: list[str] = data["groups"]
         n_cat = len(langs)
         key = data["group_idx"] * n_cat + data["lang_idx"]
         order = selection_order(key, data["hash"], data["shard"], data["row"], data["repeat"])
         nbytes = data["bytes"][order]
-        sizes = self._sizes(nbytes)
+        sizes, approximated = self._sizes(
+            nbytes, None if data["size"] is None else data["size"][order]
+        )
         bounds = np.searchsorted(key[order], np.arange(len(groups) * n_cat + 1))
+        position = [data[c][order] for c in ("shard", "row", "repeat")]
+        most = np.array([self._max_repeats(lang) for lang in langs], dtype=np.int64)
+        limits = repeat_limits(position[0], position[1], position[2], most[data["lang_idx"][order]])
 
         copies = np.ones(order.size, dtype=np.int32)
         not_in_mix = np.zeros(order.size, dtype=bool)
@@ -186,22 +232,34 @@ class Balance(GlobalStage[BalanceConfig]):
                 if bounds[g * n_cat + i + 1] > bounds[g * n_cat + i]
             }
             amounts = {lang: float(sizes[seg].sum()) for lang, seg in segs.items()}
-            targets = self._targets(amounts, group)
+            capacity = {lang: float((limits[seg] * sizes[seg]).sum()) for lang, seg in segs.items()}
+            targets = self._targets(amounts, capacity, group)
             for lang, seg in segs.items():
                 if lang in targets.amount:
                     copies[seg] = copies_for_target(
-                        sizes[seg], targets.amount[lang], self.cfg.max_repeats
+                        sizes[seg],
+                        targets.amount[lang],
+                        self._max_repeats(lang),
+                        hard=self._capped(lang, targets.amount[lang]),
+                        limits=limits[seg],
                     )
-                elif self.cfg.unlisted == "drop":
+                elif self._unlisted == "drop":
                     copies[seg] = 0
                     not_in_mix[seg] = True
-            summaries[group] = self._build_summary(segs, nbytes, sizes, copies, targets)
+            totals = copies_of_original(position[0], position[1], copies)
+            summaries[group] = self._build_summary(segs, nbytes, sizes, copies, totals, targets)
         downsampled = np.where(copies == 0, REASON_DOWNSAMPLED, None)  # type: ignore[call-overload]
         reason = np.where(not_in_mix, REASON_NOT_IN_MIX, downsampled)
         self._summary = self._overall(summaries, copies)
+        if approximated:
+            self._summary["notes"].append(
+                f"tokens approximated as UTF-8 bytes / 4 for {approximated} of {order.size} "
+                f"documents (no {obs.N_TOKENS!r} column): put tokens_v1 before this stage "
+                "for exact counts"
+            )
         copies[copies == 0] = 1  # dropped rows carry a reason; copies must be >= 1
 
-        internal = [data[c][order] for c in ("shard", "row", "repeat")]
+        internal = position
         for start in range(0, order.size, _OUT_BATCH):
             stop = min(start + _OUT_BATCH, order.size)
             cols = [pa.array(a[start:stop]) for a in internal]
@@ -209,7 +267,7 @@ class Balance(GlobalStage[BalanceConfig]):
             cols.append(pa.array(copies[start:stop], pa.int32()))
             yield pa.RecordBatch.from_arrays(cols, [*INTERNAL_COLUMNS, REASON_COL, COPIES_COL])
 
-    def _budget(self, balanced: dict[str, float]) -> float | None:
+    def _budget(self, balanced: dict[str, float], capacity: dict[str, float]) -> float | None:
         """The budget for one group: as configured, or the largest exact mix."""
         if self.cfg.budget != "exact_mix":
             return cast("float | None", self.cfg.budget)
@@ -217,13 +275,15 @@ class Balance(GlobalStage[BalanceConfig]):
             balanced, mode=self.cfg.mode, alpha=self.cfg.alpha, weights=self.cfg.weights
         )
         room = [
-            min(float(self.cfg.caps.get(k, np.inf)), self.cfg.max_repeats * a) / prior[k]
-            for k, a in balanced.items()
+            min(float(self.cfg.caps.get(k, np.inf)), capacity[k]) / prior[k]
+            for k in balanced
             if prior[k] > 0
         ]
         return min(room) if room else 0.0
 
-    def _targets(self, amounts: dict[str, float], group: str) -> Targets:
+    def _targets(
+        self, amounts: dict[str, float], capacity: dict[str, float], group: str
+    ) -> Targets:
         balanced = {k: a for k, a in amounts.items() if self._in_mix(k)}
         try:
             targets = compute_targets(
@@ -231,18 +291,40 @@ class Balance(GlobalStage[BalanceConfig]):
                 mode=self.cfg.mode,
                 alpha=self.cfg.alpha,
                 weights=self.cfg.weights,
-                budget=self._budget(balanced),
+                budget=self._budget(balanced, capacity),
                 caps=self.cfg.caps,
                 minimums=self.cfg.minimums,
                 max_repeats=self.cfg.max_repeats,
+                capacity=capacity,
             )
         except ValueError as e:
             where = f" ({self.cfg.within}={group})" if self.cfg.within is not None else ""
             raise ConfigError(f"{self.name}{where}: {e}") from e
-        if self.cfg.unit == "docs":  # whole documents, exactly round(budget) in total
-            whole = round_preserving_sum(targets.amount)
+        if self.unit == "docs":  # whole documents, exactly round(budget) in total
+            upper = {k: min(float(self.cfg.caps.get(k, np.inf)), capacity[k]) for k in balanced}
+            whole = round_preserving_sum(targets.amount, upper=upper)
             targets = dataclasses.replace(targets, amount=whole, tolerance=0.5)
         return targets
+
+    @property
+    def _unlisted(self) -> str:
+        return self.cfg.unlisted or "drop"
+
+    def _max_repeats(self, lang: str) -> int:
+        """Copies one document of ``lang`` may get: 1 for the unknown category unless asked."""
+        if lang == self._unknown and not self.cfg.upsample_und:
+            return 1
+        return self.cfg.max_repeats
+
+    @property
+    def _unknown(self) -> str:
+        """The category of documents without a value: ``und`` (language) or ``null``."""
+        return obs.unknown_category(self.column, self.ctx)
+
+    def _capped(self, lang: str, target: float) -> bool:
+        """Whether ``lang``'s target is its cap: then the cap is a hard limit."""
+        cap = self.cfg.caps.get(lang)
+        return cap is not None and target >= float(cap) * (1 - 1e-12)
 
     def _in_mix(self, lang: str) -> bool:
         return self.cfg.mode != "weights" or lang in self.cfg.weights
@@ -253,6 +335,7 @@ class Balance(GlobalStage[BalanceConfig]):
         nbytes: np.ndarray,
         sizes: np.ndarray,
         copies: np.ndarray,
+        totals: np.ndarray,
         targets: Targets,
     ) -> dict[str, Any]:
         """Per-category facts and notes of one group (the whole corpus without ``within``)."""
@@ -260,7 +343,7 @@ class Balance(GlobalStage[BalanceConfig]):
         per_lang: dict[str, dict[str, Any]] = {}
         for lang, seg in segs.items():
             c = copies[seg].astype(np.int64)
-            status = "balanced" if lang in targets.amount else f"not_in_mix_{self.cfg.unlisted}"
+            status = "balanced" if lang in targets.amount else f"not_in_mix_{self._unlisted}"
             per_lang[lang] = {
                 "status": status,
                 "docs_before": int(c.size),
@@ -274,7 +357,7 @@ class Balance(GlobalStage[BalanceConfig]):
                 "bytes_after": int((c * nbytes[seg]).sum()),
                 "amount_after": float((c * sizes[seg]).sum()),
                 "repeats": int((c - 1).clip(min=0).sum()),
-                "max_copies": int(c.max()) if c.size else 0,
+                "max_copies": int(totals[seg].max()) if c.size else 0,
             }
         notes = []
         before = {k: v["amount_before"] for k, v in per_lang.items() if k in targets.amount}
@@ -285,6 +368,20 @@ class Balance(GlobalStage[BalanceConfig]):
                 "targets equal the input amounts: nothing was rebalanced (with max_repeats=1 "
                 "the budget must be below the corpus size for the mix to change; "
                 "budget: exact_mix does that)"
+            )
+        notes += self._silent_notes(per_lang, targets)
+        most = max((v["max_copies"] for v in per_lang.values()), default=0)
+        if most > self.cfg.max_repeats:
+            notes.append(
+                f"an earlier up-sampling stage already gave some documents more than "
+                f"max_repeats={self.cfg.max_repeats} copies (up to {most} of one input "
+                "document); they were not multiplied further"
+            )
+        unknown = self._unknown
+        if unknown in targets.amount and self.cfg.max_repeats > 1 and not self.cfg.upsample_und:
+            notes.append(
+                f"{unknown!r} ({per_lang[unknown]['docs_before']} documents without a known "
+                f"{self.column}) is not up-sampled (at most 1 copy); upsample_und: true allows it"
             )
         if not targets.budget_reached:
             notes.append(
@@ -300,6 +397,34 @@ class Balance(GlobalStage[BalanceConfig]):
             "notes": notes,
         }
 
+    def _silent_notes(self, per_lang: dict[str, dict[str, Any]], targets: Targets) -> list[str]:
+        """What the targets quietly changed from what the recipe asked for."""
+        notes = []
+        for lang, asked in sorted(targets.lowered.items()):
+            notes.append(
+                f"minimum for {lang!r} ({asked:g} {self.unit}) cannot be met: only "
+                f"{targets.amount[lang]:g} exist within caps and max_repeats; lowered to that"
+            )
+        absent_min = sorted(set(self.cfg.minimums) - set(per_lang))
+        if absent_min:
+            notes.append(f"minimums for categories with no documents ignored: {absent_min}")
+        absent = sorted(k for k, w in self.cfg.weights.items() if w > 0 and k not in per_lang)
+        if absent:
+            shares = ", ".join(f"{k}={v:.3f}" for k, v in sorted(targets.prior.items()))
+            notes.append(
+                f"weights for categories with no documents dropped: {absent}; the others "
+                f"renormalised to {shares}"
+            )
+        kept = {k: v for k, v in per_lang.items() if v["status"] == "not_in_mix_keep"}
+        if kept:
+            extra = sum(v["amount_before"] for v in kept.values())
+            notes.append(
+                f"the budget ({targets.budget:g} {self.unit}) covers only the listed "
+                f"categories; {len(kept)} unlisted ones kept as they are ({sorted(kept)}) "
+                f"add {extra:g} {self.unit}, {sum(targets.amount.values()) + extra:g} in all"
+            )
+        return notes
+
     def _overall(self, groups: dict[str, dict[str, Any]], copies: np.ndarray) -> dict[str, Any]:
         """The fit summary: the single group's facts, or one entry per group with ``within``.
 
@@ -307,7 +432,7 @@ class Balance(GlobalStage[BalanceConfig]):
         """
         head: dict[str, Any] = {
             "mode": self.cfg.mode,
-            "unit": self.cfg.unit,
+            "unit": self.unit,
             "alpha": self.cfg.alpha if self.cfg.mode == "temperature" else None,
             "max_repeats": self.cfg.max_repeats,
         }
@@ -325,7 +450,7 @@ class Balance(GlobalStage[BalanceConfig]):
             }
         only = next(iter(groups.values()), None)
         if only is None:
-            only = self._build_summary({}, copies, copies, copies, compute_targets({}))
+            only = self._build_summary({}, copies, copies, copies, copies, compute_targets({}))
         key = "languages" if self.column == self.ctx.lang_column else "categories"
         return {
             **head,

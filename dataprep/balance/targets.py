@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MODES = ("temperature", "weights", "unimax")
 
@@ -43,6 +43,9 @@ class Targets:
     """The budget that was asked for."""
     tolerance: float = 1e-9
     """How far ``Σ T`` may be from the budget and still count as reached (0.5 for docs)."""
+    lowered: dict[str, float] = field(default_factory=dict)
+    """Minimums that cannot be met, lowered to what exists within caps and repeats
+    (language -> the minimum asked for; the lowered value is ``amount``'s bound)."""
 
     @property
     def share(self) -> dict[str, float]:
@@ -127,35 +130,48 @@ def compute_targets(
     caps: Mapping[str, float] | None = None,
     minimums: Mapping[str, float] | None = None,
     max_repeats: int = 1,
+    capacity: Mapping[str, float] | None = None,
 ) -> Targets:
     """Targets for the languages in ``amounts`` (see the module docstring).
 
-    ``budget`` defaults to ``Σ amounts`` (keep the same total). Raises ValueError
-    when the minimums alone exceed the budget.
+    ``budget`` defaults to ``Σ amounts`` (keep the same total). ``capacity`` replaces
+    ``max_repeats · n_l`` for some languages (``und`` is not up-sampled unless asked;
+    documents already copied by an earlier stage may get fewer copies). Raises
+    ValueError when the minimums alone exceed the budget.
     """
     caps = caps or {}
     minimums = minimums or {}
+    capacity = capacity or {}
     prior = prior_shares(amounts, mode=mode, alpha=alpha, weights=weights)
     b = float(sum(amounts.values()) if budget is None else budget)
     upper = {
-        k: min(float(caps.get(k, math.inf)), max_repeats * float(a)) for k, a in amounts.items()
+        k: min(float(caps.get(k, math.inf)), float(capacity.get(k, max_repeats * float(a))))
+        for k, a in amounts.items()
     }
     lower = {k: min(float(minimums.get(k, 0.0)), upper[k]) for k in amounts}
     if sum(lower.values()) > b * (1 + 1e-12):
         raise ValueError(f"per-language minimums add up to {sum(lower.values()):g} > budget {b:g}")
-    return Targets(prior=prior, amount=water_fill(prior, b, lower, upper), budget=b)
+    lowered = {k: float(m) for k, m in minimums.items() if k in amounts and m > upper[k]}
+    amount = water_fill(prior, b, lower, upper)
+    return Targets(prior=prior, amount=amount, budget=b, lowered=lowered)
 
 
-def round_preserving_sum(amount: Mapping[str, float]) -> dict[str, float]:
+def round_preserving_sum(
+    amount: Mapping[str, float], upper: Mapping[str, float] | None = None
+) -> dict[str, float]:
     """Whole-number targets with the same rounded total (largest remainder method).
 
     Used for unit ``docs`` so that the output has exactly ``round(Σ T)`` documents;
     ties go to the alphabetically first language, so the result is deterministic.
+    A language is never rounded up past its ``upper`` bound (a cap is a hard limit):
+    the document goes to the language with the next largest remainder.
     """
+    upper = upper or {}
     total = round(math.fsum(amount.values()))
     floors = {k: float(math.floor(v + 1e-9)) for k, v in amount.items()}
     short = int(total - sum(floors.values()))
-    by_remainder = sorted(amount, key=lambda k: (-(amount[k] - floors[k]), k))
+    room = [k for k in amount if floors[k] + 1.0 <= upper.get(k, math.inf) + 1e-9]
+    by_remainder = sorted(room, key=lambda k: (-(amount[k] - floors[k]), k))
     for k in by_remainder[: max(short, 0)]:
         floors[k] += 1.0
     return floors

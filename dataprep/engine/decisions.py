@@ -22,7 +22,6 @@ from dataprep.output.columns import (
     INTERNAL_COLUMNS,
     REASON_COL,
     REPEAT_COL,
-    REPEAT_PUBLIC_COL,
     ROW_COL,
 )
 
@@ -78,18 +77,19 @@ class Decisions:
         return out, reason, copies
 
 
-def replicate(batch: pa.RecordBatch, copies: np.ndarray, *, stage: str) -> pa.RecordBatch:
-    """Emit ``copies[i]`` copies of row i, numbered in ``_dp_repeat`` and ``repeat``
-    by :func:`~dataprep.engine.positions.child_repeat`."""
+def replicate(
+    batch: pa.RecordBatch, copies: np.ndarray, *, stage: str, allowed: bool = True
+) -> pa.RecordBatch:
+    """Emit ``copies[i]`` copies of row i, numbered in ``_dp_repeat`` by
+    :func:`~dataprep.engine.positions.child_repeat` (the public ``repeat`` and copy ids:
+    :mod:`dataprep.engine.copies`). ``allowed``: the stage's ``may_copy()``; copies from
+    a stage that declared it makes none are refused."""
+    if not allowed and bool((copies > 1).any()):
+        raise RuntimeError(f"stage {stage!r} made copies, but its may_copy() says it makes none")
     copies = np.maximum(copies, 1)
     idx = np.repeat(np.arange(batch.num_rows), copies)
     starts = np.cumsum(copies) - copies
     within = np.arange(len(idx)) - np.repeat(starts, copies)
     out = batch.take(pa.array(idx))
     rep = child_repeat(out.column(REPEAT_COL).to_numpy(), within, stage=stage)
-    out = out.set_column(out.schema.get_field_index(REPEAT_COL), REPEAT_COL, pa.array(rep))
-    public = pa.array(rep, type=pa.int32())
-    if REPEAT_PUBLIC_COL in out.schema.names:
-        idx_public = out.schema.get_field_index(REPEAT_PUBLIC_COL)
-        return out.set_column(idx_public, REPEAT_PUBLIC_COL, public)
-    return out.append_column(REPEAT_PUBLIC_COL, public)
+    return out.set_column(out.schema.get_field_index(REPEAT_COL), REPEAT_COL, pa.array(rep))

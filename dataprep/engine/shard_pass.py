@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 from dataprep.engine.accounting import StageStats
+from dataprep.engine.copies import label_copies
 from dataprep.engine.decisions import Decisions, replicate
 from dataprep.engine.plan import PassPlan
 from dataprep.engine.quarantine import Quarantine
@@ -333,8 +334,8 @@ def _run_batch(
                 sizes = text_bytes(kept, inp.text_column)
                 stats[g.name].docs_added += extra
                 stats[g.name].bytes_added += int(((np.maximum(kept_copies, 1) - 1) * sizes).sum())
-                kept = replicate(kept, kept_copies, stage=g.name)
-        batch = kept
+                kept = replicate(kept, kept_copies, stage=g.name, allowed=_copies(g))
+        batch = _label_copies(kept, stages, job)
     for i in job.plan.batch_stages:
         stage = stages[i]
         assert isinstance(stage, BatchStage)
@@ -361,6 +362,20 @@ def _run_batch(
             obs = obs.append_column(col, batch.column(col))
         sinks.observe.write(obs)
     return batch
+
+
+def _copies(stage: Stage[Any]) -> bool:
+    """Whether ``stage`` up-samples, so that documents after it carry copy columns."""
+    return isinstance(stage, GlobalStage) and stage.may_copy() and not stage.ctx.annotate
+
+
+def _label_copies(kept: pa.RecordBatch, stages: list[Stage[Any]], job: ShardJob) -> pa.RecordBatch:
+    """After an up-sampling stage: ``repeat``, ``original_id`` and copy ids on every row."""
+    index = job.plan.apply_global
+    if index is None or not _copies(stages[index]):
+        return kept
+    first = not any(_copies(s) for s in stages[:index])
+    return label_copies(kept, id_column=job.recipe.input.id_column, first=first)
 
 
 def _require_columns(stage: Stage[Any], batch: pa.RecordBatch, shard: Shard) -> None:

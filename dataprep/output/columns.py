@@ -32,6 +32,9 @@ STAGE_COL = "stage"
 """Column of removed documents: the stage instance that removed them."""
 REPEAT_PUBLIC_COL = "repeat"
 """Copy number of an up-sampled document, as users see it."""
+ORIGINAL_ID_COL = "original_id"
+"""Id of the input document an up-sampled copy was made from (copies get distinct ids,
+``<id>#<repeat>``)."""
 LANG_COLUMN = "lang"
 """The language code column (written by language ID, read by per-language stages)."""
 

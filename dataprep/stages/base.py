@@ -194,6 +194,12 @@ class GlobalStage(Stage[C]):
         the order of rows does not matter.
         """
 
+    def may_copy(self) -> bool:
+        """Whether ``fit`` may decide ``copies`` > 1 (up-sampling). The engine then gives
+        every document after this stage ``repeat``, ``original_id`` and distinct copy ids
+        (:mod:`dataprep.engine.copies`), and refuses copies from a stage that says False."""
+        return False
+
     def fit_summary(self) -> dict[str, Any]:
         """Facts learned by ``fit`` for the report (e.g. language mix, cluster sizes)."""
         return dict(self._summary)

@@ -2,7 +2,8 @@
 
 (Not a ``conftest.py``: other test folders import their own ``conftest`` by name.)
 
-It adds the internal columns, calls ``observe`` per batch, writes one Arrow IPC
+It adds the internal columns (rows may bring their own ``_dp_row``/``_dp_repeat``, e.g.
+the output of an earlier stage), calls ``observe`` per batch, writes one Arrow IPC
 file per shard with the observe columns plus ``_dp_shard``/``_dp_row``/``_dp_repeat``,
 calls ``fit``, checks the decision contract and joins the decisions back.
 """
@@ -19,6 +20,7 @@ import pyarrow as pa
 from dataprep.output.columns import (
     COPIES_COL,
     INTERNAL_COLUMNS,
+    MAX_COPIES,
     REASON_COL,
     REPEAT_COL,
     ROW_COL,
@@ -32,7 +34,8 @@ class Result:
     decisions: dict[tuple[int, int, int], dict[str, Any]]
     """(shard, row, repeat) -> decision row."""
     kept: list[dict[str, Any]]
-    """Output documents, with a ``repeat`` column, in input order."""
+    """Output documents, with a ``repeat`` column (this stage's copy number) and the
+    engine's ``_dp_row``/``_dp_repeat``, in input order."""
     reasons: dict[str, str | None]
     """Document id -> reason."""
 
@@ -57,10 +60,19 @@ def simulate(
         table = pa.Table.from_pylist(list(rows))
         n = table.num_rows
         table = table.append_column(SHARD_COL, pa.array([s] * n, pa.int32()))
-        table = table.append_column(ROW_COL, pa.array(range(n), pa.int64()))
-        table = table.append_column(REPEAT_COL, pa.array([0] * n, pa.int32()))
-        for i, row in enumerate(rows):
-            docs[(s, i, 0)] = row
+        if ROW_COL not in table.column_names:
+            table = table.append_column(ROW_COL, pa.array(range(n), pa.int64()))
+        if REPEAT_COL not in table.column_names:
+            table = table.append_column(REPEAT_COL, pa.array([0] * n, pa.int32()))
+        table = table.set_column(
+            table.schema.get_field_index(REPEAT_COL),
+            REPEAT_COL,
+            table.column(REPEAT_COL).cast(pa.int32()),
+        )
+        row_numbers = table.column(ROW_COL).to_pylist()
+        positions = zip(row_numbers, table.column(REPEAT_COL).to_pylist(), strict=True)
+        for (row_number, rep), row in zip(positions, rows, strict=True):
+            docs[(s, row_number, rep)] = {**row, ROW_COL: row_number, REPEAT_COL: rep}
         out_batches = []
         for batch in table.to_batches(max_chunksize=batch_size):
             summary = stage.observe(batch)
@@ -91,5 +103,8 @@ def simulate(
         d, doc = decisions[key], docs[key]
         reasons[doc["id"]] = d[REASON_COL]
         if d[REASON_COL] is None:
-            kept.extend({**doc, "repeat": r} for r in range(d[COPIES_COL]))
+            kept.extend(
+                {**doc, "repeat": r, REPEAT_COL: key[2] * MAX_COPIES + r}
+                for r in range(d[COPIES_COL])
+            )
     return Result(decisions, kept, reasons)

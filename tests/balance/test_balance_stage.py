@@ -247,7 +247,7 @@ def test_fit_summary_keys(run_global: Run) -> None:
     ("options", "match"),
     [
         ({"mode": "magic"}, "mode must be one of"),
-        ({"unit": "chars"}, "unit must be one of"),
+        ({"unit": "lines"}, "unit must be one of"),
         ({"alpha": -1}, "alpha"),
         ({"max_repeats": 0}, "max_repeats"),
         ({"budget": -5}, "budget"),
@@ -274,3 +274,181 @@ def test_registered_name() -> None:
 
     assert Balance.registered_name == "balance_v1"
     assert registry.get("balance_v1") is Balance
+
+
+def test_caps_are_hard_limits_after_rounding(run_global: Run) -> None:
+    # 100-byte documents and a 1,080-byte cap on en: rounding to the nearest document
+    # would give 1,100 bytes; a cap is a limit, so en gets 1,000.
+    rows = [{"id": f"en-{i}", "lang": "en", "text": "e" * 100} for i in range(50)]
+    rows += [{"id": f"de-{i}", "lang": "de", "text": "d" * 100} for i in range(50)]
+    stage = make(unit="bytes", budget=3000, caps={"en": 1080}, max_repeats=3)
+    run_global(stage, [rows])
+    langs = stage.fit_summary()["languages"]
+    assert langs["en"]["bytes_after"] == 1000
+    assert langs["de"]["bytes_after"] == 1900  # 1,920 targeted, rounded to documents
+    by_docs = make(unit="docs", budget=30, caps={"en": 10.5})
+    run_global(by_docs, [rows])
+    assert by_docs.fit_summary()["languages"]["en"]["docs_after"] == 10
+    assert by_docs.fit_summary()["docs_after"] == 30
+
+
+def test_und_and_null_languages_are_not_upsampled_unless_asked(run_global: Run) -> None:
+    rows = docs({"en": 100, "de": 10})
+    rows += [{"id": f"und-{i}", "lang": "und", "text": "x"} for i in range(3)]
+    rows += [{"id": f"null-{i}", "lang": None, "text": "x"} for i in range(3)]
+    stage = make(mode="unimax", unit="docs", budget=60, max_repeats=3)
+    result = run_global(stage, [rows])
+    copies = result.copies_by_id()
+    assert all(copies.get(f"{k}-{i}", 0) <= 1 for k in ("und", "null") for i in range(3))
+    assert max(copies[f"de-{i}"] for i in range(10)) == 3  # de is up-sampled
+    assert kept_by_lang(result)["und"] + kept_by_lang(result)[None] == 6
+    assert any("'und' (6 documents" in n for n in stage.fit_summary()["notes"])
+    asked = make(mode="unimax", unit="docs", budget=60, max_repeats=3, upsample_und=True)
+    assert max(run_global(asked, [rows]).copies_by_id()[f"und-{i}"] for i in range(3)) == 3
+
+
+def test_null_category_of_another_column_is_not_upsampled(run_global: Run) -> None:
+    rows = [{"id": i, "lang": "en", "domain": "code", "text": "x"} for i in range(20)]
+    rows += [{"id": 100 + i, "lang": "en", "domain": None, "text": "x"} for i in range(2)]
+    stage = make(column="domain", mode="unimax", unit="docs", budget=20, max_repeats=5)
+    result = run_global(stage, [rows])
+    assert {result.copies_by_id()[100 + i] for i in range(2)} == {1}
+    assert stage.fit_summary()["categories"]["code"]["docs_after"] == 18
+
+
+def test_unmeetable_minimum_is_lowered_with_a_note(run_global: Run) -> None:
+    stage = make(unit="docs", budget=40, minimums={"de": 25, "fr": 3}, max_repeats=2)
+    result = run_global(stage, [docs({"en": 90, "de": 10})])
+    assert kept_by_lang(result)["de"] == 20  # 2 epochs of 10 documents, not 25
+    notes = stage.fit_summary()["notes"]
+    assert any("minimum for 'de' (25 docs) cannot be met: only 20" in n for n in notes)
+    assert any("minimums for categories with no documents ignored: ['fr']" in n for n in notes)
+
+
+def test_weight_of_an_absent_language_is_dropped_with_a_note(run_global: Run) -> None:
+    stage = make(
+        mode="weights", weights={"en": 0.5, "de": 0.25, "sw": 0.25}, unit="docs", budget=30
+    )
+    result = run_global(stage, [docs({"en": 60, "de": 60})])
+    assert kept_by_lang(result) == {"en": 20, "de": 10}
+    (note,) = [n for n in stage.fit_summary()["notes"] if "weights for" in n]
+    assert "['sw']" in note
+    assert "renormalised to de=0.333, en=0.667" in note
+
+
+def test_unlisted_outside_weights_mode_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="`unlisted` is only used with mode 'weights'"):
+        make(mode="temperature", unlisted="keep")
+
+
+def test_shipped_recipes_set_unlisted_only_in_weights_mode() -> None:
+    from dataprep.recipe.config import load_recipe, shipped_recipes, stage_config
+
+    for name in shipped_recipes():  # multilingual set `unlisted: keep` with temperature
+        for spec in load_recipe(name).stages:
+            if spec.stage == "balance_v1":
+                stage_config(spec)
+
+
+def test_budget_covering_only_listed_languages_says_so(run_global: Run) -> None:
+    stage = make(
+        mode="weights", weights={"en": 1, "de": 1}, unit="docs", budget=20, unlisted="keep"
+    )
+    result = run_global(stage, [docs({"en": 50, "de": 50, "fr": 7})])
+    assert len(result.kept) == 27
+    summary = stage.fit_summary()
+    assert summary["budget_reached"]
+    (note,) = [n for n in summary["notes"] if "covers only the listed" in n]
+    assert "['fr']" in note
+    assert "add 7 docs, 27 in all" in note
+
+
+def test_unimax_counts_characters_by_default(run_global: Run) -> None:
+    # Thai letters are 3 UTF-8 bytes: in bytes Thai would get a third of English's documents.
+    rows = [{"id": f"en-{i}", "lang": "en", "text": "a" * 100} for i in range(100)]
+    rows += [{"id": f"th-{i}", "lang": "th", "text": "ก" * 100} for i in range(100)]
+    stage = make(mode="unimax", budget=5000)
+    result = run_global(stage, [rows])
+    summary = stage.fit_summary()
+    assert summary["unit"] == "chars"
+    assert kept_by_lang(result) == {"en": 25, "th": 25}
+    assert summary["languages"]["th"]["amount_after"] == 2500
+    assert summary["languages"]["th"]["bytes_after"] == 7500
+    by_bytes = run_global(make(mode="unimax", unit="bytes", budget=15000), [rows])
+    assert kept_by_lang(by_bytes) == {"en": 75, "th": 25}  # equal bytes: a third of the text
+
+
+def test_tokens_unit_reads_n_tokens_exactly(run_global: Run) -> None:
+    # Short German texts with many tokens, long English ones with few: the counts rule.
+    rows = [{"id": f"en-{i}", "lang": "en", "text": "e" * 400, "n_tokens": 2} for i in range(50)]
+    rows += [{"id": f"de-{i}", "lang": "de", "text": "d" * 4, "n_tokens": 20} for i in range(50)]
+    stage = make(mode="unimax", unit="tokens", budget=200)
+    result = run_global(stage, [rows])
+    langs = stage.fit_summary()["languages"]
+    assert langs["en"]["amount_before"] == 100
+    assert langs["de"]["amount_before"] == 1000
+    assert kept_by_lang(result) == {"en": 50, "de": 5}
+    assert not any("approximated" in n for n in stage.fit_summary()["notes"])
+
+
+def test_tokens_without_counts_are_approximated_with_a_note(run_global: Run) -> None:
+    rows = [{"id": f"en-{i}", "lang": "en", "text": "e" * 400} for i in range(10)]
+    stage = make(unit="tokens", budget=500)
+    result = run_global(stage, [rows])
+    assert len(result.kept) == 5
+    assert stage.fit_summary()["languages"]["en"]["amount_before"] == 1000
+    assert any(
+        "approximated as UTF-8 bytes / 4 for 10 of 10" in n for n in stage.fit_summary()["notes"]
+    )
+
+
+def _again(result: Result) -> list[dict[str, Any]]:
+    """The output of one stage as the input of the next (one shard, positions kept)."""
+    return [{k: v for k, v in d.items() if k != "repeat"} for d in result.kept]
+
+
+def test_chained_stages_bound_copies_of_one_input_document(run_global: Run) -> None:
+    rows = docs({"en": 100, "sw": 4})
+    first = make(mode="unimax", unit="docs", budget=24, max_repeats=3)
+    once = run_global(first, [rows])
+    assert Counter(once.copies_by_id()[f"sw-{i}"] for i in range(4)) == {3: 4}
+    second = make(mode="unimax", unit="docs", budget=24, max_repeats=3)
+    twice = run_global(second, [_again(once)])
+    assert Counter(twice.copies_by_id()[f"sw-{i}"] for i in range(4)) == {3: 4}  # was 9
+    assert second.fit_summary()["languages"]["sw"]["max_copies"] == 3
+    # A stricter second stage cannot take copies back, and says how many there are.
+    stricter = make(mode="unimax", unit="docs", budget=24, max_repeats=2)
+    run_global(stricter, [_again(once)])
+    summary = stricter.fit_summary()
+    assert summary["languages"]["sw"]["max_copies"] == 3
+    assert any("up to 3 of one input document" in n for n in summary["notes"])
+
+
+def test_chained_copies_split_the_remaining_repeats(run_global: Run) -> None:
+    rows = docs({"en": 100, "sw": 4})
+    once = run_global(make(mode="unimax", unit="docs", budget=16, max_repeats=2), [rows])
+    assert set(once.copies_by_id()[f"sw-{i}"] for i in range(4)) == {2}
+    second = make(mode="unimax", unit="docs", budget=40, max_repeats=5)
+    twice = run_global(second, [_again(once)])
+    assert {twice.copies_by_id()[f"sw-{i}"] for i in range(4)} == {5}
+    assert second.fit_summary()["languages"]["sw"]["max_copies"] == 5
+
+
+def test_without_an_id_column_resharding_does_not_change_the_selection(run_global: Run) -> None:
+    # dataprep names documents of a file without ids `FILE:ROW`; that name depends on
+    # how the corpus is split into files, so the text is hashed instead.
+    texts = [f"document number {i}" for i in range(60)]
+
+    def sharded(n: int) -> list[list[dict[str, Any]]]:
+        parts = split([{"lang": "en", "text": t} for t in texts], n)
+        return [
+            [{**d, "id": f"part-{s}.jsonl:{row}"} for row, d in enumerate(part)]
+            for s, part in enumerate(parts)
+        ]
+
+    def selected(n: int) -> set[str]:
+        result = run_global(make(unit="docs", budget=20), sharded(n))
+        return {d["text"] for d in result.kept}
+
+    assert len(selected(1)) == 20
+    assert selected(1) == selected(3) == selected(4)

@@ -148,3 +148,9 @@ def test_round_preserving_sum(amount: dict[str, float]) -> None:
 def test_round_preserving_sum_hand_computed() -> None:
     assert round_preserving_sum({"a": 1.5, "b": 1.5, "c": 2.0}) == {"a": 2.0, "b": 1.0, "c": 2.0}
     assert round_preserving_sum({"a": 0.3, "b": 0.3, "c": 0.4}) == {"a": 0.0, "b": 0.0, "c": 1.0}
+
+
+def test_rounding_to_whole_documents_never_passes_an_upper_bound() -> None:
+    amount = {"de": 10.6, "en": 20.4}
+    assert round_preserving_sum(amount) == {"de": 11.0, "en": 20.0}
+    assert round_preserving_sum(amount, upper={"de": 10.6}) == {"de": 10.0, "en": 21.0}

@@ -117,8 +117,9 @@ def test_upsampled_copies_are_numbered(corpus: Path, tmp_path: Path) -> None:
     assert len(rows) == 2 * N_NONEMPTY
     by_id: dict[str, list[int]] = {}
     for r in rows:
-        by_id.setdefault(r["id"], []).append(r["repeat"])
+        by_id.setdefault(r["original_id"], []).append(r["repeat"])
     assert all(sorted(v) == [0, 1] for v in by_id.values())
+    assert len({r["id"] for r in rows}) == len(rows)  # copies get `<id>#<repeat>`
 
 
 def test_annotate_keeps_everything_and_records_reasons(corpus: Path, tmp_path: Path) -> None:
