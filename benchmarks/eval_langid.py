@@ -16,7 +16,8 @@ Each language's text is cut into three length classes: ``50`` (one sentence cut
 at a word boundary after 50 characters), ``200`` (consecutive sentences of one
 paragraph up to 200-400 characters) and ``1000`` (whole sample documents or 2-3
 consecutive paragraphs, at least 1,000 characters). Non-language items are used
-whole and cut to their first ~200 characters.
+whole, cut to their first ~200 characters, and joined four at a time into long
+documents of one kind.
 
 Scores, per length class and for all documents of at least 200 characters:
 macro-F1 over the gold languages with ``und`` counted as wrong (a document
@@ -164,15 +165,25 @@ def _generated_nonlang(rng: random.Random) -> list[str]:
 
 def nonlang_docs() -> list[EvalDoc]:
     raw = (DATA / f"{NONLANG}.txt").read_text(encoding="utf-8")
-    items = [chunk.split("\n", 1)[1].strip() for chunk in raw.split("\n@@ ")[1:]]
-    items += _generated_nonlang(random.Random(20261204))
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for chunk in raw.split("\n@@ ")[1:]:
+        kind, _, body = chunk.partition("\n")
+        by_kind[kind.strip()].append(body.strip())
+    by_kind["generated"] = _generated_nonlang(random.Random(20261204))
     out: list[EvalDoc] = []
-    for text in items:
-        tier = "1000" if len(text) >= 1000 else "200" if len(text) >= 200 else "50"
-        out.append(EvalDoc(NONLANG, tier, NONLANG, text))
-        if len(text) >= 300:
-            cut = text[: text.find("\n", 200)] if "\n" in text[200:] else text[:200]
-            out.append(EvalDoc(NONLANG, "200", NONLANG, cut))
+    for items in by_kind.values():
+        for text in items:
+            tier = "1000" if len(text) >= 1000 else "200" if len(text) >= 200 else "50"
+            out.append(EvalDoc(NONLANG, tier, NONLANG, text))
+            if len(text) >= 300:
+                cut = text[: text.find("\n", 200)] if "\n" in text[200:] else text[:200]
+                out.append(EvalDoc(NONLANG, "200", NONLANG, cut))
+        # long documents of one kind (several files, log excerpts, tables): the vote
+        # then sees several paragraph chunks of non-language text
+        for start in range(0, len(items), 4):
+            text = "\n\n".join(items[start : start + 4])
+            if len(text) >= 1000:
+                out.append(EvalDoc(NONLANG, "1000", NONLANG, text))
     return out
 
 
