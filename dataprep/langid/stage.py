@@ -39,6 +39,8 @@ from dataprep.errors import ConfigError
 from dataprep.langid import backend
 from dataprep.langid.fasttext_batch import FastTextBatchPredictor, load_batch_predictor
 from dataprep.langid.labels import UND, Label, normalize_code, normalize_label
+from dataprep.langid.mix import Mix, chunks, vote
+from dataprep.langid.policy import DEFAULT_GROUPS, POLICIES, LabelPolicy, letter_shares
 from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
 
@@ -50,6 +52,11 @@ REASONS = (REASON_BLOCKED, REASON_UNDETERMINED, REASON_NOT_ALLOWED)
 _TOPK_TYPE = pa.list_(
     pa.struct([("lang", pa.string()), ("script", pa.string()), ("score", pa.float32())])
 )
+_MIX_TYPE = pa.list_(pa.struct([("lang", pa.string()), ("share", pa.float32())]))
+_GROUP_K = 5
+"""Top labels read for a group's score (the largest default group has 7 members,
+but beyond the 5th label lid.176's probabilities are below 0.01 on real text)."""
+Cands = list[tuple[Label, float]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,10 +72,33 @@ class LangIdConfig(StageConfig):
     navigation header (500 lost 2.6% there, 200 lost 95%); it also bounds the cost
     of very long documents. See ``benchmarks/bench_langid.py``. Known risk: a page
     whose first 1000 characters are boilerplate in another language."""
+    policy: str = "groups"
+    """``groups`` (default): accept the top label when its confusable group's summed
+    probability reaches ``min_score`` and the text is mostly letters; the group's
+    member is the model's choice; paragraph vote and ``lang_mix`` for long texts.
+    ``threshold``: datatrove's rule (top probability >= ``min_score``), no extra
+    columns, the output of dataprep before the policy existed. See
+    :mod:`dataprep.langid.policy`."""
     min_score: float = 0.65
-    """Top probability below this gives ``und`` (datatrove's default)."""
+    """Top probability (``threshold``) or group score (``groups``) below this gives
+    ``und`` (datatrove's default)."""
     min_score_per_lang: Mapping[str, float] = field(default_factory=dict)
     """Per-language overrides of ``min_score``, keyed by (normalized) language code."""
+    groups: Sequence[Sequence[str]] | None = None
+    """Confusable groups (``None`` = :data:`~dataprep.langid.policy.DEFAULT_GROUPS`)."""
+    weights: Mapping[str, float] = field(default_factory=dict)
+    """Multipliers of a label's probability when choosing a group's member (1.0 unless
+    given): a prior correction for a language the model under-predicts."""
+    min_letter_share: float = 0.65
+    """``groups``: below this share of letters among non-space characters -> ``und``."""
+    vote: bool = True
+    """``groups``: label paragraph chunks too, for ``lang_mix``, ``lang_mixed`` and the vote."""
+    vote_max_chars: int | None = 5000
+    """Characters of each document cut into chunks (``None`` = all)."""
+    paragraph_bytes: int = 200
+    """Minimum UTF-8 bytes of a chunk (consecutive lines are merged up to it)."""
+    mixed_share: float = 0.2
+    """A second language group with at least this share of characters -> mixed."""
     top_k: int = 0
     """0 = no alternatives; k > 0 adds the ``lang_topk`` list column."""
     allow: Sequence[str] | None = None
@@ -103,6 +133,25 @@ def _validate(cfg: LangIdConfig) -> None:
     for key, value in {"min_score": cfg.min_score, **cfg.min_score_per_lang}.items():
         if not 0.0 <= value <= 1.0:
             raise ConfigError(f"min_score for {key!r} must be in [0, 1], got {value}")
+    _validate_policy(cfg)
+
+
+def _validate_policy(cfg: LangIdConfig) -> None:
+    if cfg.policy not in POLICIES:
+        raise ConfigError(f"policy must be one of {', '.join(POLICIES)}, got {cfg.policy!r}")
+    for name in ("min_letter_share", "mixed_share"):
+        value = getattr(cfg, name)
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError(f"{name} must be in [0, 1], got {value}")
+    if cfg.paragraph_bytes < 1:
+        raise ConfigError(f"paragraph_bytes must be >= 1, got {cfg.paragraph_bytes}")
+    if cfg.vote_max_chars is not None and cfg.vote_max_chars < 1:
+        raise ConfigError(f"vote_max_chars must be >= 1 or null, got {cfg.vote_max_chars}")
+    for code, w in cfg.weights.items():
+        if not w > 0:
+            raise ConfigError(f"weight for {code!r} must be > 0, got {w}")
+    if cfg.groups is not None and isinstance(cfg.groups, str | bytes):
+        raise ConfigError("groups must be a list of lists of language codes")
 
 
 @register("fasttext_langid_v1")
@@ -113,7 +162,15 @@ class FastTextLangId(BatchStage[LangIdConfig]):
         super().__init__(config, ctx)
         self._allow = _codes(config.allow, "allow")
         self._block = _codes(config.block, "block")
-        self._thresholds = {normalize_code(k): v for k, v in config.min_score_per_lang.items()}
+        groups = DEFAULT_GROUPS if config.groups is None else config.groups
+        self.policy = LabelPolicy(
+            policy=config.policy,
+            min_score=config.min_score,
+            min_score_per_lang={normalize_code(k): v for k, v in config.min_score_per_lang.items()},
+            groups=[[normalize_code(c) for c in g] for g in groups],
+            weights={normalize_code(k): v for k, v in config.weights.items()},
+            min_letter_share=config.min_letter_share,
+        )
         self.model_path = backend.resolve_model_path(config.model_path)
         self._model: Any = None
         self._batch: FastTextBatchPredictor | None = None
@@ -121,6 +178,15 @@ class FastTextLangId(BatchStage[LangIdConfig]):
         self._labels: dict[str, Label] = {}
         col = ctx.lang_column
         self.columns = (col, f"{col}_script", f"{col}_score", f"{col}_topk")
+        self.group_columns = (f"{col}_group_score", f"{col}_mix", f"{col}_mixed")
+
+    @property
+    def _groups(self) -> bool:
+        return self.config.policy == "groups"
+
+    @property
+    def _k(self) -> int:
+        return max(self.config.top_k, _GROUP_K if self._groups else 1)
 
     # -- model -------------------------------------------------------------------
     @property
@@ -147,7 +213,8 @@ class FastTextLangId(BatchStage[LangIdConfig]):
         return {**self.__dict__, "_model": None, "_batch": None, "_batch_looked_up": False}
 
     def thresholds(self) -> dict[str, Any]:
-        return {self.columns[2]: self.config.min_score}
+        column = self.group_columns[0] if self._groups else self.columns[2]
+        return {column: self.config.min_score}
 
     # -- per document ------------------------------------------------------------
     def _label(self, raw: str) -> Label:
@@ -157,19 +224,23 @@ class FastTextLangId(BatchStage[LangIdConfig]):
             self._labels[raw] = label
         return label
 
-    def predict(self, text: str | None) -> tuple[Label, float, list[tuple[Label, float]]]:
-        """(label or ``und``, top score, top-k candidates) for one text."""
+    def _line_candidates(self, text: str | None, max_chars: int | None) -> Cands:
+        """The model's top labels for one text, through fastText itself."""
         if text is None or not text.strip():
+            return []
+        line = backend.prepare_line(text, max_chars)
+        preds = backend.predict_line(self.model, line, self._k)
+        return [(self._label(raw), min(float(p), 1.0)) for p, raw in preds]
+
+    def predict(self, text: str | None) -> tuple[Label, float, list[tuple[Label, float]]]:
+        """(label or ``und``, top score, top-k candidates) for one text (whole-text
+        decision, no paragraph vote)."""
+        cands = self._line_candidates(text, self.config.max_chars)
+        if not cands:
             return Label(UND, None), 0.0, []
-        line = backend.prepare_line(text, self.config.max_chars)
-        preds = backend.predict_line(self.model, line, max(self.config.top_k, 1))
-        if not preds:
-            return Label(UND, None), 0.0, []
-        cands = [(self._label(raw), min(float(p), 1.0)) for p, raw in preds]
-        best, score = cands[0]
-        if score < self._thresholds.get(best.lang, self.config.min_score):
-            best = Label(UND, None)
-        return best, score, cands
+        share = letter_shares(pa.array([text], pa.string()), self.config.max_chars)[0]
+        best, _ = self.policy.decide(cands, share)
+        return best, cands[0][1], cands
 
     def decide(self, lang: str) -> str | None:
         """Reason code for a document of language ``lang``, or ``None`` to keep."""
@@ -184,45 +255,83 @@ class FastTextLangId(BatchStage[LangIdConfig]):
         return None
 
     def _batch_candidates(
-        self, predictor: FastTextBatchPredictor, texts: pa.Array
-    ) -> list[tuple[Label, float, list[tuple[Label, float]]]]:
-        """:meth:`predict` of every text, through the batch predictor."""
-        k = max(self.config.top_k, 1)
-        preds = predictor.predict(texts, k=k, max_chars=self.config.max_chars)
+        self, predictor: FastTextBatchPredictor, texts: pa.Array, max_chars: int | None
+    ) -> list[Cands]:
+        """:meth:`_line_candidates` of every text, through the batch predictor."""
+        preds = predictor.predict(texts, k=self._k, max_chars=max_chars)
         blank = pc.fill_null(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(texts)), 0), True)
         labels = [self._label(raw) for raw in predictor.labels]
-        out: list[tuple[Label, float, list[tuple[Label, float]]]] = []
-        none: tuple[Label, float, list[tuple[Label, float]]] = (Label(UND, None), 0.0, [])
+        out: list[Cands] = []
         for is_blank, idx, probs in zip(
             blank.to_pylist(), preds.labels.tolist(), preds.scores.tolist(), strict=True
         ):
             if is_blank or idx[0] < 0:
-                out.append(none)
+                out.append([])
                 continue
-            cands = [(labels[i], min(p, 1.0)) for i, p in zip(idx, probs, strict=True)]
-            best, score = cands[0]
-            if score < self._thresholds.get(best.lang, self.config.min_score):
-                best = Label(UND, None)
-            out.append((best, score, cands))
+            out.append(
+                [(labels[i], min(p, 1.0)) for i, p in zip(idx, probs, strict=True) if i >= 0]
+            )
+        return out
+
+    def candidates(self, texts: pa.Array, max_chars: int | None) -> list[Cands]:
+        """Top labels of every text: the batch predictor when it reads the model,
+        else fastText one line at a time (the reference; same labels)."""
+        predictor = self.batch_predictor
+        if predictor is not None:
+            return self._batch_candidates(predictor, texts, max_chars)
+        return [self._line_candidates(t, max_chars) for t in texts.to_pylist()]
+
+    def _decide_all(
+        self, texts: pa.Array, max_chars: int | None
+    ) -> list[tuple[Label, float, Cands]]:
+        cands = self.candidates(texts, max_chars)
+        shares = letter_shares(texts, max_chars)
+        out = []
+        for c, share in zip(cands, shares, strict=True):
+            best, score = self.policy.decide(c, share)
+            out.append((best, score, c))
+        return out
+
+    def _mixes(self, texts: list[str | None], whole: list[Label]) -> list[Mix]:
+        """Paragraph chunks of every text, labelled in one batch, and their vote."""
+        cfg = self.config
+        parts = [
+            chunks(t, min_bytes=cfg.paragraph_bytes, max_chars=cfg.vote_max_chars) if t else []
+            for t in texts
+        ]
+        flat = [p for ps in parts for p in ps if len(ps) > 1]
+        decided = iter(self._decide_all(pa.array(flat, pa.string()), None) if flat else [])
+        out = []
+        for ps, label in zip(parts, whole, strict=True):
+            if len(ps) > 1:
+                labels = [next(decided)[0] for _ in ps]
+                out.append(vote(ps, labels, label, self.policy.group_key, cfg.mixed_share))
+            else:
+                shares = [(label.lang, 1.0)] if ps else []
+                out.append(Mix(shares, None, False))
         return out
 
     # -- per batch ---------------------------------------------------------------
     def process(self, batch: pa.RecordBatch) -> StageOutput:
         column = batch.column(self.ctx.text_column)
-        predictor = self.batch_predictor
-        if predictor is not None:
-            results = self._batch_candidates(predictor, column)
-        else:
-            results = [self.predict(text) for text in column.to_pylist()]
+        results = self._decide_all(column, self.config.max_chars)
+        mixes: list[Mix] = []
+        if self._groups and self.config.vote:
+            mixes = self._mixes(column.to_pylist(), [r[0] for r in results])
         langs: list[str] = []
         scripts: list[str | None] = []
         scores: list[float] = []
+        group_scores: list[float] = []
         topk: list[list[dict[str, Any]]] = []
         reasons: list[str | None] = []
-        for best, score, cands in results:
+        for i, (best, score, cands) in enumerate(results):
+            voted = mixes[i].label if mixes else None
+            if voted is not None:
+                best = voted
             langs.append(best.lang)
             scripts.append(best.script)
-            scores.append(score)
+            scores.append(cands[0][1] if cands else 0.0)
+            group_scores.append(score)
             reasons.append(self.decide(best.lang))
             if self.config.top_k:
                 top = cands[: self.config.top_k]
@@ -234,6 +343,12 @@ class FastTextLangId(BatchStage[LangIdConfig]):
         ]
         if self.config.top_k:
             new.append((self.columns[3], pa.array(topk, _TOPK_TYPE)))
+        if self._groups:
+            new.append((self.group_columns[0], pa.array(group_scores, pa.float32())))
+        if mixes:
+            mix = [[{"lang": lang, "share": s} for lang, s in m.shares] for m in mixes]
+            new.append((self.group_columns[1], pa.array(mix, _MIX_TYPE)))
+            new.append((self.group_columns[2], pa.array([m.mixed for m in mixes], pa.bool_())))
         out = batch
         for name, values in new:
             idx = out.schema.get_field_index(name)  # an existing column is replaced

@@ -67,8 +67,13 @@ def test_output_columns_and_types() -> None:
     batch = pa.record_batch({"id": [1, 2], "text": ["Guten Morgen, wie geht es Ihnen?", ""]})
     out = stage.process(batch)
     schema = out.batch.schema
-    assert schema.names == ["id", "text", "lang", "lang_script", "lang_score", "lang_topk"]
+    assert schema.names == [
+        "id", "text", "lang", "lang_script", "lang_score", "lang_topk",
+        "lang_group_score", "lang_mix", "lang_mixed",
+    ]  # fmt: skip
     assert schema.field("lang_score").type == pa.float32()
+    assert schema.field("lang_group_score").type == pa.float32()
+    assert schema.field("lang_mixed").type == pa.bool_()
     rows = out.batch.to_pylist()
     assert rows[0]["lang"] == "de"
     assert rows[0]["lang_script"] is None  # lid.176 has no scripts
@@ -76,6 +81,8 @@ def test_output_columns_and_types() -> None:
     assert rows[0]["lang_topk"][0]["lang"] == "de"
     scores = [c["score"] for c in rows[0]["lang_topk"]]
     assert scores == sorted(scores, reverse=True)
+    assert rows[0]["lang_mix"] == [{"lang": "de", "share": 1.0}]
+    assert rows[0]["lang_mixed"] is False
     assert rows[1] | {"id": 2} == {
         "id": 2,
         "text": "",
@@ -83,21 +90,35 @@ def test_output_columns_and_types() -> None:
         "lang_script": None,
         "lang_score": 0.0,
         "lang_topk": [],
+        "lang_group_score": 0.0,
+        "lang_mix": [],
+        "lang_mixed": False,
     }
+
+
+def test_threshold_policy_keeps_the_old_columns() -> None:
+    """policy: threshold is datatrove's rule with dataprep's original output."""
+    stage = make(policy="threshold")
+    out = stage.process(pa.record_batch({"text": ["Guten Morgen, wie geht es Ihnen?"]}))
+    assert out.batch.schema.names == ["text", "lang", "lang_script", "lang_score"]
+    assert stage.thresholds() == {"lang_score": 0.65}
 
 
 def test_no_topk_column_by_default_and_custom_lang_column() -> None:
     stage = make(StageContext(name="lid", lang_column="language"))
     out = stage.process(pa.record_batch({"text": ["Bonjour tout le monde, ça va bien ?"]}))
-    assert out.batch.schema.names == ["text", "language", "language_script", "language_score"]
-    assert stage.thresholds() == {"language_score": 0.65}
+    assert out.batch.schema.names == [
+        "text", "language", "language_script", "language_score",
+        "language_group_score", "language_mix", "language_mixed",
+    ]  # fmt: skip
+    assert stage.thresholds() == {"language_group_score": 0.65}
 
 
 def test_existing_lang_column_is_replaced() -> None:
     stage = make()
     batch = pa.record_batch({"text": ["Dit is een Nederlandse zin over het weer."], "lang": ["xx"]})
     out = stage.process(batch)
-    assert out.batch.schema.names == ["text", "lang", "lang_script", "lang_score"]
+    assert out.batch.schema.names[:4] == ["text", "lang", "lang_script", "lang_score"]
     assert out.batch.column("lang").to_pylist() == ["nl"]
 
 

@@ -1,0 +1,111 @@
+"""Which label a text gets from the model's top-k: the decision of ``fasttext_langid_v1``.
+
+``threshold`` (datatrove's ``LanguageFilter``): the top label when its probability
+is at least ``min_score`` (0.65 by default), else ``und``. Closely related
+languages split the probability mass, so a plain Norwegian Bokmål text often
+scores ``no`` 0.5-0.6 with Danish and Nynorsk taking the rest, and comes out
+``und``.
+
+``groups`` (the default): labels are gathered in confusable groups
+(:data:`DEFAULT_GROUPS`). The text is accepted when the summed probability of the
+top label's group among the top-k (the *group score*) reaches ``min_score``; the
+group's member is the one with the highest weighted probability (the model's
+choice, unless ``weights`` say otherwise). A label outside every group is its own
+group, so for English, German, Chinese... the decision is the ``threshold`` one.
+
+Text that is no language (code, file lists, numbers, hashes) often gets a label
+from the model all the same; ``groups`` also requires that at least
+``min_letter_share`` of the non-space characters read are letters or combining
+marks (Unicode ``L``/``M``). Prose in every script of the evaluation has more than
+0.83 (at 50 characters, with numbers); logs, tables and paths have 0.55-0.65.
+Together this rejects every non-language document that ``threshold`` rejects
+(the gate is stricter, the group score can only pass where an in-group label led).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dataprep.langid.labels import UND, Label
+
+Policy = Literal["threshold", "groups"]
+POLICIES: tuple[str, ...] = ("threshold", "groups")
+
+#: Confusable groups of lid.176 labels (and their ISO 639-1/3 forms from other models).
+#: Measured in ``benchmarks/eval_langid.py``: inside each group lid.176 splits its
+#: probability mass on plain text of one member (Serbian in Cyrillic splits with
+#: Macedonian and Bulgarian, in Latin script with Croatian, Bosnian and ``sh``).
+DEFAULT_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("no", "nb", "nn", "da", "sv"),
+    ("id", "ms"),
+    ("hr", "sr", "bs", "sh", "mk", "bg"),
+    ("es", "gl", "ca", "pt", "ast", "an", "oc"),
+    ("cs", "sk"),
+)
+
+Candidates = Sequence[tuple[Label, float]]
+_UND = Label(UND, None)
+
+
+def letter_shares(texts: pa.Array, max_chars: int | None) -> list[float]:
+    """Share of Unicode letters/marks among the non-space characters read, per text.
+
+    Null, empty and blank texts give 0.0. One Arrow implementation for every path,
+    so the per-document reference and the batch path decide alike.
+    """
+    if max_chars is not None:
+        texts = pc.utf8_slice_codeunits(texts, 0, max_chars)
+    letters = pc.count_substring_regex(texts, r"[\pL\pM]")
+    visible = pc.count_substring_regex(texts, r"\S")
+    share = pc.divide(pc.cast(letters, pa.float64()), pc.max_element_wise(visible, 1))
+    return [0.0 if v is None else float(v) for v in pc.fill_null(share, 0.0).to_pylist()]
+
+
+class LabelPolicy:
+    """The decision rule, built once from the stage's options."""
+
+    def __init__(
+        self,
+        *,
+        policy: str,
+        min_score: float,
+        min_score_per_lang: Mapping[str, float],
+        groups: Iterable[Sequence[str]],
+        weights: Mapping[str, float],
+        min_letter_share: float,
+    ) -> None:
+        self.policy = policy
+        self.min_score = min_score
+        self.per_lang = dict(min_score_per_lang)
+        self.weights = dict(weights)
+        self.min_letter_share = min_letter_share
+        self.group_of: dict[str, int] = {}
+        for i, members in enumerate(groups):
+            for code in members:
+                self.group_of.setdefault(code, i)
+
+    def group_key(self, lang: str) -> str:
+        """Languages of one group share a key (``"g2"``); others are their own key."""
+        idx = self.group_of.get(lang)
+        return lang if idx is None else f"g{idx}"
+
+    def decide(self, cands: Candidates, letter_share: float) -> tuple[Label, float]:
+        """(label or ``und``, the score the decision compared with ``min_score``)."""
+        if not cands:
+            return _UND, 0.0
+        top, p_top = cands[0]
+        if self.policy == "threshold":
+            ok = p_top >= self.per_lang.get(top.lang, self.min_score)
+            return (top if ok else _UND), p_top
+        key = self.group_key(top.lang)
+        members = [(lab, p) for lab, p in cands if self.group_key(lab.lang) == key]
+        mass = min(sum(p for _, p in members), 1.0)
+        best = max(members, key=lambda c: c[1] * self.weights.get(c[0].lang, 1.0))[0]
+        ok = letter_share >= self.min_letter_share and mass >= self.per_lang.get(
+            best.lang, self.min_score
+        )
+        return (best if ok else _UND), mass
