@@ -20,6 +20,7 @@ from dataprep.io.writers import atomic_write_bytes
 from dataprep.output.columns import INPUT_STAGE, reason_column
 from dataprep.output.reader import Output, iter_batches, open_output
 from dataprep.report import REPORT_VERSION
+from dataprep.report.duplicates import duplicate_evidence
 from dataprep.report.overlap import overlaps
 from dataprep.report.samples import LANG_COLUMN, sample
 from dataprep.report.signals import all_histograms, reached
@@ -171,6 +172,8 @@ def _dedup_section(out: Output) -> list[dict[str, Any]]:
         if not isinstance(s, dict) or not isinstance(s.get("cluster_size_histogram"), dict):
             continue
         hist = s["cluster_size_histogram"]
+        buckets = sorted(hist, key=_bucket_low)
+        evidence = duplicate_evidence(out, name, [str(k) for k in buckets])
         rows.append(
             {
                 "stage": name,
@@ -180,9 +183,16 @@ def _dedup_section(out: Output) -> list[dict[str, Any]]:
                 "clusters": s.get("clusters"),
                 "largest_cluster": s.get("largest_cluster"),
                 "cluster_size_histogram": [
-                    {"size": str(k), "clusters": int(hist[k])}
-                    for k in sorted(hist, key=_bucket_low)
+                    {
+                        "size": str(k),
+                        "clusters": int(hist[k]),
+                        "example": evidence["examples"].get(str(k)),
+                    }
+                    for k in buckets
                 ],
+                "partner_by": evidence["partner_by"],
+                "note": evidence["note"],
+                "pairs": evidence["pairs"],
             }
         )
     return rows

@@ -262,6 +262,65 @@ def _lang_stage(report: dict[str, Any]) -> str:
     )
 
 
+def _short_doc(d: dict[str, Any] | None, label: str) -> str:
+    if d is None:
+        return f'<div class="doc"><div class="muted">{esc(label)}: not in the output</div></div>'
+    text = d["text"]
+    body = "(null text)" if text is None else (text or "(empty text)")
+    more = f", {fmt.count(d['chars'])} chars, truncated" if d["truncated"] else ""
+    doc_id = d["id"] if d["id"] is not None else fmt.NONE
+    head = f"{label} · id {doc_id} · lang {d['lang'] or fmt.NONE}{more}"
+    return f'<div class="doc"><div class="muted">{esc(head)}</div><pre>{esc(body)}</pre></div>'
+
+
+def _diff(diff: dict[str, Any] | None) -> str:
+    if not diff:
+        return ""
+    parts = []
+    for tag, removed, kept in diff["ops"]:
+        if tag == "equal":
+            parts.append(esc(removed))
+        if tag in ("delete", "replace"):
+            parts.append(f"<del>{esc(removed)}</del>")
+        if tag in ("insert", "replace"):
+            parts.append(f"<ins>{esc(kept)}</ins>")
+    cut = " (cut: long texts)" if diff["truncated"] else ""
+    return (
+        f'<p class="muted">word diff, removed → kept: {esc(fmt.count(diff["changed_words"]))} '
+        f'words differ{esc(cut)}</p><pre class="diff">{" ".join(parts)}</pre>'
+    )
+
+
+def _pair(p: dict[str, Any]) -> str:
+    facts = [
+        f"stage Jaccard {fmt.number(p['stage_jaccard'])}" if p["stage_jaccard"] is not None else "",
+        f"exact Jaccard {fmt.number(p['exact_jaccard'])}" if p["exact_jaccard"] is not None else "",
+        f"MinHash estimate {fmt.number(p['estimated_jaccard'])}"
+        if p["estimated_jaccard"] is not None
+        else "",
+        f"cluster of {fmt.count(p['cluster_size'])}" if p["cluster_size"] else "",
+    ]
+    line = " · ".join(f for f in facts if f)
+    return (
+        f'<div class="pair-block"><p class="muted">{esc(line)}</p><div class="pair">'
+        f"{_short_doc(p['removed'], 'removed')}{_short_doc(p['kept'], 'kept')}</div>"
+        f"{_diff(p['diff'])}</div>"
+    )
+
+
+def _example(h: dict[str, Any]) -> str:
+    ex = h.get("example")
+    if not ex:
+        return ""
+    docs = _short_doc(ex["kept"], "kept") + "".join(_short_doc(d, "removed") for d in ex["removed"])
+    shown = len(ex["removed"]) + (1 if ex["kept"] else 0)
+    return (
+        f"<details><summary>size {esc(h['size'])}: example cluster of "
+        f"{esc(fmt.count(ex['size']))} <span class=muted>({shown} shown)</span></summary>"
+        f"{docs}</details>"
+    )
+
+
 def dedup(report: dict[str, Any]) -> str:
     out = []
     for d in report["dedup"]:
@@ -283,13 +342,31 @@ def dedup(report: dict[str, Any]) -> str:
                 for h in hist
             ]
             chart = hbars(rows, scale=peak, title=f"{d['stage']}: clusters by size")
+        examples = "".join(_example(h) for h in hist)
+        note = f'<p class="note">{esc(d["note"])}</p>' if d.get("note") else ""
+        pairs = "".join(_pair(p) for p in d.get("pairs", []))
+        pairs_html = (
+            f"<details open><summary>{esc(d['stage'])}: sampled duplicates beside the kept "
+            f"document <span class=muted>({len(d.get('pairs', []))} shown)</span></summary>"
+            f"{pairs}</details>"
+            if pairs
+            else ""
+        )
         out.append(
-            f"<figure><figcaption>{esc(d['stage'])}: duplicate clusters by size"
-            f"</figcaption>{facts}{chart}</figure>"
+            f'<figure class="dedup-stage"><figcaption>{esc(d["stage"])}: duplicate clusters by '
+            f"size</figcaption>{facts}{chart}{note}{examples}{pairs_html}</figure>"
         )
     if not out:
         return ""
-    return section("dedup", "Duplicate clusters", '<div class="grid2">' + "".join(out) + "</div>")
+    return section(
+        "dedup",
+        "Duplicates",
+        "".join(out),
+        "Clusters by size with one example cluster per size, and sampled removed duplicates "
+        "beside the document kept for them: the stage's Jaccard, and the report's exact "
+        "Jaccard of the two texts' word 5-grams with its MinHash estimate (128 permutations); "
+        "the diff marks words only in the removed document (struck) and only in the kept one.",
+    )
 
 
 def signals(report: dict[str, Any]) -> str:
