@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,9 @@ from dataprep.report.signals import all_histograms, reached
 #: Documents shown per (stage, reason), and kept documents shown.
 SAMPLES_PER_REASON = 3
 KEPT_SAMPLES = 5
+#: Languages with kept samples of their own (largest first), and documents shown per language.
+KEPT_LANGUAGES = 8
+KEPT_PER_LANGUAGE = 3
 #: Characters of text kept per sampled document.
 SAMPLE_CHARS = 600
 
@@ -234,7 +238,34 @@ def _samples_section(out: Output) -> dict[str, Any]:
         "removed": groups(removed),
         "flagged": groups(flagged),
         "kept": [d.to_dict(SAMPLE_CHARS) for docs in kept.values() for d in docs],
+        "kept_by_lang": _kept_by_lang(out),
     }
+
+
+def _kept_by_lang(out: Output) -> list[dict[str, Any]]:
+    """Kept samples of the KEPT_LANGUAGES languages with most kept documents."""
+    counts = _kept_langs(out)
+    if len(counts) < 2:
+        return []
+    top = sorted(counts, key=lambda k: (-counts[k], k))[:KEPT_LANGUAGES]
+    found = sample(
+        out,
+        out.kept_files(),
+        KEPT_PER_LANGUAGE,
+        reason_column=LANG_COLUMN,
+        keep=lambda d: (d.lang or "und") in top,
+    )
+    by_lang: dict[str, list[Any]] = {}
+    for (_, lang), docs in found.items():
+        by_lang.setdefault(lang or "und", []).extend(docs)
+    return [
+        {
+            "lang": lang,
+            "docs_kept": counts[lang],
+            "docs": [replace(d, reason=None).to_dict(SAMPLE_CHARS) for d in by_lang.get(lang, [])],
+        }
+        for lang in top
+    ]
 
 
 def build_report(root: str | Path) -> dict[str, Any]:

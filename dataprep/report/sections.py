@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from dataprep.report import fmt
-from dataprep.report.svg import Series, esc, hbars, histogram
+from dataprep.report.svg import Series, esc, hbars, histogram, mini_histogram
 
 
 def table(head: Sequence[str], rows: Sequence[Sequence[str]], *, num_from: int = 1) -> str:
@@ -407,6 +407,7 @@ def signals(report: dict[str, Any]) -> str:
             f'<figure class="card"><figcaption>{esc(h["column"])}</figcaption>{chart}'
             f'<p class="muted">{esc(meta)}</p>'
             + "".join(f'<p class="note">{esc(n)}</p>' for n in notes)
+            + _by_lang(h, word)
             + "</figure>"
         )
     lost = report.get("unmatched_thresholds", [])
@@ -433,6 +434,31 @@ def signals(report: dict[str, Any]) -> str:
         body,
         "Each histogram counts the documents that reached the signal's stage (kept ones and "
         "those removed there or later), with the stage's thresholds drawn in red.",
+    )
+
+
+def _by_lang(h: dict[str, Any], word: str) -> str:
+    """Small multiples of one signal per language, each with that language's threshold."""
+    rows = h.get("by_lang") or []
+    if not rows:
+        return ""
+    cells = []
+    for r in rows:
+        series = [
+            Series("passed", "bar-kept", r["passed"]),
+            Series(word, "bar-removed", r["removed"]),
+        ]
+        lines = [(x["value"], x["label"]) for x in r["threshold_lines"] if x.get("on_chart", True)]
+        gone = sum(r["removed"])
+        cells.append(
+            f'<div class="lang-cell"><b>{esc(r["lang"])}</b> <span class=muted>'
+            f"{esc(fmt.count(r['count']))} docs, {esc(fmt.count(gone))} {esc(word)}</span>"
+            + mini_histogram(h["edges"], series, lines, title=f"{h['column']}, {r['lang']}")
+            + "</div>"
+        )
+    return (
+        f'<details class="by-lang"><summary>by language ({len(rows)})</summary>'
+        f'<div class="lang-grid">{"".join(cells)}</div></details>'
     )
 
 
@@ -464,6 +490,13 @@ def samples(report: dict[str, Any]) -> str:
         f"<details open><summary>kept documents <span class=muted>"
         f"({len(s['kept'])} shown)</span></summary>{kept or '<p>none</p>'}</details>"
     )
+    for g in s.get("kept_by_lang", []):
+        docs = "".join(_doc(d) for d in g["docs"])
+        blocks.append(
+            f"<details><summary>kept · language {esc(g['lang'])} <span class=muted>"
+            f"({len(g['docs'])} shown of {esc(fmt.count(g['docs_kept']))} kept)</span></summary>"
+            f"{docs}</details>"
+        )
     return section(
         "samples",
         "Sample documents",

@@ -272,7 +272,7 @@ EVIDENCE_STAGES: list[dict[str, Any]] = [
     {"stage": "line_dedup_v1", "name": "lines", "max_occurrences": 5},
     {"stage": "line_dedup_apply_v1", "name": "lines_apply", "source": "lines"},
     {"stage": "report_quality_v0", "name": "strict", "annotate": True, "min_chars": 400},
-    {"stage": "report_quality_v0", "name": "quality", "min_alpha": {"en": 0.78, "de": 0.74}},
+    {"stage": "report_quality_v0", "name": "quality", "min_alpha": {"en": 0.8, "de": 0.83}},
     {"stage": "exact_dedup_v1", "name": "exact"},
     {"stage": "minhash_dedup_v1", "name": "near", "threshold": 0.7},
 ]

@@ -171,6 +171,15 @@ def test_every_label_goes_through_escaping() -> None:
                     {"value": 0.5, "label": evil, "on_chart": True},
                     {"value": 9.0, "label": evil, "on_chart": False},
                 ],
+                "by_lang": [
+                    {
+                        "lang": evil,
+                        "count": 1,
+                        "passed": [1, 0],
+                        "removed": [0, 0],
+                        "threshold_lines": [{"value": 0.5, "label": evil, "on_chart": True}],
+                    }
+                ],
             }
         ],
         "overlaps": {
@@ -201,6 +210,23 @@ def test_every_label_goes_through_escaping() -> None:
                 }
             ],
             "flagged": [],
+            "kept_by_lang": [
+                {
+                    "lang": evil,
+                    "docs_kept": 1,
+                    "docs": [
+                        {
+                            "stage": None,
+                            "reason": None,
+                            "id": evil,
+                            "lang": evil,
+                            "chars": 3,
+                            "truncated": False,
+                            "text": evil,
+                        }
+                    ],
+                }
+            ],
             "kept": [
                 {
                     "stage": None,
