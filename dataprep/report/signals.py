@@ -238,10 +238,16 @@ def match_thresholds(
 
 
 def _lines(stage: str, found: dict[str, Any]) -> list[dict[str, Any]]:
+    """Threshold lines; of a per-language dict with a default (``*``), only the default
+    (each language's own is drawn on its language's histogram)."""
     lines = []
     for key, value in found.items():
         bound = re.fullmatch(r"(min|max)_.+", key.removeprefix(signal_prefix(stage)))
-        lines += threshold_lines(value, bound[1] if bound else "")
+        label = bound[1] if bound else ""
+        if isinstance(value, dict) and "*" in value:
+            lines += threshold_lines(value["*"], f"default {label}".strip())
+        else:
+            lines += threshold_lines(value, label)
     return lines
 
 
@@ -305,7 +311,7 @@ def lang_threshold(value: Any, lang: str, langs: list[str]) -> Any:
     entries of languages outside ``langs``); any other value applies to every language."""
     if isinstance(value, dict):
         if lang == OTHER:
-            rest = {k: v for k, v in value.items() if k not in langs}
+            rest = {("default" if k == "*" else k): v for k, v in value.items() if k not in langs}
             return rest or None
         for key in (lang, "*", "default"):
             if key in value:

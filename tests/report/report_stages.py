@@ -267,7 +267,12 @@ def make_evidence_corpus(root: Path, n: int = 120) -> Path:
 
 EVIDENCE_STAGES: list[dict[str, Any]] = [
     {"stage": "report_lang_v0", "name": "langid", "min_score": 0.0},
-    {"stage": "c4_v1", "name": "c4", "min_sentences": 2},
+    {
+        "stage": "c4_v1",
+        "name": "c4",
+        "min_sentences": 2,
+        "lang_overrides": {"de": {"min_sentences": 3}},
+    },
     {"stage": "pii_redact_v1", "name": "pii"},
     {"stage": "line_dedup_v1", "name": "lines", "max_occurrences": 5},
     {"stage": "line_dedup_apply_v1", "name": "lines_apply", "source": "lines"},

@@ -46,12 +46,23 @@ def test_the_split_counts_match_the_documents(evidence_output: Path) -> None:
     assert {r["lang"]: r["count"] for r in h["by_lang"]} == langs
 
 
-def test_a_threshold_for_every_language_applies_to_each(evidence_output: Path) -> None:
-    h = hist(build_report(evidence_output), "c4__sentence_count")
+def test_a_real_filters_language_override_is_drawn_for_that_language(
+    evidence_output: Path,
+) -> None:
+    """c4 runs with min_sentences 2 and lang_overrides de: 3; stage_info lists the
+    languages that differ (de, and the built-in km/lo/my/th), the main chart the default."""
+    report = build_report(evidence_output)
+    h = hist(report, "c4__sentence_count")
+    assert h["threshold"]["c4__sentence_count"]["*"] == 2.0
+    assert h["threshold"]["c4__sentence_count"]["de"] == 3.0
+    assert [(x["value"], x["label"]) for x in h["threshold_lines"]] == [(2.0, "default")]
     assert {r["lang"]: [x["value"] for x in r["threshold_lines"]] for r in h["by_lang"]} == {
         "en": [2.0],
-        "de": [2.0],
+        "de": [3.0],
     }
+    # a threshold without languages applies to each of them
+    h = hist(report, "lang_score")
+    assert all([x["value"] for x in r["threshold_lines"]] == [0.0] for r in h["by_lang"])
 
 
 @pytest.mark.parametrize(
