@@ -52,6 +52,12 @@ def known_languages() -> tuple[str, ...]:
     return tuple(sorted(_load("languages.json")["languages"]))
 
 
+def override_languages(filter_name: str) -> tuple[str, ...]:
+    """Languages with built-in threshold overrides for one filter (sorted)."""
+    table: dict[str, dict[str, Any]] = _load("lang_thresholds.json")
+    return tuple(sorted(table.get(filter_name, {})))
+
+
 def builtin_overrides(filter_name: str, lang: str | None) -> dict[str, float | None]:
     """Built-in per-language threshold overrides for one filter (may be empty)."""
     code = normalize_lang(lang)

@@ -9,7 +9,9 @@ column in bounded batches, so a report costs little memory on any corpus size.
 from __future__ import annotations
 
 #: Version of the ``report.json`` layout (see ``report.schema.json``). Version 2 added
-#: ``stages[].docs_flagged`` and ``overlaps.unmeasured`` / ``overlaps.how_to_measure``.
-REPORT_VERSION = 2
+#: ``stages[].docs_flagged`` and ``overlaps.unmeasured`` / ``overlaps.how_to_measure``;
+#: version 3 the evidence sections: ``dedup[].pairs`` / ``partner_by`` / ``note`` and an
+#: example cluster per size bucket.
+REPORT_VERSION = 3
 #: Version of the ``compare.json`` layout (see ``compare.schema.json``).
 COMPARE_VERSION = 1

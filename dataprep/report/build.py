@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from dataprep.io.writers import atomic_write_bytes
 from dataprep.output.columns import INPUT_STAGE, reason_column
 from dataprep.output.reader import Output, iter_batches, open_output
 from dataprep.report import REPORT_VERSION
+from dataprep.report.duplicates import duplicate_evidence
 from dataprep.report.overlap import overlaps
 from dataprep.report.samples import LANG_COLUMN, sample
 from dataprep.report.signals import all_histograms, reached
@@ -27,6 +29,9 @@ from dataprep.report.signals import all_histograms, reached
 #: Documents shown per (stage, reason), and kept documents shown.
 SAMPLES_PER_REASON = 3
 KEPT_SAMPLES = 5
+#: Languages with kept samples of their own (largest first), and documents shown per language.
+KEPT_LANGUAGES = 8
+KEPT_PER_LANGUAGE = 3
 #: Characters of text kept per sampled document.
 SAMPLE_CHARS = 600
 
@@ -171,6 +176,8 @@ def _dedup_section(out: Output) -> list[dict[str, Any]]:
         if not isinstance(s, dict) or not isinstance(s.get("cluster_size_histogram"), dict):
             continue
         hist = s["cluster_size_histogram"]
+        buckets = sorted(hist, key=_bucket_low)
+        evidence = duplicate_evidence(out, name, [str(k) for k in buckets])
         rows.append(
             {
                 "stage": name,
@@ -180,9 +187,16 @@ def _dedup_section(out: Output) -> list[dict[str, Any]]:
                 "clusters": s.get("clusters"),
                 "largest_cluster": s.get("largest_cluster"),
                 "cluster_size_histogram": [
-                    {"size": str(k), "clusters": int(hist[k])}
-                    for k in sorted(hist, key=_bucket_low)
+                    {
+                        "size": str(k),
+                        "clusters": int(hist[k]),
+                        "example": evidence["examples"].get(str(k)),
+                    }
+                    for k in buckets
                 ],
+                "partner_by": evidence["partner_by"],
+                "note": evidence["note"],
+                "pairs": evidence["pairs"],
             }
         )
     return rows
@@ -224,7 +238,34 @@ def _samples_section(out: Output) -> dict[str, Any]:
         "removed": groups(removed),
         "flagged": groups(flagged),
         "kept": [d.to_dict(SAMPLE_CHARS) for docs in kept.values() for d in docs],
+        "kept_by_lang": _kept_by_lang(out),
     }
+
+
+def _kept_by_lang(out: Output) -> list[dict[str, Any]]:
+    """Kept samples of the KEPT_LANGUAGES languages with most kept documents."""
+    counts = _kept_langs(out)
+    if len(counts) < 2:
+        return []
+    top = sorted(counts, key=lambda k: (-counts[k], k))[:KEPT_LANGUAGES]
+    found = sample(
+        out,
+        out.kept_files(),
+        KEPT_PER_LANGUAGE,
+        reason_column=LANG_COLUMN,
+        keep=lambda d: (d.lang or "und") in top,
+    )
+    by_lang: dict[str, list[Any]] = {}
+    for (_, lang), docs in found.items():
+        by_lang.setdefault(lang or "und", []).extend(docs)
+    return [
+        {
+            "lang": lang,
+            "docs_kept": counts[lang],
+            "docs": [replace(d, reason=None).to_dict(SAMPLE_CHARS) for d in by_lang.get(lang, [])],
+        }
+        for lang in top
+    ]
 
 
 def build_report(root: str | Path) -> dict[str, Any]:

@@ -69,6 +69,14 @@ summary{cursor:pointer;font-weight:600;overflow-wrap:anywhere}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:4px 0;font:13px/1.4 ui-monospace,
 SFMono-Regular,Menlo,Consolas,monospace;background:var(--soft);padding:6px 8px;border-radius:4px;
 max-height:22em;overflow:auto}
+.pair{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:10px}
+.pair-block{border-top:1px solid var(--line);margin-top:8px}
+del{background:#fde2e1;color:#8c1d1b}ins{background:#dff3e3;color:#1d5b2a;text-decoration:none}
+pre.diff{max-height:14em}
+.lang-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:6px}
+.lang-cell{font-size:.8rem}svg.mini{width:100%;height:auto;display:block}
+details.by-lang{padding:2px 6px;margin:4px 0 0}
+details.by-lang summary{font-weight:400;font-size:.85rem}
 footer{max-width:1100px;margin:30px auto;padding:0 16px;color:var(--muted);font-size:.8rem}
 @media (max-width:600px){body{font-size:14px}th,td{padding:3px 5px}h1{font-size:1.25rem}}
 """

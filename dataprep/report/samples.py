@@ -55,7 +55,8 @@ Group = tuple[str | None, str | None]
 _Entry = tuple[int, int, int, Doc]  # (-hash, -part index, -row, doc): a max-heap by key
 
 
-def _key(doc_id: str | None, part: PartFile, row: int) -> int:
+def key_of(doc_id: str | None, part: PartFile, row: int) -> int:
+    """The sample key of a document: xxh64 of its id (of ``file:row`` without one)."""
     raw = doc_id if doc_id is not None else f"{part.path.name}:{row}"
     return xxhash.xxh64_intdigest(raw.encode("utf-8", "surrogatepass"))
 
@@ -101,7 +102,7 @@ def sample(
                 doc = Doc(where, reasons[i], doc_id, langs[i], flagged=flagged)
                 if keep is not None and not keep(doc):
                     continue
-                entry = (-_key(doc_id, part, row + i), -p_index, -(row + i), doc)
+                entry = (-key_of(doc_id, part, row + i), -p_index, -(row + i), doc)
                 heap = heaps.setdefault((where, reasons[i]), [])
                 if len(heap) < n:
                     heapq.heappush(heap, entry)
@@ -137,6 +138,23 @@ def _read_texts(
 def _fill_part(
     part: PartFile, text_column: str, p_index: int, rows: list[int], filled: dict[Any, Doc]
 ) -> None:
+    for r, text in _row_texts(part, text_column, rows).items():
+        doc = filled[(p_index, r)]
+        filled[(p_index, r)] = replace(doc, text=text, chars=len(text or ""))
+
+
+def texts_at(out: Output, part: PartFile, rows: Sequence[int]) -> dict[int, str | None]:
+    """The whole text of each of ``rows`` of ``part`` (only their row groups are read)."""
+    if out.text_column not in out.schema(part).names:
+        return {}
+    try:
+        return _row_texts(part, out.text_column, sorted(rows))
+    except (OSError, pa.ArrowException) as e:
+        raise InputError(f"cannot read {part.path}: {e}") from e
+
+
+def _row_texts(part: PartFile, text_column: str, rows: list[int]) -> dict[int, str | None]:
+    found: dict[int, str | None] = {}
     pf = pq.ParquetFile(part.path)
     start = 0
     for rg in range(pf.num_row_groups):
@@ -148,8 +166,7 @@ def _fill_part(
             col = batch.column(0)
             for r in here:
                 if offset <= r < offset + batch.num_rows:
-                    text = col[r - offset].as_py()
-                    doc = filled[(p_index, r)]
-                    filled[(p_index, r)] = replace(doc, text=text, chars=len(text or ""))
+                    found[r] = col[r - offset].as_py()
             offset += batch.num_rows
         start += size
+    return found

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from dataprep.report import fmt
-from dataprep.report.svg import Series, esc, hbars, histogram
+from dataprep.report.svg import Series, esc, hbars, histogram, mini_histogram
 
 
 def table(head: Sequence[str], rows: Sequence[Sequence[str]], *, num_from: int = 1) -> str:
@@ -262,6 +262,65 @@ def _lang_stage(report: dict[str, Any]) -> str:
     )
 
 
+def _short_doc(d: dict[str, Any] | None, label: str) -> str:
+    if d is None:
+        return f'<div class="doc"><div class="muted">{esc(label)}: not in the output</div></div>'
+    text = d["text"]
+    body = "(null text)" if text is None else (text or "(empty text)")
+    more = f", {fmt.count(d['chars'])} chars, truncated" if d["truncated"] else ""
+    doc_id = d["id"] if d["id"] is not None else fmt.NONE
+    head = f"{label} · id {doc_id} · lang {d['lang'] or fmt.NONE}{more}"
+    return f'<div class="doc"><div class="muted">{esc(head)}</div><pre>{esc(body)}</pre></div>'
+
+
+def _diff(diff: dict[str, Any] | None) -> str:
+    if not diff:
+        return ""
+    parts = []
+    for tag, removed, kept in diff["ops"]:
+        if tag == "equal":
+            parts.append(esc(removed))
+        if tag in ("delete", "replace"):
+            parts.append(f"<del>{esc(removed)}</del>")
+        if tag in ("insert", "replace"):
+            parts.append(f"<ins>{esc(kept)}</ins>")
+    cut = " (cut: long texts)" if diff["truncated"] else ""
+    return (
+        f'<p class="muted">word diff, removed → kept: {esc(fmt.count(diff["changed_words"]))} '
+        f'words differ{esc(cut)}</p><pre class="diff">{" ".join(parts)}</pre>'
+    )
+
+
+def _pair(p: dict[str, Any]) -> str:
+    facts = [
+        f"stage Jaccard {fmt.number(p['stage_jaccard'])}" if p["stage_jaccard"] is not None else "",
+        f"exact Jaccard {fmt.number(p['exact_jaccard'])}" if p["exact_jaccard"] is not None else "",
+        f"MinHash estimate {fmt.number(p['estimated_jaccard'])}"
+        if p["estimated_jaccard"] is not None
+        else "",
+        f"cluster of {fmt.count(p['cluster_size'])}" if p["cluster_size"] else "",
+    ]
+    line = " · ".join(f for f in facts if f)
+    return (
+        f'<div class="pair-block"><p class="muted">{esc(line)}</p><div class="pair">'
+        f"{_short_doc(p['removed'], 'removed')}{_short_doc(p['kept'], 'kept')}</div>"
+        f"{_diff(p['diff'])}</div>"
+    )
+
+
+def _example(h: dict[str, Any]) -> str:
+    ex = h.get("example")
+    if not ex:
+        return ""
+    docs = _short_doc(ex["kept"], "kept") + "".join(_short_doc(d, "removed") for d in ex["removed"])
+    shown = len(ex["removed"]) + (1 if ex["kept"] else 0)
+    return (
+        f"<details><summary>size {esc(h['size'])}: example cluster of "
+        f"{esc(fmt.count(ex['size']))} <span class=muted>({shown} shown)</span></summary>"
+        f"{docs}</details>"
+    )
+
+
 def dedup(report: dict[str, Any]) -> str:
     out = []
     for d in report["dedup"]:
@@ -283,13 +342,31 @@ def dedup(report: dict[str, Any]) -> str:
                 for h in hist
             ]
             chart = hbars(rows, scale=peak, title=f"{d['stage']}: clusters by size")
+        examples = "".join(_example(h) for h in hist)
+        note = f'<p class="note">{esc(d["note"])}</p>' if d.get("note") else ""
+        pairs = "".join(_pair(p) for p in d.get("pairs", []))
+        pairs_html = (
+            f"<details open><summary>{esc(d['stage'])}: sampled duplicates beside the kept "
+            f"document <span class=muted>({len(d.get('pairs', []))} shown)</span></summary>"
+            f"{pairs}</details>"
+            if pairs
+            else ""
+        )
         out.append(
-            f"<figure><figcaption>{esc(d['stage'])}: duplicate clusters by size"
-            f"</figcaption>{facts}{chart}</figure>"
+            f'<figure class="dedup-stage"><figcaption>{esc(d["stage"])}: duplicate clusters by '
+            f"size</figcaption>{facts}{chart}{note}{examples}{pairs_html}</figure>"
         )
     if not out:
         return ""
-    return section("dedup", "Duplicate clusters", '<div class="grid2">' + "".join(out) + "</div>")
+    return section(
+        "dedup",
+        "Duplicates",
+        "".join(out),
+        "Clusters by size with one example cluster per size, and sampled removed duplicates "
+        "beside the document kept for them: the stage's Jaccard, and the report's exact "
+        "Jaccard of the two texts' word 5-grams with its MinHash estimate (128 permutations); "
+        "the diff marks words only in the removed document (struck) and only in the kept one.",
+    )
 
 
 def signals(report: dict[str, Any]) -> str:
@@ -330,6 +407,7 @@ def signals(report: dict[str, Any]) -> str:
             f'<figure class="card"><figcaption>{esc(h["column"])}</figcaption>{chart}'
             f'<p class="muted">{esc(meta)}</p>'
             + "".join(f'<p class="note">{esc(n)}</p>' for n in notes)
+            + _by_lang(h, word)
             + "</figure>"
         )
     lost = report.get("unmatched_thresholds", [])
@@ -356,6 +434,31 @@ def signals(report: dict[str, Any]) -> str:
         body,
         "Each histogram counts the documents that reached the signal's stage (kept ones and "
         "those removed there or later), with the stage's thresholds drawn in red.",
+    )
+
+
+def _by_lang(h: dict[str, Any], word: str) -> str:
+    """Small multiples of one signal per language, each with that language's threshold."""
+    rows = h.get("by_lang") or []
+    if not rows:
+        return ""
+    cells = []
+    for r in rows:
+        series = [
+            Series("passed", "bar-kept", r["passed"]),
+            Series(word, "bar-removed", r["removed"]),
+        ]
+        lines = [(x["value"], x["label"]) for x in r["threshold_lines"] if x.get("on_chart", True)]
+        gone = sum(r["removed"])
+        cells.append(
+            f'<div class="lang-cell"><b>{esc(r["lang"])}</b> <span class=muted>'
+            f"{esc(fmt.count(r['count']))} docs, {esc(fmt.count(gone))} {esc(word)}</span>"
+            + mini_histogram(h["edges"], series, lines, title=f"{h['column']}, {r['lang']}")
+            + "</div>"
+        )
+    return (
+        f'<details class="by-lang"><summary>by language ({len(rows)})</summary>'
+        f'<div class="lang-grid">{"".join(cells)}</div></details>'
     )
 
 
@@ -387,6 +490,13 @@ def samples(report: dict[str, Any]) -> str:
         f"<details open><summary>kept documents <span class=muted>"
         f"({len(s['kept'])} shown)</span></summary>{kept or '<p>none</p>'}</details>"
     )
+    for g in s.get("kept_by_lang", []):
+        docs = "".join(_doc(d) for d in g["docs"])
+        blocks.append(
+            f"<details><summary>kept · language {esc(g['lang'])} <span class=muted>"
+            f"({len(g['docs'])} shown of {esc(fmt.count(g['docs_kept']))} kept)</span></summary>"
+            f"{docs}</details>"
+        )
     return section(
         "samples",
         "Sample documents",

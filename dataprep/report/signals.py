@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from dataprep.output.columns import (
     INPUT_STAGE,
+    LANG_COLUMN,
     REASON_COL,
     SIGNAL_SEPARATOR,
     reason_column,
@@ -34,6 +35,9 @@ from dataprep.output.columns import (
 from dataprep.output.reader import Output, PartFile, iter_batches
 
 RESERVOIR = 20_000
+#: Languages with their own histogram per signal (largest first); the rest are grouped.
+TOP_LANGUAGES = 4
+OTHER = "other"
 CACHE_BYTES = 64 * 2**20
 MAX_BINS = 40
 REPEAT_COLUMN = "repeat"
@@ -123,6 +127,7 @@ class _StageScan:
     parts: set[str]
     cols: list[str]
     only_originals: bool
+    langs: list[str] = field(default_factory=list)
     accs: dict[str, _Column] = field(default_factory=dict)
     hists: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -137,7 +142,7 @@ def _scan(
         if not here_scans:
             continue
         cols = [c for sc in here_scans for c in (*sc.cols, reason_column(sc.stage))]
-        for batch in iter_batches(out, part, [*cols, REPEAT_COLUMN]):
+        for batch in iter_batches(out, part, [*cols, REPEAT_COLUMN, LANG_COLUMN]):
             for sc in here_scans:
                 yield sc, *_stage_view(batch, part, sc)
 
@@ -233,10 +238,16 @@ def match_thresholds(
 
 
 def _lines(stage: str, found: dict[str, Any]) -> list[dict[str, Any]]:
+    """Threshold lines; of a per-language dict with a default (``*``), only the default
+    (each language's own is drawn on its language's histogram)."""
     lines = []
     for key, value in found.items():
         bound = re.fullmatch(r"(min|max)_.+", key.removeprefix(signal_prefix(stage)))
-        lines += threshold_lines(value, bound[1] if bound else "")
+        label = bound[1] if bound else ""
+        if isinstance(value, dict) and "*" in value:
+            lines += threshold_lines(value["*"], f"default {label}".strip())
+        else:
+            lines += threshold_lines(value, label)
     return lines
 
 
@@ -274,6 +285,80 @@ def _column_values(
     return vals, ~np.isnan(vals), np.concatenate([h for _, h in chunks])
 
 
+def _lang_codes(
+    items: list[tuple[pa.RecordBatch, np.ndarray]], col: str, langs: list[str]
+) -> np.ndarray:
+    """Per value of ``col`` (as in :func:`_column_values`): the index of its language in
+    ``langs``, ``len(langs)`` for any other language or none."""
+    index = {lang: i for i, lang in enumerate(langs)}
+    codes = []
+    for b, _ in items:
+        if col not in b.schema.names:
+            continue
+        if LANG_COLUMN in b.schema.names:
+            values = b.column(LANG_COLUMN).to_pylist()
+            codes.append(
+                np.fromiter((index.get(v, len(langs)) for v in values), np.int64, len(values))
+            )
+        else:
+            codes.append(np.full(b.num_rows, len(langs), dtype=np.int64))
+    return np.concatenate(codes) if codes else np.empty(0, np.int64)
+
+
+def lang_threshold(value: Any, lang: str, langs: list[str]) -> Any:
+    """The part of a threshold that applies to ``lang``: a per-language dict gives its
+    entry (``*``/``default`` when absent; for the grouped ``other`` languages, the
+    entries of languages outside ``langs``); any other value applies to every language."""
+    if isinstance(value, dict):
+        if lang == OTHER:
+            rest = {("default" if k == "*" else k): v for k, v in value.items() if k not in langs}
+            return rest or None
+        for key in (lang, "*", "default"):
+            if key in value:
+                return value[key]
+        return None
+    return value
+
+
+def _by_lang(h: dict[str, Any], stage: str, langs: list[str]) -> list[dict[str, Any]]:
+    """The histogram's per-language rows (languages with at least one document)."""
+    rows = []
+    lo, hi = h["edges"][0], h["edges"][-1]
+    for i, lang in enumerate([*langs, OTHER]):
+        passed, removed = h["lang_passed"][i], h["lang_removed"][i]
+        count = int(passed.sum() + removed.sum())
+        if not count:
+            continue
+        found = {k: lang_threshold(v, lang, langs) for k, v in (h["threshold"] or {}).items()}
+        lines = _lines(stage, {k: v for k, v in found.items() if v is not None})
+        for line in lines:
+            line["on_chart"] = lo <= line["value"] <= hi
+            line["label"] = f"{lang} {line['label']}".strip() if lang != OTHER else line["label"]
+        rows.append(
+            {
+                "lang": lang,
+                "count": count,
+                "passed": passed.tolist(),
+                "removed": removed.tolist(),
+                "threshold_lines": lines,
+            }
+        )
+    return rows
+
+
+def top_languages(out: Output) -> list[str]:
+    """The TOP_LANGUAGES largest languages where languages were first seen (none when
+    the run saw fewer than two)."""
+    for st in out.stats.get("stages", {}).values():
+        by_lang = st.get("docs_in_by_lang")
+        if by_lang:
+            if len(by_lang) < 2:
+                return []
+            ranked = sorted(by_lang, key=lambda k: (-int(by_lang[k]), k))
+            return ranked[:TOP_LANGUAGES]
+    return []
+
+
 def _make_hists(sc: _StageScan, matched: dict[str, Any]) -> None:
     for c in sc.cols:
         acc = sc.accs[c]
@@ -298,6 +383,10 @@ def _make_hists(sc: _StageScan, matched: dict[str, Any]) -> None:
             "threshold": matched.get(c),
             "threshold_lines": lines,
         }
+        if sc.langs:
+            shape = (len(sc.langs) + 1, edges.size - 1)
+            sc.hists[c]["lang_passed"] = np.zeros(shape, dtype=np.int64)
+            sc.hists[c]["lang_removed"] = np.zeros(shape, dtype=np.int64)
 
 
 def _second_pass(sc: _StageScan, items: list[tuple[pa.RecordBatch, np.ndarray]]) -> None:
@@ -317,6 +406,16 @@ def _second_pass(sc: _StageScan, items: list[tuple[pa.RecordBatch, np.ndarray]])
         gone = here[ok]
         h["removed"] += np.bincount(idx[gone], minlength=edges.size - 1)
         h["passed"] += np.bincount(idx[~gone], minlength=edges.size - 1)
+        if sc.langs:
+            lang = _lang_codes(items, c, sc.langs)[ok]
+            size = (len(sc.langs) + 1) * (edges.size - 1)
+            flat = lang * (edges.size - 1) + idx
+            h["lang_removed"] += np.bincount(flat[gone], minlength=size).reshape(
+                len(sc.langs) + 1, -1
+            )
+            h["lang_passed"] += np.bincount(flat[~gone], minlength=size).reshape(
+                len(sc.langs) + 1, -1
+            )
 
 
 def stage_histograms(out: Output, stage: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -364,6 +463,9 @@ def all_histograms(
     matching no signal. Two passes over the part files, whatever the number of stages."""
     names = [s for s in (stages or out.stage_names) if s != INPUT_STAGE]
     plans = [_plan(out, stage) for stage in names]
+    langs = top_languages(out)
+    for sc, _, _ in plans:
+        sc.langs = langs
     _count_all(out, plans)
     hists: list[dict[str, Any]] = []
     unmatched: list[dict[str, Any]] = []
@@ -371,6 +473,11 @@ def all_histograms(
         for h in sc.hists.values():
             h["passed"] = h["passed"].tolist()
             h["removed"] = h["removed"].tolist()
+            if sc.langs:
+                h["by_lang"] = _by_lang(h, sc.stage, sc.langs)
+                del h["lang_passed"], h["lang_removed"]
+            else:
+                h["by_lang"] = []
         hists += list(sc.hists.values())
         unmatched += [{"stage": sc.stage, "key": k, "value": v} for k, v in lost.items()]
     return hists, unmatched

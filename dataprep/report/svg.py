@@ -142,3 +142,62 @@ def hbars(
             )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def mini_histogram(
+    edges: Sequence[float],
+    series: Sequence[Series],
+    lines: Sequence[tuple[float, str]] = (),
+    *,
+    title: str = "",
+) -> str:
+    """A small stacked histogram for small multiples: one ``<path>`` per series (no
+    per-bar tooltips, so a page can hold hundreds), threshold lines labelled."""
+    w, h, pad, top = 180, 80, 2, 12
+    ph = h - top - 12
+    n = len(edges) - 1
+    totals = [sum(s.counts[i] for s in series) for i in range(n)]
+    peak = max(max(totals, default=0), 1)
+    lo, hi = edges[0], edges[-1]
+    span = (hi - lo) or 1.0
+
+    def x(v: float) -> float:
+        return pad + (w - 2 * pad) * (v - lo) / span
+
+    parts = [
+        f'<svg class="mini" viewBox="0 0 {w} {h}" role="img" aria-label="{esc(title)}">',
+        f"<title>{esc(title)}</title>",
+    ]
+    base = [0] * n
+    for s in series:
+        d = []
+        for i in range(n):
+            c = s.counts[i]
+            if c:
+                y0 = top + ph * (1 - (base[i] + c) / peak)
+                x0, x1 = x(edges[i]), x(edges[i + 1])
+                bw, bh = max(x1 - x0 - 0.5, 0.5), ph * c / peak
+                d.append(f"M{x0:.1f} {y0:.1f}h{bw:.1f}v{bh:.1f}H{x0:.1f}z")
+                base[i] += c
+        if d:
+            parts.append(f'<path class="{esc(s.css)}" d="{"".join(d)}"/>')
+    parts.append(f'<line class="axis" x1="{pad}" y1="{top + ph}" x2="{w - pad}" y2="{top + ph}"/>')
+    for v, anchor in ((lo, "start"), (hi, "end")):
+        parts.append(
+            f'<text class="tick" x="{x(v):.1f}" y="{h - 1}" text-anchor="{anchor}">'
+            f"{esc(fmt.number(v))}</text>"
+        )
+    for v, label in lines[:3]:
+        if lo <= v <= hi:
+            xv = x(v)
+            parts.append(
+                f'<line class="threshold" x1="{xv:.1f}" y1="{top - 2}" x2="{xv:.1f}" '
+                f'y2="{top + ph}"/>'
+            )
+            anchor = "end" if xv > w * 0.6 else "start"
+            parts.append(
+                f'<text class="tlabel" x="{xv + (-2 if anchor == "end" else 2):.1f}" y="{top - 3}" '
+                f'text-anchor="{anchor}">{esc(label or "threshold")} {esc(fmt.number(v))}</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -18,24 +18,40 @@ from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageContext, StageOutput
 
 
-def filter_thresholds(filt: Any, prefix: str) -> dict[str, Any]:
-    """A filter's thresholds keyed by signal column: a number, or ``[lo, hi]``."""
-    rules = getattr(filt, "rules", None)
-    if not rules:
-        return {signal_column(prefix, k): v for k, v in filt.thresholds().items()}
-    settings = filt.settings(None)
+def _bounds(filt: Any, settings: dict[str, Any]) -> dict[str, Any]:
+    """Per signal: its threshold, a number or ``[lo, hi]`` ("<" rules are lower bounds)."""
     bounds: dict[str, list[float | None]] = {}
-    for rule in rules:
+    for rule in filt.rules:
         value = filt._threshold(rule, settings)
         if value is None:
             continue
         lo_hi = bounds.setdefault(rule.signal, [None, None])
         # A rule drops when ``signal OP value``: "<" rules are lower bounds.
         lo_hi[0 if rule.op in ("<", "<=") else 1] = value
+    return {
+        signal: [lo, hi] if lo is not None and hi is not None else (lo if hi is None else hi)
+        for signal, (lo, hi) in bounds.items()
+    }
+
+
+def filter_thresholds(filt: Any, prefix: str) -> dict[str, Any]:
+    """A filter's thresholds keyed by signal column: a number, or ``[lo, hi]``; when a
+    language's threshold differs (built-in or recipe ``lang_overrides``), a dict
+    ``{"*": default, LANG: value, ...}`` listing the languages that differ."""
+    from filters._lang import override_languages
+
+    rules = getattr(filt, "rules", None)
+    if not rules:
+        return {signal_column(prefix, k): v for k, v in filt.thresholds().items()}
+    default = _bounds(filt, filt.settings(None))
+    langs = set(override_languages(filt.name))
+    langs |= set(getattr(filt.config, "lang_overrides", {}) or {})
+    per_lang = {lang: _bounds(filt, filt.settings(lang)) for lang in sorted(langs)}
     out: dict[str, Any] = {}
-    for signal, (lo, hi) in bounds.items():
-        key = signal_column(prefix, signal)
-        out[key] = [lo, hi] if lo is not None and hi is not None else (lo if hi is None else hi)
+    for signal in dict.fromkeys([*default, *(s for b in per_lang.values() for s in b)]):
+        base = default.get(signal)
+        differ = {k: b.get(signal) for k, b in per_lang.items() if b.get(signal) != base}
+        out[signal_column(prefix, signal)] = {"*": base, **differ} if differ else base
     return out
 
 

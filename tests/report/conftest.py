@@ -11,7 +11,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from report_stages import EVIL, FULL_STAGES, make_corpus, run
+from report_stages import (
+    EVIDENCE_STAGES,
+    EVIL,
+    FULL_STAGES,
+    make_corpus,
+    make_evidence_corpus,
+    run,
+)
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +40,11 @@ def evil_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pq.write_table(pa.Table.from_pylist(docs), corpus / "evil.parquet")
     stages = [{"stage": "report_quality_v0", "name": "q", "annotate": True}]
     return run(stages, corpus, tmp_path_factory.mktemp("evil-out") / "out")
+
+
+@pytest.fixture(scope="session")
+def evidence_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """C4, PII, line dedup, an annotate-only filter, per-language thresholds, exact and
+    near dedup over English and German pages (report_stages.EVIDENCE_STAGES)."""
+    corpus = make_evidence_corpus(tmp_path_factory.mktemp("evidence-in"))
+    return run(EVIDENCE_STAGES, corpus, tmp_path_factory.mktemp("evidence-out") / "out")

@@ -199,3 +199,85 @@ def make_docs_without_ids(root: Path) -> Path:
         lines = [json.dumps({"text": " ".join(["w"] * ((i * 3 + k) % 7))}) for i in range(20)]
         (root / f"s{k}.jsonl").write_text("\n".join(lines) + "\n")
     return root
+
+
+_SENTENCES = {
+    "en": [
+        "The river runs past the old mill and into the valley below.",
+        "Every spring the farmers plant wheat on the northern fields.",
+        "Children walk to the village school along the narrow road.",
+        "The library opens at nine and closes late on Thursdays.",
+        "Fresh bread is sold at the bakery beside the church square.",
+        "A small museum tells the story of the coal mines nearby.",
+        "Tourists climb the hill to see the ruins of the castle.",
+        "The market fills the main street every Saturday morning.",
+    ],
+    "de": [
+        "Der Fluss fließt an der alten Mühle vorbei ins Tal hinunter.",
+        "Jeden Frühling säen die Bauern Weizen auf den nördlichen Feldern.",
+        "Die Kinder gehen auf der schmalen Straße zur Dorfschule.",
+        "Die Bibliothek öffnet um neun und schließt donnerstags spät.",
+        "Frisches Brot gibt es in der Bäckerei neben dem Kirchplatz.",
+        "Ein kleines Museum erzählt die Geschichte der Kohlegruben.",
+    ],
+}
+BOILERPLATE = "Subscribe to our newsletter for weekly updates from the valley."
+EMAIL = "mayor.office@example.org"
+
+
+def make_evidence_corpus(root: Path, n: int = 120) -> Path:
+    """Multi-line English and German pages built to contain every report case: exact
+    and near duplicates, C4 line removals, PII, a boilerplate line repeated across
+    pages (line dedup), and German pages with fewer letters (a per-language threshold)."""
+    rng = random.Random(11)
+    docs: list[dict[str, Any]] = []
+    for i in range(n):
+        lang = "de" if i % 3 == 0 else "en"
+        vocab = " ".join(_SENTENCES[lang]).replace(".", "").split()
+        lines = [
+            " ".join(rng.choice(vocab) for _ in range(rng.randint(8, 14))).capitalize() + "."
+            for _ in range(rng.randint(6, 12))
+        ]
+        if i % 4 == 0:
+            lines.insert(1, "Click here")  # C4: too few words
+            lines.append("Please enable javascript to see the map of the valley.")
+        if i % 5 == 0:
+            lines.insert(2, f"Write to {EMAIL} or call 555-123-4567 for details.")
+        if i % 2 == 0:
+            lines.append(BOILERPLATE)
+        if lang == "de" and i % 6 == 0:
+            lines.append("Tel. 12 34 56 78 90 12 34 56 78 90 12 34 56 78 90 12 34.")
+        docs.append({"id": f"e{i:04d}", "text": "\n".join(lines), "true_lang": lang})
+    for k, src in enumerate(range(1, 40, 6)):  # near duplicates: one word changed
+        words = docs[src]["text"].split(" ")
+        words[len(words) // 2] = "CHANGED"
+        docs.append(
+            {"id": f"near{k}", "text": " ".join(words), "true_lang": docs[src]["true_lang"]}
+        )
+    for k, src in enumerate((7, 7, 7, 19)):  # exact duplicates: a cluster of 4, one of 2
+        docs.append(
+            {"id": f"copy{k}", "text": docs[src]["text"], "true_lang": docs[src]["true_lang"]}
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    half = len(docs) // 2
+    pq.write_table(pa.Table.from_pylist(docs[:half]), root / "a.parquet")
+    pq.write_table(pa.Table.from_pylist(docs[half:]), root / "b.parquet")
+    return root
+
+
+EVIDENCE_STAGES: list[dict[str, Any]] = [
+    {"stage": "report_lang_v0", "name": "langid", "min_score": 0.0},
+    {
+        "stage": "c4_v1",
+        "name": "c4",
+        "min_sentences": 2,
+        "lang_overrides": {"de": {"min_sentences": 3}},
+    },
+    {"stage": "pii_redact_v1", "name": "pii"},
+    {"stage": "line_dedup_v1", "name": "lines", "max_occurrences": 5},
+    {"stage": "line_dedup_apply_v1", "name": "lines_apply", "source": "lines"},
+    {"stage": "report_quality_v0", "name": "strict", "annotate": True, "min_chars": 400},
+    {"stage": "report_quality_v0", "name": "quality", "min_alpha": {"en": 0.8, "de": 0.83}},
+    {"stage": "exact_dedup_v1", "name": "exact"},
+    {"stage": "minhash_dedup_v1", "name": "near", "threshold": 0.7},
+]

@@ -65,8 +65,9 @@ def test_hostile_texts_are_escaped_never_markup(evil_output: Path) -> None:
 def test_every_label_goes_through_escaping() -> None:
     """Stage names, reasons, languages and ids from a crafted report are escaped too."""
     evil = "<b>x</b>\"'"
+    snip = {"id": evil, "lang": evil, "chars": 9, "truncated": False, "text": evil}
     report = {
-        "report_version": 2,
+        "report_version": 3,
         "run": {
             "recipe": evil,
             "recipe_sha256": evil,
@@ -122,7 +123,31 @@ def test_every_label_goes_through_escaping() -> None:
                 "duplicate_rate": 0.5,
                 "clusters": 1,
                 "largest_cluster": 2,
-                "cluster_size_histogram": [{"size": evil, "clusters": 1}],
+                "cluster_size_histogram": [
+                    {
+                        "size": evil,
+                        "clusters": 1,
+                        "example": {"cluster": 1, "size": 2, "kept": snip, "removed": [snip]},
+                    }
+                ],
+                "partner_by": "dup_of",
+                "note": evil,
+                "pairs": [
+                    {
+                        "removed": snip,
+                        "kept": snip,
+                        "dup_of": evil,
+                        "cluster_size": 2,
+                        "stage_jaccard": 0.9,
+                        "exact_jaccard": 0.9,
+                        "estimated_jaccard": 0.9,
+                        "diff": {
+                            "ops": [["equal", evil, ""], ["replace", evil, evil]],
+                            "changed_words": 1,
+                            "truncated": False,
+                        },
+                    }
+                ],
             }
         ],
         "global_stages": {evil: {evil: evil}},
@@ -145,6 +170,15 @@ def test_every_label_goes_through_escaping() -> None:
                 "threshold_lines": [
                     {"value": 0.5, "label": evil, "on_chart": True},
                     {"value": 9.0, "label": evil, "on_chart": False},
+                ],
+                "by_lang": [
+                    {
+                        "lang": evil,
+                        "count": 1,
+                        "passed": [1, 0],
+                        "removed": [0, 0],
+                        "threshold_lines": [{"value": 0.5, "label": evil, "on_chart": True}],
+                    }
                 ],
             }
         ],
@@ -176,6 +210,23 @@ def test_every_label_goes_through_escaping() -> None:
                 }
             ],
             "flagged": [],
+            "kept_by_lang": [
+                {
+                    "lang": evil,
+                    "docs_kept": 1,
+                    "docs": [
+                        {
+                            "stage": None,
+                            "reason": None,
+                            "id": evil,
+                            "lang": evil,
+                            "chars": 3,
+                            "truncated": False,
+                            "text": evil,
+                        }
+                    ],
+                }
+            ],
             "kept": [
                 {
                     "stage": None,
