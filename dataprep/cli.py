@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import errno
 import json
+import logging
 import os
 import re
 import signal
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dataprep.console.parser import Parser, add_global_flags, parse
 from dataprep.errors import DataprepError, OutputError
 
 if TYPE_CHECKING:
@@ -57,8 +59,16 @@ def _early_pool(args: argparse.Namespace, data: object) -> WorkerPool | None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from dataprep.recipe.config import parse_recipe, read_recipe
+    from dataprep.recipe.overrides import apply_overrides
 
     data, source = read_recipe(args.recipe)
+    sets = list(args.set or [])
+    sets += [
+        f"input.{k}={v}"
+        for k, v in (("text_column", args.text_column), ("id_column", args.id_column))
+        if v is not None
+    ]
+    data = apply_overrides(data, sets)
     # The run's executor claims the pool and closes it; this ``with`` closes it only
     # when the run never started (a recipe error, Ctrl-C before the engine is ready).
     with _early_pool(args, data) or contextlib.nullcontext() as pool:
@@ -80,7 +90,7 @@ def _run(args: argparse.Namespace, recipe: Recipe, pool: WorkerPool | None) -> R
         from dataprep.sample_data import sample_path
 
         inputs = [str(sample_path())]
-        _err(f"no --input given: using the bundled sample corpus {inputs[0]}")
+        _log().info("no --input given: using the bundled sample corpus %s", inputs[0])
     return run_pipeline(
         recipe,
         inputs,
@@ -90,7 +100,7 @@ def _run(args: argparse.Namespace, recipe: Recipe, pool: WorkerPool | None) -> R
         resume=args.resume,
         progress=not args.no_progress,
         keep_work=args.keep_work,
-        log=None if args.quiet else _err,
+        log=None,  # messages go to the ``dataprep`` logger: stderr (-v/-q) and run.log
         executor=args.executor,
         ray_address=args.ray_address,
         pool=pool,
@@ -111,26 +121,46 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_stages(args: argparse.Namespace) -> int:
-    """Every registered stage: name, kind, providing package, first docstring line."""
-    import dataclasses
-
+    """Every registered stage: name, kind, providing package, first docstring line;
+    ``-v``: each option's type, default and description (from the config class)."""
     from dataprep.recipe import registry
+    from dataprep.recipe.fieldhelp import field_help, first_sentence, rule_help
 
+    rows = []
     for name, cls, package in registry.items():
-        doc = (cls.__doc__ or "").strip().splitlines()
-        print(f"{name:<24} {cls.kind:<7} {package:<20} {doc[0] if doc else ''}")
+        options = field_help(cls.Config, rule_help(cls))
+        rows.append((name, cls.kind, package, first_sentence(cls.__doc__ or ""), options))
+    if args.json:
+        doc = [
+            {"stage": n, "kind": k, "package": p, "description": d,
+             "options": [o.to_dict() for o in opts]}
+            for n, k, p, d, opts in rows
+        ]  # fmt: skip
+        print(json.dumps(doc, indent=2))
+        return 0
+    for name, kind, package, description, options in rows:
+        print(f"{name:<24} {kind:<7} {package:<20} {description}")
         if args.verbose:
-            for f in dataclasses.fields(cls.Config):
-                default = f.default if f.default is not dataclasses.MISSING else "…"
-                print(f"    {f.name} = {default!r}")
+            for o in options:
+                print(f"    {o.name}: {o.type} = {o.default}")
+                if o.help:
+                    print(f"        {o.help}")
     return 0
 
 
 def _cmd_recipes(args: argparse.Namespace) -> int:
     from dataprep.recipe.config import load_recipe, shipped_recipes
 
-    for name, path in shipped_recipes().items():
-        r = load_recipe(str(path))
+    found = [(name, path, load_recipe(str(path))) for name, path in shipped_recipes().items()]
+    if args.json:
+        doc = [
+            {"recipe": n, "path": str(p), "description": r.description,
+             "stages": [{"name": s.name, "stage": s.stage} for s in r.stages]}
+            for n, p, r in found
+        ]  # fmt: skip
+        print(json.dumps(doc, indent=2))
+        return 0
+    for name, _, r in found:
         stages = " -> ".join(s.name for s in r.stages)
         print(f"{name:<14} {r.description}\n{'':<14} {stages}")
     return 0
@@ -149,21 +179,29 @@ def _cmd_redecide(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+def build_parser() -> Parser:
+    from dataprep import __version__
+
+    p = Parser(
         prog="dataprep",
         description="Clean, deduplicate, language-balance and report on pretraining text shards.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--debug", action="store_true", help="show tracebacks for errors")
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument("--version", action="version", version=f"dataprep {__version__}")
+    add_global_flags(p, top=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a recipe over input shards")
     run.add_argument("recipe", help="a recipe YAML path or a shipped recipe name (see 'recipes')")
     run.add_argument(
         "--input",
         "-i",
-        action="append",
-        help="folder, glob or file (repeatable); default: the bundled sample corpus",
+        action="extend",
+        nargs="+",
+        metavar="INPUT",
+        help="folders, globs or files (several values, or repeat -i); "
+        "default: the bundled sample corpus",
     )
     run.add_argument("--output", "-o", required=True, help="output folder (must be empty or new)")
     run.add_argument(
@@ -177,7 +215,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", action="store_true", help="continue an interrupted run")
     run.add_argument("--keep-work", action="store_true", help="keep intermediate files in _work/")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
-    run.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    run.add_argument(
+        "--set",
+        action="append",
+        metavar="DOTTED.KEY=VALUE",
+        help="change one recipe value, checked like the YAML (repeatable), e.g. "
+        "--set stages.gopher_quality_v1.min_words=30 or --set run.workers=2",
+    )
+    run.add_argument("--text-column", metavar="COL", help="same as --set input.text_column=COL")
+    run.add_argument("--id-column", metavar="COL", help="same as --set input.id_column=COL")
     run.add_argument(
         "--executor",
         choices=("local", "ray"),
@@ -193,11 +239,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = sub.add_parser("stats", help="print the summary table of an output folder")
     stats.add_argument("output")
-    stats.add_argument("--json", action="store_true", help="print stats.json")
+    stats.add_argument("--json", action="store_true", help="print stats.json as it is")
     stats.set_defaults(func=_cmd_stats)
 
-    stages = sub.add_parser("stages", help="list the registered stages")
-    stages.add_argument("--verbose", "-v", action="store_true", help="show options")
+    stages = sub.add_parser(
+        "stages", help="list the registered stages (-v: options with types and defaults)"
+    )
+    stages.add_argument("--json", action="store_true", help="stages and options as JSON")
     stages.set_defaults(func=_cmd_stages)
 
     red = sub.add_parser(
@@ -219,12 +267,27 @@ def build_parser() -> argparse.ArgumentParser:
     red.set_defaults(func=_cmd_redecide)
 
     recipes = sub.add_parser("recipes", help="list the shipped recipes")
+    recipes.add_argument("--json", action="store_true", help="recipes and stages as JSON")
     recipes.set_defaults(func=_cmd_recipes)
     _add_extra_commands(sub)
+    for verb in sub.choices.values():
+        add_global_flags(verb, top=False)
     return p
 
 
-def _add_extra_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+#: What every verb's exit status means (also in the README and ``dataprep --help``).
+EXIT_CODES = """exit codes (every verb):
+  0    success (also 'inspect' when no document matches: it says so on stderr)
+  1    internal error (a bug: rerun with --debug and report the traceback)
+  2    recipe or option error (unknown verb, option, stage, reason, bad value)
+  3    input error (missing or unreadable input, missing column)
+  4    output error (output folder not empty or not writable, disk full)
+  5    resume refused (recipe or inputs changed)
+  6    a worker process or node was lost (rerun with --resume)
+  130  interrupted (Ctrl-C); 143 terminated (SIGTERM)"""
+
+
+def _add_extra_commands(sub: argparse._SubParsersAction[Parser]) -> None:
     """Commands of the report and classifier modules (``report``, ``inspect``,
     ``train-classifier``), each defined next to the code it drives."""
     from dataprep.classify.cli import add_commands as add_classify
@@ -236,6 +299,10 @@ def _add_extra_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def _err(msg: str) -> None:
     print(msg, file=sys.stderr)
+
+
+def _log() -> logging.Logger:
+    return logging.getLogger("dataprep")
 
 
 #: What a user can do about an operating-system error that escaped the library.
@@ -298,8 +365,10 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    from dataprep.console.logs import setup
+
+    args = parse(build_parser(), argv)
+    setup(args.verbose, args.quiet)
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)

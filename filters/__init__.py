@@ -5,6 +5,7 @@ Usage::
     from filters import GopherQuality
     GopherQuality().keep(text)                 # True / False
     GopherQuality().reason(text, "en")         # None or "gopher_quality:word_count_low"
+    GopherQuality().keep_batch(texts)          # list/Arrow/Polars in, the same kind out
     FILTERS["gopher_quality_v1"](min_words=20) # by versioned name, thresholds overridden
 
 Each filter has a readable per-document definition (``signals`` then ``decide``)
@@ -17,7 +18,7 @@ Importing this package loads only pyarrow and the standard library.
 
 from __future__ import annotations
 
-from filters.base import Filter, FilterConfig, Rewriter, Signals
+from filters.base import Filter, FilterConfig, Rewriter, Signals, UnknownLanguageWarning
 from filters.blocklist import Blocklist, BlocklistConfig
 from filters.c4 import C4, C4Config
 from filters.fineweb import FineWeb, FineWebConfig
@@ -56,5 +57,6 @@ __all__ = [
     "Rewriter",
     "Signals",
     "StackResult",
+    "UnknownLanguageWarning",
     "default_stack",
 ]

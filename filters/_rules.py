@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from filters._lang import builtin_overrides, normalize_lang
+from filters._lang import builtin_overrides, known_languages, normalize_lang
 from filters._text import Analysis, safe_text
 from filters.base import Filter, FilterConfig, Signals, _as_pylist
 
@@ -67,8 +67,14 @@ class RuleFilter(Filter):
     rules: ClassVar[tuple[Rule, ...]] = ()
     Config: ClassVar[type[FilterConfig]] = LangConfig
 
-    def __init__(self, config: FilterConfig | None = None, **overrides: Any) -> None:
-        super().__init__(config, **overrides)
+    #: For a language without shipped data: the rules used instead (``lang_note``);
+    #: ``None`` when the filter's rules do not depend on the language.
+    unknown_lang_rules: ClassVar[str | None] = None
+
+    def __init__(
+        self, config: FilterConfig | None = None, *, strict: bool = False, **overrides: Any
+    ) -> None:
+        super().__init__(config, strict=strict, **overrides)
         names = {f.name for f in dataclasses.fields(self.config)}
         for lang, values in getattr(self.config, "lang_overrides", {}).items():
             for key in values:
@@ -98,6 +104,15 @@ class RuleFilter(Filter):
         self._adjust_settings(values, code)
         self._settings[code] = values
         return values
+
+    def lang_note(self, lang: str) -> str | None:
+        code = normalize_lang(lang)
+        if self.unknown_lang_rules is None or code is None or code in known_languages():
+            return None
+        if any(normalize_lang(k) == code for k in getattr(self.config, "lang_overrides", {})):
+            return None
+        known = ", ".join(known_languages())
+        return f"using {self.unknown_lang_rules} (languages with rules: {known})"
 
     def _adjust_settings(self, values: dict[str, Any], code: str | None) -> None:
         """Hook for filters whose settings depend on the language in other ways."""

@@ -106,8 +106,8 @@ class Blocklist(RuleFilter):
     reasons: ClassVar[tuple[str, ...]] = tuple(r.reason for r in rules)
     signal_names: ClassVar[tuple[str, ...]] = ("blocked_url", "blocked_words")
 
-    def __init__(self, config: Any = None, **overrides: Any) -> None:
-        super().__init__(config, **overrides)
+    def __init__(self, config: Any = None, *, strict: bool = False, **overrides: Any) -> None:
+        super().__init__(config, strict=strict, **overrides)
         cfg = self.config
         self._lists: dict[str, list[str]] = {
             str(normalize_lang(k) if k != "*" else "*"): _read_list(p)

@@ -109,6 +109,9 @@ class C4(RuleFilter, Rewriter):
         Rule("c4:too_few_sentences", "sentence_count", "<", "min_sentences"),
     )
     reasons: ClassVar[tuple[str, ...]] = tuple(r.reason for r in rules)
+    unknown_lang_rules: ClassVar[str | None] = (
+        "the default thresholds and only the common sentence-end punctuation"
+    )
     signal_names: ClassVar[tuple[str, ...]] = (
         "lines_total",
         "lines_removed",

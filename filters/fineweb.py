@@ -68,6 +68,7 @@ class FineWeb(RuleFilter):
         Rule("fineweb:newline_ratio_high", "newline_ratio", ">", "max_newline_ratio"),
     )
     reasons: ClassVar[tuple[str, ...]] = tuple(r.reason for r in rules)
+    unknown_lang_rules: ClassVar[str | None] = "the default thresholds (tuned for English)"
     signal_names: ClassVar[tuple[str, ...]] = (
         "nonempty_lines",
         "line_punct_ratio",

@@ -104,6 +104,9 @@ class GopherQuality(RuleFilter):
         Rule("gopher_quality:stop_words_low", "stop_word_count", "<", "min_stop_words"),
     )
     reasons: ClassVar[tuple[str, ...]] = tuple(r.reason for r in rules)
+    unknown_lang_rules: ClassVar[str | None] = (
+        "the default thresholds (tuned for English) without the stop-word rule"
+    )
     signal_names: ClassVar[tuple[str, ...]] = (
         "word_count",
         "mean_word_length",

@@ -27,6 +27,8 @@ def test_readme_has_exactly_two_setup_commands() -> None:
 
 @pytest.mark.parametrize("index", range(len(PY_BLOCKS)))
 def test_python_examples_run(index: int, tmp_path: Path) -> None:
+    for module in re.findall(r"^import (datasets|polars)\b", PY_BLOCKS[index], flags=re.M):
+        pytest.importorskip(module, reason=f"{module} is in the dev extra: pip install -e '.[dev]'")
     script = tmp_path / "example.py"
     script.write_text(PY_BLOCKS[index], encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

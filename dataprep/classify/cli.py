@@ -4,7 +4,7 @@ Two ways to give labels: ``--positive DIR --negative DIR`` (each repeatable; the
 labels are ``--positive-label``/``--negative-label``, default ``positive`` and
 ``negative``), or ``--input DIR --label-column COL`` (any number of labels). Prints
 precision/recall/F1 on the held-out split and writes the model plus its card
-(``OUTPUT.json``). Wire it in with ``add_commands(subparsers)``.
+(``OUTPUT.json``).
 """
 
 from __future__ import annotations
@@ -103,12 +103,22 @@ def format_metrics(card: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+_DESCRIPTION = """Train a fastText classifier from labelled documents (any format dataprep reads).
+
+Give labels as two folders, --positive DIR --negative DIR (each repeatable; label
+names --positive-label/--negative-label, default 'positive' and 'negative'), or as
+a column, --input DIR --label-column COL (any number of labels). Prints precision,
+recall and F1 on a held-out split and writes the model and its card (MODEL.json).
+Needs the train extra: pip install -e ".[train]"."""
+
+
 def add_commands(sub: Any) -> None:
     """Add ``train-classifier`` to the ``dataprep`` sub-command parser."""
     p = sub.add_parser(
         "train-classifier",
-        help="train a fastText classifier from labelled shards (needs fasttext-wheel)",
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="train a fastText classifier from labelled shards (needs the train extra)",
+        description=_DESCRIPTION,
     )
     p.add_argument("--positive", action="append", metavar="DIR", help="positive documents")
     p.add_argument("--negative", action="append", metavar="DIR", help="negative documents")
@@ -117,10 +127,13 @@ def add_commands(sub: Any) -> None:
     p.add_argument(
         "--positive-label",
         dest="positive_label_given",
+        metavar="LABEL",
         default=None,
         help="label whose probability is the score (default 'positive' with --positive)",
     )
-    p.add_argument("--negative-label", default="negative", help="default 'negative'")
+    p.add_argument(
+        "--negative-label", metavar="LABEL", default="negative", help="default 'negative'"
+    )
     p.add_argument("--output", "-o", required=True, help="model file, e.g. models/quality.bin")
     p.add_argument("--overwrite", action="store_true", help="replace an existing model file")
     p.add_argument("--text-column", default="text")
@@ -150,7 +163,6 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--threads", type=int, default=1, help="> 1 is not deterministic")
     p.add_argument("--quantize", action="store_true", help="write a small quantized model")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
     p.set_defaults(func=_cmd_train)
 
 

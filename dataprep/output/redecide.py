@@ -12,6 +12,7 @@ on them); to explore thresholds freely, run the stage with ``annotate: true``.
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -61,8 +62,12 @@ def _stage_filter(root: Path, stage: str, overrides: Mapping[str, Any]) -> Any:
         raise InputError(f"{out.layout.run} not found: is {root} a finished dataprep output?")
     info = out.stats.get("stage_info", {})
     if stage not in info:
-        valid = ", ".join(n for n, i in info.items() if i.get("kind") == "batch")
-        raise ConfigError(f"no stage named {stage!r} in {root} (filter stages: {valid})")
+        names = [n for n, i in info.items() if i.get("kind") == "batch"]
+        close = difflib.get_close_matches(stage, names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(
+            f"no stage named {stage!r} in {root}{hint} (filter stages: {', '.join(names)})"
+        )
     cls = get_stage(info[stage]["stage"])
     if not hasattr(cls, "filter_cls"):
         raise ConfigError(f"stage {stage!r} is not a filter; only filters can be re-decided")

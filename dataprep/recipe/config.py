@@ -35,6 +35,7 @@ from typing import Any, get_type_hints
 import yaml
 
 from dataprep.errors import ConfigError
+from dataprep.recipe.extends import resolve_extends
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -316,6 +317,7 @@ def _parse_stage(i: int, raw: Any, seen: set[str]) -> StageSpec:
 def parse_recipe(data: Any, source: str = "") -> Recipe:
     """Validate plain data (from YAML) into a :class:`Recipe`."""
     where = source or "recipe"
+    data = resolve_extends(data, source, _read_yaml)  # a no-op when read_recipe did it
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where}: a recipe must be a mapping, got {type(data).__name__}")
     top = {f.name for f in dataclasses.fields(Recipe)} - {"source"}
@@ -358,7 +360,13 @@ def load_recipe(name_or_path: str) -> Recipe:
 
 
 def read_recipe(name_or_path: str) -> tuple[Any, str]:
-    """The YAML data of a recipe file or shipped recipe, and its path (not validated)."""
+    """The YAML data of a recipe file or shipped recipe, and its path (not validated;
+    an ``extends`` chain merged in, see :mod:`dataprep.recipe.extends`)."""
+    data, source = _read_yaml(name_or_path)
+    return resolve_extends(data, source, _read_yaml), source
+
+
+def _read_yaml(name_or_path: str) -> tuple[Any, str]:
     path = Path(name_or_path)
     if not path.is_file():
         shipped = shipped_recipes()

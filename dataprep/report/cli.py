@@ -75,7 +75,11 @@ def _pick(args: argparse.Namespace) -> tuple[list[Any], Any]:
     out = open_output(args.output)
     names = out.stage_names
     if args.stage is not None and args.stage not in names:
-        raise ConfigError(f"no stage {args.stage!r} in this output; stages: {', '.join(names)}")
+        raise ConfigError(
+            f"no stage {args.stage!r} in this output{_suggest(args.stage, names)}"
+            f" (stages: {', '.join(names)})"
+        )
+    _check_filter_values(out.stats.get("stages", {}), args)
 
     def keep(doc: Any) -> bool:
         return (args.reason is None or doc.reason == args.reason) and (
@@ -105,6 +109,44 @@ def _pick(args: argparse.Namespace) -> tuple[list[Any], Any]:
     return [d for g in groups for d in found[g]], out
 
 
+def _suggest(word: str, valid: list[str], cutoff: float = 0.6) -> str:
+    import difflib
+
+    # Same first letter first: "jp" is closer to "ja" than to "pt" for a reader.
+    same = [v for v in valid if v[:1] == word[:1]]
+    close = difflib.get_close_matches(word, same, n=1, cutoff=cutoff)
+    close = close or difflib.get_close_matches(word, valid, n=1, cutoff=cutoff)
+    if not close:  # "word_count_lo" for "gopher_quality:word_count_low"
+        tails = {v.rsplit(":", 1)[-1]: v for v in valid}
+        hit = difflib.get_close_matches(word.rsplit(":", 1)[-1], list(tails), n=1, cutoff=0.6)
+        close = [tails[hit[0]]] if hit else []
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _check_filter_values(stages: dict[str, Any], args: argparse.Namespace) -> None:
+    """``--reason``/``--lang`` must occur in the output (stats.json says which do):
+    a typo is an option error with the closest value, not an empty listing."""
+    chosen = [stages[args.stage]] if args.stage in stages else list(stages.values())
+    if args.reason is not None:
+        reasons = sorted(
+            {r for st in chosen for k in ("removed_by_reason", "flagged_by_reason")
+             for r in st.get(k, {})}
+        )  # fmt: skip
+        if args.reason not in reasons:
+            where = f" by {args.stage}" if args.stage else ""
+            raise ConfigError(
+                f"no document was removed{where} for reason {args.reason!r}"
+                f"{_suggest(args.reason, reasons)} (reasons: {', '.join(reasons) or 'none'})"
+            )
+    if args.lang is not None:
+        langs = sorted({lg for st in stages.values() for lg in st.get("docs_in_by_lang", {})})
+        if langs and args.lang not in langs:
+            raise ConfigError(
+                f"no document in language {args.lang!r}{_suggest(args.lang, langs, 0.5)}"
+                f" (languages: {', '.join(langs)})"
+            )
+
+
 def _cmd_inspect(args: argparse.Namespace) -> int:
     if args.n < 1:
         raise ConfigError("-n must be at least 1")
@@ -114,7 +156,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     if not docs:
         what = "kept" if args.kept else "removed"
         print(f"no {what} documents match in {out.root}", file=sys.stderr)
-        return 1
+        return 0
     for d in docs:
         where = "kept" if d.stage is None else d.stage
         label = "flagged" if d.flagged else ("" if d.stage is None else "removed")

@@ -6,7 +6,6 @@ predict-only environment; the backend and CLI error tests run everywhere.
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import hashlib
 import json
@@ -19,11 +18,11 @@ from classify_corpus import quality_docs
 from classify_env import NEGATIVE, POSITIVE, TRAIN
 
 from dataprep.classify import train as train_mod
-from dataprep.classify.cli import add_commands
 from dataprep.classify.data import Source, load_dataset
 from dataprep.classify.model import Classifier
 from dataprep.classify.text import Preprocessing
 from dataprep.classify.train import TrainParams, train_classifier
+from dataprep.cli import build_parser
 from dataprep.errors import ConfigError, OutputError
 
 #: Held-out F1 of the positive class that the default parameters must reach on the
@@ -38,9 +37,7 @@ def sources() -> list[Source]:
 
 def cli(argv: list[str]) -> int:
     """The command in-process, through the same error mapping as dataprep.cli.main."""
-    parser = argparse.ArgumentParser()
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)  # -q is a global flag of every verb
     return int(args.func(args))
 
 

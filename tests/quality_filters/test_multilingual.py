@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from filters import C4, FineWeb, GopherQuality, default_stack
+from filters import C4, FineWeb, GopherQuality, UnknownLanguageWarning, default_stack
 from filters._lang import known_languages, normalize_lang
 from filters._text import tokenize
 
@@ -65,8 +65,9 @@ def test_per_language_stop_words() -> None:
     assert GopherQuality().signals(de, "de")["stop_word_count"] >= 5
     assert GopherQuality().reason(de, "de") is None
     assert GopherQuality().reason(de, "en") == "gopher_quality:stop_words_low"
-    # No list for the language: the stop-word rule is disabled, not failed.
-    assert GopherQuality().reason(de, "xx") is None
+    # No list for the language: the stop-word rule is disabled, not failed (and said).
+    with pytest.warns(UnknownLanguageWarning, match="without the stop-word rule"):
+        assert GopherQuality().reason(de, "xx") is None
 
 
 def test_recipe_lang_overrides() -> None:

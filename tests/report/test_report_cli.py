@@ -96,8 +96,9 @@ def test_inspect_truncates_and_neutralises_control_characters(
 def test_inspect_errors(full_output: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["inspect", str(full_output), "--stage", "nope"]) == 2
     assert "no stage 'nope'" in capsys.readouterr().err
-    assert main(["inspect", str(full_output), "--reason", "no_such_reason"]) == 1
-    assert "no removed documents match" in capsys.readouterr().err
+    # An unknown reason is an option error naming the output's reasons (it was exit 1).
+    assert main(["inspect", str(full_output), "--reason", "no_such_reason"]) == 2
+    assert "reasons: bad_length" in capsys.readouterr().err
 
 
 def test_stats_shows_flagged_counts_of_an_annotate_stage(
