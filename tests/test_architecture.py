@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGE_PACKAGES = {"stages", "dedup", "langid", "balance", "cleaning", "classify"}
+STAGE_PACKAGES = {"stages", "dedup", "langid", "balance", "cleaning", "classify", "tokens"}
 
 #: Layer of a module -> the layers it may import (besides itself).
 ALLOWED: dict[str, set[str]] = {
@@ -93,7 +93,7 @@ def test_the_top_level_holds_only_the_cli_errors_and_packages() -> None:
 
 #: Test-only dependencies (the dev extra): runtime code must not import them, since a
 #: plain ``pip install dataprep`` does not bring them.
-TEST_ONLY = {"polars", "datasketch", "pytest", "hypothesis", "jsonschema"}
+TEST_ONLY = {"polars", "datasketch", "pytest", "hypothesis", "jsonschema", "datasets"}
 
 
 @pytest.mark.parametrize("path", sources(), ids=lambda p: str(p.relative_to(ROOT)))
