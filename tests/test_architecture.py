@@ -32,6 +32,9 @@ ALLOWED: dict[str, set[str]] = {
     "recipe": {"errors", "stage", "output.columns"},
     "stage": {"errors", "filters", "io", "recipe", "stage", "output.columns", "dataprep"},
     "report": {"errors", "io", "output.columns", "output.layout", "output.reader"},
+    "export": {
+        "errors", "io", "stage", "output.columns", "output.folder", "output.reader",
+    },
     "engine": {
         "errors", "filters", "io", "recipe", "stage", "report", "dataprep",
         "output.columns", "output.layout", "output.folder", "output.stats_format",

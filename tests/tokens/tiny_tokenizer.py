@@ -37,3 +37,12 @@ def encode(path: Path, text: str) -> list[int]:
     from tokenizers import Tokenizer
 
     return list(Tokenizer.from_file(str(path)).encode(text, add_special_tokens=False).ids)
+
+
+def eod_id(path: Path) -> int:
+    """The id of the end-of-document token."""
+    from tokenizers import Tokenizer
+
+    found = Tokenizer.from_file(str(path)).token_to_id(EOD)
+    assert found is not None
+    return int(found)
