@@ -291,10 +291,12 @@ def _add_extra_commands(sub: argparse._SubParsersAction[Parser]) -> None:
     """Commands of the report and classifier modules (``report``, ``inspect``,
     ``train-classifier``), each defined next to the code it drives."""
     from dataprep.classify.cli import add_commands as add_classify
+    from dataprep.export.cli import add_commands as add_export
     from dataprep.report.cli import add_commands as add_report
 
     add_report(sub)
     add_classify(sub)
+    add_export(sub)
 
 
 def _err(msg: str) -> None:

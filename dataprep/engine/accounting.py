@@ -32,6 +32,12 @@ class StageStats:
     """Annotate mode: what would have been removed."""
     docs_in_by_lang: Counter[str] = field(default_factory=Counter)
     removed_by_lang: Counter[str] = field(default_factory=Counter)
+    counts_tokens: bool = False
+    """The documents carried ``n_tokens`` (``tokens_v1`` ran before or at this stage)."""
+    tokens_in: int = 0
+    tokens_kept: int = 0
+    tokens_in_by_lang: Counter[str] = field(default_factory=Counter)
+    tokens_kept_by_lang: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: StageStats) -> None:
         for name in (
@@ -44,8 +50,13 @@ class StageStats:
             "docs_added",
             "bytes_added",
             "chars_rewritten",
+            "tokens_in",
+            "tokens_kept",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.counts_tokens = self.counts_tokens or other.counts_tokens
+        self.tokens_in_by_lang.update(other.tokens_in_by_lang)
+        self.tokens_kept_by_lang.update(other.tokens_kept_by_lang)
         self.removed_by_reason.update(other.removed_by_reason)
         self.flagged_by_reason.update(other.flagged_by_reason)
         self.docs_in_by_lang.update(other.docs_in_by_lang)
@@ -62,6 +73,14 @@ class StageStats:
             raise RuntimeError(f"accounting error in stage {stage}: reasons do not sum up")
 
     def to_dict(self) -> dict[str, Any]:
+        tokens: dict[str, Any] = {}
+        if self.counts_tokens:
+            tokens = {
+                "tokens_in": self.tokens_in,
+                "tokens_kept": self.tokens_kept,
+                "tokens_in_by_lang": dict(sorted(self.tokens_in_by_lang.items())),
+                "tokens_kept_by_lang": dict(sorted(self.tokens_kept_by_lang.items())),
+            }
         return {
             "docs_in": self.docs_in,
             "docs_kept": self.docs_kept,
@@ -78,6 +97,7 @@ class StageStats:
             "flagged_by_reason": dict(sorted(self.flagged_by_reason.items())),
             "docs_in_by_lang": dict(sorted(self.docs_in_by_lang.items())),
             "removed_by_lang": dict(sorted(self.removed_by_lang.items())),
+            **tokens,
         }
 
     @classmethod
@@ -96,6 +116,11 @@ class StageStats:
             flagged_by_reason=Counter(data["flagged_by_reason"]),
             docs_in_by_lang=Counter(data["docs_in_by_lang"]),
             removed_by_lang=Counter(data["removed_by_lang"]),
+            counts_tokens="tokens_in" in data,
+            tokens_in=data.get("tokens_in", 0),
+            tokens_kept=data.get("tokens_kept", 0),
+            tokens_in_by_lang=Counter(data.get("tokens_in_by_lang", {})),
+            tokens_kept_by_lang=Counter(data.get("tokens_kept_by_lang", {})),
         )
 
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataprep.engine.accounting import StageStats
-from dataprep.output.columns import reason_column
+from dataprep.output.columns import N_TOKENS_COL, reason_column
 from dataprep.stages.removed import with_removal_columns
 
 RemovedSink = Callable[[pa.RecordBatch], None]
@@ -32,6 +32,29 @@ def _count_langs(counter: object, batch: pa.RecordBatch, lang_column: str) -> No
     counts = pc.value_counts(batch.column(lang_column).fill_null("und"))
     for item in counts.to_pylist():
         counter[str(item["values"])] += item["counts"]  # type: ignore[index]
+
+
+def _count_tokens(
+    stats: StageStats, batch: pa.RecordBatch, removed: np.ndarray, lang_column: str
+) -> None:
+    """Tokens in and kept (total and per language) where documents carry ``n_tokens``."""
+    if N_TOKENS_COL not in batch.schema.names:
+        return
+    stats.counts_tokens = True
+    tokens = batch.column(N_TOKENS_COL).fill_null(0).to_numpy(zero_copy_only=False)
+    stats.tokens_in += int(tokens.sum())
+    stats.tokens_kept += int(tokens[~removed].sum())
+    if lang_column not in batch.schema.names:
+        return
+    kept = np.where(removed, 0, tokens)
+    by_lang = (
+        pa.table({"lang": batch.column(lang_column).fill_null("und"), "t": tokens, "k": kept})
+        .group_by("lang")
+        .aggregate([("t", "sum"), ("k", "sum")])
+    )
+    for row in by_lang.to_pylist():
+        stats.tokens_in_by_lang[str(row["lang"])] += int(row["t_sum"])
+        stats.tokens_kept_by_lang[str(row["lang"])] += int(row["k_sum"])
 
 
 def split_by_reason(
@@ -68,6 +91,7 @@ def split_by_reason(
         removed_mask = pa.array(np.zeros(n, dtype=bool))
     keep_mask = pc.invert(removed_mask)
     removed_np = removed_mask.to_numpy(zero_copy_only=False)
+    _count_tokens(stats, after, removed_np, lang_column)
     stats.docs_removed += n_removed
     stats.docs_kept += n - n_removed
     stats.bytes_removed += int(bytes_before[removed_np].sum())

@@ -84,7 +84,12 @@ def _non_rewriting_batch_stages() -> list[str]:
 def test_a_batch_stage_that_changes_text_declares_rewrites_text(name: str, tmp_path: Path) -> None:
     # A new stage that cannot run on the sample with its defaults fails here: give it
     # options in _options rather than leaving it unchecked.
-    out = _run(name, _options(tmp_path).get(name, {}))
+    options = _options(tmp_path).get(name, {})
+    if name == "tokens_v1":
+        from tokens.tiny_tokenizer import train_tiny_tokenizer
+
+        options = {"tokenizer": str(train_tiny_tokenizer(tmp_path / "tokenizer.json"))}
+    out = _run(name, options)
     assert out.batch.column("text").to_pylist() == SAMPLE, (
         f"{name} changed the text but declares rewrites_text = False"
     )
