@@ -41,6 +41,7 @@ import xxhash
 from dataprep.errors import ConfigError, InputError
 from dataprep.recipe.registry import register
 from dataprep.stages.base import GlobalStage, StageConfig, StageContext
+from dataprep.stages.fit import FitEnv, FitRunner, Shuffled
 
 from .corpus import KEEP_COL, LANG_COL, LENGTH_COL, open_observation, read_corpus
 from .exact import HASH_COL, exact_labels
@@ -48,7 +49,16 @@ from .keep import KeepPolicy, choose_kept, decision_batches, keep_rank, summariz
 from .lsh import bands_for_recall, collision_probability, optimal_bands
 from .minhash import MinHasher
 from .near import SHINGLE_COL, SIGNATURE_COL, NearParams, NearResult, near_duplicates
+from .near_partitioned import (
+    clusters_task,
+    greedy,
+    near_shuffle,
+    pairs_task,
+    verify_ranges,
+    verify_task,
+)
 from .normalize import NormalizeOptions, normalize
+from .partitioned import decide_unit, exact_group, exact_shuffle, summary
 from .shingles import shingle_hashes
 
 EXACT_REASON = "exact_duplicate"
@@ -186,6 +196,30 @@ class ExactDedup(_DedupStage):
         labels, nulls = exact_labels(paths, workdir, corpus)
         self._summary["null_texts"] = nulls
         return labels
+
+    # Partitioned fit (``dedup/partitioned.py``): hashes shuffled by the workers, one
+    # ``group`` task per partition, one ``decide`` task per work unit.
+
+    def shuffle(self, observations: pa.RecordBatch) -> Shuffled:
+        rows, hashes, columns = exact_shuffle(observations, self.policy)
+        return Shuffled(rows=rows, hashes=hashes, columns=columns)
+
+    def fit_partitioned(self, runner: FitRunner) -> None:
+        env = runner.env
+        groups = runner.map("group", env.partitions)
+        units = runner.map("decide", env.units, {"step": "group", "parts": env.partitions})
+        self._summary["null_texts"] = env.documents - sum(g["hashed"] for g in groups)
+        self._summary.update(summary(env.documents, groups, units))
+        self._summary["keep"] = self.config.keep
+
+    def fit_task(
+        self, step: str, index: int, params: dict[str, Any], env: FitEnv
+    ) -> dict[str, Any]:
+        if step == "group":
+            return exact_group(env, index)
+        if step == "decide":
+            return decide_unit(env, index, params["step"], params["parts"], self.reason, None)
+        raise ValueError(f"{self.name}: unknown fit step {step!r}")
 
 
 @register("minhash_dedup_v1")
@@ -361,6 +395,71 @@ class MinHashDedup(_DedupStage):
     def _kept(self, labels: np.ndarray, corpus: Any) -> np.ndarray:
         assert self._near is not None
         return np.asarray(self._near.dup_of < 0)
+
+    def _params_summary(self) -> dict[str, Any]:
+        bands, rows = self.config.band_params()
+        return {
+            "threshold": self.config.threshold,
+            "num_perm": self.config.num_perm,
+            "bands": bands,
+            "rows": rows,
+            "verify": self.config.verify,
+            "min_recall": self.config.min_recall,
+            "candidate_probability_at_threshold": float(
+                collision_probability(self.config.threshold, bands, rows)
+            ),
+        }
+
+    # Partitioned fit (``dedup/near_partitioned.py``): band keys shuffled by the
+    # workers; pairs, verify and clusters tasks per partition, greedy centers
+    # streamed on the driver, decide tasks per work unit.
+
+    def shuffle(self, observations: pa.RecordBatch) -> Shuffled:
+        bands, rows = self.config.band_params()
+        sent, keys, columns = near_shuffle(
+            observations, self.policy, self.config.num_perm, bands, rows
+        )
+        return Shuffled(rows=sent, hashes=keys, columns=columns)
+
+    def fit_partitioned(self, runner: FitRunner) -> None:
+        env, parts = runner.env, runner.env.partitions
+        bands, _ = self.config.band_params()
+        pairs = runner.map("pairs", parts)
+        ranges = verify_ranges(pairs, parts)
+        checked = runner.map(
+            "verify",
+            len(ranges),
+            {"ranges": [list(r) for r in ranges], "parts": parts},
+        )
+        runner.once("greedy", lambda: greedy(env, len(ranges), parts))
+        clusters = runner.map("clusters", parts, {"ranges": len(ranges)})
+        units = runner.map("decide", env.units, {"step": "clusters", "parts": parts})
+        candidates = sum(c["candidates"] for c in checked)
+        self._summary.update(self._params_summary())
+        self._summary.update(
+            no_shingle_docs=env.documents - sum(p["band_rows"] for p in pairs) // bands,
+            candidate_pairs=candidates,
+            checked_pairs=candidates,
+            accepted_pairs=sum(c["accepted"] for c in checked),
+        )
+        self._summary.update(summary(env.documents, clusters, units))
+        self._summary["keep"] = self.config.keep
+
+    def fit_task(
+        self, step: str, index: int, params: dict[str, Any], env: FitEnv
+    ) -> dict[str, Any]:
+        if step == "pairs":
+            return pairs_task(env, index)
+        if step == "verify":
+            lo, hi = params["ranges"][index]
+            cfg = self.config
+            return verify_task(env, index, lo, hi, params["parts"], cfg.threshold, cfg.verify)
+        if step == "clusters":
+            return clusters_task(env, index, params["ranges"])
+        if step == "decide":
+            step_name, parts = params["step"], params["parts"]
+            return decide_unit(env, index, step_name, parts, self.reason, DOC_ID_COL)
+        raise ValueError(f"{self.name}: unknown fit step {step!r}")
 
     def _extra(self, paths: Sequence[Path], corpus: Any) -> dict[str, pa.Array]:
         assert self._near is not None

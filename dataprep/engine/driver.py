@@ -29,6 +29,12 @@ from dataprep.engine.accounting import RunStats, StageStats, merge
 from dataprep.engine.executors.base import Executor, resolve_workers
 from dataprep.engine.executors.local import LocalExecutor, ProgressBar
 from dataprep.engine.executors.pool import WorkerPool
+from dataprep.engine.partitioned import (
+    decisions_path,
+    plan_partitions,
+    run_partitioned_fit,
+    shuffle_dir,
+)
 from dataprep.engine.plan import PassPlan, plan_passes
 from dataprep.engine.quarantine import Quarantine
 from dataprep.engine.shard_pass import ShardJob, ShardResult
@@ -182,10 +188,13 @@ def _check_rebuildable(layout: Layout, plan: PassPlan, job: ShardJob) -> None:
     missing = None
     if not job.done_file(before).exists():
         missing = job.done_file(before)
-    elif plan.apply_global is not None and not layout.decisions_file(before, shard).exists():
+    elif (
+        plan.apply_global is not None
+        and not (decisions := decisions_path(layout, before, shard, job.unit)).exists()
+    ):
         survivors = layout.pass_data(before).glob(f"{job.prefix}-*.arrow")
         if any(arrow_file_rows(p) for p in survivors):
-            missing = layout.decisions_file(before, shard)
+            missing = decisions
     if missing is not None:
         raise ResumeError(
             f"{layout.root}: cannot resume, {missing.relative_to(layout.root)} is missing; "
@@ -201,6 +210,7 @@ def _clean_unfinished(layout: Layout, plan: PassPlan, prefix: str, stage_names: 
     share the prefix.
     """
     work = [layout.pass_data(plan.index), layout.pass_observe(plan.index)]
+    work.append(shuffle_dir(layout, plan.index))
     public = [layout.removed_stage(n) for n in stage_names]
     if plan.is_last:
         public.append(layout.data)
@@ -460,7 +470,7 @@ def _run_passes(
     log: Callable[[str], None] | None,
 ) -> tuple[RunStats, dict[str, Any], dict[str, Any]]:
     """Every pass and fit (each skipped when already done); stats, fit summaries, stats.json."""
-    passes = plan_passes([s.kind for s in stages])
+    passes = plan_partitions(plan_passes([s.kind for s in stages]), stages, shards)
     fits: dict[str, Any] = {}
     finished: Finished = {}
     executor, ray_address, pool = executor_args
@@ -493,7 +503,12 @@ def _run_passes(
                 assert isinstance(g, GlobalStage)
                 if log:
                     log(f"fitting {g.name} on {len(shards)} shards")
-                fits[g.name] = _fit(g, layout, plan, shards)
+                if g.partitioned:
+                    fits[g.name] = run_partitioned_fit(
+                        ex, recipe, plan.observe_global, g, layout, plan, shards, units, log
+                    )
+                else:
+                    fits[g.name] = _fit(g, layout, plan, shards)
     stats = _merge_stats(layout, passes, stages, shards, units, finished)
     doc = stats_document(recipe, shards, stats, fits, stages)
     doc["quarantine"] = _quarantined(layout, shards, units, finished)

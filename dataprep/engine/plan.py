@@ -27,6 +27,9 @@ class PassPlan:
     apply_global: int | None
     batch_stages: tuple[int, ...]
     observe_global: int | None
+    partitions: int = 0
+    """Shuffle partitions of the observed stage when it is fitted partitioned
+    (``engine/partitioned.py``), else 0."""
 
     @property
     def is_first(self) -> bool:

@@ -22,6 +22,7 @@ import pyarrow.ipc as ipc
 from dataprep.engine.accounting import StageStats
 from dataprep.engine.copies import label_copies
 from dataprep.engine.decisions import Decisions, replicate
+from dataprep.engine.partitioned import ShuffleSink, decisions_path, shuffle_sink
 from dataprep.engine.plan import PassPlan
 from dataprep.engine.quarantine import Quarantine
 from dataprep.engine.split import split_by_reason, text_bytes
@@ -148,6 +149,7 @@ class _Sinks:
         )
         self._removed_cfg = (lay, prefix, out) if out.keep_removed else None
         self.removed: dict[str, PartWriter] = {}
+        self.shuffle = shuffle_sink(job, build_stages(job.recipe))
 
     def _public(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         if self.keep_internal:
@@ -176,8 +178,9 @@ class _Sinks:
 
         return sink
 
-    def all(self) -> list[PartWriter]:
-        return [self.kept, self.observe, *self.removed.values()]
+    def all(self) -> list[PartWriter | ShuffleSink]:
+        shuffle = [self.shuffle] if self.shuffle is not None else []
+        return [self.kept, self.observe, *self.removed.values(), *shuffle]
 
 
 @dataclass(frozen=True)
@@ -256,7 +259,7 @@ def _run_shard(
     sinks = _Sinks(job)
     decisions = None
     if job.plan.apply_global is not None:
-        dec_path = job.layout.decisions_file(job.plan.index - 1, job.shard.index)
+        dec_path = decisions_path(job.layout, job.plan.index - 1, job.shard.index, job.unit)
         stage = stages[job.plan.apply_global].name
         decisions = Decisions(dec_path, stage=stage) if dec_path.exists() else None
     # Only the input pass reads files, so only it can meet (and count) bad records.
@@ -361,6 +364,8 @@ def _run_batch(
         for col in INTERNAL_COLUMNS:
             obs = obs.append_column(col, batch.column(col))
         sinks.observe.write(obs)
+        if sinks.shuffle is not None:
+            sinks.shuffle.write(obs)
     return batch
 
 

@@ -14,6 +14,9 @@ Two kinds of stage are first-class:
   a small per-document summary; the runner stores those summaries, then calls
   ``fit`` once in the driver with all of them; ``fit`` returns one decision row per
   observed document, which the runner joins back onto the documents in the next pass.
+  A global stage may instead be fitted *partitioned* (``shuffle``, ``fit_partitioned``,
+  ``fit_task``; see :mod:`dataprep.stages.fit`): its observations are hash-partitioned
+  by the workers and the fit runs partition by partition as executor tasks.
 
 Every batch carries three internal columns that identify a document for the
 whole run and define "input order": ``_dp_shard`` (index of the input file in
@@ -34,6 +37,7 @@ import pyarrow as pa
 
 from dataprep.errors import ConfigError
 from dataprep.output.columns import LANG_COLUMN
+from dataprep.stages.fit import FitEnv, FitRunner, Shuffled
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,6 +208,32 @@ class GlobalStage(Stage[C]):
         """Facts learned by ``fit`` for the report (e.g. language mix, cluster sizes)."""
         return dict(self._summary)
 
+    # -- partitioned fit (optional; see ``stages/fit.py``) ------------------------
+
+    @property
+    def partitioned(self) -> bool:
+        """Whether the engine fits this stage partition by partition on the executor
+        (it overrides :meth:`shuffle`) instead of calling :meth:`fit` on the driver."""
+        return type(self).shuffle is not GlobalStage.shuffle
+
+    def shuffle(self, observations: pa.RecordBatch) -> Shuffled:
+        """Rows of one observation batch (with the internal id columns) to send to
+        the hash-partitioned shuffle; runs in the workers after ``observe``."""
+        raise NotImplementedError(f"{type(self).__name__} has no partitioned fit")
+
+    def fit_partitioned(self, runner: FitRunner) -> None:
+        """Drive the fit from the driver through ``runner`` (tasks on the executor),
+        holding no per-document state beyond what the stage states; the last step
+        writes ``runner.env.decisions[u]`` for every unit with observations and
+        fills ``self._summary`` exactly as :meth:`fit` would."""
+        raise NotImplementedError(f"{type(self).__name__} has no partitioned fit")
+
+    def fit_task(
+        self, step: str, index: int, params: dict[str, Any], env: FitEnv
+    ) -> dict[str, Any]:
+        """One task of a partitioned fit (in a worker); returns a small JSON result."""
+        raise NotImplementedError(f"{type(self).__name__} has no partitioned fit")
+
     def rewrite(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """The batch with its text rewritten from this stage's decision columns.
 
@@ -248,6 +278,15 @@ def check_contract(cls: type[Stage[Any]]) -> None:
         raise TypeError(f"{where}: its Config {config.__name__} must be a frozen dataclass")
     if not isinstance(cls.rewrites_text, bool):
         raise TypeError(f"{where}: rewrites_text must be True or False")
+    if (
+        issubclass(cls, GlobalStage)
+        and (cls.shuffle is not GlobalStage.shuffle)
+        and (
+            cls.fit_partitioned is GlobalStage.fit_partitioned
+            or cls.fit_task is GlobalStage.fit_task
+        )
+    ):
+        raise TypeError(f"{where} overrides shuffle() but not fit_partitioned() and fit_task()")
     if (
         issubclass(cls, GlobalStage)
         and not cls.rewrites_text

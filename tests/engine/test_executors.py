@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,6 +68,9 @@ class HalfStarted(Executor):
         raise KeyboardInterrupt
 
     def map(self, jobs: Sequence[ShardJob], progress: Progress) -> list[ShardResult]:
+        return []
+
+    def map_tasks(self, tasks: Sequence[Any]) -> list[dict[str, Any]]:
         return []
 
     def close(self, error: type[BaseException] | None = None) -> None:

@@ -18,11 +18,12 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dataprep.errors import ConfigError
 
 if TYPE_CHECKING:
+    from dataprep.engine.partitioned import FitTask
     from dataprep.engine.shard_pass import ShardJob, ShardResult
 
 #: ``progress(documents, bytes)``: called as a job reads its input.
@@ -51,6 +52,11 @@ class Executor(ABC):
     @abstractmethod
     def map(self, jobs: Sequence[ShardJob], progress: Progress) -> list[ShardResult]:
         """Run every job; their completion records in job order; the first error is raised."""
+
+    @abstractmethod
+    def map_tasks(self, tasks: Sequence[FitTask]) -> list[dict[str, Any]]:
+        """Run the tasks of one partitioned-fit step on the workers; their results in
+        task order; the first error is raised (``engine/partitioned.py``)."""
 
     @abstractmethod
     def close(self, error: type[BaseException] | None = None) -> None:

@@ -19,11 +19,13 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, wait
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from tqdm import tqdm
 
 from dataprep.engine.executors.base import Executor, Progress
 from dataprep.engine.executors.pool import WorkerPool, import_modules, progress_queue
+from dataprep.engine.partitioned import FitTask, run_fit_task
 from dataprep.engine.shard_pass import ShardJob, ShardResult, run_shard_pass
 from dataprep.errors import InfrastructureError
 
@@ -40,6 +42,11 @@ def _run_job(job: ShardJob, stage_modules: Sequence[str]) -> ShardResult:
         reports.put((docs, nbytes))
 
     return run_shard_pass(job, progress)
+
+
+def _run_task(task: FitTask, stage_modules: Sequence[str]) -> dict[str, Any]:
+    import_modules(stage_modules)
+    return run_fit_task(task)
 
 
 class ProgressBar:
@@ -109,6 +116,25 @@ class LocalExecutor(Executor):
             # completion records are on disk, so a resumed run continues from them.
             raise InfrastructureError(
                 f"{self._pool.death()}; finished shards are kept: rerun with --resume"
+            ) from e
+
+    def map_tasks(self, tasks: Sequence[FitTask]) -> list[dict[str, Any]]:
+        """Run fit tasks on the worker processes (inline with one worker)."""
+        if self._pool is None:
+            return [run_fit_task(task) for task in tasks]
+        futures = [self._pool.submit(_run_task, t, self.stage_modules) for t in tasks]
+        try:
+            done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+            for f in done:
+                error = f.exception()
+                if error is not None:
+                    for p in pending:
+                        p.cancel()
+                    raise error
+            return [f.result() for f in futures]
+        except BrokenProcessPool as e:
+            raise InfrastructureError(
+                f"{self._pool.death()}; finished fit tasks are kept: rerun with --resume"
             ) from e
 
     def _map_pool(

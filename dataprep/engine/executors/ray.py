@@ -66,6 +66,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from dataprep.engine.executors.base import Executor, Progress
+from dataprep.engine.partitioned import FitTask
 from dataprep.engine.shard_pass import ShardJob, ShardResult
 from dataprep.errors import ConfigError, DataprepError, InfrastructureError
 
@@ -238,6 +239,34 @@ class RayExecutor(Executor):
             raise
         return [r for r in results if r is not None]
 
+    def map_tasks(self, tasks: Sequence[FitTask]) -> list[dict[str, Any]]:
+        """Run fit tasks on the same actors, at most one per actor at a time; results
+        in task order. Intermediate files go to the shared output path, never to
+        the object store: only the task (paths, a few numbers) and its small JSON
+        result cross it. A lost actor (node failure) ends the run with an
+        InfrastructureError; the tasks that finished are kept for ``--resume``."""
+        import ray
+
+        self._fill_pool()
+        results: list[dict[str, Any] | None] = [None] * len(tasks)
+        todo = deque(range(len(tasks)))
+        idle = list(self._actors)
+        running: dict[Any, tuple[int, Any]] = {}
+        try:
+            while todo or running:
+                while todo and idle:
+                    i, actor = todo.popleft(), idle.pop()
+                    running[actor.run_task.remote(tasks[i])] = (i, actor)
+                ready, _ = ray.wait(list(running), num_returns=1, timeout=_POLL_SECONDS)
+                for ref in ready:
+                    i, actor = running.pop(ref)
+                    results[i] = _get_task(ray, ref, tasks[i], self._logs_hint())
+                    idle.append(actor)
+        except BaseException:
+            self._kill_actors()
+            raise
+        return [r for r in results if r is not None]
+
     def _logs_hint(self) -> str:
         if self._temp_dir is None:
             return " (actor logs: /tmp/ray/session_latest/logs on the actor's node)"
@@ -292,4 +321,25 @@ def _get(ray: Any, ref: Any, job: ShardJob, logs: str) -> tuple[ShardResult, int
             f"the Ray actor running {job.shard.name} (pass {job.plan.index + 1}) died: "
             f"{lines[0] if lines else type(e).__name__}; "
             f"rerun with --resume to continue from the finished shards{logs}"
+        ) from e
+
+
+def _get_task(ray: Any, ref: Any, task: FitTask, logs: str) -> dict[str, Any]:
+    """A finished fit task's result; its exception unwrapped as for shard jobs."""
+    from ray.exceptions import RayActorError, RayError, RayTaskError
+
+    try:
+        out: dict[str, Any] = ray.get(ref)
+        return out
+    except RayTaskError as e:
+        cause = getattr(e, "cause", None)
+        if isinstance(cause, BaseException) and not isinstance(cause, RayError):
+            raise cause from e
+        raise
+    except RayActorError as e:
+        lines = str(e).strip().splitlines()
+        raise InfrastructureError(
+            f"the Ray actor running fit task {task.step} {task.index} died: "
+            f"{lines[0] if lines else type(e).__name__}; "
+            f"rerun with --resume to continue from the finished tasks{logs}"
         ) from e

@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from dataprep.engine.partitioned import FitTask, run_fit_task
 from dataprep.engine.shard_pass import ShardJob, ShardResult, run_shard_pass
 
 #: Seconds between two progress messages from one actor.
@@ -94,6 +95,12 @@ class ShardActor:
 
         result = run_shard_pass(job, progress)
         return result, pending[0], pending[1]
+
+    def run_task(self, task: FitTask) -> dict[str, Any]:
+        """Run one task of a partitioned fit: its JSON result."""
+        if self._init_error is not None:
+            raise self._init_error
+        return run_fit_task(task)
 
 
 def module_roots(stage_modules: Sequence[str]) -> list[str]:

@@ -1,0 +1,273 @@
+"""Partitioned MinHash fit: the steps of ``near.py`` as executor tasks over shuffle files.
+
+The decisions are those of :func:`.near.near_duplicates` (same candidate pairs,
+same exact Jaccard verification, same greedy centers, so no chaining), computed as:
+
+1. **shuffle** (workers, observe pass): every document with a shingle sends one row
+   per band, ``(band key, score key, local row)``, to partition ``key % P``.
+2. **pairs** (P tasks): a task groups its partition's equal band keys into candidate
+   pairs oriented by keep order (:func:`.lsh.bucket_pairs`, on the partition's own
+   ranks, which order documents exactly as the global ones) and writes them sorted
+   by the later document's keep key ``(sv, v)``, with a sample of those keys.
+3. **verify** (Q <= P tasks): the driver cuts the keep-key line into Q ranges from
+   the samples; a task reads its range of every pairs file (binary search in
+   memory-mapped files), de-duplicates the pairs, computes each pair's exact
+   Jaccard from the two documents' shingle sets (read from the observation files
+   by position) and writes the verified edges sorted by ``(sv, v, su, u)``.
+4. **greedy** (driver, streaming): the edge files are, in range order, one sorted
+   stream in keep order of the later document, so greedy center clustering runs
+   over them one file at a time. State: the removed documents so far, as sorted
+   int64 runs merged like an LSM tree (8 B per removed document, 16 B during a
+   merge) plus one edge file. Each removed document ``(b, center a, jaccard)`` is
+   written to a shuffle file partitioned by ``a % P``.
+5. **clusters** (P tasks): per center, its cluster's first document and size; a
+   cluster file (``partitioned.py``) of every document with duplicates.
+6. **decide** (one task per work unit): the unit's decision file.
+
+Driver budget: 8 B per removed near-duplicate (16 B while merging) + one verify
+partition's edges (~28 B per edge) + O(tasks) counters; nothing per document.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from dataprep.io.shuffle import ShuffleWriter, read_partition, read_table, write_table
+from dataprep.stages.fit import FitEnv
+
+from .corpus import open_observation
+from .keep import KeepPolicy
+from .lsh import band_keys, bucket_pairs
+from .near import BUCKET_ALL_PAIRS, SHINGLE_COL, SIGNATURE_COL, exact_jaccard, signature_matrix
+from .partitioned import (
+    GID_COL,
+    SCORE_COL,
+    column,
+    concat,
+    gids_of,
+    score_key,
+    write_clusters,
+)
+
+#: Keep keys sampled per pairs task to cut the verify ranges.
+SAMPLES_PER_TASK = 64
+_PAIR_COLS = ("u", "v", "su", "sv")
+
+
+def near_shuffle(
+    obs: pa.RecordBatch, policy: KeepPolicy, num_perm: int, bands: int, rows: int
+) -> tuple[np.ndarray, np.ndarray, pa.RecordBatch]:
+    """``(rows, hashes, columns)``: one row per band of every document with a shingle."""
+    valid, sig = signature_matrix(obs.column(SIGNATURE_COL), num_perm)
+    keys = band_keys(sig, bands, rows).reshape(-1)
+    sent = np.repeat(valid, bands)
+    score = score_key(obs, policy)[sent]
+    cols = pa.record_batch(
+        {"key": pa.array(keys, type=pa.uint64()), SCORE_COL: pa.array(score, type=pa.int64())}
+    )
+    return sent, keys, cols
+
+
+def pairs_task(env: FitEnv, part: int) -> dict[str, Any]:
+    """Candidate pairs of one band partition, sorted by the later document's keep key."""
+    pieces = read_partition(list(env.shuffles), part)
+    gid = concat(gids_of(env, pieces), np.int64)
+    key = column(pieces, "key", np.uint64)
+    score = column(pieces, SCORE_COL, np.int64)
+    docs, inv = np.unique(gid, return_inverse=True)
+    doc_score = np.empty(len(docs), dtype=np.int64)
+    doc_score[inv] = score
+    rank = np.empty(len(docs), dtype=np.int64)
+    rank[np.lexsort((docs, doc_score))] = np.arange(len(docs), dtype=np.int64)
+    ul, vl = bucket_pairs(key, inv, rank, BUCKET_ALL_PAIRS)
+    u, v, su, sv = docs[ul], docs[vl], doc_score[ul], doc_score[vl]
+    order = np.lexsort((u, su, v, sv))
+    u, v, su, sv = u[order], v[order], su[order], sv[order]
+    table = pa.table(
+        {
+            name: pa.array(a, type=pa.int64())
+            for name, a in zip(_PAIR_COLS, (u, v, su, sv), strict=True)
+        }
+    )
+    write_table(env.step_file("pairs", part), table)
+    pick = (
+        np.unique(np.linspace(0, len(u) - 1, SAMPLES_PER_TASK).astype(np.int64)) if len(u) else []
+    )
+    return {
+        "band_rows": len(key),
+        "sample": [[int(sv[i]), int(v[i])] for i in pick],
+    }
+
+
+def verify_ranges(results: list[dict[str, Any]], count: int) -> list[tuple[Any, Any]]:
+    """``count`` or fewer ``[lo, hi)`` ranges of keep keys ``(sv, v)`` from the samples."""
+    sample = sorted({tuple(s) for r in results for s in r["sample"]})
+    if not sample or count < 2:
+        return [(None, None)]
+    picks = np.linspace(0, len(sample), count + 1)[1:-1].astype(np.int64)
+    bounds = sorted({sample[i] for i in picks.tolist() if 0 < i < len(sample)})
+    edges = [None, *[list(b) for b in bounds], None]
+    return list(itertools.pairwise(edges))
+
+
+def _bound(s: np.ndarray, v: np.ndarray, key: list[int] | None, default: int) -> int:
+    """First index whose ``(s, v)`` is >= ``key`` (arrays sorted by (s, v))."""
+    if key is None:
+        return default
+    lo, hi = np.searchsorted(s, [key[0], key[0] + 1])
+    return int(lo + np.searchsorted(v[lo:hi], key[1]))
+
+
+class _Shingles:
+    """The shingle sets of some documents, read from their units' observation files."""
+
+    def __init__(self, env: FitEnv, docs: np.ndarray) -> None:
+        self.docs = docs
+        sizes = np.zeros(len(docs), dtype=np.int64)
+        chunks: list[tuple[np.ndarray, pa.ListArray]] = []
+        units = env.unit_of(docs)
+        for u in np.unique(units).tolist():
+            idx = np.flatnonzero(units == u)
+            path = env.observations[u]
+            assert path is not None
+            sets = open_observation(path).read_all().column(SHINGLE_COL)
+            got = sets.take(pa.array(docs[idx] - env.offsets[u])).combine_chunks()
+            offsets = got.offsets.to_numpy()
+            sizes[idx] = np.diff(offsets)
+            chunks.append((idx, got))
+        self.offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=self.offsets[1:])
+        self.values = np.empty(int(self.offsets[-1]), dtype=np.uint64)
+        for idx, got in chunks:
+            offsets = got.offsets.to_numpy()
+            values = got.values.to_numpy()
+            for k, i in enumerate(idx.tolist()):
+                self.values[self.offsets[i] : self.offsets[i + 1]] = values[
+                    offsets[k] - offsets[0] : offsets[k + 1] - offsets[0]
+                ]
+
+    def jaccard(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        iu, iv = np.searchsorted(self.docs, u), np.searchsorted(self.docs, v)
+        off, vals = self.offsets, self.values
+        out = np.empty(len(u), dtype=np.float64)
+        for k, (a, b) in enumerate(zip(iu.tolist(), iv.tolist(), strict=True)):
+            out[k] = exact_jaccard(vals[off[a] : off[a + 1]], vals[off[b] : off[b + 1]])
+        return out
+
+
+def verify_task(
+    env: FitEnv,
+    index: int,
+    lo: list[int] | None,
+    hi: list[int] | None,
+    parts: int,
+    threshold: float,
+    verify: bool,
+) -> dict[str, Any]:
+    """Distinct candidate pairs of one keep-key range, verified; their edge file."""
+    pieces = []
+    for p in range(parts):
+        table = read_table(env.step_file("pairs", p))
+        s, v = table.column("sv").to_numpy(), table.column("v").to_numpy()
+        a, b = _bound(s, v, lo, 0), _bound(s, v, hi, len(v))
+        if b > a:
+            pieces.append(table.slice(a, b - a))
+    cols = {n: concat([t.column(n).to_numpy() for t in pieces], np.int64) for n in _PAIR_COLS}
+    u, v, su, sv = (cols[n] for n in _PAIR_COLS)
+    order = np.lexsort((u, su, v, sv))
+    u, v, su, sv = u[order], v[order], su[order], sv[order]
+    first = np.ones(len(u), dtype=bool)
+    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    u, v, su, sv = u[first], v[first], su[first], sv[first]
+    candidates = len(u)
+    j = _Shingles(env, np.unique(np.concatenate((u, v)))).jaccard(u, v)
+    if verify:
+        ok = j >= threshold - 1e-12
+        u, v, su, sv, j = u[ok], v[ok], su[ok], sv[ok], j[ok]
+    edges = {"u": u, "v": v, "su": su, "sv": sv}
+    table = pa.table({n: pa.array(a, type=pa.int64()) for n, a in edges.items()})
+    table = table.append_column("j", pa.array(j.astype(np.float32), type=pa.float32()))
+    write_table(env.step_file("verify", index), table)
+    return {"candidates": candidates, "accepted": len(u)}
+
+
+class _SortedRuns:
+    """A growing set of int64 ids as sorted runs, merged when a run is not smaller
+    than the one before (so O(log n) runs; 8 B per id, 16 B during a merge)."""
+
+    def __init__(self) -> None:
+        self.runs: list[np.ndarray] = []
+
+    def add(self, ids: np.ndarray) -> None:
+        if not len(ids):
+            return
+        self.runs.append(np.sort(ids))
+        while len(self.runs) > 1 and len(self.runs[-1]) >= len(self.runs[-2]):
+            last = self.runs.pop()
+            self.runs[-1] = np.sort(np.concatenate((self.runs[-1], last)))
+
+    def contains(self, ids: np.ndarray) -> np.ndarray:
+        found = np.zeros(len(ids), dtype=bool)
+        for run in self.runs:
+            idx = np.minimum(np.searchsorted(run, ids), len(run) - 1)
+            found |= run[idx] == ids
+        return found
+
+
+def greedy(env: FitEnv, ranges: int, parts: int) -> dict[str, Any]:
+    """Greedy centers over the edge files in keep order (driver, streaming)."""
+    removed = _SortedRuns()
+    total = 0
+    for q in range(ranges):
+        table = read_table(env.step_file("verify", q), ["u", "v", "j"])
+        u, v = table.column("u").to_numpy(), table.column("v").to_numpy()
+        j = table.column("j").to_numpy()
+        before = removed.contains(u)
+        dup: dict[int, int] = {}
+        jac: dict[int, float] = {}
+        for a, b, s, gone in zip(u.tolist(), v.tolist(), j.tolist(), before.tolist(), strict=True):
+            if not gone and b not in dup and a not in dup:
+                dup[b] = a
+                jac[b] = s
+        b_ids = np.fromiter(dup.keys(), dtype=np.int64, count=len(dup))
+        a_ids = np.fromiter(dup.values(), dtype=np.int64, count=len(dup))
+        j_val = np.fromiter(jac.values(), dtype=np.float32, count=len(jac))
+        writer = ShuffleWriter(greedy_file(env, q), parts)
+        writer.write(
+            (a_ids % parts).astype(np.uint64),
+            pa.record_batch({"b": pa.array(b_ids), "a": pa.array(a_ids), "j": pa.array(j_val)}),
+        )
+        writer.close()
+        writer.commit()
+        removed.add(b_ids)
+        total += len(b_ids)
+    return {"removed": total}
+
+
+def greedy_file(env: FitEnv, q: int) -> Path:
+    return env.step_file("greedy", q)
+
+
+def clusters_task(env: FitEnv, part: int, ranges: int) -> dict[str, Any]:
+    """Cluster rows (first document, size) of the centers ``a`` with ``a % P == part``."""
+    pieces = read_partition([greedy_file(env, q) for q in range(ranges)], part)
+    b = column(pieces, "b", np.int64)
+    a = column(pieces, "a", np.int64)
+    j = column(pieces, "j", np.float32)
+    centers, inv = np.unique(a, return_inverse=True)
+    first = centers.copy()
+    np.minimum.at(first, inv, b)
+    size = (1 + np.bincount(inv, minlength=len(centers))).astype(np.int32)
+    rows = {
+        GID_COL: np.concatenate((centers, b)),
+        "label": np.concatenate((first, first[inv])),
+        "size": np.concatenate((size, size[inv])),
+        "dup_of": np.concatenate((np.full(len(centers), -1, dtype=np.int64), a)),
+        "jaccard": np.concatenate((np.full(len(centers), np.nan, dtype=np.float32), j)),
+    }
+    return write_clusters(env.step_file("clusters", part), rows)

@@ -1,0 +1,85 @@
+"""The partitioned dedup fits decide exactly what the single-process ``fit`` decides.
+
+The engine fits ``exact_dedup_v1`` and ``minhash_dedup_v1`` partition by partition
+as executor tasks (``dedup/partitioned.py``, ``dedup/near_partitioned.py``). Here a
+corpus of near-duplicate families runs through the engine with work units and two
+workers; the per-unit decision files it wrote are compared, row for row, with what
+the stage's own ``fit`` (the reference, one process) decides from the same
+observation files, for every keep policy, and the fit summary with its summary.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+import pytest
+from corpus_gen import make_corpus
+
+from dataprep.engine.driver import run_pipeline
+from dataprep.output.columns import INTERNAL_COLUMNS
+from dataprep.output.layout import Layout
+from dataprep.recipe.config import parse_recipe
+from dataprep.stages.base import GlobalStage
+from dataprep.stages.build import make_stages
+
+
+def _corpus(folder: Path, seed: int) -> Path:
+    corpus = make_corpus(families=90, seed=seed, min_words=20, max_words=80)
+    rng = np.random.default_rng(seed)
+    n = len(corpus.texts)
+    score = rng.integers(0, 5, n).astype(float)  # many ties
+    score[rng.random(n) < 0.1] = np.nan
+    table = pa.table(
+        {
+            "id": [f"d{i}" for i in range(n)],
+            "text": corpus.texts,
+            "score": pa.array(score, mask=np.isnan(score) & (rng.random(n) < 0.5)),
+        }
+    )
+    folder.mkdir(parents=True)
+    half = n // 2
+    pq.write_table(table.slice(0, half), folder / "a.parquet", row_group_size=40)
+    pq.write_table(table.slice(half), folder / "b.parquet", row_group_size=40)
+    return folder
+
+
+def _read_all(paths: list[Path]) -> pa.Table:
+    tables = [ipc.open_file(pa.memory_map(str(p))).read_all() for p in paths]
+    return pa.concat_tables(tables).sort_by([(c, "ascending") for c in INTERNAL_COLUMNS])
+
+
+@pytest.mark.parametrize("keep", ["first", "longest", "column:score"])
+def test_partitioned_decisions_equal_the_single_process_fit(tmp_path: Path, keep: str) -> None:
+    src = _corpus(tmp_path / "in", seed=len(keep))
+    recipe = parse_recipe(
+        {
+            "run": {"unit_bytes": 1, "batch_size": 32},
+            "stages": [
+                {"stage": "exact_dedup_v1", "keep": keep},
+                {"stage": "minhash_dedup_v1", "keep": keep, "threshold": 0.7},
+            ],
+        }
+    )
+    out = tmp_path / "out"
+    result = run_pipeline(recipe, [str(src)], out, workers=2, progress=False, keep_work=True)
+    layout = Layout(out)
+    assert len(list(layout.pass_decisions(0).glob("00000-*.arrow"))) > 1, "decided per unit"
+    removed = 0
+    for p, stage in enumerate(s for s in make_stages(recipe) if isinstance(s, GlobalStage)):
+        assert stage.partitioned
+        obs = sorted(layout.pass_observe(p).glob("part-*.arrow"))
+        reference = pa.Table.from_batches(list(stage.fit(obs, tmp_path / f"ref{p}")))
+        reference = reference.sort_by([(c, "ascending") for c in INTERNAL_COLUMNS])
+        got = _read_all(sorted(layout.pass_decisions(p).glob("0*.arrow")))
+        assert got.schema == reference.schema
+        assert got.to_pylist() == reference.to_pylist()
+        summary: dict[str, Any] = json.loads(json.dumps(stage.fit_summary()))
+        assert result.fit_summaries[stage.name] == summary
+        removed += summary["duplicates_removed"]
+    assert removed > 20, "the corpus must have duplicates of both kinds"
