@@ -100,6 +100,7 @@ def _run(args: argparse.Namespace, recipe: Recipe, pool: WorkerPool | None) -> R
         resume=args.resume,
         progress=not args.no_progress,
         keep_work=args.keep_work,
+        work_dir=args.work_dir,
         log=None,  # messages go to the ``dataprep`` logger: stderr (-v/-q) and run.log
         executor=args.executor,
         ray_address=args.ray_address,
@@ -214,6 +215,11 @@ def build_parser() -> Parser:
     run.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     run.add_argument("--resume", action="store_true", help="continue an interrupted run")
     run.add_argument("--keep-work", action="store_true", help="keep intermediate files in _work/")
+    run.add_argument(
+        "--work-dir",
+        help="local scratch folder for _work/ when the output is in a bucket (s3://, gs://, "
+        "hf://); default: a folder under the system temp folder named after the output",
+    )
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     run.add_argument(
         "--set",

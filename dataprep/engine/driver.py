@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -39,6 +39,7 @@ from dataprep.engine.plan import PassPlan, plan_passes
 from dataprep.engine.quarantine import Quarantine
 from dataprep.engine.shard_pass import ShardJob, ShardResult
 from dataprep.errors import ConfigError, InputError, OutputError, ResumeError
+from dataprep.io import storage
 from dataprep.io.discover import Discovery, Shard, fingerprint, format_skipped, scan_inputs
 from dataprep.io.preflight import preflight
 from dataprep.io.readers import arrow_file_rows
@@ -73,10 +74,13 @@ from dataprep.recipe.config import Recipe
 from dataprep.stages.base import GlobalStage, Stage
 from dataprep.stages.build import make_stages
 
+if TYPE_CHECKING:
+    from dataprep.engine.remote import RemoteOutput
+
 
 @dataclass(frozen=True)
 class RunResult:
-    output: Path
+    output: storage.AnyPath
     stats: RunStats
     fit_summaries: dict[str, Any]
     seconds: float
@@ -333,10 +337,10 @@ def _skipped_entries(discovery: Discovery) -> list[dict[str, str]]:
     inputs' common folder, so stats.json holds no absolute path)."""
     if not discovery.shards:
         return []
-    base = os.path.commonpath([str(s.path.parent) for s in discovery.shards])
+    base = os.path.commonpath([storage.key_of(s.path.parent) for s in discovery.shards])
     entries = []
     for skipped in discovery.skipped:
-        rel = os.path.relpath(skipped.path, base)
+        rel = os.path.relpath(storage.key_of(skipped.path), base)
         name = skipped.path.name if rel.startswith("..") else Path(rel).as_posix()
         entries.append({"path": name, "reason": skipped.reason})
     return entries
@@ -394,19 +398,33 @@ def run_pipeline(
     executor: str = "local",
     ray_address: str | None = None,
     pool: WorkerPool | None = None,
+    work_dir: str | Path | None = None,
+    _mirror: RemoteOutput | None = None,
 ) -> RunResult:
     """Run ``recipe`` over ``inputs`` into ``output``; see the README for the layout.
+
+    ``output`` may be a URL (``s3://bucket/clean``): the run then works in a local
+    staging folder (``work_dir``) and publishes to the store (``engine/remote.py``).
 
     ``pool``: local workers started early by the caller. The local executor claims
     it when it has enough processes for the run and then closes it; otherwise it is
     closed at once (:meth:`WorkerPool.claim`). The caller closes it only if the run
     never got that far (``with pool:``; closing is idempotent).
     """
+    from dataprep.engine.remote import configure_storage, run_remote
+
+    configure_storage(recipe)
+    if storage.is_remote(str(output)) and _mirror is None:
+        args: dict[str, Any] = dict(workers=workers, overwrite=overwrite, resume=resume)
+        args.update(progress=progress, keep_work=keep_work, log=log)
+        args.update(executor=executor, ray_address=ray_address)
+        return run_remote(run_pipeline, recipe, inputs, str(output), work_dir, args, pool)
     started = time.monotonic()
     root = Path(output).resolve()
     check_inputs_outside(root, [str(i) for i in inputs])
+    excluded: list[Path | storage.ObjectPath] = [root, Path(os.path.abspath(output))]
     discovery = scan_inputs(
-        inputs, format=recipe.input.format, exclude=[root, Path(os.path.abspath(output))]
+        inputs, format=recipe.input.format, exclude=[*excluded, *([_mirror.url] if _mirror else [])]
     )
     shards = discovery.shards
     if discovery.skipped and log:
@@ -429,8 +447,13 @@ def run_pipeline(
     resumed: dict[str, Any] | None = None
     try:
         resumed = _prepare_output(layout, record, overwrite=overwrite, resume=resume)
+        if _mirror is not None:
+            _mirror.publish_record(layout)
         if resumed is not None and resumed.get("finished"):
-            return _already_finished(layout, resumed, log, started)
+            done = _already_finished(layout, resumed, log, started)
+            if _mirror is not None:
+                _mirror.finish(layout)
+            return done
         result = _run_passes(
             recipe,
             shards,
@@ -441,10 +464,13 @@ def run_pipeline(
             progress,
             (executor, ray_address, pool),
             log,
+            str(_mirror.url) if _mirror is not None else None,
         )
         result[2]["skipped_inputs"] = _skipped_entries(discovery)
         record["seconds"] = round(time.monotonic() - started, 3)
         _finish_run(layout, record, result, keep_work=keep_work, log=log)
+        if _mirror is not None:
+            _mirror.finish(layout)
     except (ConfigError, InputError):
         # A user mistake: leave nothing of ours behind (a later --resume could not help).
         if resumed is None:
@@ -468,6 +494,7 @@ def _run_passes(
     progress: bool,
     executor_args: tuple[str, str | None, WorkerPool | None],
     log: Callable[[str], None] | None,
+    mirror: str | None = None,
 ) -> tuple[RunStats, dict[str, Any], dict[str, Any]]:
     """Every pass and fit (each skipped when already done); stats, fit summaries, stats.json."""
     passes = plan_partitions(plan_passes([s.kind for s in stages]), stages, shards)
@@ -489,7 +516,7 @@ def _run_passes(
     with make_executor(executor, n_workers, modules, ray_address, pool) as ex:
         n_workers = ex.workers
         jobs = [
-            ShardJob(recipe=recipe, plan=plan, shard=s, layout=layout, unit=u)
+            ShardJob(recipe=recipe, plan=plan, shard=s, layout=layout, unit=u, mirror=mirror)
             for plan in passes[:1]
             for s in shards
             for u in units[s.index]
@@ -611,7 +638,8 @@ def _pass_total(layout: Layout, plan: PassPlan, jobs: Sequence[ShardJob]) -> int
         if plan.is_first:
             if s.format != "parquet":
                 return None
-            n = job.unit.rows if not job.unit.whole else pq.read_metadata(s.path).num_rows
+            whole = job.unit.whole
+            n = pq.read_metadata(storage.arrow_input(s.path)).num_rows if whole else job.unit.rows
             total += n or 0
         else:
             folder = layout.pass_data(plan.index - 1)

@@ -25,6 +25,7 @@ from dataprep.engine.decisions import Decisions, replicate
 from dataprep.engine.partitioned import ShuffleSink, decisions_path, shuffle_sink
 from dataprep.engine.plan import PassPlan
 from dataprep.engine.quarantine import Quarantine
+from dataprep.engine.remote import configure_storage, publish_unit
 from dataprep.engine.split import split_by_reason, text_bytes
 from dataprep.errors import InputError
 from dataprep.io.bad_units import OnBad
@@ -65,6 +66,8 @@ class ShardJob:
     shard: Shard
     layout: Layout
     unit: Unit = WHOLE
+    mirror: str | None = None
+    """The output URL when the output is in an object store (``engine/remote.py``)."""
 
     @property
     def prefix(self) -> str:
@@ -217,6 +220,7 @@ class ShardResult:
 
 def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> ShardResult:
     """Run one pass over one unit of a shard; write and return its completion record."""
+    configure_storage(job.recipe)
     stages = build_stages(job.recipe)
     quarantine = Quarantine(job.shard)
     quarantine_mode = job.recipe.input.on_error == "quarantine"
@@ -233,6 +237,10 @@ def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> ShardResu
         quarantine.set_aside_file(e, docs)
         quarantine.flush_into(stats[INPUT_STAGE])
     result = ShardResult(stats, tuple(quarantine.entries))
+    if job.mirror is not None:
+        names = [stages[i].name for i in job.plan.stage_indexes()]
+        names += [INPUT_STAGE] if job.plan.is_first else []
+        publish_unit(job.layout, job.mirror, job.prefix, names, job.plan.is_last)
     done = job.done_file(job.plan.index)
     done.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(done, result.to_json())

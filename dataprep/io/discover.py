@@ -11,18 +11,26 @@ to the same file (a link and its target) are read once, as the first in sorted o
 
 Nothing is skipped silently: files in a folder that are not shards (unsupported
 type, ``_``/``.`` names, under an excluded folder) are returned with the reason.
+
+An input with a scheme (``s3://bucket/crawl/``, ``s3://b/crawl/*/part-*.parquet``,
+``hf://datasets/ORG/NAME/data``) is listed through ``io/storage.py`` with the same
+rules; its shards are :class:`~dataprep.io.storage.ObjectPath` objects. The inputs of
+one run are all local or all in one store.
 """
 
 from __future__ import annotations
 
 import glob
 import os
+import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dataprep.errors import InputError
+from dataprep.io import storage
 from dataprep.io.fingerprint import fingerprint
+from dataprep.io.storage import AnyPath, ObjectPath
 
 __all__ = ["Discovery", "Shard", "Skipped", "discover", "fingerprint", "format_skipped"]
 
@@ -45,7 +53,7 @@ class Shard:
     """One input file and its position in the run."""
 
     index: int
-    path: Path
+    path: AnyPath
     name: str
     """Path relative to the common input root: used to make ids, never to write files."""
     format: str
@@ -56,7 +64,7 @@ class Shard:
 class Skipped:
     """A file found under an input folder that is not read, and why."""
 
-    path: Path
+    path: AnyPath
     reason: str
 
 
@@ -68,7 +76,7 @@ class Discovery:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def detect_format(path: Path) -> tuple[str, str | None] | None:
+def detect_format(path: AnyPath) -> tuple[str, str | None] | None:
     """(format, compression) from the file name, or None for unsupported files."""
     suffixes = [s.lower() for s in path.suffixes]
     compression = None
@@ -87,8 +95,8 @@ def _absolute(path: str | Path) -> Path:
     return Path(os.path.normpath(os.path.abspath(path)))
 
 
-def _is_under(path: Path, folders: Sequence[Path]) -> bool:
-    return any(path == f or f in path.parents for f in folders)
+def _is_under(path: AnyPath, folders: Sequence[AnyPath]) -> bool:
+    return any(path == f or f in path.parents for f in folders)  # type: ignore[operator]
 
 
 def _skip_folder(path: Path, exclude: Sequence[Path]) -> str | None:
@@ -122,10 +130,47 @@ def _walk(folder: Path, exclude: Sequence[Path], skipped: list[Skipped]) -> list
     return found
 
 
-def _expand(item: str, exclude: Sequence[Path], skipped: list[Skipped]) -> list[Path]:
+def _walk_remote(
+    folder: ObjectPath, exclude: Sequence[AnyPath], skipped: list[Skipped]
+) -> list[AnyPath]:
+    """``_walk`` for a folder in an object store (no symlinks there)."""
+    found: list[AnyPath] = []
+    for p in storage.walk_files(folder):
+        inner = p.relative_to(folder).parts
+        hidden = [part for part in inner[:-1] if part.startswith((".", "_"))]
+        if _is_under(p, exclude):
+            skipped.append(Skipped(p, "excluded folder (the run's output)"))
+        elif hidden:
+            skipped.append(Skipped(p, "hidden or temporary folder (starts with '.' or '_')"))
+        elif p.name.startswith((".", "_")):
+            skipped.append(Skipped(p, "hidden or temporary name (starts with '.' or '_')"))
+        elif detect_format(p) is None:
+            skipped.append(Skipped(p, "unsupported file type"))
+        else:
+            found.append(p)
+    return found
+
+
+def _expand_remote(
+    item: str, exclude: Sequence[AnyPath], skipped: list[Skipped]
+) -> list[AnyPath]:
+    path = ObjectPath.parse(item)
+    if any(ch in path.key for ch in "*?["):
+        return list(storage.glob(path))
+    what = storage.kind(path)
+    if what == "directory":
+        return _walk_remote(path, exclude, skipped)
+    if what == "file":
+        return [path]
+    raise InputError(f"input {item!r} does not exist; give a folder, a glob or files")
+
+
+def _expand(item: str, exclude: Sequence[AnyPath], skipped: list[Skipped]) -> list[AnyPath]:
+    if storage.is_remote(item):
+        return _expand_remote(item, exclude, skipped)
     path = _absolute(item)
     if path.is_dir():
-        return _walk(path, exclude, skipped)
+        return list(_walk(path, [e for e in exclude if isinstance(e, Path)], skipped))
     if path.is_file() or path.is_symlink():
         return [path]
     if any(ch in item for ch in "*?["):
@@ -133,8 +178,11 @@ def _expand(item: str, exclude: Sequence[Path], skipped: list[Skipped]) -> list[
     raise InputError(f"input {item!r} does not exist; give a folder, a glob or files")
 
 
-def _file_key(path: Path) -> tuple[int, int] | Path:
-    """What makes two paths the same file: (device, inode), or the path when unreadable."""
+def _file_key(path: AnyPath) -> tuple[int, int] | AnyPath:
+    """What makes two paths the same file: (device, inode), or the path when unreadable
+    (or an object: a store has no links)."""
+    if isinstance(path, ObjectPath):
+        return path
     try:
         st = path.stat()
     except OSError:
@@ -142,10 +190,10 @@ def _file_key(path: Path) -> tuple[int, int] | Path:
     return (st.st_dev, st.st_ino)
 
 
-def _unique(paths: list[Path], skipped: list[Skipped]) -> list[Path]:
+def _unique(paths: list[AnyPath], skipped: list[Skipped]) -> list[AnyPath]:
     """Sorted paths, each file once (the first path to it in sorted order)."""
-    seen: dict[tuple[int, int] | Path, Path] = {}
-    for p in sorted(set(paths)):
+    seen: dict[tuple[int, int] | AnyPath, AnyPath] = {}
+    for p in sorted(set(paths), key=str):
         key = _file_key(p)
         if key in seen:
             skipped.append(Skipped(p, f"same file as {seen[key]}"))
@@ -154,15 +202,35 @@ def _unique(paths: list[Path], skipped: list[Skipped]) -> list[Path]:
     return list(seen.values())
 
 
+def _root(paths: Sequence[AnyPath]) -> AnyPath:
+    """The deepest folder holding every path (shard names are relative to it)."""
+    remote = [p for p in paths if isinstance(p, ObjectPath)]
+    if not remote:
+        return Path(os.path.commonpath([str(p.parent) for p in paths]))
+    schemes = {p.scheme for p in remote}
+    if len(remote) < len(paths) or len(schemes) > 1:
+        raise InputError("inputs must be all local or all in one store (one URL scheme)")
+    common = posixpath.commonpath([p.parent.key for p in remote])
+    return ObjectPath(f"{remote[0].scheme}://{common}")
+
+
+def _exclusions(exclude: Sequence[str | Path | ObjectPath]) -> list[AnyPath]:
+    out: list[AnyPath] = []
+    for e in exclude:
+        p = storage.to_path(e)
+        out.append(p if isinstance(p, ObjectPath) else _absolute(p))
+    return out
+
+
 def scan_inputs(
-    inputs: Sequence[str], *, format: str = "auto", exclude: Sequence[Path] = ()
+    inputs: Sequence[str], *, format: str = "auto", exclude: Sequence[Path | ObjectPath] = ()
 ) -> Discovery:
     """All input shards in sorted path order, each with its index, and what was skipped.
 
     Files under a folder in ``exclude`` (e.g. the run's own output inside its input)
     are never read, so a second run does not take its first run's output as input.
     """
-    excluded = [_absolute(e) for e in exclude]
+    excluded = _exclusions(exclude)
     skipped: list[Skipped] = []
     found = [p for item in inputs for p in _expand(str(item), excluded, skipped)]
     kept = []
@@ -177,7 +245,7 @@ def scan_inputs(
             f"no input shards found in {', '.join(map(str, inputs))} "
             f"(supported: {', '.join(sorted(FORMATS))}, optionally .gz/.zst for JSONL)"
         )
-    root = Path(os.path.commonpath([str(p.parent) for p in paths]))
+    root = _root(paths)
     shards = []
     for i, p in enumerate(paths):
         detected = detect_format(p)
@@ -186,12 +254,13 @@ def scan_inputs(
             detected = (format, compression)
         if detected is None:
             raise InputError(f"{p}: unsupported file type; set input.format in the recipe")
-        shards.append(Shard(i, p, p.relative_to(root).as_posix(), detected[0], detected[1]))
-    return Discovery(shards, sorted(skipped, key=lambda s: s.path))
+        name = p.relative_to(root).as_posix()  # type: ignore[arg-type]
+        shards.append(Shard(i, p, name, detected[0], detected[1]))
+    return Discovery(shards, sorted(skipped, key=lambda s: str(s.path)))
 
 
 def discover(
-    inputs: Sequence[str], *, format: str = "auto", exclude: Sequence[Path] = ()
+    inputs: Sequence[str], *, format: str = "auto", exclude: Sequence[Path | ObjectPath] = ()
 ) -> list[Shard]:
     """All input shards in sorted path order (``scan_inputs`` also says what it skipped)."""
     return scan_inputs(inputs, format=format, exclude=exclude).shards

@@ -5,6 +5,8 @@ Size and modification time miss an edit that keeps the size and restores the mti
 hash of bytes that change with the data: a Parquet file's footer (its schema and
 every row group's statistics and offsets), or for other files the first, middle and
 last 64 KiB. Reading at most 192 KiB per file keeps it fast on large corpora.
+An object in a store is fingerprinted the same way, by range reads
+(``io/storage.py``); its ``mtime_ns`` is the object's last-modified time.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import os
 from typing import TYPE_CHECKING, BinaryIO
 
 import xxhash
+
+from dataprep.errors import InputError
+from dataprep.io import storage
 
 if TYPE_CHECKING:
     from dataprep.io.discover import Shard
@@ -45,10 +50,11 @@ def _sampled(f: BinaryIO, size: int) -> bytes:
     return b"".join(out)
 
 
-def content_hash(path: os.PathLike[str] | str, *, parquet: bool) -> str:
+def content_hash(path: os.PathLike[str] | str | storage.ObjectPath, *, parquet: bool) -> str:
     """``xxh64:<hex>`` of the footer (Parquet) or of sampled bytes, mixed with the size."""
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
+    target = storage.to_path(path)
+    size = storage.info(target).size
+    with storage.open_input(target, block_size=_SAMPLE) as f:
         data = _parquet_footer(f, size) if parquet else None
         kind = "footer" if data is not None else "sample"
         if data is None:
@@ -66,8 +72,8 @@ def fingerprint(shard: Shard) -> dict[str, object]:
     gets ``None`` values and ``content: "unreadable"`` instead of an error here.
     """
     try:
-        st = shard.path.stat()
+        st = storage.info(shard.path)
         content = content_hash(shard.path, parquet=shard.format == "parquet")
-    except OSError:
+    except (OSError, InputError):
         return {"name": shard.name, "size": None, "mtime_ns": None, "content": "unreadable"}
-    return {"name": shard.name, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "content": content}
+    return {"name": shard.name, "size": st.size, "mtime_ns": st.mtime_ns, "content": content}

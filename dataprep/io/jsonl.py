@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.errors import InputError
+from dataprep.io import storage
 from dataprep.io.bad_units import (
     BAD_RECORD,
     MISSING_TEXT,
@@ -54,7 +55,7 @@ class _StreamBroken(Exception):
 def _range_blocks(shard: Shard, start: int, end: int) -> Iterator[bytes]:
     """Blocks of bytes ``[start, end)`` of an uncompressed file (one work unit)."""
     try:
-        with open(shard.path, "rb") as f:
+        with storage.open_input(shard.path, block_size=storage.READ_BLOCK) as f:
             f.seek(start)
             left = end - start
             while left > 0 and (block := f.read(min(_READ_BLOCK, left))):
@@ -75,7 +76,7 @@ def _blocks(shard: Shard, *, recover: bool, unit: Unit | None = None) -> Iterato
         yield from _range_blocks(shard, unit.first, unit.end)
         return
     try:
-        stream = pa.input_stream(str(shard.path), compression=shard.compression)
+        stream = pa.input_stream(storage.arrow_input(shard.path), compression=shard.compression)
     except _STREAM_ERRORS as e:
         raise InputError(f"cannot read {shard.path}: {e}") from e
     consumed = 0
@@ -90,7 +91,8 @@ def _blocks(shard: Shard, *, recover: bool, unit: Unit | None = None) -> Iterato
             raise InputError(f"cannot read {shard.path}: {e} (corrupt or truncated file?)") from e
         error = e
     try:
-        with pa.input_stream(str(shard.path), compression=shard.compression) as stream:
+        source = storage.arrow_input(shard.path)
+        with pa.input_stream(source, compression=shard.compression) as stream:
             while consumed:
                 consumed -= len(stream.read(min(consumed, _READ_BLOCK)))
             while block := stream.read(_RECOVER_BLOCK):

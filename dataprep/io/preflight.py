@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dataprep.errors import InputError
+from dataprep.io import storage
 from dataprep.io.columns import check_columns
 from dataprep.io.discover import Shard
 from dataprep.io.readers import iter_raw_batches
@@ -22,7 +23,7 @@ def _schema(shard: Shard) -> pa.Schema | None:
     """The schema of a shard (None when it has no rows to tell from)."""
     if shard.format == "parquet":
         try:
-            return pq.read_schema(shard.path)
+            return pq.read_schema(storage.arrow_input(shard.path))
         except Exception as e:  # pyarrow raises several types for a bad file
             raise InputError(f"cannot read {shard.path}: not a valid Parquet file ({e})") from e
     for batch in iter_raw_batches(shard, batch_size=16):
@@ -57,10 +58,10 @@ def preflight(
 
 def _check(shard: Shard, text_column: str, id_column: str | None) -> None:
     """One shard's preflight check."""
-    if not shard.path.is_file():
+    if not storage.is_file(shard.path):
         raise InputError(f"{shard.path}: file not found")
     try:
-        with open(shard.path, "rb"):
+        with storage.open_input(shard.path):
             pass
     except OSError as e:
         raise InputError(f"cannot open {shard.path}: {e.strerror}") from e

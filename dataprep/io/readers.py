@@ -21,6 +21,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from dataprep.errors import InputError
+from dataprep.io import storage
 from dataprep.io.bad_units import BAD_ROW_GROUP, BadUnit, OnBad, report
 from dataprep.io.discover import Shard
 from dataprep.io.jsonl import Positioned, iter_jsonl, parse_json_line
@@ -37,7 +38,7 @@ def _iter_parquet(
     shard: Shard, batch_size: int, on_bad: OnBad | None, unit: Unit
 ) -> Iterator[Positioned]:
     try:
-        pf = pq.ParquetFile(shard.path)
+        pf = pq.ParquetFile(storage.arrow_input(shard.path))
     except (OSError, pa.ArrowException) as e:
         raise InputError(f"cannot read {shard.path}: not a valid Parquet file ({e})") from e
     start = unit.row_start
@@ -58,7 +59,7 @@ def _iter_parquet(
 def _iter_arrow(shard: Shard, batch_size: int, unit: Unit) -> Iterator[Positioned]:
     start = unit.row_start
     try:
-        source = pa.memory_map(str(shard.path))
+        source = storage.mapped(shard.path)
         try:
             reader: Any = ipc.open_file(source)
             pieces = range(reader.num_record_batches) if unit.whole else range(unit.first, unit.end)
@@ -136,9 +137,11 @@ def row_count(shard: Shard) -> int | None:
     """The number of rows a Parquet or Arrow IPC file's metadata declares (None: unknown)."""
     try:
         if shard.format == "parquet":
-            return int(pq.ParquetFile(shard.path).metadata.num_rows)
+            return int(pq.read_metadata(storage.arrow_input(shard.path)).num_rows)
         if shard.format == "arrow":
-            return arrow_file_rows(shard.path)
+            with storage.mapped(shard.path) as source:
+                reader = ipc.open_file(source)
+                return sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
     except (OSError, pa.ArrowException):
         return None
     return None

@@ -37,6 +37,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from dataprep.errors import InputError
+from dataprep.io import storage
 from dataprep.io.discover import Shard
 from dataprep.io.jsonl import BOM, iter_jsonl
 
@@ -95,7 +96,7 @@ def _group(sizes: Sequence[int], rows: Sequence[int], unit_bytes: int) -> tuple[
 
 
 def _parquet_pieces(shard: Shard) -> tuple[list[int], list[int]]:
-    meta = pq.read_metadata(shard.path)
+    meta = pq.read_metadata(storage.arrow_input(shard.path))
     sizes, rows = [], []
     for g in range(meta.num_row_groups):
         group = meta.row_group(g)
@@ -105,7 +106,7 @@ def _parquet_pieces(shard: Shard) -> tuple[list[int], list[int]]:
 
 
 def _arrow_pieces(shard: Shard) -> tuple[list[int], list[int]]:
-    with pa.memory_map(str(shard.path)) as source:
+    with storage.mapped(shard.path) as source:
         reader = ipc.open_file(source)
         batches = [reader.get_batch(i) for i in range(reader.num_record_batches)]
         return [b.nbytes for b in batches], [b.num_rows for b in batches]
@@ -163,12 +164,12 @@ def _first_schema(shard: Shard, unit: Unit, batch_size: int, text_column: str) -
 def _jsonl_units(
     shard: Shard, unit_bytes: int, batch_size: int, text_column: str
 ) -> tuple[Unit, ...]:
-    size = shard.path.stat().st_size
+    size = storage.info(shard.path).size
     target = max(unit_bytes, -(-size // MAX_UNITS))
     if shard.compression is not None or size <= target:
         return (WHOLE,)
     bounds = [0]
-    with open(shard.path, "rb") as f:
+    with storage.open_input(shard.path, block_size=storage.READ_BLOCK) as f:
         while (start := _next_line_start(f, bounds[-1] + target, size)) < size:
             bounds.append(start)
         if len(bounds) == 1:

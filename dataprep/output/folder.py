@@ -104,6 +104,23 @@ def _classify_parts(folder: Path, found: Contents) -> None:
         (found.ours if is_own_part(entry) else found.unknown).append(entry)
 
 
+def classify_names(names: list[str]) -> tuple[list[str], list[str]]:
+    """:func:`classify` for an object store's listing (paths relative to the output,
+    ``/``-separated): (dataprep's own, unknown). The store holds no ``_work/`` (it
+    stays in the local staging folder) and no temporaries (objects are written whole)."""
+    ours: list[str] = []
+    unknown: list[str] = []
+    for name in names:
+        parts = name.split("/")
+        own = (
+            (len(parts) == 1 and _own_top_file(parts[0]))
+            or (len(parts) == 2 and parts[0] == "data" and bool(_PART.fullmatch(parts[1])))
+            or (len(parts) == 3 and parts[0] == "removed" and bool(_PART.fullmatch(parts[2])))
+        )
+        (ours if own else unknown).append(name)
+    return ours, unknown
+
+
 def read_marked_record(layout: Layout) -> dict[str, Any] | None:
     """``run.json`` when it carries dataprep's marker; None when absent or not ours."""
     try:
@@ -242,6 +259,8 @@ def check_inputs_outside(root: Path, inputs: list[str]) -> None:
     """
     real_root = Path(os.path.realpath(root))
     for item in inputs:
+        if "://" in item and not item.startswith("file://"):
+            continue  # an object in a store cannot be inside a local folder
         if any(ch in item for ch in "*?[") and not Path(item).exists():
             base = Path(re.split(r"[*?\[]", item, maxsplit=1)[0] or ".")
             candidates = [Path(os.path.abspath(base))]
@@ -255,12 +274,12 @@ def check_inputs_outside(root: Path, inputs: list[str]) -> None:
                 )
 
 
-def check_shards_outside(root: Path, paths: list[Path]) -> None:
+def check_shards_outside(root: Path, paths: list[Any]) -> None:
     """Refuse a discovered input whose real file lies inside the output folder
     (a symlink pointing into it): an overwrite or cleanup could delete it."""
     real_root = Path(os.path.realpath(root))
     for path in paths:
-        if _is_within(Path(os.path.realpath(path)), real_root):
+        if isinstance(path, Path) and _is_within(Path(os.path.realpath(path)), real_root):
             raise OutputError(
                 f"input {path} points into the output folder {root}; "
                 "write the output to another folder"

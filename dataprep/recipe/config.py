@@ -128,6 +128,30 @@ class RunConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class StorageConfig:
+    """How to reach object stores (``s3://``, ``gs://``, ``hf://`` paths).
+
+    Not part of the recipe hash and never written to ``run.json``, ``stats.json`` or
+    reports: credentials may be given here, though the environment is better."""
+
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per scheme (``s3``, ``gs``, ``hf``), keyword arguments of its fsspec filesystem,
+    e.g. ``{s3: {endpoint_url: "http://minio:9000"}}``."""
+    max_attempts: int = 10
+    """Attempts per request (S3: botocore's retries, with backoff; s3fs's own loop)."""
+    retry_mode: str = "adaptive"
+    """botocore's retry mode: ``adaptive`` also slows down on ``503 SlowDown``."""
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ConfigError(f"max_attempts must be at least 1, got {self.max_attempts}")
+        if self.retry_mode not in ("legacy", "standard", "adaptive"):
+            raise ConfigError(
+                f"retry_mode must be legacy, standard or adaptive, got {show(self.retry_mode)}"
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
 class StageSpec:
     """One entry of ``stages``: a registered stage, its instance name and options."""
 
@@ -146,6 +170,7 @@ class Recipe:
     input: InputConfig = field(default_factory=InputConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
     stages: tuple[StageSpec, ...] = ()
     source: str = ""
     """Where the recipe came from (a path or a shipped name); not hashed."""
@@ -157,6 +182,8 @@ class Recipe:
         # How the work is cut changes file names only, not the documents: kept out of
         # the hash (and stats.json) so outputs compare across unit sizes.
         data["run"].pop("unit_bytes")
+        # Where the files live and how to reach them (credentials) is not the recipe.
+        data.pop("storage")
         return data
 
     def digest(self) -> str:
@@ -336,6 +363,7 @@ def parse_recipe(data: Any, source: str = "") -> Recipe:
             input=build_dataclass(InputConfig, data.get("input"), "input"),
             output=build_dataclass(OutputConfig, data.get("output"), "output"),
             run=build_dataclass(RunConfig, data.get("run"), "run"),
+            storage=build_dataclass(StorageConfig, data.get("storage"), "storage"),
             stages=stages,
             source=source,
         )
