@@ -37,7 +37,8 @@ from dataprep.io.writers import PartWriter, atomic_write_bytes
 from dataprep.output.columns import INPUT_STAGE, INTERNAL_COLUMNS, LANG_COLUMN
 from dataprep.output.layout import Layout, part_prefix
 from dataprep.recipe.config import Recipe
-from dataprep.stages.base import BatchStage, GlobalStage, Stage
+from dataprep.report.store import RewriteRecorder
+from dataprep.stages.base import BatchStage, GlobalStage, Stage, StageOutput
 from dataprep.stages.build import make_stages
 
 Progress = Callable[[int, int], None]
@@ -153,6 +154,8 @@ class _Sinks:
         self._removed_cfg = (lay, prefix, out) if out.keep_removed else None
         self.removed: dict[str, PartWriter] = {}
         self.shuffle = shuffle_sink(job, build_stages(job.recipe))
+        inp = job.recipe.input
+        self.rewrites = RewriteRecorder(text_column=inp.text_column, id_column=inp.id_column)
 
     def _public(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         if self.keep_internal:
@@ -294,6 +297,10 @@ def _run_shard(
         raise
     for w in sinks.all():
         w.commit()
+    unit = job.unit
+    sinks.rewrites.write(
+        job.layout.rewrites_file(job.plan.index, job.shard.index, unit.index, unit.count)
+    )
     return stats
 
 
@@ -328,6 +335,7 @@ def _run_batch(
         after, reason, copies = decisions.apply(batch)
         if g.rewrites_text and isinstance(g, GlobalStage):
             after = g.rewrite(after)
+            sinks.rewrites.record(g.name, batch, after, reason)
         kept = split_by_reason(
             g.name,
             batch,
@@ -353,7 +361,7 @@ def _run_batch(
         if batch.num_rows == 0:
             break
         _require_columns(stage, batch, job.shard)
-        out = stage.process(batch)
+        out = _process(stage, batch, sinks)
         batch = split_by_reason(
             stage.name,
             batch,
@@ -389,6 +397,14 @@ def _label_copies(kept: pa.RecordBatch, stages: list[Stage[Any]], job: ShardJob)
         return kept
     first = not any(_copies(s) for s in stages[:index])
     return label_copies(kept, id_column=job.recipe.input.id_column, first=first)
+
+
+def _process(stage: BatchStage[Any], batch: pa.RecordBatch, sinks: _Sinks) -> StageOutput:
+    """The stage's output; a rewriting stage's changes are noted for the report."""
+    out = stage.process(batch)
+    if stage.rewrites_text:
+        sinks.rewrites.record(stage.name, batch, out.batch, out.reason)
+    return out
 
 
 def _require_columns(stage: Stage[Any], batch: pa.RecordBatch, shard: Shard) -> None:

@@ -5,6 +5,7 @@
       data/part-SSSSS-UUUU-KKKK.parquet    the same, for a shard cut into several units
       removed/STAGE/part-SSSSS-KKKK.parquet removed documents, with `stage` and `reason`
       stats.json                           per-stage accounting (deterministic)
+      report_samples.json                  what rewriting stages changed (report/store.py)
       run.json                             recipe, its hash, input fingerprints, versions
       _work/                               intermediates and completion records
         pass-P/data/part-SSSSS-KKKK.arrow  documents surviving pass P
@@ -12,6 +13,7 @@
         pass-P/decisions/SSSSS.arrow       the next pass's global decisions per shard
         pass-P/done/SSSSS.json             shard completion record (its stats)
         pass-P/done/SSSSS-UUUU.json        unit completion record (several units)
+        pass-P/rewrites/SSSSS[-UUUU].json  a unit's rewrite evidence for the report
 
 Work units (``io/units.py``): a shard read as ONE unit has exactly the names above
 (``SSSSS``), as before units existed. A shard cut into several units writes every
@@ -55,6 +57,10 @@ class Layout:
         return self.root / "run.json"
 
     @property
+    def report_samples(self) -> Path:
+        return self.root / "report_samples.json"
+
+    @property
     def work(self) -> Path:
         return self.root / "_work"
 
@@ -81,6 +87,9 @@ class Layout:
 
     def done_file(self, p: int, shard: int, unit: int = 0, units: int = 1) -> Path:
         return self.done_dir(p) / f"{unit_stem(shard, unit, units)}.json"
+
+    def rewrites_file(self, p: int, shard: int, unit: int = 0, units: int = 1) -> Path:
+        return self.pass_dir(p) / "rewrites" / f"{unit_stem(shard, unit, units)}.json"
 
 
 def unit_stem(shard: int, unit: int = 0, units: int = 1) -> str:

@@ -23,6 +23,7 @@ from dataprep.output.reader import Output, iter_batches, open_output
 from dataprep.report import REPORT_VERSION
 from dataprep.report.duplicates import duplicate_evidence
 from dataprep.report.overlap import overlaps
+from dataprep.report.rewrites import rewrites_section
 from dataprep.report.samples import LANG_COLUMN, sample
 from dataprep.report.signals import all_histograms, reached
 
@@ -292,6 +293,7 @@ def build_report(root: str | Path) -> dict[str, Any]:
         "signals": hists,
         "unmatched_thresholds": unmatched,
         "overlaps": overlaps(out),
+        "rewrites": rewrites_section(out),
         "samples": _samples_section(out),
     }
 

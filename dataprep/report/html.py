@@ -87,6 +87,7 @@ _NAV = (
     ("overlaps", "Overlaps"),
     ("languages", "Languages"),
     ("dedup", "Duplicates"),
+    ("rewrites", "Rewrites"),
     ("signals", "Signals"),
     ("samples", "Samples"),
 )
@@ -137,6 +138,7 @@ def render_html(report: dict[str, Any]) -> str:
             sections.removals(report),
             sections.languages(report),
             sections.dedup(report),
+            sections.rewrites(report),
             sections.signals(report),
             sections.samples(report),
             sections.global_summaries(report),

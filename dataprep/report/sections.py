@@ -369,6 +369,76 @@ def dedup(report: dict[str, Any]) -> str:
     )
 
 
+def _line_diff(diff: dict[str, Any]) -> str:
+    out = []
+    for tag, before, after in diff["ops"]:
+        if tag == "equal":
+            out += [f"  {esc(x)}" for x in before]
+            continue
+        out += [f"<del>- {esc(x)}</del>" for x in before]
+        out += [f"<ins>+ {esc(x)}</ins>" for x in after]
+    cut = '\n<span class="muted">[diff cut]</span>' if diff["truncated"] else ""
+    body = "\n".join(out)
+    return f'<pre class="diff">{body}{cut}</pre>'
+
+
+def rewrites(report: dict[str, Any]) -> str:
+    blocks = []
+    for r in report.get("rewrites", []):
+        removed = r["chars_before"] - r["chars_after"]
+        facts = (
+            f"{fmt.count(r['docs_changed'])} of {fmt.count(r['docs_seen'])} documents changed "
+            f"({fmt.pct(r['docs_changed'], r['docs_seen'])}); in them "
+            f"{fmt.count(r['chars_before'])} characters became {fmt.count(r['chars_after'])} "
+            f"({'-' if removed >= 0 else '+'}{fmt.pct(abs(removed), r['chars_before'])})"
+        )
+        if r["docs_longer"]:
+            facts += f"; {fmt.count(r['docs_longer'])} got longer (placeholders)"
+        share = r["share_removed"]
+        chart = ""
+        if any(share["counts"]):
+            chart = histogram(
+                share["edges"],
+                [Series("changed documents", "bar-removed", share["counts"])],
+                title=f"{r['stage']}: share of characters removed",
+                x_label="share of the document's characters removed",
+            )
+        docs = []
+        for s in r["samples"]:
+            d = s["diff"]
+            head = (
+                f"id {s['id'] if s['id'] is not None else fmt.NONE} · lang {s['lang'] or fmt.NONE}"
+                f" · {fmt.count(s['chars_before'])} → {fmt.count(s['chars_after'])} chars · "
+                f"{fmt.count(d['lines_removed'])} lines removed or replaced, "
+                f"{fmt.count(d['lines_added'])} added"
+                + (f" · then removed: {s['reason']}" if s["reason"] else "")
+            )
+            docs.append(
+                f'<div class="doc"><div class="muted">{esc(head)}</div>{_line_diff(d)}</div>'
+            )
+        samples = (
+            f"<details><summary>{esc(r['stage'])}: sampled changed documents "
+            f"<span class=muted>({len(docs)} shown)</span></summary>{''.join(docs)}</details>"
+            if docs
+            else ""
+        )
+        blocks.append(
+            f'<figure class="card"><figcaption>{esc(r["stage"])}</figcaption>'
+            f'<p class="muted">{esc(facts)}</p>{chart}{samples}</figure>'
+        )
+    if not blocks:
+        return ""
+    return section(
+        "rewrites",
+        "Rewrites: what cleaning stages cut or replaced",
+        f'<div class="cards">{"".join(blocks)}</div>',
+        "Stages that rewrite the text (line cleaning, line dedup, n-gram coverage, PII "
+        "redaction): how much of each changed document they removed, and sampled documents "
+        "as a line diff (removed or replaced lines struck in red, new ones in green), kept at "
+        "run time since the original text is gone afterwards.",
+    )
+
+
 def signals(report: dict[str, Any]) -> str:
     cards = []
     for h in report["signals"]:

@@ -245,6 +245,8 @@ def make_evidence_corpus(root: Path, n: int = 120) -> Path:
             lines.insert(2, f"Write to {EMAIL} or call 555-123-4567 for details.")
         if i % 2 == 0:
             lines.append(BOILERPLATE)
+        if i % 7 == 0:  # a logging line: n-gram coverage removes it
+            lines.insert(3, "error code 42 retry failed now " * 5 + "giving up.")
         if lang == "de" and i % 6 == 0:
             lines.append("Tel. 12 34 56 78 90 12 34 56 78 90 12 34 56 78 90 12 34.")
         docs.append({"id": f"e{i:04d}", "text": "\n".join(lines), "true_lang": lang})
@@ -273,6 +275,7 @@ EVIDENCE_STAGES: list[dict[str, Any]] = [
         "min_sentences": 2,
         "lang_overrides": {"de": {"min_sentences": 3}},
     },
+    {"stage": "ngram_coverage_v1", "name": "ngrams"},
     {"stage": "pii_redact_v1", "name": "pii"},
     {"stage": "line_dedup_v1", "name": "lines", "max_occurrences": 5},
     {"stage": "line_dedup_apply_v1", "name": "lines_apply", "source": "lines"},

@@ -190,6 +190,32 @@ def test_every_label_goes_through_escaping() -> None:
             "unmeasured": [evil],
             "how_to_measure": evil,
         },
+        "rewrites": [
+            {
+                "stage": evil,
+                "docs_seen": 2,
+                "docs_changed": 1,
+                "docs_longer": 1,
+                "chars_before": 10,
+                "chars_after": 5,
+                "share_removed": {"edges": [0.0, 0.5, 1.0], "counts": [1, 0]},
+                "samples": [
+                    {
+                        "id": evil,
+                        "lang": evil,
+                        "reason": evil,
+                        "chars_before": 10,
+                        "chars_after": 5,
+                        "diff": {
+                            "ops": [["equal", [evil], []], ["replace", [evil], [evil]]],
+                            "lines_removed": 1,
+                            "lines_added": 1,
+                            "truncated": True,
+                        },
+                    }
+                ],
+            }
+        ],
         "samples": {
             "max_chars": 10,
             "removed": [

@@ -52,6 +52,7 @@ def test_the_runner_writes_a_report_that_follows_the_schema(
         "signals",
         "unmatched_thresholds",
         "overlaps",
+        "rewrites",
         "samples",
     ]
 
