@@ -21,6 +21,7 @@ from dataprep.io.writers import atomic_write_bytes
 from dataprep.output.columns import INPUT_STAGE, reason_column
 from dataprep.output.reader import Output, iter_batches, open_output
 from dataprep.report import REPORT_VERSION
+from dataprep.report.cost import stage_seconds, tokens
 from dataprep.report.duplicates import duplicate_evidence
 from dataprep.report.overlap import overlaps
 from dataprep.report.rewrites import rewrites_section
@@ -69,6 +70,7 @@ def _run_section(out: Output) -> dict[str, Any]:
             "seconds": run.get("seconds"),
             "workers": run.get("workers"),
             "finished": bool(run.get("finished", False)),
+            "stages": stage_seconds(out),
         },
     }
 
@@ -294,6 +296,7 @@ def build_report(root: str | Path) -> dict[str, Any]:
         "unmatched_thresholds": unmatched,
         "overlaps": overlaps(out),
         "rewrites": rewrites_section(out),
+        "tokens": tokens(out),
         "samples": _samples_section(out),
     }
 

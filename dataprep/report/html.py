@@ -30,7 +30,7 @@ body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-seri
 color:var(--fg);background:var(--bg)}
 header,main{max-width:1100px;margin:0 auto;padding:0 16px}
 header{padding-top:18px;border-bottom:1px solid var(--line)}
-h1{font-size:1.5rem;margin:0 0 4px}h2{font-size:1.2rem;margin:28px 0 8px}
+h1{font-size:1.5rem;margin:0 0 4px}h2{font-size:1.2rem;margin:28px 0 8px}h3{font-size:1rem}
 .muted{color:var(--muted)}.lead{color:var(--muted);margin:0 0 10px;max-width:75ch}
 .note{color:#8a5a00;margin:4px 0;font-size:.9rem}
 .kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:8px;margin:12px 0}
@@ -85,6 +85,7 @@ _NAV = (
     ("funnel", "Funnel"),
     ("removals", "Removals"),
     ("overlaps", "Overlaps"),
+    ("cost", "Cost"),
     ("languages", "Languages"),
     ("dedup", "Duplicates"),
     ("rewrites", "Rewrites"),
@@ -136,6 +137,7 @@ def render_html(report: dict[str, Any]) -> str:
         [
             sections.funnel(report),
             sections.removals(report),
+            sections.cost(report),
             sections.languages(report),
             sections.dedup(report),
             sections.rewrites(report),

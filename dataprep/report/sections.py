@@ -105,6 +105,85 @@ def funnel(report: dict[str, Any]) -> str:
     )
 
 
+def _secs(x: float | None) -> str:
+    return fmt.NONE if x is None else f"{x:,.2f}"
+
+
+def cost(report: dict[str, Any]) -> str:
+    """Seconds per stage and tokens in/kept per stage and language, where recorded."""
+    times = {r["name"]: r for r in report["run"]["timing"].get("stages", [])}
+    tok = report.get("tokens") or {"stages": [], "by_lang": []}
+    toks = {r["name"]: r for r in tok["stages"]}
+    if not times and not toks:
+        return section(
+            "cost",
+            "Cost: time and tokens",
+            "<p>This run recorded no per-stage time or token counts (add the tokens_v1 stage "
+            "to count tokens).</p>",
+        )
+    names = [s["name"] for s in report["stages"] if s["name"] in times or s["name"] in toks]
+    total_wall = sum((times.get(n, {}).get("wall_seconds") or 0) for n in names) or None
+    rows, bars = [], []
+    for n in names:
+        t, k = times.get(n, {}), toks.get(n)
+        wall, fit = t.get("wall_seconds"), t.get("fit_seconds")
+        rows.append(
+            [
+                esc(n),
+                esc(_secs(t.get("cpu_seconds"))),
+                esc(_secs(wall)),
+                esc(_secs(fit)),
+                esc(fmt.pct(wall, total_wall)) if wall is not None else fmt.NONE,
+                esc(fmt.count(k["tokens_in"])) if k else fmt.NONE,
+                esc(fmt.count(k["tokens_kept"])) if k else fmt.NONE,
+                esc(fmt.pct(k["tokens_kept"], k["tokens_in"])) if k else fmt.NONE,
+            ]
+        )
+        spent = (wall or 0) + (fit or 0)
+        if times:
+            bars.append((n, [(spent, "bar-bytes", f"{_secs(spent)} s")]))
+    body = ""
+    if bars and any(b[1][0][0] for b in bars):
+        peak = max(b[1][0][0] for b in bars)
+        body += hbars(bars, scale=peak, title="seconds per stage (wall + fit)")
+    body += table(
+        [
+            "stage",
+            "CPU s",
+            "wall s",
+            "fit s",
+            "share of wall",
+            "tokens in",
+            "tokens kept",
+            "kept %",
+        ],
+        rows,
+    )
+    if tok["by_lang"]:
+        stages = [r["name"] for r in tok["stages"]]
+        lang_rows = []
+        for r in tok["by_lang"]:
+            cells = [esc(r["lang"])]
+            for n in stages:
+                c = r["by_stage"].get(n)
+                cells.append(
+                    fmt.NONE
+                    if c is None
+                    else f"{esc(fmt.count(c['tokens_in']))}<span class=muted> / kept "
+                    f"{esc(fmt.count(c['tokens_kept']))}</span>"
+                )
+            lang_rows.append(cells)
+        body += "<h3>Tokens by language: in / kept</h3>" + table(["language", *stages], lang_rows)
+    return section(
+        "cost",
+        "Cost: time and tokens",
+        body,
+        "Seconds per stage summed over workers (CPU and wall time of each stage's work, reading "
+        "and writing counted under 'input'; a global stage's fit separately) and tokens in and "
+        "kept where a tokens_v1 stage counted them. Times differ between identical runs.",
+    )
+
+
 def removals(report: dict[str, Any]) -> str:
     rows, bars = [], []
     for s in report["stages"]:

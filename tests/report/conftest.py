@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1] / "tokens"))
 
 from report_stages import (
     EVIDENCE_STAGES,
@@ -19,6 +20,7 @@ from report_stages import (
     make_evidence_corpus,
     run,
 )
+from tiny_tokenizer import train_tiny_tokenizer
 
 
 @pytest.fixture(scope="session")
@@ -47,4 +49,7 @@ def evidence_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """C4, PII, line dedup, an annotate-only filter, per-language thresholds, exact and
     near dedup over English and German pages (report_stages.EVIDENCE_STAGES)."""
     corpus = make_evidence_corpus(tmp_path_factory.mktemp("evidence-in"))
-    return run(EVIDENCE_STAGES, corpus, tmp_path_factory.mktemp("evidence-out") / "out")
+    tokenizer = train_tiny_tokenizer(tmp_path_factory.mktemp("tokenizer") / "tokenizer.json")
+    tokens = {"stage": "tokens_v1", "name": "tokens", "tokenizer": str(tokenizer)}
+    stages = [EVIDENCE_STAGES[0], tokens, *EVIDENCE_STAGES[1:]]
+    return run(stages, corpus, tmp_path_factory.mktemp("evidence-out") / "out")

@@ -75,7 +75,14 @@ def test_every_label_goes_through_escaping() -> None:
             "input_files": [{"name": evil, "bytes": 1}],
             "versions": {"dataprep_version": evil, "python": "3", "pyarrow": "1"},
             "seed": 0,
-            "timing": {"seconds": 1.0, "workers": 1, "finished": True},
+            "timing": {
+                "seconds": 1.0,
+                "workers": 1,
+                "finished": True,
+                "stages": [
+                    {"name": evil, "cpu_seconds": 1.0, "wall_seconds": 2.0, "fit_seconds": None}
+                ],
+            },
         },
         "totals": {"docs_read": 2, "docs_out": 1, "bytes_read": 10, "bytes_out": 5},
         "stages": [
@@ -189,6 +196,10 @@ def test_every_label_goes_through_escaping() -> None:
             "note": evil,
             "unmeasured": [evil],
             "how_to_measure": evil,
+        },
+        "tokens": {
+            "stages": [{"name": evil, "tokens_in": 10, "tokens_kept": 5}],
+            "by_lang": [{"lang": evil, "by_stage": {evil: {"tokens_in": 10, "tokens_kept": 5}}}],
         },
         "rewrites": [
             {

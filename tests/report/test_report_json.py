@@ -53,6 +53,7 @@ def test_the_runner_writes_a_report_that_follows_the_schema(
         "unmatched_thresholds",
         "overlaps",
         "rewrites",
+        "tokens",
         "samples",
     ]
 
