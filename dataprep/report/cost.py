@@ -50,7 +50,8 @@ def stage_seconds(out: Output) -> list[dict[str, Any]]:
 
 def tokens(out: Output) -> dict[str, Any] | None:
     """Tokens in and kept per stage and per language; None when no stage counted any."""
-    stages, langs = [], {}
+    stages: list[dict[str, Any]] = []
+    langs: dict[str, dict[str, dict[str, int]]] = {}
     for name, st in out.stats["stages"].items():
         if "tokens_in" not in st:
             continue
