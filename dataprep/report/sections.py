@@ -531,7 +531,10 @@ def signals(report: dict[str, Any]) -> str:
             for line in h["threshold_lines"]
             if line.get("on_chart", True)
         ]
-        chart = histogram(h["edges"], series, lines, title=h["column"], x_label=h["column"])
+        if report.get("compact_charts"):
+            chart = mini_histogram(h["edges"], series, lines, title=h["column"])
+        else:
+            chart = histogram(h["edges"], series, lines, title=h["column"], x_label=h["column"])
         off = [line for line in h["threshold_lines"] if not line.get("on_chart", True)]
         notes = []
         if h["clipped_low"] or h["clipped_high"]:

@@ -284,3 +284,45 @@ EVIDENCE_STAGES: list[dict[str, Any]] = [
     {"stage": "exact_dedup_v1", "name": "exact"},
     {"stage": "minhash_dedup_v1", "name": "near", "threshold": 0.7},
 ]
+
+
+def make_large_corpus(root: Path, n: int, *, languages: int = 40, shards: int = 4) -> Path:
+    """``n`` multi-line pages in ``languages`` made-up languages (code ``l00``...), with
+    exact and near duplicates, C4 line noise and e-mail addresses: every report
+    section fills up, for the size bound of report.html."""
+    rng = random.Random(5)
+    vocab = " ".join(_SENTENCES["en"]).replace(".", "").lower().split()
+    docs: list[dict[str, Any]] = []
+    for i in range(n):
+        lang = f"l{min(int(rng.paretovariate(1.2)) - 1, languages - 1):02d}"
+        lines = [
+            " ".join(rng.choice(vocab) for _ in range(rng.randint(6, 16))).capitalize() + "."
+            for _ in range(rng.randint(3, 9))
+        ]
+        if i % 3 == 0:
+            lines.insert(1, "Click here")
+        if i % 7 == 0:
+            lines.append(f"Mail user{i}@example.org now.")
+        text = "\n".join(lines)
+        if i % 10 == 1:
+            text = docs[i - 1]["text"]
+        elif i % 10 == 2:
+            text = docs[i - 2]["text"].replace(" the ", " a ", 1) + " More."
+        docs.append({"id": f"g{i:07d}", "text": text, "true_lang": lang})
+    root.mkdir(parents=True, exist_ok=True)
+    step = -(-n // shards)
+    for k in range(shards):
+        table = pa.Table.from_pylist(docs[k * step : (k + 1) * step])
+        pq.write_table(table, root / f"large-{k}.parquet", row_group_size=4096)
+    return root
+
+
+LARGE_STAGES: list[dict[str, Any]] = [
+    {"stage": "report_lang_v0", "name": "langid", "min_score": 0.02},
+    {"stage": "c4_v1", "name": "c4", "min_sentences": 2},
+    {"stage": "pii_redact_v1", "name": "pii"},
+    {"stage": "report_quality_v0", "name": "strict", "annotate": True, "min_chars": 300},
+    {"stage": "report_quality_v0", "name": "quality", "min_alpha": {"l00": 0.8, "l01": 0.79}},
+    {"stage": "exact_dedup_v1", "name": "exact"},
+    {"stage": "minhash_dedup_v1", "name": "near", "threshold": 0.7},
+]

@@ -57,3 +57,41 @@ def test_fits_a_narrow_window(full_output: Path) -> None:
     result = browser.load(full_output / "report.html", width=380, height=800)
     assert result.console_errors == []
     assert html_attr(result.dom, "data-overflow") == "0"
+
+
+#: A budget for parsing and laying out the page (the machine is shared and loaded; the
+#: evidence page takes ~100-300 ms here): catches a page that became slow to open.
+LOAD_BUDGET_MS = 5000
+
+
+def test_every_evidence_section_renders(evidence_output: Path) -> None:
+    """The run built to contain each case: duplicates, C4 rewrites, PII, two languages
+    with different thresholds, an annotate-only stage, token counts."""
+    page = (evidence_output / "report.html").read_text(encoding="utf-8")
+    result = browser.load(evidence_output / "report.html", width=1200)
+    dom = result.dom
+    assert result.console_errors == []
+    assert html_attr(dom, "data-rendered") == str(page.count('<svg class="chart'))
+    assert int(html_attr(dom, "data-load-ms") or "0") < LOAD_BUDGET_MS
+    sections = set(re.findall(r'<section id="([\w-]+)"', dom))
+    assert {"funnel", "removals", "overlaps", "cost", "dedup", "rewrites", "signals"} <= sections
+    # duplicates: removed beside kept, with the word diff
+    assert dom.count('<div class="pair">') >= 5 and "<del>CHANGED</del>" in dom
+    # rewrites: C4's deleted line, PII's replaced one
+    assert "<del>- Click here</del>" in dom
+    assert re.search(r"<ins>\+ Write to firstname\.lastname@example\.org", dom)
+    # per-language signals: German and English drawn with their own threshold
+    assert re.search(r'<text class="tlabel"[^>]*>de 0\.83</text>', dom)
+    assert re.search(r'<text class="tlabel"[^>]*>en 0\.8</text>', dom)
+    assert dom.count('<svg class="mini"') >= 2 * dom.count('<details class="by-lang">') > 0
+    # annotate-only stage: flagged, not removed; cost: tokens per language
+    assert "flagged (annotate)" in dom and "Tokens by language: in / kept" in dom
+    assert "kept · language de" in dom
+    png = browser.screenshot(evidence_output / "report.html", ARTIFACTS / "report-evidence.png")
+    assert png.stat().st_size > 10_000
+
+
+def test_evidence_page_fits_a_narrow_window(evidence_output: Path) -> None:
+    result = browser.load(evidence_output / "report.html", width=380, height=800)
+    assert result.console_errors == []
+    assert html_attr(result.dom, "data-overflow") == "0"

@@ -349,3 +349,15 @@ def test_how_to_measure_needs_annotate_on_every_earlier_stage(
     unmeasured, how = how_to_measure(names, annotate)
     assert unmeasured == missing
     assert (how is None) == (not missing)
+
+
+def test_the_evidence_report_follows_the_schema(
+    evidence_output: Path, validator: jsonschema.Draft202012Validator
+) -> None:
+    """The run holding every case fills every new section: duplicates, rewrites,
+    per-language histograms, kept samples by language, tokens."""
+    report = load(evidence_output)
+    validator.validate(report)
+    assert report["rewrites"] and report["tokens"] and report["samples"]["kept_by_lang"]
+    assert any(d["pairs"] for d in report["dedup"])
+    assert any(h["by_lang"] for h in report["signals"])
