@@ -3,6 +3,7 @@
 Used by the browser test and to make the README screenshot::
 
     python -m dataprep.report.browser OUTPUT_DIR docs/report.png [--width 1100 --height 2000]
+    python -m dataprep.report.browser OUTPUT_DIR docs/report-evidence.png --sections dedup rewrites
 
 Needs a ``chromium`` (or ``chromium-browser``/``google-chrome``) binary; nothing is
 downloaded. Chromium runs with networking features off and a throw-away profile.
@@ -104,16 +105,37 @@ def screenshot(
     return png
 
 
+def focus(html: Path, sections: Sequence[str], out: Path) -> Path:
+    """A copy of a report page with its header and only ``sections`` (by id), every
+    ``<details>`` in them open: for screenshots of sections further down the page."""
+    page = html.read_text(encoding="utf-8")
+    start, end = page.index("<main>") + len("<main>"), page.index("</main>")
+    found = {
+        m.group(1): m.group(0)
+        for m in re.finditer(r'<section id="([\w-]+)">.*?</section>', page[start:end], re.S)
+    }
+    missing = [s for s in sections if s not in found]
+    if missing:
+        raise ValueError(f"no section {', '.join(missing)} in {html} (has {', '.join(found)})")
+    body = "".join(found[s] for s in sections).replace("<details>", "<details open>")
+    body = body.replace('<details class="by-lang">', '<details class="by-lang" open>')
+    out.write_text(page[:start] + body + page[end:], encoding="utf-8")
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Screenshot an output folder's report.html.")
     p.add_argument("output", help="output folder holding report.html")
     p.add_argument("png", help="where to save the PNG")
     p.add_argument("--width", type=int, default=1100)
     p.add_argument("--height", type=int, default=2000)
+    p.add_argument("--sections", nargs="+", metavar="ID", help="only these sections, opened")
     args = p.parse_args(argv)
-    path = screenshot(
-        Path(args.output) / "report.html", Path(args.png), width=args.width, height=args.height
-    )
+    page = Path(args.output) / "report.html"
+    with tempfile.TemporaryDirectory(prefix="dataprep-shot-") as tmp:
+        if args.sections:
+            page = focus(page, args.sections, Path(tmp) / "report.html")
+        path = screenshot(page, Path(args.png), width=args.width, height=args.height)
     print(f"{path} ({path.stat().st_size:,} bytes)")
     return 0
 

@@ -394,7 +394,7 @@ def _example(h: dict[str, Any]) -> str:
     docs = _short_doc(ex["kept"], "kept") + "".join(_short_doc(d, "removed") for d in ex["removed"])
     shown = len(ex["removed"]) + (1 if ex["kept"] else 0)
     return (
-        f"<details><summary>size {esc(h['size'])}: example cluster of "
+        f'<details class="example"><summary>size {esc(h["size"])}: example cluster of '
         f"{esc(fmt.count(ex['size']))} <span class=muted>({shown} shown)</span></summary>"
         f"{docs}</details>"
     )
@@ -433,7 +433,7 @@ def dedup(report: dict[str, Any]) -> str:
         )
         out.append(
             f'<figure class="dedup-stage"><figcaption>{esc(d["stage"])}: duplicate clusters by '
-            f"size</figcaption>{facts}{chart}{note}{examples}{pairs_html}</figure>"
+            f"size</figcaption>{facts}{chart}{note}{pairs_html}{examples}</figure>"
         )
     if not out:
         return ""

@@ -95,3 +95,18 @@ def test_evidence_page_fits_a_narrow_window(evidence_output: Path) -> None:
     result = browser.load(evidence_output / "report.html", width=380, height=800)
     assert result.console_errors == []
     assert html_attr(result.dom, "data-overflow") == "0"
+
+
+def test_focus_keeps_the_header_and_the_sections_asked_for(
+    evidence_output: Path, tmp_path: Path
+) -> None:
+    page = browser.focus(
+        evidence_output / "report.html", ["rewrites", "dedup"], tmp_path / "f.html"
+    )
+    text = page.read_text(encoding="utf-8")
+    assert re.findall(r'<section id="([\w-]+)"', text) == ["rewrites", "dedup"]
+    assert "<details>" not in text and "<h1>" in text
+    result = browser.load(page)
+    assert result.console_errors == []
+    with pytest.raises(ValueError, match="no section nope"):
+        browser.focus(evidence_output / "report.html", ["nope"], tmp_path / "g.html")
