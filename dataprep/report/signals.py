@@ -290,15 +290,15 @@ def _lang_codes(
 ) -> np.ndarray:
     """Per value of ``col`` (as in :func:`_column_values`): the index of its language in
     ``langs``, ``len(langs)`` for any other language or none."""
-    index = {lang: i for i, lang in enumerate(langs)}
+    value_set = pa.array(langs, pa.string())
     codes = []
     for b, _ in items:
         if col not in b.schema.names:
             continue
         if LANG_COLUMN in b.schema.names:
-            values = b.column(LANG_COLUMN).to_pylist()
+            found = pc.index_in(b.column(LANG_COLUMN).cast(pa.string()), value_set=value_set)
             codes.append(
-                np.fromiter((index.get(v, len(langs)) for v in values), np.int64, len(values))
+                found.fill_null(len(langs)).to_numpy(zero_copy_only=False).astype(np.int64)
             )
         else:
             codes.append(np.full(b.num_rows, len(langs), dtype=np.int64))
