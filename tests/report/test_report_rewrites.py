@@ -5,6 +5,7 @@ the distribution of the share of characters removed."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +150,38 @@ def test_up_sampled_copies_are_not_recorded() -> None:
     d = rec.stages["s"].to_dict()
     assert (d["docs_seen"], d["docs_changed"], len(d["samples"])) == (1, 1, 1)
     assert d["samples"][0]["before"] == "x\ny" and d["samples"][0]["after"] == "x"
+
+
+def test_a_global_stages_rewrite_is_recorded(tmp_path: Path) -> None:
+    """toy_shared_lines_v0 (tests/toy_stages.py) drops, in fit + rewrite, every line
+    shared by two documents: the global-stage path of the recorder."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    import toy_stages  # noqa: F401  (registers the toy stages)
+
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    docs = [{"id": f"t{i}", "text": f"own line {i}\nshared footer"} for i in range(4)]
+    docs.append({"id": "solo", "text": "only mine"})
+    pq.write_table(pa.Table.from_pylist(docs), corpus / "t.parquet")
+    recipe = parse_recipe(
+        {"name": "toy", "stages": [{"stage": "toy_shared_lines_v0", "name": "shared"}]}
+    )
+    out = tmp_path / "out"
+    run_pipeline(recipe, [str(corpus)], out, workers=1, progress=False)
+    shared = rewrites(out)["shared"]
+    assert (shared["docs_seen"], shared["docs_changed"]) == (5, 4)
+    assert len(shared["samples"]) == 4
+    for s in shared["samples"]:
+        assert changed(s) == (["shared footer"], [])
+
+
+def test_an_overwritten_run_has_no_stale_rewrites(evidence_output: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(evidence_output, out)
+    corpus = make_evidence_corpus(tmp_path / "in", n=40)
+    recipe = parse_recipe({"name": "again", "stages": [EVIDENCE_STAGES[0]]})
+    run_pipeline(recipe, [str(corpus)], out, workers=1, progress=False, overwrite=True)
+    assert not (out / "report_samples.json").exists()
+    assert build_report(out)["rewrites"] == []
