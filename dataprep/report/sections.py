@@ -514,7 +514,8 @@ def rewrites(report: dict[str, Any]) -> str:
         "Stages that rewrite the text (line cleaning, line dedup, n-gram coverage, PII "
         "redaction): how much of each changed document they removed, and sampled documents "
         "as a line diff (removed or replaced lines struck in red, new ones in green), kept at "
-        "run time since the original text is gone afterwards.",
+        "run time since the original text is gone afterwards. A PII stage's diffs show the "
+        "values it redacted: report.html and report_samples.json hold them, share with care.",
     )
 
 
