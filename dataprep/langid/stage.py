@@ -1,12 +1,19 @@
 """``fasttext_langid_v1``: fastText language identification as a batch stage.
 
-Adds three columns named after ``ctx.lang_column`` (default ``lang``): ``lang``
-(normalized code, see :mod:`dataprep.langid.labels`; ``und`` when the top score is
-below the threshold or the text is empty), ``lang_script`` (ISO 15924 script when
+Adds columns named after ``ctx.lang_column`` (default ``lang``): ``lang``
+(normalized code, see :mod:`dataprep.langid.labels`; ``und`` when the policy
+rejects the prediction or the text is empty), ``lang_script`` (ISO 15924 script when
 the model gives one, e.g. GlotLID/OpenLID ``deu_Latn``; null for lid.176) and
 ``lang_score`` (top probability, float32, kept even when ``lang`` is ``und`` so
 thresholds can be changed later). With ``top_k > 0`` it also adds ``lang_topk``, a
 list of ``{lang, script, score}`` for the ``top_k`` best labels.
+
+With the default ``policy: groups`` (:mod:`dataprep.langid.policy`) it also adds
+``lang_group_score`` (the summed probability of the top label's confusable group,
+which the decision compares with ``min_score``) and, with ``vote``, ``lang_mix``
+(list of ``{lang, share}``: character share per label over paragraph chunks) and
+``lang_mixed`` (see :mod:`dataprep.langid.mix`). ``policy: threshold`` is
+datatrove's rule and writes only the columns above.
 
 Without ``allow``/``block``/``drop_und`` the stage only annotates. Reason codes:
 ``lang_blocked`` (in ``block``), ``lang_undetermined`` (``und`` while ``drop_und``
