@@ -100,9 +100,9 @@ class LangIdConfig(StageConfig):
     """``groups``: below this share of letters among non-space characters -> ``und``."""
     vote: bool = True
     """``groups``: label paragraph chunks too, for ``lang_mix``, ``lang_mixed`` and the vote."""
-    vote_max_chars: int | None = 5000
+    vote_max_chars: int | None = 3000
     """Characters of each document cut into chunks (``None`` = all)."""
-    paragraph_bytes: int = 200
+    paragraph_bytes: int = 300
     """Minimum UTF-8 bytes of a chunk (consecutive lines are merged up to it)."""
     mixed_share: float = 0.2
     """A second language group with at least this share of characters -> mixed."""
