@@ -123,7 +123,7 @@ def _edit(words: list[str], k: int, rng: random.Random, vocab: list[str]) -> lis
 
 def revisions(rng: random.Random, paras: list[str]) -> list[str]:
     vocab = [w for p in paras for w in p.split()]
-    out = []
+    out: list[str] = []
     for _ in range(25):
         words = " ".join(rng.sample(paras, 3)).split()
         chain = [words]
@@ -154,7 +154,7 @@ def boilerplate(rng: random.Random, sents: list[str]) -> list[str]:
 
 
 def translated() -> list[str]:
-    out = []
+    out: list[str] = []
     for path in sorted((HERE / "data" / "langid").glob("*.txt")):
         if path.stem == "nonlang":
             continue
