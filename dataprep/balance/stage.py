@@ -359,6 +359,7 @@ class Balance(GlobalStage[BalanceConfig]):
                 "repeats": int((c - 1).clip(min=0).sum()),
                 "max_copies": int(totals[seg].max()) if c.size else 0,
             }
+        _add_shares(per_lang)
         notes = []
         before = {k: v["amount_before"] for k, v in per_lang.items() if k in targets.amount}
         if targets.amount and all(
@@ -461,6 +462,17 @@ class Balance(GlobalStage[BalanceConfig]):
             key: only["categories"],
             "notes": only["notes"],
         }
+
+
+def _add_shares(per_lang: dict[str, dict[str, Any]]) -> None:
+    """``share_before``/``share_after``: each category's share of the amount in the stage's
+    unit, so that they compare with ``target_share`` (document shares would not: in
+    bytes a 15-point gap appeared that was not there)."""
+    before = sum(v["amount_before"] for v in per_lang.values())
+    after = sum(v["amount_after"] for v in per_lang.values())
+    for v in per_lang.values():
+        v["share_before"] = v["amount_before"] / before if before > 0 else 0.0
+        v["share_after"] = v["amount_after"] / after if after > 0 else 0.0
 
 
 __all__ = ["REASONS", "Balance", "BalanceConfig"]
