@@ -123,3 +123,8 @@ def test_the_report_compares_shares_in_the_balancing_unit(tmp_path: Path) -> Non
     assert rows["de"]["share_before"] == pytest.approx(0.5)  # not 0.1, its document share
     stats = json.loads((out / "stats.json").read_text())["global_stages"]["balance_v1"]
     assert rows["de"]["share_after"] == stats["languages"]["de"]["share_after"]
+    # Comparing two runs stays in documents, whatever unit each run balanced in.
+    from dataprep.report.compare import build_compare
+
+    (de,) = [r for r in build_compare(out, out)["languages"] if r["lang"] == "de"]
+    assert de["a"]["share_out"] == de["a"]["docs_out"] / sum(r["docs_after"] for r in rows.values())
