@@ -224,7 +224,7 @@ class Balance(GlobalStage[BalanceConfig]):
 
         copies = np.ones(order.size, dtype=np.int32)
         not_in_mix = np.zeros(order.size, dtype=bool)
-        summaries: dict[str, dict[str, Any]] = {}
+        fitted: dict[str, tuple[dict[str, slice], Targets]] = {}
         for g, group in enumerate(groups):
             segs = {
                 lang: slice(bounds[g * n_cat + i], bounds[g * n_cat + i + 1])
@@ -246,8 +246,12 @@ class Balance(GlobalStage[BalanceConfig]):
                 elif self._unlisted == "drop":
                     copies[seg] = 0
                     not_in_mix[seg] = True
-            totals = copies_of_original(position[0], position[1], copies)
-            summaries[group] = self._build_summary(segs, nbytes, sizes, copies, totals, targets)
+            fitted[group] = (segs, targets)
+        totals = copies_of_original(position[0], position[1], position[2], copies)
+        summaries = {
+            group: self._build_summary(segs, nbytes, sizes, copies, totals, targets)
+            for group, (segs, targets) in fitted.items()
+        }
         downsampled = np.where(copies == 0, REASON_DOWNSAMPLED, None)  # type: ignore[call-overload]
         reason = np.where(not_in_mix, REASON_NOT_IN_MIX, downsampled)
         self._summary = self._overall(summaries, copies)
