@@ -12,14 +12,17 @@ for the largest output that reaches the target shares exactly within
 group with ``within``). Everything below says "language" for the balanced category.
 
 ``observe`` (workers) records, per document, its language (``ctx.lang_column``,
-written by ``fasttext_langid_v1``), its size in UTF-8 bytes and a selection hash
-``xxhash64(id, seed=ctx.seed)`` of the value in ``ctx.id_column`` (the text is
-hashed instead when the id column is absent or null). ``fit`` (driver) totals each
+written by ``fasttext_langid_v1``), its size in UTF-8 bytes (and in the unit) and a
+selection hash ``xxhash64(id, seed=ctx.seed)`` of the value in ``ctx.id_column`` (the
+text is hashed instead when the input has no id column or the id is null: see
+:mod:`dataprep.balance.observe`). ``fit`` (driver) totals each
 language, computes targets (:mod:`dataprep.balance.targets`) and turns them into
 copies per document (:mod:`dataprep.balance.select`): down-sampled documents get
-reason ``balance_downsampled``; up-sampled ones get ``copies`` > 1 (never more than
-``max_repeats``). Unit ``chars`` counts Unicode code points (UniMax's unit, and its
-default: bytes would halve the share of scripts with 3-byte characters). Unit
+reason ``balance_downsampled``; up-sampled ones get ``copies`` > 1 (an input document
+never more than ``max_repeats`` in all; ``und`` none unless ``upsample_und``); caps
+are never passed. The engine gives copies distinct ids (:mod:`dataprep.engine.copies`).
+Unit ``chars`` counts Unicode code points (UniMax's unit, and its default: bytes would
+halve the share of scripts with 3-byte characters). Unit
 ``tokens`` reads the ``n_tokens`` column (``tokens_v1``) exactly; documents without
 it are approximated as UTF-8 bytes / 4 and a note counts them.
 
@@ -27,7 +30,7 @@ Note: with ``max_repeats = 1`` and the default budget (the corpus size) nothing
 can change, since no language may grow; set ``budget`` below the corpus size or
 raise ``max_repeats``. ``fit_summary()["notes"]`` says so when it happens.
 
-Memory: ``fit`` holds four numbers per document (~30 bytes) in the driver.
+Memory: ``fit`` holds about ten numbers per document (~70 bytes) in the driver.
 """
 
 from __future__ import annotations
