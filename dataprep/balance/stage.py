@@ -30,7 +30,7 @@ Note: with ``max_repeats = 1`` and the default budget (the corpus size) nothing
 can change, since no language may grow; set ``budget`` below the corpus size or
 raise ``max_repeats``. ``fit_summary()["notes"]`` says so when it happens.
 
-Memory: ``fit`` holds about ten numbers per document (~70 bytes) in the driver.
+Memory: ``fit`` holds about fifteen numbers per document (~120 bytes) in the driver.
 """
 
 from __future__ import annotations
