@@ -15,7 +15,8 @@ stage: ``observe`` lists the eval n-grams each document contains, ``fit`` counts
 documents per n-gram and decides.
 
 Examples shorter than their set's n cannot be checked: they are counted per set in the
-summary (``eval_sets.<name>.too_short``) and named in its ``notes``, never silently.
+summary (``eval_sets.<name>.too_short``), named in its ``notes`` and announced by a
+:class:`ShortExamplesWarning` when the fit runs - never silently.
 
 Observation column: ``eval_ngrams`` (list<uint32>, distinct ids of the eval n-grams in
 the document; 4 bytes per match). The eval tables (16 bytes per distinct n-gram) are
@@ -28,6 +29,7 @@ document that are not common in the corpus). Reason ``decontam:<set>``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +48,12 @@ from dataprep.stages.base import GlobalStage, StageConfig, StageContext
 from .eval_sets import EvalTable, load_tables, ngrams_of, word_hashes
 
 REASON_PREFIX = "decontam:"
+
+
+class ShortExamplesWarning(UserWarning):
+    """Some evaluation examples are shorter than their set's n and are not checked."""
+
+
 IDS_COL = "eval_ngrams"
 
 
@@ -173,6 +181,8 @@ class Decontaminate(GlobalStage[DecontaminateConfig]):
                     }
                 )
         self._summary = self._facts(int(common.sum()), only_common, removed)
+        for note in self._summary["notes"]:
+            warnings.warn(f"{self.name}: {note}", ShortExamplesWarning, stacklevel=2)
 
     def _facts(self, common: int, only_common: int, removed: int) -> dict[str, Any]:
         notes = [

@@ -10,8 +10,14 @@ from typing import Any
 import pytest
 from cleaning_helpers import column, make, run_global, shards
 
+from dataprep.cleaning.decontaminate import ShortExamplesWarning
 from dataprep.cleaning.eval_sets import auto_n, examples, load_tables
 from dataprep.errors import ConfigError
+
+# the fixture's sets hold short examples on purpose; one test below checks the warning
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::dataprep.cleaning.decontaminate.ShortExamplesWarning"
+)
 
 QUESTION = "Which planet in the solar system has the largest number of known moons as of 2023"
 OTHER = "The mitochondria is the powerhouse of the cell and produces most of its chemical energy"
@@ -80,9 +86,10 @@ def test_auto_n_per_set_checks_short_examples(tmp_path: Path) -> None:
     )
     assert column(dec, "reason")[0] == "decontam:s"
     assert stage.fit_summary()["eval_sets"]["s"]["ngram"] == 10
-    fixed, stage13 = decide(
-        tmp_path / "f", [f"Quiz: {questions[7]}?"], eval_sets={"s": str(path)}, ngram=13
-    )
+    with pytest.warns(ShortExamplesWarning, match="40 of 40 examples are shorter than n = 13"):
+        fixed, stage13 = decide(
+            tmp_path / "f", [f"Quiz: {questions[7]}?"], eval_sets={"s": str(path)}, ngram=13
+        )
     assert column(fixed, "reason") == [None]
     facts = stage13.fit_summary()
     assert facts["eval_sets"]["s"]["too_short"] == 40
