@@ -69,5 +69,4 @@ def add_commands(sub: Any) -> None:
     exp.add_argument("--eod-token", help="end-of-document token (default: found in the vocab)")
     exp.add_argument("--workers", "-j", type=int, default=0, help="processes (0 = all cores)")
     exp.add_argument("--overwrite", action="store_true", help="replace an earlier export")
-    exp.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     exp.set_defaults(func=_cmd_export)
