@@ -42,9 +42,10 @@ fraction, so the pages of a small language are not all outliers of the big one.
 Observation columns: ``kl_buckets`` (list<uint32>, distinct buckets of the document),
 ``kl_counts`` (list<uint32>, their counts), ``kl_lang`` (string or null). 8 bytes per
 distinct token per document on disk. Fit RAM: 16 bytes per used (language, bucket)
-pair (key + log-probability; at most 16 MiB per language at 2^20 buckets, transiently
-~2x while compacting counts), plus 16 bytes per document (its KL and language, kept for
-the percentile); observations are read one batch at a time.
+pair (key + log-probability + count; at most 24 MiB per language at 2^20 buckets,
+transiently ~2x while compacting counts), plus 40 bytes per document (KL, leave-one-out
+KL, tokens, language and score, kept for the quota and the length bins); observations
+are read one batch at a time.
 
 Decision columns: ``{name}__kl`` (float64), ``{name}__score`` (float64, null when not
 judged) and ``{name}__tokens`` (int64). Reason ``token_kl``.
