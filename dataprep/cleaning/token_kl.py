@@ -30,8 +30,10 @@ distribution); if even those are fewer than ``min_group_docs``, they get no scor
 score and are kept.
 
 Tokens: by default the words of :func:`filters._text.split_tokens` (punctuation runs
-left out, case-folded; one token per character cluster of unsegmented scripts), hashed
-with ``xxh3_64`` modulo ``num_buckets``. With ``tokenizer_file`` (a Hugging Face
+left out, case-folded; one token per character cluster of unsegmented scripts), a word
+longer than ``max_token_chars`` (24) cut into pieces of 4 characters (about the tokens
+a subword tokenizer makes of a base64 blob or a hash), hashed with ``xxh3_64`` modulo
+``num_buckets``. With ``tokenizer_file`` (a Hugging Face
 ``tokenizer.json``; needs the optional ``tokenizers`` package, never downloads), token
 ids modulo ``num_buckets`` are the buckets.
 
@@ -79,6 +81,7 @@ BUCKETS_COL = "kl_buckets"
 COUNTS_COL = "kl_counts"
 GROUP_COL = "kl_lang"
 _CACHE_LIMIT = 200_000  # token -> bucket entries cached per worker (~150 bytes each)
+_PIECE_CHARS = 4  # about one subword token of a BPE vocabulary
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,6 +110,10 @@ class TokenKLConfig(StageConfig):
     """Compare each document with the distribution of its own language (``lang`` column,
     when the batch has one; else one corpus distribution) and take the top fraction per
     language: otherwise every page of a small language is an "outlier" of the big one."""
+    max_token_chars: int | None = 24
+    """Words longer than this are counted as pieces of 4 characters, about as many tokens
+    as a subword tokenizer makes of them: a 1,300-character base64 blob is ~300 tokens, not
+    the ~40 words its punctuation splits it into. None: every word is one token."""
     tokenizer_file: str | None = None
     """A Hugging Face tokenizer.json to count subword tokens instead of words."""
 
@@ -158,16 +165,24 @@ class TokenKL(GlobalStage[TokenKLConfig]):
             text = text.casefold()
         tokens, punct = split_tokens(text)
         cache, b = self._cache, self.config.num_buckets
+        longest = self.config.max_token_chars
         out = []
-        for tok in tokens:
-            if punct and tok[0] in PUNCT_SET:
+        for word in tokens:
+            if punct and word[0] in PUNCT_SET:
                 continue
-            v = cache.get(tok)
-            if v is None:
-                if len(cache) >= _CACHE_LIMIT:
-                    cache.clear()
-                v = cache[tok] = xxhash.xxh3_64_intdigest(tok.encode("utf-8", "surrogatepass")) % b
-            out.append(v)
+            if longest is not None and len(word) > longest:
+                pieces = [word[i : i + _PIECE_CHARS] for i in range(0, len(word), _PIECE_CHARS)]
+            else:
+                pieces = [word]
+            for tok in pieces:
+                v = cache.get(tok)
+                if v is None:
+                    if len(cache) >= _CACHE_LIMIT:
+                        cache.clear()
+                    v = cache[tok] = (
+                        xxhash.xxh3_64_intdigest(tok.encode("utf-8", "surrogatepass")) % b
+                    )
+                out.append(v)
         return out
 
     def _buckets(self, texts: list[str | None]) -> list[Sequence[int]]:

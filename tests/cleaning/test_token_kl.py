@@ -175,6 +175,16 @@ def test_a_small_language_is_judged_too(tmp_path: Path) -> None:
     assert all(s is not None for s in score)
 
 
+def test_long_words_count_as_subword_sized_pieces(tmp_path: Path) -> None:
+    """A 100-character run (a base64 line) weighs as the ~25 tokens a subword tokenizer
+    would make of it, not as one word; words up to max_token_chars stay whole."""
+    texts = ["short words here " + "a1B2" * 25, "Kreislaufprobleme und Donaudampfschiff"]
+    dec = run_global(make("token_kl_v1"), shards(texts, 1), tmp_path / "a")
+    assert column(dec, "token_kl_v1__tokens") == [3 + 25, 3]
+    whole = run_global(make("token_kl_v1", max_token_chars=None), shards(texts, 1), tmp_path / "b")
+    assert column(whole, "token_kl_v1__tokens") == [4, 3]
+
+
 def test_config_errors() -> None:
     with pytest.raises(ConfigError, match="drop_top_fraction"):
         make("token_kl_v1", drop_top_fraction=1.5)
