@@ -138,7 +138,7 @@ class RuleFilter(Filter):
         """Signals from a shared :class:`Analysis` (what ``FilterStack`` calls)."""
 
     def signals(self, text: str, lang: str | None = None) -> Signals:
-        return self.analyze_signals(Analysis(safe_text(text)), lang)
+        return self.analyze_signals(Analysis(safe_text(text)).judged(lang), lang)
 
     def analyze_batch(
         self, analyses: Sequence[Analysis], langs: Sequence[str | None]
@@ -160,7 +160,8 @@ class RuleFilter(Filter):
         lang_list = _as_pylist(langs) if langs is not None else [None] * len(items)
         parts: dict[str, list[Any]] = {n: [] for n in self.signal_names}
         for i in range(0, len(items), BATCH_DOCS):
-            analyses = [Analysis(safe_text(t)) for t in items[i : i + BATCH_DOCS]]
+            chunk = zip(items[i : i + BATCH_DOCS], lang_list[i : i + BATCH_DOCS], strict=True)
+            analyses = [Analysis(safe_text(t)).judged(lg) for t, lg in chunk]
             cols = self.analyze_batch(analyses, lang_list[i : i + BATCH_DOCS])
             for n in self.signal_names:
                 parts[n].append(pa.array(cols[n], type=pa.float64()))

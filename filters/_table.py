@@ -139,7 +139,7 @@ def _arrow_table(analyses: Sequence[Analysis]) -> TokenTable | None:
     import pyarrow.compute as pc
 
     try:
-        texts = pa.array([a.text for a in analyses], type=pa.string())
+        texts = pa.array([a.token_text for a in analyses], type=pa.string())
     except (UnicodeEncodeError, pa.ArrowException):
         return None  # lone surrogates
     spaced = pc.replace_substring_regex(texts, pattern=_ARROW_SEP, replacement=r" \1 ")

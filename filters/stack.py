@@ -80,7 +80,8 @@ def _run_filter(
 ) -> tuple[list[Analysis], dict[str, Any]]:
     """One filter over a batch: (the analyses the next filter sees, signal columns)."""
     if isinstance(f, RuleFilter) and not isinstance(f, Rewriter):
-        return analyses, f.analyze_batch(analyses, langs)
+        judged = [a.judged(lang) for a, lang in zip(analyses, langs, strict=True)]
+        return analyses, f.analyze_batch(judged, langs)
     if isinstance(f, C4):
         return f.rewrite_analyses(analyses, langs)
     cols: dict[str, list[float]] = {s: [] for s in f.signal_names}

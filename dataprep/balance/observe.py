@@ -27,13 +27,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataprep.errors import ConfigError, InputError
-from dataprep.output.columns import REPEAT_COL, ROW_COL, SHARD_COL
+from dataprep.output.columns import N_TOKENS_COL, REPEAT_COL, ROW_COL, SHARD_COL
 from dataprep.stages.base import StageContext
 
 LANG, BYTES, HASH, GROUP, SIZE = "lang", "bytes", "hash", "group", "size"
-N_TOKENS = "n_tokens"
-"""The token count column ``tokens_v1`` writes (``output.columns.N_TOKENS_COL`` once the
-tokens stage is merged): ``unit: tokens`` reads it exactly when present."""
+N_TOKENS = N_TOKENS_COL
+"""The token count column ``tokens_v1`` writes: ``unit: tokens`` reads it exactly."""
 _SEED_MASK = (1 << 64) - 1
 _UND = "und"
 _NULL = "null"

@@ -93,6 +93,8 @@ def repeat_limits(
     forced out, only not multiplied).
     """
     n = shard.size
+    if not bool((repeat != 0).any()):  # no earlier copies: every document is alone
+        return np.asarray(max_repeats, dtype=np.int64)
     order = np.lexsort((repeat, row, shard))
     s, r = shard[order], row[order]
     new = np.ones(n, dtype=bool)
@@ -110,9 +112,13 @@ def repeat_limits(
     return out
 
 
-def copies_of_original(shard: np.ndarray, row: np.ndarray, copies: np.ndarray) -> np.ndarray:
+def copies_of_original(
+    shard: np.ndarray, row: np.ndarray, repeat: np.ndarray, copies: np.ndarray
+) -> np.ndarray:
     """Per observed document: the copies of its input document in the output, counting
     the copies an earlier stage made (all rows sharing ``(shard, row)``)."""
+    if not bool((repeat != 0).any()):  # no earlier copies: each row is its own document
+        return copies.astype(np.int64)
     key = (shard.astype(np.int64) << 32) | row.astype(np.int64)
     _, inverse = np.unique(key, return_inverse=True)
     totals = np.bincount(inverse, weights=copies.astype(np.float64))

@@ -12,14 +12,17 @@ for the largest output that reaches the target shares exactly within
 group with ``within``). Everything below says "language" for the balanced category.
 
 ``observe`` (workers) records, per document, its language (``ctx.lang_column``,
-written by ``fasttext_langid_v1``), its size in UTF-8 bytes and a selection hash
-``xxhash64(id, seed=ctx.seed)`` of the value in ``ctx.id_column`` (the text is
-hashed instead when the id column is absent or null). ``fit`` (driver) totals each
+written by ``fasttext_langid_v1``), its size in UTF-8 bytes (and in the unit) and a
+selection hash ``xxhash64(id, seed=ctx.seed)`` of the value in ``ctx.id_column`` (the
+text is hashed instead when the input has no id column or the id is null: see
+:mod:`dataprep.balance.observe`). ``fit`` (driver) totals each
 language, computes targets (:mod:`dataprep.balance.targets`) and turns them into
 copies per document (:mod:`dataprep.balance.select`): down-sampled documents get
-reason ``balance_downsampled``; up-sampled ones get ``copies`` > 1 (never more than
-``max_repeats``). Unit ``chars`` counts Unicode code points (UniMax's unit, and its
-default: bytes would halve the share of scripts with 3-byte characters). Unit
+reason ``balance_downsampled``; up-sampled ones get ``copies`` > 1 (an input document
+never more than ``max_repeats`` in all; ``und`` none unless ``upsample_und``); caps
+are never passed. The engine gives copies distinct ids (:mod:`dataprep.engine.copies`).
+Unit ``chars`` counts Unicode code points (UniMax's unit, and its default: bytes would
+halve the share of scripts with 3-byte characters). Unit
 ``tokens`` reads the ``n_tokens`` column (``tokens_v1``) exactly; documents without
 it are approximated as UTF-8 bytes / 4 and a note counts them.
 
@@ -27,7 +30,7 @@ Note: with ``max_repeats = 1`` and the default budget (the corpus size) nothing
 can change, since no language may grow; set ``budget`` below the corpus size or
 raise ``max_repeats``. ``fit_summary()["notes"]`` says so when it happens.
 
-Memory: ``fit`` holds four numbers per document (~30 bytes) in the driver.
+Memory: ``fit`` holds about fifteen numbers per document (~120 bytes) in the driver.
 """
 
 from __future__ import annotations
@@ -224,7 +227,7 @@ class Balance(GlobalStage[BalanceConfig]):
 
         copies = np.ones(order.size, dtype=np.int32)
         not_in_mix = np.zeros(order.size, dtype=bool)
-        summaries: dict[str, dict[str, Any]] = {}
+        fitted: dict[str, tuple[dict[str, slice], Targets]] = {}
         for g, group in enumerate(groups):
             segs = {
                 lang: slice(bounds[g * n_cat + i], bounds[g * n_cat + i + 1])
@@ -246,8 +249,12 @@ class Balance(GlobalStage[BalanceConfig]):
                 elif self._unlisted == "drop":
                     copies[seg] = 0
                     not_in_mix[seg] = True
-            totals = copies_of_original(position[0], position[1], copies)
-            summaries[group] = self._build_summary(segs, nbytes, sizes, copies, totals, targets)
+            fitted[group] = (segs, targets)
+        totals = copies_of_original(position[0], position[1], position[2], copies)
+        summaries = {
+            group: self._build_summary(segs, nbytes, sizes, copies, totals, targets)
+            for group, (segs, targets) in fitted.items()
+        }
         downsampled = np.where(copies == 0, REASON_DOWNSAMPLED, None)  # type: ignore[call-overload]
         reason = np.where(not_in_mix, REASON_NOT_IN_MIX, downsampled)
         self._summary = self._overall(summaries, copies)
@@ -359,6 +366,7 @@ class Balance(GlobalStage[BalanceConfig]):
                 "repeats": int((c - 1).clip(min=0).sum()),
                 "max_copies": int(totals[seg].max()) if c.size else 0,
             }
+        _add_shares(per_lang)
         notes = []
         before = {k: v["amount_before"] for k, v in per_lang.items() if k in targets.amount}
         if targets.amount and all(
@@ -461,6 +469,17 @@ class Balance(GlobalStage[BalanceConfig]):
             key: only["categories"],
             "notes": only["notes"],
         }
+
+
+def _add_shares(per_lang: dict[str, dict[str, Any]]) -> None:
+    """``share_before``/``share_after``: each category's share of the amount in the stage's
+    unit, so that they compare with ``target_share`` (document shares would not: in
+    bytes a 15-point gap appeared that was not there)."""
+    before = sum(v["amount_before"] for v in per_lang.values())
+    after = sum(v["amount_after"] for v in per_lang.values())
+    for v in per_lang.values():
+        v["share_before"] = v["amount_before"] / before if before > 0 else 0.0
+        v["share_after"] = v["amount_after"] / after if after > 0 else 0.0
 
 
 __all__ = ["REASONS", "Balance", "BalanceConfig"]

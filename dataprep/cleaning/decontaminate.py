@@ -1,124 +1,60 @@
 """``decontaminate_v1``: remove documents sharing a word n-gram with an evaluation set.
 
 GPT-3 (Brown et al. 2020, Appendix C) removed training documents overlapping any
-benchmark example by a 13-gram; the default ``ngram: 13`` follows it (Llama 3 used
-8-grams of tokens with per-benchmark thresholds, section 5.1.4; set ``ngram`` and
-``min_matches`` for that). Words are the non-punctuation tokens of
-:func:`filters._text.split_tokens`, case-folded (one token per character cluster of
-unsegmented scripts, so Chinese eval sets match on 13-character runs). Each word is
-hashed with ``xxh3_64`` and n-grams are combined as in :func:`dataprep.dedup.shingles.
-combine_ngrams`; a 64-bit collision can cause a false match with probability ~ (doc
-n-grams x eval n-grams) / 2**64.
+benchmark example by an n-gram, with n the 5th percentile of the benchmark's example
+lengths clipped to 8..13 words - the default ``ngram: auto`` (per set; an integer sets
+n for every set; Llama 3 used 8-grams of tokens with per-benchmark thresholds, section
+5.1.4: set ``ngram`` and ``min_matches`` for that) - and ignored n-grams found in more
+than 10 training documents, which are common phrases or famous quotations rather than
+leaked examples: ``max_train_docs: 10`` (null disables). Sets, examples (nested JSON
+fields included) and n-grams: :mod:`.eval_sets`. A 64-bit hash collision can cause a
+false match with probability ~ (document n-grams x eval n-grams) / 2**64.
 
-``eval_sets`` maps a name to a file: ``.jsonl`` (one JSON object per line; the string
-values of ``fields``, or of every key when ``fields`` is empty, each an example) or
-plain text (each non-blank line an example). Examples shorter than ``ngram`` words
-add nothing; :func:`load_eval_ngrams` counts them (the stage's ``too_short``).
-The n-grams of all sets are loaded once per worker in ``setup``: 16 bytes per distinct
-n-gram (hash + set bitmask, at most 64 sets).
+Counting training documents per n-gram needs the whole corpus, so this is a global
+stage: ``observe`` lists the eval n-grams each document contains, ``fit`` counts the
+documents per n-gram and decides.
 
-Columns: ``{name}__matched_set`` (string, the first matching set in config order, null
-if none) and ``{name}__matched_ngrams`` (int32, document n-grams found in any set).
-Reason ``decontam:<set>``.
+Examples shorter than their set's n cannot be checked: they are counted per set in the
+summary (``eval_sets.<name>.too_short``), named in its ``notes`` and announced by a
+:class:`ShortExamplesWarning` when the fit runs - never silently.
+
+Observation column: ``eval_ngrams`` (list<uint32>, distinct ids of the eval n-grams in
+the document; 4 bytes per match). The eval tables (16 bytes per distinct n-gram) are
+loaded once per worker in ``setup``; ``fit`` adds 8 bytes per eval n-gram.
+
+Decision columns: ``{name}__matched_set`` (string, the first matching set in config
+order, null if none) and ``{name}__matched_ngrams`` (int32, distinct eval n-grams of the
+document that are not common in the corpus). Reason ``decontam:<set>``.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import xxhash
+import pyarrow.compute as pc
 
+from dataprep.dedup.corpus import iter_batches
 from dataprep.errors import ConfigError
-from dataprep.output.columns import signal_column
+from dataprep.output.columns import INTERNAL_COLUMNS, REASON_COL, signal_column
 from dataprep.recipe.registry import register
-from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
+from dataprep.stages.base import GlobalStage, StageConfig, StageContext
 
-from ._common import add_columns, reason_list
+from .eval_sets import EvalTable, load_tables, ngrams_of, word_hashes
 
 REASON_PREFIX = "decontam:"
 
 
-def word_hashes(text: str) -> np.ndarray:
-    """``xxh3_64`` of each case-folded non-punctuation token of ``text``."""
-    from filters._text import PUNCT_SET, split_tokens
-
-    tokens, punct = split_tokens(text.casefold())
-    if punct:
-        tokens = [t for t in tokens if t[0] not in PUNCT_SET]
-    return np.fromiter(
-        (xxhash.xxh3_64_intdigest(t.encode("utf-8", "surrogatepass")) for t in tokens),
-        dtype=np.uint64,
-        count=len(tokens),
-    )
+class ShortExamplesWarning(UserWarning):
+    """Some evaluation examples are shorter than their set's n and are not checked."""
 
 
-def ngram_hashes(text: str, n: int) -> np.ndarray:
-    """The hashes of every n-gram of words of ``text`` (empty when it has fewer words)."""
-    from dataprep.dedup.shingles import combine_ngrams
-
-    words = word_hashes(text)
-    if len(words) < n:
-        return np.empty(0, dtype=np.uint64)
-    return combine_ngrams(words, n)
-
-
-def _examples(path: Path, fields: tuple[str, ...]) -> Iterator[str]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"cannot read eval set {path}: {e}") from e
-    is_jsonl = path.name.endswith(".jsonl")
-    for i, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        if not is_jsonl:
-            yield line
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ConfigError(f"eval set {path}, line {i}: invalid JSON ({e})") from e
-        if not isinstance(obj, dict):
-            raise ConfigError(f"eval set {path}, line {i}: expected a JSON object")
-        for key, value in obj.items():
-            if fields and key not in fields:
-                continue
-            values: list[Any] = value if isinstance(value, list) else [value]
-            yield from (v for v in values if isinstance(v, str))
-
-
-def load_eval_ngrams(
-    eval_sets: Mapping[str, str], n: int, fields: tuple[str, ...]
-) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
-    """(sorted distinct n-gram hashes, set bitmask per hash, examples too short per set)."""
-    hashes: list[np.ndarray] = []
-    masks: list[np.ndarray] = []
-    short: dict[str, int] = {}
-    for bit, (name, path) in enumerate(eval_sets.items()):
-        short[name] = 0
-        for example in _examples(Path(path), fields):
-            g = ngram_hashes(example, n)
-            if len(g) == 0:
-                short[name] += 1
-                continue
-            hashes.append(g)
-            masks.append(np.full(len(g), 1 << bit, dtype=np.uint64))
-    if not hashes:
-        return np.empty(0, np.uint64), np.empty(0, np.uint64), short
-    h = np.concatenate(hashes)
-    m = np.concatenate(masks)
-    order = np.argsort(h, kind="stable")
-    h, m = h[order], m[order]
-    new = np.ones(len(h), dtype=bool)
-    new[1:] = h[1:] != h[:-1]
-    starts = np.flatnonzero(new)
-    return h[starts], np.bitwise_or.reduceat(m, starts), short
+IDS_COL = "eval_ngrams"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -127,12 +63,16 @@ class DecontaminateConfig(StageConfig):
 
     eval_sets: Mapping[str, str] = field(default_factory=dict)
     """Evaluation set name -> path of a .jsonl or text file."""
-    ngram: int = 13
-    """Words per n-gram (GPT-3: 13)."""
+    ngram: int | str = "auto"
+    """Words per n-gram, or ``auto``: per set, the 5th-percentile example length
+    clipped to 8..13 (GPT-3)."""
     min_matches: int = 1
-    """Drop documents with at least this many n-grams found in an eval set."""
+    """Drop documents with at least this many (non-common) n-grams of an eval set."""
+    max_train_docs: int | None = 10
+    """Ignore eval n-grams found in more than this many training documents (GPT-3: 10);
+    null: never ignore."""
     fields: tuple[str, ...] = ()
-    """JSONL keys holding example text; empty = every string value."""
+    """JSONL keys (at any depth) holding example text; empty = every string value."""
 
     def __post_init__(self) -> None:
         if not self.eval_sets:
@@ -142,64 +82,123 @@ class DecontaminateConfig(StageConfig):
         bad = [k for k in self.eval_sets if not k or "\n" in k]
         if bad:
             raise ConfigError(f"invalid eval set names: {bad}")
-        if self.ngram < 1 or self.min_matches < 1:
-            raise ConfigError("ngram and min_matches must be >= 1")
+        if self.ngram != "auto" and (not isinstance(self.ngram, int) or self.ngram < 1):
+            raise ConfigError(f"ngram must be 'auto' or an integer >= 1, got {self.ngram!r}")
+        if self.min_matches < 1:
+            raise ConfigError(f"min_matches must be >= 1, got {self.min_matches}")
+        if self.max_train_docs is not None and self.max_train_docs < 1:
+            raise ConfigError(f"max_train_docs must be >= 1 or null, got {self.max_train_docs}")
 
 
 @register("decontaminate_v1")
-class Decontaminate(BatchStage[DecontaminateConfig]):
-    """Drop documents that share n-grams with evaluation sets."""
+class Decontaminate(GlobalStage[DecontaminateConfig]):
+    """Drop documents that share n-grams with evaluation sets (not common in the corpus)."""
 
     def __init__(self, config: DecontaminateConfig, ctx: StageContext) -> None:
         super().__init__(config, ctx)
         self.set_names = list(self.config.eval_sets)
-        self._table: tuple[np.ndarray, np.ndarray] | None = None
-        self.too_short: dict[str, int] = {}
+        self._tables: list[EvalTable] | None = None
+        self._offsets: list[int] = []
+        self.facts: dict[str, dict[str, int]] = {}
 
     def setup(self) -> None:
-        if self._table is not None:
+        if self._tables is not None:
             return
         cfg = self.config
-        h, m, self.too_short = load_eval_ngrams(cfg.eval_sets, cfg.ngram, tuple(cfg.fields))
-        self._table = (h, m)
+        self._tables, self.facts = load_tables(cfg.eval_sets, cfg.ngram, tuple(cfg.fields))
+        sizes = [len(t.hashes) for t in self._tables]
+        self._offsets = list(np.concatenate(([0], np.cumsum(sizes))).astype(int))
 
-    def _match(self, text: str) -> tuple[str | None, int]:
-        if self._table is None:
-            raise RuntimeError(f"{self.name}: setup() must run before the first batch")
-        table, masks = self._table
-        if len(table) == 0:
-            return None, 0
-        g = ngram_hashes(text, self.config.ngram)
-        if len(g) == 0:
-            return None, 0
-        idx = np.minimum(np.searchsorted(table, g), len(table) - 1)
-        hit = table[idx] == g
-        n_hit = int(hit.sum())
-        if n_hit == 0:
-            return None, 0
-        mask = int(np.bitwise_or.reduce(masks[idx[hit]]))
-        first = (mask & -mask).bit_length() - 1
-        return self.set_names[first], n_hit
-
-    def process(self, batch: pa.RecordBatch) -> StageOutput:
+    def _tables_ready(self) -> list[EvalTable]:
         self.setup()
-        names: list[str | None] = []
-        counts: list[int] = []
-        why: list[str | None] = []
-        for text in batch.column(self.ctx.text_column).to_pylist():
-            name, n_hit = self._match(text) if text else (None, 0)
-            names.append(name)
-            counts.append(n_hit)
-            hit = name is not None and n_hit >= self.config.min_matches
-            why.append(f"{REASON_PREFIX}{name}" if hit else None)
-        batch = add_columns(
-            batch,
-            {
-                signal_column(self.name, "matched_set"): pa.array(names, pa.string()),
-                signal_column(self.name, "matched_ngrams"): pa.array(counts, pa.int32()),
-            },
+        if self._tables is None:
+            raise RuntimeError(f"{self.name}: setup() did not load the eval tables")
+        return self._tables
+
+    def _ids(self, text: str) -> np.ndarray:
+        """Distinct ids of the eval n-grams in ``text``."""
+        words = word_hashes(text)
+        found = []
+        for table, offset in zip(self._tables_ready(), self._offsets, strict=False):
+            g = ngrams_of(words, table.n)
+            if len(g) == 0:
+                continue
+            idx = np.minimum(np.searchsorted(table.hashes, g), len(table.hashes) - 1)
+            hit = table.hashes[idx] == g
+            if hit.any():
+                found.append(np.unique(idx[hit]) + offset)
+        return np.concatenate(found).astype(np.uint32) if found else np.empty(0, np.uint32)
+
+    def observe(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        texts = batch.column(self.ctx.text_column).to_pylist()
+        ids = [self._ids(t) if t else np.empty(0, np.uint32) for t in texts]
+        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        offsets = pa.array(np.concatenate(([0], np.cumsum(lengths))).astype(np.int32))
+        flat = np.concatenate(ids) if ids else np.empty(0, np.uint32)
+        return pa.record_batch(
+            {IDS_COL: pa.ListArray.from_arrays(offsets, pa.array(flat, pa.uint32()))}
         )
-        return StageOutput(batch, reason_list(why))
+
+    def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
+        cfg = self.config
+        tables = self._tables_ready()
+        paths = [Path(p) for p in observations]
+        total = self._offsets[-1] if self._offsets else 0
+        docs_per_ngram = np.zeros(total, dtype=np.int64)
+        for path in paths:
+            for b in iter_batches(path, [IDS_COL]):
+                docs_per_ngram += np.bincount(b.column(0).flatten().to_numpy(), minlength=total)
+        limit = np.iinfo(np.int64).max if cfg.max_train_docs is None else cfg.max_train_docs
+        common = docs_per_ngram > limit
+        masks = np.concatenate([t.masks for t in tables]) if tables else np.empty(0, np.uint64)
+        removed = only_common = 0
+        for path in paths:
+            for b in iter_batches(path, [IDS_COL, *INTERNAL_COLUMNS]):
+                ids = b.column(IDS_COL)
+                doc = pc.list_parent_indices(ids).to_numpy().astype(np.int64)
+                flat = ids.flatten().to_numpy().astype(np.int64)
+                keep = ~common[flat]
+                n_hit = np.bincount(doc[keep], minlength=b.num_rows)
+                mask = np.zeros(b.num_rows, dtype=np.uint64)
+                np.bitwise_or.at(mask, doc[keep], masks[flat[keep]])
+                any_hit = np.bincount(doc, minlength=b.num_rows) > 0
+                only_common += int((any_hit & (n_hit == 0)).sum())
+                names: list[str | None] = []
+                why: list[str | None] = []
+                for m, k in zip(mask.tolist(), n_hit.tolist(), strict=True):
+                    name = self.set_names[(m & -m).bit_length() - 1] if m else None
+                    names.append(name)
+                    why.append(f"{REASON_PREFIX}{name}" if name and k >= cfg.min_matches else None)
+                removed += sum(w is not None for w in why)
+                yield pa.record_batch(
+                    {
+                        **{c: b.column(c) for c in INTERNAL_COLUMNS},
+                        REASON_COL: pa.array(why, pa.string()),
+                        signal_column(self.name, "matched_set"): pa.array(names, pa.string()),
+                        signal_column(self.name, "matched_ngrams"): pa.array(
+                            n_hit.astype(np.int32), pa.int32()
+                        ),
+                    }
+                )
+        self._summary = self._facts(int(common.sum()), only_common, removed)
+        for note in self._summary["notes"]:
+            warnings.warn(f"{self.name}: {note}", ShortExamplesWarning, stacklevel=2)
+
+    def _facts(self, common: int, only_common: int, removed: int) -> dict[str, Any]:
+        notes = [
+            f"{name}: {f['too_short']} of {f['examples']} examples are shorter than "
+            f"n = {f['ngram']} words and were not checked"
+            for name, f in self.facts.items()
+            if f["too_short"]
+        ]
+        return {
+            "eval_sets": self.facts,
+            "max_train_docs": self.config.max_train_docs,
+            "common_ngrams_ignored": common,
+            "documents_matching_only_common_ngrams": only_common,
+            "documents_removed": removed,
+            "notes": notes,
+        }
 
     def thresholds(self) -> dict[str, int]:
         return {signal_column(self.name, "matched_ngrams"): self.config.min_matches}

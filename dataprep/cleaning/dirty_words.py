@@ -30,7 +30,14 @@ from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
 
 from ._common import add_columns, positive_or_none, reason_list
-from .blocklists import Blocklist, check_blocklist, compile_terms, count_dirty, read_terms
+from .blocklists import (
+    Blocklist,
+    check_blocklist,
+    compile_terms,
+    count_dirty,
+    merge,
+    read_terms,
+)
 
 REASON = "dirty_words"
 ALL_LANGS = "*"
@@ -66,6 +73,7 @@ class DirtyWords(BatchStage[DirtyWordsConfig]):
     def __init__(self, config: DirtyWordsConfig, ctx: StageContext) -> None:
         super().__init__(config, ctx)
         self._lists: dict[str, Blocklist] | None = None
+        self._merged: dict[str | None, list[Blocklist]] = {}
 
     def setup(self) -> None:
         from filters._lang import normalize_lang
@@ -81,11 +89,16 @@ class DirtyWords(BatchStage[DirtyWordsConfig]):
 
         if self._lists is None:
             raise RuntimeError(f"{self.name}: setup() must run before the first batch")
-        out = [self._lists[ALL_LANGS]] if ALL_LANGS in self._lists else []
         code = normalize_lang(lang) if lang else None
+        cached = self._merged.get(code)
+        if cached is not None:
+            return cached
+        out = [self._lists[ALL_LANGS]] if ALL_LANGS in self._lists else []
         if code is not None and code in self._lists:
             out.append(self._lists[code])
-        return out
+        # one merged list per language, compiled once: a term in both counts once
+        self._merged[code] = [merge(out)] if out else []
+        return self._merged[code]
 
     def process(self, batch: pa.RecordBatch) -> StageOutput:
         if self._lists is None:

@@ -134,6 +134,24 @@ class NgramCoverageConfig(StageConfig):
             raise ConfigError(f"short_line_words must be >= 2 or null, got {self.short_line_words}")
 
 
+def _short_coverage(words: list[str], n: int) -> float:
+    """:func:`duplicated_coverage` for a short line, in plain Python (no array overhead)."""
+    if len(set(words)) == len(words):  # no word repeats: no n-gram can
+        return 0.0
+    grams = list(zip(*(words[k:] for k in range(n)), strict=False))
+    if len(grams) < 2 or len(set(grams)) == len(grams):
+        return 0.0
+    seen: dict[tuple[str, ...], int] = {}
+    for g in grams:
+        seen[g] = seen.get(g, 0) + 1
+    covered = [False] * len(words)
+    for i, g in enumerate(grams):
+        if seen[g] >= 2:
+            covered[i : i + n] = [True] * n
+    total = sum(map(len, words))
+    return sum(len(w) for w, c in zip(words, covered, strict=True) if c) / max(total, 1)
+
+
 def _is_clustered(line: str, words: list[str]) -> bool:
     """Whether most words of the whole line are clusters of scripts without spaces."""
     from filters._text import UNSEG_RE
@@ -154,7 +172,7 @@ def line_verdict(line: str, cfg: NgramCoverageConfig) -> tuple[bool, float]:
         return False, 0.0
     clustered = _is_clustered(line, words)
     if len(words) < cfg.min_line_words:
-        cov, _ = duplicated_stats(words, cfg.short_char_n if clustered else cfg.short_n)
+        cov = _short_coverage(words, cfg.short_char_n if clustered else cfg.short_n)
         return cov > cfg.short_max_coverage, cov
     cov, distinct = duplicated_stats(words, cfg.char_n if clustered else cfg.n)
     return cov > cfg.max_coverage and distinct >= cfg.min_duplicated_ngrams, cov

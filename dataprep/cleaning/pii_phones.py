@@ -14,8 +14,10 @@ Candidate regions come from the document language (:data:`LANG_REGIONS`; unknown
 missing language: :data:`DEFAULT_REGIONS`). ``tel:`` links (``tel:+1-555-123-4567``) are
 phone numbers by their markup: any 6-15 digits after ``tel:`` count, valid or not.
 
-The matcher runs only on the stretches of text holding a run of 6+ digits among phone
-separators, so the cost on ordinary prose is one regex scan.
+A number in national format needs 9+ digits (a 7-8 digit local number without its
+area code reads like an order or reference number: ``ref 9154-7988``), one in
+international format 8+. The matcher runs only on the stretches of text holding such a
+run of digits among phone separators, so the cost on ordinary prose is one regex scan.
 """
 
 from __future__ import annotations
@@ -59,12 +61,22 @@ def regions_for(lang: str | None) -> tuple[str, ...]:
     return LANG_REGIONS.get(lang.split("_")[0].split("-")[0].lower(), DEFAULT_REGIONS)
 
 
+#: Fewest digits of a number in national format (a 7-8 digit local number without its
+#: area code is as likely an order or reference number) and in international format.
+MIN_NATIONAL_DIGITS, MIN_INTERNATIONAL_DIGITS = 9, 8
+
+
+def _enough_digits(span: str) -> bool:
+    digits = sum(c.isdigit() for c in span)
+    return digits >= (MIN_INTERNATIONAL_DIGITS if span.startswith("+") else MIN_NATIONAL_DIGITS)
+
+
 def _windows(text: str) -> list[tuple[int, int]]:
-    """Stretches of ``text`` worth handing to the matcher: runs of 6+ digits among phone
-    separators, with two characters of context each side (the matcher looks at them)."""
+    """Stretches of ``text`` worth handing to the matcher: runs of enough digits among
+    phone separators, with two characters of context each side (the matcher looks at them)."""
     out: list[tuple[int, int]] = []
     for m in _CANDIDATE.finditer(text):
-        if sum(c.isdigit() for c in m.group(0)) >= 6:
+        if _enough_digits(m.group(0).lstrip("(")):
             out.append((max(0, m.start() - 2), min(len(text), m.end() + 2)))
     return out
 
@@ -84,7 +96,8 @@ def find_phones(text: str, regions: Sequence[str]) -> list[tuple[int, int]]:
             part = text[lo:hi]
             for region in regions:
                 for found in phonenumbers.PhoneNumberMatcher(part, region, leniency=strict):
-                    spans.append((lo + found.start, lo + found.end))
+                    if _enough_digits(found.raw_string):
+                        spans.append((lo + found.start, lo + found.end))
     spans.sort(key=lambda s: (s[0], -s[1]))
     out: list[tuple[int, int]] = []
     for start, end in spans:

@@ -10,7 +10,7 @@ name                      kind    module
 ``dirty_words_v1``        batch   :mod:`.dirty_words`
 ``token_kl_v1``           global  :mod:`.token_kl`
 ``pii_redact_v1``         batch   :mod:`.pii_stage` (rewrites)
-``decontaminate_v1``      batch   :mod:`.decontaminate`
+``decontaminate_v1``      global  :mod:`.decontaminate`
 ========================  ======  ==========================================
 """
 

@@ -5,14 +5,35 @@ divergence to filter out documents containing excessive numbers of outlier token
 compared to the training corpus distribution"; no formula or threshold is published.
 Here ``KL(doc || corpus)`` is computed over tokens hashed into ``num_buckets`` buckets
 with additive smoothing, as defined in :mod:`.kl` (nats; 0 for a document with exactly
-the corpus distribution). A document is dropped when its KL exceeds ``max_kl`` or when
-it is among the ``drop_top_fraction`` highest (the k = floor(fraction * n) highest,
-documents tied with the k-th included); either is disabled by null. Documents without
-tokens get a null KL and are kept.
+the corpus distribution).
+
+KL falls with document length (a short document is a noisy sample: on the sample
+corpus KL correlates about -0.85 with length), so a fixed quota of the highest KLs
+(the old default, 1% per language) removed short normal pages and caught few outliers
+in a small language. The decision is a threshold on a length-normalised score:
+
+1. ``loo_kl`` - KL of the document against its group's distribution *without the
+   document* (:meth:`.kl.CorpusDistribution.loo_kl`): tokens no other page uses (base64,
+   hex dumps, random strings) weigh fully even in a small corpus;
+2. documents of a group (language) are put in length bins (edges at quantiles of the
+   token count, about ``bin_docs`` documents each; equal lengths share a bin), and
+   ``score = (loo_kl - median) / (1.4826 * MAD)`` within the bin: a robust z-score
+   against documents of the same language and similar length;
+3. a document is dropped when ``score > max_score`` (4: on clean text ~1% of
+   documents, see the README), when its KL exceeds ``max_kl``, or when it is among the
+   ``drop_top_fraction`` highest KLs of its group (the old quota, off by default).
+
+Groups with fewer than ``min_group_docs`` documents are scored together, as one
+reference of "small languages" (each document still against its own language's
+distribution); if even those are fewer than ``min_group_docs``, they get no score
+(kept; ``groups_too_small`` in the summary). Documents without tokens get a null KL and
+score and are kept.
 
 Tokens: by default the words of :func:`filters._text.split_tokens` (punctuation runs
-left out, case-folded; one token per character cluster of unsegmented scripts), hashed
-with ``xxh3_64`` modulo ``num_buckets``. With ``tokenizer_file`` (a Hugging Face
+left out, case-folded; one token per character cluster of unsegmented scripts), a word
+longer than ``max_token_chars`` (24) cut into pieces of 4 characters (about the tokens
+a subword tokenizer makes of a base64 blob or a hash), hashed with ``xxh3_64`` modulo
+``num_buckets``. With ``tokenizer_file`` (a Hugging Face
 ``tokenizer.json``; needs the optional ``tokenizers`` package, never downloads), token
 ids modulo ``num_buckets`` are the buckets.
 
@@ -23,12 +44,13 @@ fraction, so the pages of a small language are not all outliers of the big one.
 Observation columns: ``kl_buckets`` (list<uint32>, distinct buckets of the document),
 ``kl_counts`` (list<uint32>, their counts), ``kl_lang`` (string or null). 8 bytes per
 distinct token per document on disk. Fit RAM: 16 bytes per used (language, bucket)
-pair (key + log-probability; at most 16 MiB per language at 2^20 buckets, transiently
-~2x while compacting counts), plus 16 bytes per document (its KL and language, kept for
-the percentile); observations are read one batch at a time.
+pair (key + log-probability + count; at most 24 MiB per language at 2^20 buckets,
+transiently ~2x while compacting counts), plus 40 bytes per document (KL, leave-one-out
+KL, tokens, language and score, kept for the quota and the length bins); observations
+are read one batch at a time.
 
-Decision columns: ``{name}__kl`` (float64) and ``{name}__tokens`` (int64). Reason
-``token_kl``.
+Decision columns: ``{name}__kl`` (float64), ``{name}__score`` (float64, null when not
+judged) and ``{name}__tokens`` (int64). Reason ``token_kl``.
 """
 
 from __future__ import annotations
@@ -59,16 +81,24 @@ BUCKETS_COL = "kl_buckets"
 COUNTS_COL = "kl_counts"
 GROUP_COL = "kl_lang"
 _CACHE_LIMIT = 200_000  # token -> bucket entries cached per worker (~150 bytes each)
+_PIECE_CHARS = 4  # about one subword token of a BPE vocabulary
 
 
 @dataclass(frozen=True, kw_only=True)
 class TokenKLConfig(StageConfig):
     """Options of ``token_kl_v1``."""
 
+    max_score: float | None = 4.0
+    """Drop documents whose length-normalised score (robust z of the leave-one-out KL
+    among same-language documents of similar length) exceeds this; None disables."""
+    bin_docs: int = 50
+    """Documents per length bin of the score (a group smaller than 2 bins is one bin)."""
+    min_group_docs: int = 10
+    """Groups (languages) with fewer documents are scored together as one reference."""
     max_kl: float | None = None
     """Drop documents with KL (nats) above this; None disables."""
-    drop_top_fraction: float | None = 0.01
-    """Drop this fraction of documents with the highest KL; None disables."""
+    drop_top_fraction: float | None = None
+    """Drop this fraction of documents with the highest KL (a quota); None disables."""
     num_buckets: int = 1 << 20
     """Hash buckets of the token distribution (16 bytes per used bucket in the driver)."""
     alpha: float = 1e-3
@@ -80,11 +110,22 @@ class TokenKLConfig(StageConfig):
     """Compare each document with the distribution of its own language (``lang`` column,
     when the batch has one; else one corpus distribution) and take the top fraction per
     language: otherwise every page of a small language is an "outlier" of the big one."""
+    max_token_chars: int | None = 24
+    """Words longer than this are counted as pieces of 4 characters, about as many tokens
+    as a subword tokenizer makes of them: a 1,300-character base64 blob is ~300 tokens, not
+    the ~40 words its punctuation splits it into. None: every word is one token."""
     tokenizer_file: str | None = None
     """A Hugging Face tokenizer.json to count subword tokens instead of words."""
 
     def __post_init__(self) -> None:
         positive_or_none("max_kl", self.max_kl, allow_zero=True)
+        if self.max_score is not None and math.isnan(self.max_score):
+            raise ConfigError("max_score must be a number or null")
+        if self.bin_docs < 2 or self.min_group_docs < 2:
+            raise ConfigError(
+                f"bin_docs and min_group_docs must be >= 2, got {self.bin_docs}, "
+                f"{self.min_group_docs}"
+            )
         f = self.drop_top_fraction
         if f is not None and not 0.0 <= f < 1.0:
             raise ConfigError(f"drop_top_fraction must be in [0, 1) or null, got {f}")
@@ -124,16 +165,24 @@ class TokenKL(GlobalStage[TokenKLConfig]):
             text = text.casefold()
         tokens, punct = split_tokens(text)
         cache, b = self._cache, self.config.num_buckets
+        longest = self.config.max_token_chars
         out = []
-        for tok in tokens:
-            if punct and tok[0] in PUNCT_SET:
+        for word in tokens:
+            if punct and word[0] in PUNCT_SET:
                 continue
-            v = cache.get(tok)
-            if v is None:
-                if len(cache) >= _CACHE_LIMIT:
-                    cache.clear()
-                v = cache[tok] = xxhash.xxh3_64_intdigest(tok.encode("utf-8", "surrogatepass")) % b
-            out.append(v)
+            if longest is not None and len(word) > longest:
+                pieces = [word[i : i + _PIECE_CHARS] for i in range(0, len(word), _PIECE_CHARS)]
+            else:
+                pieces = [word]
+            for tok in pieces:
+                v = cache.get(tok)
+                if v is None:
+                    if len(cache) >= _CACHE_LIMIT:
+                        cache.clear()
+                    v = cache[tok] = (
+                        xxhash.xxh3_64_intdigest(tok.encode("utf-8", "surrogatepass")) % b
+                    )
+                out.append(v)
         return out
 
     def _buckets(self, texts: list[str | None]) -> list[Sequence[int]]:
@@ -198,20 +247,27 @@ class TokenKL(GlobalStage[TokenKLConfig]):
         dist = CorpusDistribution(sparse, cfg.num_buckets, max(len(codes), 1), cfg.alpha)
         del sparse
         kls: list[np.ndarray] = []
+        loos: list[np.ndarray] = []
+        ntoks: list[np.ndarray] = []
         groups: list[np.ndarray] = []
         for path in paths:
             for b in iter_batches(path, cols):
                 g = self._groups(b, codes)
-                kls.append(dist.kl(*self._flat(b, g), g))
+                doc, keys, cnt = self._flat(b, g)
+                kls.append(dist.kl(doc, keys, cnt, g))
+                loos.append(dist.loo_kl(doc, keys, cnt, g))
+                ntoks.append(np.bincount(doc, weights=cnt, minlength=b.num_rows))
                 groups.append(g)
         names = {code: name for name, code in codes.items()} or {0: None}
-        cuts = self._cutoffs(
-            np.concatenate(kls) if kls else np.empty(0),
-            np.concatenate(groups) if groups else np.empty(0, np.int64),
-            names,
-        )
-        del kls, groups
-        yield from self._decisions(paths, dist, cuts, codes)
+
+        def cat(parts: list[np.ndarray], dtype: Any = np.float64) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.empty(0, dtype)
+
+        group_all = cat(groups, np.int64)
+        cuts = self._cutoffs(cat(kls), group_all, names)
+        scores = self._scores(cat(loos), cat(ntoks), group_all, names)
+        del kls, loos, ntoks, groups
+        yield from self._decisions(paths, dist, cuts, codes, scores)
         self._summary.update(
             corpus_tokens=int(dist.total.sum()),
             buckets_used=len(dist.keys),
@@ -220,7 +276,45 @@ class TokenKL(GlobalStage[TokenKLConfig]):
             smoothing_weight={str(names[i]): float(v) for i, v in enumerate(dist.lam)},
             max_kl=cfg.max_kl,
             drop_top_fraction=cfg.drop_top_fraction,
+            max_score=cfg.max_score,
         )
+
+    def _scores(
+        self, loo: np.ndarray, n_tok: np.ndarray, group: np.ndarray, names: dict[int, str | None]
+    ) -> np.ndarray:
+        """Robust z of the leave-one-out KL within (group, length bin); NaN = not judged."""
+        cfg = self.config
+        out = np.full(len(loo), np.nan)
+        too_small: list[str] = []
+        members: list[np.ndarray] = []
+        small: list[np.ndarray] = []
+        for code in range(len(names)):
+            idx = np.flatnonzero((group == code) & ~np.isnan(loo))
+            if len(idx) >= cfg.min_group_docs:
+                members.append(idx)
+            elif len(idx):
+                small.append(idx)
+                too_small.append(str(names[code]))
+        pooled = np.sort(np.concatenate(small)) if small else np.empty(0, np.int64)
+        if len(pooled) >= cfg.min_group_docs:  # small languages, judged together
+            members.append(pooled)
+            too_small = []
+        for idx in members:
+            n_bins = max(1, len(idx) // cfg.bin_docs)
+            lengths = n_tok[idx]
+            edges = np.quantile(lengths, np.arange(1, n_bins) / n_bins) if n_bins > 1 else []
+            bins = np.searchsorted(np.unique(edges), lengths, side="right")
+            for b in np.unique(bins):
+                sel = idx[bins == b]
+                values = loo[sel]
+                med = float(np.median(values))
+                spread = 1.4826 * float(np.median(np.abs(values - med)))
+                out[sel] = (values - med) / max(spread, 1e-3 * max(abs(med), 1.0))
+        self._summary["groups_too_small"] = sorted(too_small)
+        valid = out[~np.isnan(out)]
+        if len(valid):
+            self._summary["score_p99"] = float(np.quantile(valid, 0.99))
+        return out
 
     def _cutoffs(
         self, kl: np.ndarray, group: np.ndarray, names: dict[int, str | None]
@@ -257,26 +351,38 @@ class TokenKL(GlobalStage[TokenKLConfig]):
         dist: CorpusDistribution,
         cuts: np.ndarray,
         codes: dict[str | None, int],
+        scores: np.ndarray,
     ) -> Iterator[pa.RecordBatch]:
-        removed = 0
+        removed = by_score = 0
+        offset = 0
+        limit = math.inf if self.config.max_score is None else self.config.max_score
         cols = [BUCKETS_COL, COUNTS_COL, GROUP_COL, *INTERNAL_COLUMNS]
         for path in paths:
             for b in iter_batches(path, cols):
                 g = self._groups(b, codes)
                 doc, keys, cnt = self._flat(b, g)
                 kl = dist.kl(doc, keys, cnt, g)
+                score = scores[offset : offset + b.num_rows]
+                offset += b.num_rows
                 n_tok = np.bincount(doc, weights=cnt, minlength=b.num_rows).astype(np.int64)
-                gone = ~np.isnan(kl) & (np.nan_to_num(kl) > cuts[g])
+                high = ~np.isnan(score) & (np.nan_to_num(score) > limit)
+                gone = (~np.isnan(kl) & (np.nan_to_num(kl) > cuts[g])) | high
                 removed += int(gone.sum())
+                by_score += int(high.sum())
                 yield pa.record_batch(
                     {
                         **{c: b.column(c) for c in INTERNAL_COLUMNS},
                         REASON_COL: reasons_where(gone, REASON),
                         signal_column(self.name, "kl"): pa.array(kl, from_pandas=True),
+                        signal_column(self.name, "score"): pa.array(score, from_pandas=True),
                         signal_column(self.name, "tokens"): pa.array(n_tok, pa.int64()),
                     }
                 )
         self._summary["documents_removed"] = removed
+        self._summary["documents_above_max_score"] = by_score
 
     def thresholds(self) -> dict[str, Any]:
-        return {signal_column(self.name, "kl"): self.config.max_kl}
+        return {
+            signal_column(self.name, "kl"): self.config.max_kl,
+            signal_column(self.name, "score"): self.config.max_score,
+        }

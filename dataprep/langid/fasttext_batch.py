@@ -124,6 +124,14 @@ class FastTextBatchPredictor:
         self._prune_map: np.ndarray | None = None
         if model.loss == LOSS_HS:
             self._branches = _huffman_branches(model.label_counts)
+            # [2 x inner nodes, label]: how often each branch is on the label's path,
+            # so a label's log-probability is one matrix product (the gather
+            # logs[:, branches].sum() is ~10x slower on many short texts)
+            n_branch = 2 * (len(self.labels) - 1)
+            self._branch_matrix = np.zeros((n_branch, len(self.labels)), dtype=np.float64)
+            for lab, path in enumerate(self._branches):
+                for b in path[path < n_branch]:
+                    self._branch_matrix[b, lab] += 1.0
         capacity = max(1024, CACHE_BYTES // (4 * model.dim))
         self._cache: dict[str, int] = {}
         self._cache_used = 0
@@ -361,10 +369,9 @@ class FastTextBatchPredictor:
             return self._sigmoid(hidden @ wo.T) + np.float32(1e-5)
         f = 1.0 / (1.0 + np.exp(-(hidden @ wo[: len(self.labels) - 1].T).astype(np.float64)))
         f = f.astype(np.float32).astype(np.float64)
-        # log-probability of each branch [N, 2 x node + code], then a zero for padding
+        # log-probability of each branch [N, 2 x node + code], summed along each path
         logs = np.stack([np.log(1.0 - f + 1e-5), np.log(f + 1e-5)], axis=2)
-        logs = np.concatenate([logs.reshape(len(f), -1), np.zeros((len(f), 1))], axis=1)
-        score = logs[:, self._branches].sum(axis=2)  # [N, label]
+        score = logs.reshape(len(f), -1) @ self._branch_matrix  # [N, label]
         return np.exp(score.astype(np.float32))
 
     def _sigmoid(self, x: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ second group (not ``und``) holds at least ``mixed_share`` of the characters.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -36,24 +37,43 @@ class Mix:
     mixed: bool
 
 
+_WIDE = re.compile("[\u0e00-\u0eff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+"""Thai/Lao, kana, CJK ideographs and Hangul: scripts of three-byte characters."""
+
+
+def _wide(line: str) -> bool:
+    return not line.isascii() and 2 * len(_WIDE.findall(line)) >= len(line)
+
+
 def chunks(text: str, *, min_bytes: int, max_chars: int | None) -> list[str]:
-    """The paragraph chunks of the first ``max_chars`` characters (see module doc)."""
+    """The paragraph chunks of the first ``max_chars`` characters (see module doc).
+
+    A line whose script kind (mostly Chinese/Japanese/Korean/Thai or not) differs
+    from the chunk being built starts a new chunk whatever its size, so a Chinese
+    paragraph inside an English page is labelled on its own.
+    """
     if max_chars is not None:
         text = text[:max_chars]
     out: list[str] = []
     current: list[str] = []
     size = 0
+    kind = False
     for line in text.split("\n"):
         line = line.strip()
         if not line:
             continue
+        wide = _wide(line)
+        if current and wide != kind:
+            out.append("\n".join(current))
+            current, size = [], 0
+        kind = wide
         current.append(line)
         size += len(line.encode("utf-8", "surrogatepass"))
         if size >= min_bytes:
             out.append("\n".join(current))
             current, size = [], 0
     if current:
-        if out and size < min_bytes:
+        if out and size < min_bytes and _wide(out[-1]) == kind:
             out[-1] = out[-1] + "\n" + "\n".join(current)
         else:
             out.append("\n".join(current))

@@ -24,11 +24,12 @@ Together this rejects every non-language document that ``threshold`` rejects
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import filterfalse
 from typing import Literal
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from dataprep.langid.labels import UND, Label
 
@@ -51,18 +52,31 @@ Candidates = Sequence[tuple[Label, float]]
 _UND = Label(UND, None)
 
 
-def letter_shares(texts: pa.Array, max_chars: int | None) -> list[float]:
-    """Share of Unicode letters/marks among the non-space characters read, per text.
+def letter_share(text: str | None) -> float:
+    """Share of Unicode letters/marks (``L``/``M``) among the non-space characters
+    (``str.isalpha`` is exactly ``L``; marks are looked up once per distinct
+    character among the rest). Null, empty and blank texts give 0.0."""
+    if not text:
+        return 0.0
+    rest = "".join(filterfalse(str.isalpha, text))
+    visible = len(text) - len(rest) + len("".join(rest.split()))
+    if visible == 0:
+        return 0.0
+    letters = len(text) - len(rest)
+    if not rest.isascii():
+        odd = (c for c in set(rest) if c > "\x7f" and unicodedata.category(c)[0] == "M")
+        letters += sum(map(rest.count, odd))
+    return letters / visible
 
-    Null, empty and blank texts give 0.0. One Arrow implementation for every path,
-    so the per-document reference and the batch path decide alike.
-    """
+
+def letter_shares(texts: pa.Array | Sequence[str | None], max_chars: int | None) -> list[float]:
+    """:func:`letter_share` of the first ``max_chars`` characters of every text (one
+    implementation for every path, so the per-document reference and the batch path
+    decide alike)."""
+    items = texts.to_pylist() if isinstance(texts, pa.Array | pa.ChunkedArray) else texts
     if max_chars is not None:
-        texts = pc.utf8_slice_codeunits(texts, 0, max_chars)
-    letters = pc.count_substring_regex(texts, r"[\pL\pM]")
-    visible = pc.count_substring_regex(texts, r"\S")
-    share = pc.divide(pc.cast(letters, pa.float64()), pc.max_element_wise(visible, 1))
-    return [0.0 if v is None else float(v) for v in pc.fill_null(share, 0.0).to_pylist()]
+        items = [t[:max_chars] if t else t for t in items]
+    return [letter_share(t) for t in items]
 
 
 class LabelPolicy:

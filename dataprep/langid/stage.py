@@ -1,12 +1,19 @@
 """``fasttext_langid_v1``: fastText language identification as a batch stage.
 
-Adds three columns named after ``ctx.lang_column`` (default ``lang``): ``lang``
-(normalized code, see :mod:`dataprep.langid.labels`; ``und`` when the top score is
-below the threshold or the text is empty), ``lang_script`` (ISO 15924 script when
+Adds columns named after ``ctx.lang_column`` (default ``lang``): ``lang``
+(normalized code, see :mod:`dataprep.langid.labels`; ``und`` when the policy
+rejects the prediction or the text is empty), ``lang_script`` (ISO 15924 script when
 the model gives one, e.g. GlotLID/OpenLID ``deu_Latn``; null for lid.176) and
 ``lang_score`` (top probability, float32, kept even when ``lang`` is ``und`` so
 thresholds can be changed later). With ``top_k > 0`` it also adds ``lang_topk``, a
 list of ``{lang, script, score}`` for the ``top_k`` best labels.
+
+With the default ``policy: groups`` (:mod:`dataprep.langid.policy`) it also adds
+``lang_group_score`` (the summed probability of the top label's confusable group,
+which the decision compares with ``min_score``) and, with ``vote``, ``lang_mix``
+(list of ``{lang, share}``: character share per label over paragraph chunks) and
+``lang_mixed`` (see :mod:`dataprep.langid.mix`). ``policy: threshold`` is
+datatrove's rule and writes only the columns above.
 
 Without ``allow``/``block``/``drop_und`` the stage only annotates. Reason codes:
 ``lang_blocked`` (in ``block``), ``lang_undetermined`` (``und`` while ``drop_und``
@@ -93,9 +100,9 @@ class LangIdConfig(StageConfig):
     """``groups``: below this share of letters among non-space characters -> ``und``."""
     vote: bool = True
     """``groups``: label paragraph chunks too, for ``lang_mix``, ``lang_mixed`` and the vote."""
-    vote_max_chars: int | None = 5000
+    vote_max_chars: int | None = 3000
     """Characters of each document cut into chunks (``None`` = all)."""
-    paragraph_bytes: int = 200
+    paragraph_bytes: int = 300
     """Minimum UTF-8 bytes of a chunk (consecutive lines are merged up to it)."""
     mixed_share: float = 0.2
     """A second language group with at least this share of characters -> mixed."""

@@ -141,6 +141,8 @@ def language_mix(out: Output) -> dict[str, Any] | None:
     if not langs:
         return None
     n_before, n_after = max(sum(before.values()), 1), max(sum(after.values()), 1)
+    # Shares in the balancing unit (what the target is in) when the stage gives them.
+    in_unit = bool(per_lang) and all("share_before" in v for v in per_lang.values())
     rows = []
     for lang in langs:
         b = per_lang.get(lang, {})
@@ -148,12 +150,16 @@ def language_mix(out: Output) -> dict[str, Any] | None:
             {
                 "lang": lang,
                 "docs_before": before.get(lang, 0),
-                "share_before": before.get(lang, 0) / n_before,
+                "share_before": (
+                    b.get("share_before", 0.0) if in_unit else before.get(lang, 0) / n_before
+                ),
                 "target_share": b.get("target_share"),
                 "docs_balanced": b.get("docs_after"),
                 "repeats": b.get("repeats"),
                 "docs_after": after.get(lang, 0),
-                "share_after": after.get(lang, 0) / n_after,
+                "share_after": b.get("share_after", 0.0)
+                if in_unit
+                else after.get(lang, 0) / n_after,
             }
         )
     rows.sort(key=lambda r: (-r["docs_before"], -r["docs_after"], r["lang"]))
@@ -161,6 +167,7 @@ def language_mix(out: Output) -> dict[str, Any] | None:
         "balance_stage": bal_name,
         "mode": bal.get("mode"),
         "unit": bal.get("unit"),
+        "share_unit": bal.get("unit") if in_unit else None,
         "notes": list(bal.get("notes", [])),
         "languages": rows,
     }

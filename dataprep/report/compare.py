@@ -126,12 +126,15 @@ def _languages(outs: tuple[Output, Output]) -> list[dict[str, Any]]:
     mixes = [language_mix(o) for o in outs]
     rows: dict[str, dict[str, Any]] = {}
     for run, mix in zip(RUNS, mixes, strict=True):
-        for r in (mix or {}).get("languages", []):
+        langs = (mix or {}).get("languages", [])
+        # Document shares in both runs (a run's share_after may be in its balancing unit).
+        total = max(sum(r["docs_after"] for r in langs), 1)
+        for r in langs:
             row = rows.setdefault(r["lang"], {"lang": r["lang"], "a": None, "b": None})
             row[run] = {
                 "docs_before": r["docs_before"],
                 "docs_out": r["docs_after"],
-                "share_out": r["share_after"],
+                "share_out": r["docs_after"] / total,
             }
     for row in rows.values():  # a language one run has and the other lacks counts 0 there
         for run, mix in zip(RUNS, mixes, strict=True):

@@ -288,8 +288,12 @@ def languages(report: dict[str, Any]) -> str:
         '<span class="key bar-after"></span>output</p>'
     )
     balance = mix.get("balance_stage")
+    unit = mix.get("share_unit")
     intro = (
-        f"Share of documents per language before the first stage that saw a language, the "
+        f"Share of {unit} per language entering '{balance}', its target ({mix.get('mode')}), "
+        f"and leaving it, all in {unit}; document counts in the table."
+        if balance and unit
+        else f"Share of documents per language before the first stage that saw a language, the "
         f"target of '{balance}' ({mix.get('mode')}, unit {mix.get('unit')}), and in the output."
         if balance
         else "Share of documents per language where languages were first seen, and in the output "

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+import pytest
 
 from corpus_helpers import write_shard
 from dataprep.engine.driver import run_pipeline
@@ -105,3 +106,25 @@ def test_a_stage_that_declares_no_copies_cannot_make_any() -> None:
     assert replicate(batch, np.array([2]), stage="s").num_rows == 2
     with pytest.raises(RuntimeError, match="may_copy"):
         replicate(batch, np.array([2]), stage="s", allowed=False)
+
+
+def test_the_report_compares_shares_in_the_balancing_unit(tmp_path: Path) -> None:
+    # 90 short English documents, 10 long German ones: half the bytes are German.
+    shards = {
+        "en.jsonl": [{"id": f"en-{i}", "lang": "en", "text": "e" * 10} for i in range(90)],
+        "de.jsonl": [{"id": f"de-{i}", "lang": "de", "text": "d" * 90} for i in range(10)],
+    }
+    out = run(tmp_path, shards, {"stage": "balance_v1", "unit": "bytes", "budget": 1000})
+    import json
+
+    mix = json.loads((out / "report.json").read_text())["language_mix"]
+    rows = {r["lang"]: r for r in mix["languages"]}
+    assert mix["share_unit"] == "bytes"
+    assert rows["de"]["share_before"] == pytest.approx(0.5)  # not 0.1, its document share
+    stats = json.loads((out / "stats.json").read_text())["global_stages"]["balance_v1"]
+    assert rows["de"]["share_after"] == stats["languages"]["de"]["share_after"]
+    # Comparing two runs stays in documents, whatever unit each run balanced in.
+    from dataprep.report.compare import build_compare
+
+    (de,) = [r for r in build_compare(out, out)["languages"] if r["lang"] == "de"]
+    assert de["a"]["share_out"] == de["a"]["docs_out"] / sum(r["docs_after"] for r in rows.values())

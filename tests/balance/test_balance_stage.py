@@ -239,7 +239,7 @@ def test_fit_summary_keys(run_global: Run) -> None:
     assert set(summary["languages"]["en"]) == {
         "status", "docs_before", "bytes_before", "amount_before", "prior_share",
         "target_share", "target_amount", "docs_after", "unique_docs_after", "bytes_after",
-        "amount_after", "repeats", "max_copies",
+        "amount_after", "repeats", "max_copies", "share_before", "share_after",
     }  # fmt: skip
 
 
@@ -452,3 +452,16 @@ def test_without_an_id_column_resharding_does_not_change_the_selection(run_globa
 
     assert len(selected(1)) == 20
     assert selected(1) == selected(3) == selected(4)
+
+
+def test_shares_before_and_after_are_in_the_unit_of_the_target(run_global: Run) -> None:
+    # en: 90 short documents, de: 10 long ones; in bytes de is half the corpus.
+    rows = [{"id": f"en-{i}", "lang": "en", "text": "e" * 10} for i in range(90)]
+    rows += [{"id": f"de-{i}", "lang": "de", "text": "d" * 90} for i in range(10)]
+    stage = make(unit="bytes", alpha=0.0, budget=1000)
+    run_global(stage, [rows])
+    langs = stage.fit_summary()["languages"]
+    assert langs["de"]["share_before"] == pytest.approx(0.5)  # 10% of the documents
+    assert langs["de"]["target_share"] == pytest.approx(0.5)
+    assert langs["de"]["share_after"] == pytest.approx(langs["de"]["amount_after"] / 1000, abs=0.05)
+    assert sum(v["share_after"] for v in langs.values()) == pytest.approx(1.0)

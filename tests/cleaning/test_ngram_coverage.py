@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from cleaning_helpers import column, make, run_batch
 
-from dataprep.cleaning.ngram_coverage import duplicated_coverage, line_words
+from dataprep.cleaning.ngram_coverage import _short_coverage, duplicated_coverage, line_words
 
 LOG = " ".join(["ERROR connection to the database server failed retrying"] * 4)
 # Chinese prose repeating a 5-character name is kept (n-grams of 10 clusters)
@@ -127,3 +129,11 @@ def test_null_and_empty_texts() -> None:
     out = run_batch(make("ngram_coverage_v1"), [None, ""])
     assert column(out.batch, "text") == [None, ""]
     assert out.reason.null_count == 2
+
+
+def test_short_line_coverage_equals_the_array_version() -> None:
+    rng = random.Random(0)
+    for _ in range(500):
+        words = [rng.choice(["ab", "c", "de", "f", "ghi"]) for _ in range(rng.randint(0, 19))]
+        for n in (2, 3, 4):
+            assert _short_coverage(words, n) == pytest.approx(duplicated_coverage(words, n))

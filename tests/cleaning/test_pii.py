@@ -45,6 +45,7 @@ from dataprep.errors import ConfigError
         ("escríbeme a josé.garcía@correo.es", ["email"]),
         ("tel:+15551234567", ["phone"]),
         ("international +447946095800", ["phone"]),
+        ("Order 139661 shipped, ref 9154-7988", []),  # a local-length number is a reference
     ],
 )
 def test_detects(text: str, kinds: list[str]) -> None:

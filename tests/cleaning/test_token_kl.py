@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 import tempfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dataprep.cleaning.kl import CorpusDistribution, SparseCounts
+from dataprep.cleaning.kl_outliers import inject
 from dataprep.errors import ConfigError
 
 
@@ -122,6 +124,65 @@ def test_deterministic_across_batching_and_shard_order() -> None:
             fit_order=[2, 0, 3, 1],
         )
     assert a.equals(b)
+
+
+def _prose_corpus(rng: random.Random, n: int) -> list[str]:
+    """Documents of 20-400 words drawn from one Zipf-like vocabulary (length varies a lot)."""
+    vocab = [f"w{i}" for i in range(3000)]
+    weights = [1 / (i + 1) for i in range(len(vocab))]
+    return [" ".join(rng.choices(vocab, weights, k=rng.randint(20, 400))) for _ in range(n)]
+
+
+def test_short_normal_documents_are_not_dropped_for_being_short(tmp_path: Path) -> None:
+    """KL falls with length; the old 1% quota took the shortest pages. The score compares
+    each page with pages of similar length, so a clean corpus loses (almost) nothing."""
+    rng = random.Random(1)
+    texts = _prose_corpus(rng, 300)
+    stage = make("token_kl_v1", num_buckets=1 << 16)
+    dec = run_global(stage, shards(texts, 3), tmp_path / "new", batch_rows=100)
+    assert column(dec, "reason").count("token_kl") <= 3
+    quota = make("token_kl_v1", num_buckets=1 << 16, drop_top_fraction=0.01, max_score=None)
+    old = run_global(quota, shards(texts, 3), tmp_path / "old", batch_rows=100)
+    dropped = [len(t.split()) for t, r in zip(texts, column(old, "reason"), strict=True) if r]
+    assert max(dropped) < 60  # the quota only ever took short pages
+
+
+@pytest.mark.parametrize(
+    "kind", ["base64", "hex_dump", "random_tokens", "keyword_spam", "data_uri"]
+)
+def test_injected_outliers_are_dropped_by_the_score(tmp_path: Path, kind: str) -> None:
+    rng = random.Random(2)
+    texts = _prose_corpus(rng, 200)
+    texts[17] = inject(texts[17], kind, rng)
+    stage = make("token_kl_v1", num_buckets=1 << 16)
+    dec = run_global(stage, shards(texts, 2), tmp_path, batch_rows=64)
+    reasons = column(dec, "reason")
+    assert reasons[17] == "token_kl"
+    assert reasons.count("token_kl") <= 3
+    assert stage.fit_summary()["documents_above_max_score"] >= 1
+
+
+def test_a_small_language_is_judged_too(tmp_path: Path) -> None:
+    """The quota never cut a language under 100 documents (floor(0.01 * n) = 0)."""
+    rng = random.Random(3)
+    texts = _prose_corpus(rng, 40)
+    texts[5] = inject(texts[5], "random_tokens", rng)
+    langs = ["es"] * 40
+    stage = make("token_kl_v1", num_buckets=1 << 16)
+    dec = run_global(stage, shards(texts, 2, lang=langs), tmp_path)
+    assert column(dec, "reason")[5] == "token_kl"
+    score = column(dec, "token_kl_v1__score")
+    assert all(s is not None for s in score)
+
+
+def test_long_words_count_as_subword_sized_pieces(tmp_path: Path) -> None:
+    """A 100-character run (a base64 line) weighs as the ~25 tokens a subword tokenizer
+    would make of it, not as one word; words up to max_token_chars stay whole."""
+    texts = ["short words here " + "a1B2" * 25, "Kreislaufprobleme und Donaudampfschiff"]
+    dec = run_global(make("token_kl_v1"), shards(texts, 1), tmp_path / "a")
+    assert column(dec, "token_kl_v1__tokens") == [3 + 25, 3]
+    whole = run_global(make("token_kl_v1", max_token_chars=None), shards(texts, 1), tmp_path / "b")
+    assert column(whole, "token_kl_v1__tokens") == [4, 3]
 
 
 def test_config_errors() -> None:

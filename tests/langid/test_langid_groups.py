@@ -149,3 +149,23 @@ def test_batch_path_equals_per_line_fasttext_with_the_vote() -> None:
 def test_bad_policy_options_are_rejected(options: dict[str, Any], match: str) -> None:
     with pytest.raises(ConfigError, match=match):
         LangIdConfig(**options)
+
+
+def test_columns_do_not_depend_on_how_documents_are_batched() -> None:
+    """Same bytes whatever the batch (work unit) size: scores, mix and vote."""
+    texts: list[str | None] = [
+        ENGLISH + "\n\n" + CHINESE,
+        "\n".join([NAV, GERMAN, GERMAN_2]),
+        BOKMAL,
+        KERNEL_LOG,
+        None,
+        GERMAN_2,
+        ENGLISH,
+    ] * 3
+    stage = FastTextLangId(LangIdConfig(max_chars=200), StageContext(name="lid"))
+    whole = stage.process(pa.record_batch({"text": pa.array(texts, pa.string())})).batch
+    parts = [
+        stage.process(pa.record_batch({"text": pa.array(texts[i : i + 4], pa.string())})).batch
+        for i in range(0, len(texts), 4)
+    ]
+    assert pa.Table.from_batches(parts).equals(pa.Table.from_batches([whole]))

@@ -88,6 +88,12 @@ def test_chunks_merge_short_lines_and_fold_a_short_tail() -> None:
     assert chunks("\n \n", min_bytes=10, max_chars=None) == []
     cjk = "中" * 70  # 210 bytes: a chunk of its own
     assert chunks(cjk + "\n" + "e" * 200, min_bytes=200, max_chars=None) == [cjk, "e" * 200]
+    # a change of script kind ends a chunk whatever its size
+    assert chunks("e" * 50 + "\n" + "中" * 20 + "\n" + "f" * 50, min_bytes=300, max_chars=None) == [
+        "e" * 50,
+        "中" * 20,
+        "f" * 50,
+    ]
 
 
 def key(lang: str) -> str:
