@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
 from dataprep.output.columns import LANG_COLUMN, REPEAT_PUBLIC_COL
@@ -158,13 +160,29 @@ def _find_kept(
         if column not in out.schema(part).names:
             continue
         row = 0
+        # dup_of names ids as strings (an integer id column is compared as text)
+        as_text = isinstance(next(iter(wanted)), str)
+        kind = pa.string() if as_text else out.schema(part).field(column).type
+        value_set = pa.array(sorted(wanted), type=kind)
         for batch in iter_batches(out, part, cols):
-            vals, reps = _values(batch, column), _values(batch, REPEAT_PUBLIC_COL)
-            ids, langs = _values(batch, out.id_column), _values(batch, LANG_COLUMN)
-            for i, value in enumerate(vals):
-                if value is not None and value in wanted and value not in found and not reps[i]:
-                    doc_id = None if ids[i] is None else str(ids[i])
-                    found[value] = (p, row + i, doc_id, langs[i])
+            # only the (few) matching rows are looked at in Python
+            values = batch.column(column).cast(kind) if as_text else batch.column(column)
+            hits = np.flatnonzero(
+                pc.is_in(values, value_set=value_set)
+                .fill_null(False)
+                .to_numpy(zero_copy_only=False)
+            )
+            if hits.size:
+                sub = batch.take(pa.array(hits))
+                vals, reps = (
+                    values.take(pa.array(hits)).to_pylist(),
+                    _values(sub, REPEAT_PUBLIC_COL),
+                )
+                ids, langs = _values(sub, out.id_column), _values(sub, LANG_COLUMN)
+                for k, value in enumerate(vals):
+                    if value not in found and not reps[k]:
+                        doc_id = None if ids[k] is None else str(ids[k])
+                        found[value] = (p, row + int(hits[k]), doc_id, langs[k])
             row += batch.num_rows
             if len(found) == len(wanted):
                 return found

@@ -117,3 +117,23 @@ def test_the_page_shows_pairs_and_the_diff(evidence_output: Path) -> None:
     assert "sampled duplicates beside the kept document" in page
     assert "<del>CHANGED</del>" in page
     assert "example cluster of 4" in page
+
+
+def test_integer_ids_find_their_kept_partner(tmp_path: Path) -> None:
+    import pyarrow as pa
+    from report_stages import run
+
+    words = [f"w{i}" for i in range(60)]
+    docs = []
+    for i in range(6):
+        text = " ".join(f"{w}{i}" for w in words)
+        docs.append({"id": i, "text": text})
+        docs.append({"id": 100 + i, "text": text.replace(f"w30{i}", "CHANGED")})
+    (tmp_path / "in").mkdir()
+    pq.write_table(pa.Table.from_pylist(docs), tmp_path / "in" / "ints.parquet")
+    out = run([{"stage": "minhash_dedup_v1", "name": "near"}], tmp_path / "in", tmp_path / "out")
+    near = dedup_row(build_report(out), "near")
+    assert len(near["pairs"]) == 5
+    for pair in near["pairs"]:
+        assert int(pair["removed"]["id"]) >= 100
+        assert pair["kept"]["id"] == pair["dup_of"] == str(int(pair["removed"]["id"]) - 100)
