@@ -95,7 +95,7 @@ def pairs_task(env: FitEnv, part: int) -> dict[str, Any]:
         }
     )
     write_table(env.step_file("pairs", part), table)
-    pick = (
+    pick: list[int] | np.ndarray = (
         np.unique(np.linspace(0, len(u) - 1, SAMPLES_PER_TASK).astype(np.int64)) if len(u) else []
     )
     return {

@@ -30,6 +30,8 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.engine.plan import PassPlan
+from dataprep.errors import InputError
+from dataprep.io import storage
 from dataprep.io.discover import Shard
 from dataprep.io.readers import arrow_file_rows
 from dataprep.io.shuffle import ShuffleWriter
@@ -57,7 +59,7 @@ def plan_partitions(
     passes: Sequence[PassPlan], stages: Sequence[Stage[Any]], shards: Sequence[Shard]
 ) -> list[PassPlan]:
     """The passes, with ``partitions`` set on those observing a partitioned stage."""
-    total = sum(s.path.stat().st_size for s in shards)
+    total = sum(_input_bytes(s) for s in shards)
     count = min(MAX_PARTITIONS, max(MIN_PARTITIONS, -(-total // INPUT_BYTES_PER_PARTITION)))
     out = []
     for plan in passes:
@@ -66,6 +68,14 @@ def plan_partitions(
             plan = dataclasses.replace(plan, partitions=count)
         out.append(plan)
     return out
+
+
+def _input_bytes(shard: Shard) -> int:
+    """The shard's size, or 0 when it cannot be listed (it is quarantined when read)."""
+    try:
+        return storage.info(shard.path).size
+    except (OSError, InputError):
+        return 0
 
 
 def shuffle_dir(layout: Layout, pass_index: int) -> Path:

@@ -151,9 +151,7 @@ def _walk_remote(
     return found
 
 
-def _expand_remote(
-    item: str, exclude: Sequence[AnyPath], skipped: list[Skipped]
-) -> list[AnyPath]:
+def _expand_remote(item: str, exclude: Sequence[AnyPath], skipped: list[Skipped]) -> list[AnyPath]:
     path = ObjectPath.parse(item)
     if any(ch in path.key for ch in "*?["):
         return list(storage.glob(path))

@@ -58,6 +58,7 @@ def signal_prefix(stage: str) -> str:
     """What every signal column of ``stage`` starts with."""
     return f"{stage}{SIGNAL_SEPARATOR}"
 
+
 N_TOKENS_COL = "n_tokens"
 """Tokens of a document's text (int64), written by ``tokens_v1``; counted per stage in
 ``stats.json``, used by ``balance_v1`` with ``unit: tokens`` and by ``dataprep export``."""

@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import KEY_ID, S3
 from helpers import output_bytes
 
+from conftest import KEY_ID, S3
 from dataprep.cli import main
 from dataprep.engine.driver import run_pipeline
-from dataprep.errors import ConfigError, OutputError
+from dataprep.errors import OutputError
 from dataprep.io import storage
 from dataprep.io.discover import scan_inputs
 from dataprep.recipe.config import load_recipe
@@ -44,7 +44,8 @@ def test_a_bucket_folder_and_a_glob_are_listed_like_local_folders(s3: S3, tmp_pa
 
 def test_dedup_recipe_s3_to_s3_gives_the_bytes_of_a_local_run(s3: S3, tmp_path: Path) -> None:
     url = s3.upload(sample_path(), "crawl")
-    code = main(["run", "dedup", "-i", url, "-o", s3.url("clean"), "-j", "2", "-q", "--no-progress"])
+    args = ["-i", url, "-o", s3.url("clean"), "-j", "2", "-q", "--no-progress"]
+    code = main(["run", "dedup", *args])
     assert code == 0
     got = s3.download("clean", tmp_path / "got")
     assert output_bytes(got) == output_bytes(_local_run("dedup", tmp_path))
