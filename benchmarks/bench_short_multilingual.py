@@ -39,6 +39,7 @@ to the cache (shared FACTS, "LID on real text").
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import random
@@ -102,7 +103,7 @@ def histogram(texts: list[str]) -> str:
     edges = [0, 200, 400, 600, 800, 1000, 1200, 1500, 2000, 10**9]
     sizes = [len(t.encode("utf-8")) for t in texts]
     rows = ["| bytes | docs |", "|---|---:|"]
-    for lo, hi in zip(edges, edges[1:], strict=False):
+    for lo, hi in itertools.pairwise(edges):
         k = sum(lo <= s < hi for s in sizes)
         if k:
             label = f"{lo}-{hi - 1}" if hi < 10**9 else f">= {lo}"
@@ -255,7 +256,8 @@ def main() -> None:
     ap.add_argument("--worker", nargs=4, metavar=("IN", "OUT", "MODEL", "ROUNDS"))
     args = ap.parse_args()
     if args.worker:
-        worker(*args.worker[:3], int(args.worker[3]))
+        data, out, model = args.worker[:3]
+        worker(data, out, model, int(args.worker[3]))
         return
     sys.path.insert(0, str(HERE.parent))
     docs = make_corpus(args.docs, args.seed)
@@ -305,7 +307,8 @@ def main() -> None:
     print(
         f"\nlanguage labels identical to fastText's per-line path: "
         f"{ours['labels_identical']}/{n}; MB/s: stack {nbytes / ours['stack'] / 1e6:.2f}, "
-        f"language ID {nbytes / ours['lid'] / 1e6:.2f}, fastText {nbytes / ours['fasttext'] / 1e6:.2f}"
+        f"language ID {nbytes / ours['lid'] / 1e6:.2f}, "
+        f"fastText {nbytes / ours['fasttext'] / 1e6:.2f}"
     )
 
 
