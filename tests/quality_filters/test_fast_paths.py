@@ -16,6 +16,7 @@ import filters._ngrams_batch as ngrams_batch
 import filters.stack as stack_module
 from filter_texts import GOOD
 from filters import C4, GopherRepetition, default_stack
+from filters._chars import class_counts
 from filters._ngrams import repetition_chars
 from filters._table import _arrow_table, _python_table, token_table
 from filters._text import (
@@ -269,3 +270,34 @@ def test_arrow_sentence_ends_equal_findall(texts: list[str]) -> None:
     assert count_sentence_ends(with_surrogate) == [
         len(SENTENCE_END_RE.findall(t)) for t in with_surrogate
     ]
+
+
+def _class_counts_reference(text: str) -> list[int]:
+    return [
+        sum(map(str.isalnum, text)),
+        len(re.findall(r"\d", text)),
+        sum(map(str.isspace, text)),
+        sum(map(str.isupper, text)),
+        sum(map(str.isalpha, text)),
+    ]
+
+
+@FAST
+@given(texts=st.lists(st.text(max_size=80), max_size=6))
+def test_class_counts_equal_str_predicates(texts: list[str]) -> None:
+    got = class_counts(texts)
+    assert got.shape == (len(texts), 5)
+    assert got.tolist() == [_class_counts_reference(t) for t in texts]
+
+
+def test_class_counts_above_the_bmp_and_surrogates() -> None:
+    # bold A, B, 1, 2 (math alphanumerics), an emoji, a lone surrogate, Roman numeral
+    # twelve, vulgar half, superscript two, Arabic-Indic three, NKo one, titlecase DZ
+    texts = [
+        "\U0001d400\U0001d401 \U0001d7cf\U0001d7d0 \U0001f600",
+        "",
+        "\ud800x",
+        "\u216b \u00bd \u00b2 \u0663 \u07c1 \u03a3 \u01c5",
+        "\U0001d7ce\U00020001",
+    ]
+    assert class_counts(texts).tolist() == [_class_counts_reference(t) for t in texts]
