@@ -246,6 +246,13 @@ def test_arrow_token_table_equals_tokenize(texts: list[str]) -> None:
         assert got == expected
         assert t.n_tok.tolist() == [len(tokenize(text)) for text in texts]
     assert arrow.lengths.tolist() == python.lengths.tolist()
+    for name in ("is_symbol", "has_alpha"):  # Arrow kernels vs the str methods
+        by_token = dict(zip(python.vocab, getattr(python, name).tolist(), strict=True))
+        assert getattr(arrow, name).tolist() == [by_token[v] for v in arrow.vocab]
+    probe = [*python.vocab[:3], "not-a-token", "\u3000"]
+    assert [arrow.vocab[i] if i >= 0 else None for i in arrow.ids_of(probe).tolist()] == [
+        v if v in python.position else None for v in probe
+    ]
     if analyses:
         assert token_table(analyses) is token_table(analyses)  # built once per batch
 
