@@ -10,7 +10,7 @@ patterns per document.
 
 The table is built with the same Python predicates the per-document reference uses,
 so the counts are identical by construction: once per process for the Basic
-Multilingual Plane (65,536 code points, ~30 ms), and for the few distinct code
+Multilingual Plane (65,536 code points, ~60 ms), and for the few distinct code
 points above it that a batch contains (emoji, rare CJK) when they occur.
 """
 
@@ -21,16 +21,19 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-ALNUM, DIGIT, SPACE, UPPER, ALPHA = 1, 2, 4, 8, 16
-#: Bit of each class in the table, in the order of :func:`class_counts`'s columns.
+ALNUM, DIGIT, SPACE, UPPER, ALPHA, MARK = 1, 2, 4, 8, 16, 32
+#: The classes of ``length_v1``, in the order of :func:`class_counts`'s default columns.
 CLASSES = (ALNUM, DIGIT, SPACE, UPPER, ALPHA)
 _DIGIT_RE = re.compile(r"\d")
 _BMP = 0x10000
-_PATTERNS = 32  # distinct values of a table entry (5 class bits)
+_PATTERNS = 64  # distinct values of a table entry (6 class bits)
 
 
 def _bits(chars: str) -> list[int]:
-    """Class bits of each character (``\\d`` as ``re`` matches it)."""
+    """Class bits of each character (``\\d`` as ``re`` matches it; a mark is a
+    character of Unicode category ``M*``)."""
+    import unicodedata
+
     digits = {m.start() for m in _DIGIT_RE.finditer(chars)}
     return [
         (ALNUM if c.isalnum() else 0)
@@ -38,6 +41,7 @@ def _bits(chars: str) -> list[int]:
         | (SPACE if c.isspace() else 0)
         | (UPPER if c.isupper() else 0)
         | (ALPHA if c.isalpha() else 0)
+        | (MARK if unicodedata.category(c)[0] == "M" else 0)
         for i, c in enumerate(chars)
     ]
 
@@ -50,14 +54,15 @@ def _bmp_table() -> Any:
     return np.array(_bits(chars), dtype=np.uint8)
 
 
-def class_counts(texts: Sequence[str]) -> Any:
-    """int64 array [len(texts), 5]: per text, its alphanumeric, digit, whitespace,
-    uppercase and alphabetic characters (``str.isalnum``, ``re`` ``\\d``,
-    ``str.isspace``, ``str.isupper``, ``str.isalpha`` per character)."""
+def class_counts(texts: Sequence[str], classes: Sequence[int] = CLASSES) -> Any:
+    """int64 array [len(texts), len(classes)]: per text, its characters of each class;
+    by default alphanumeric, digit, whitespace, uppercase and alphabetic characters
+    (``str.isalnum``, ``re`` ``\\d``, ``str.isspace``, ``str.isupper``,
+    ``str.isalpha`` per character; ``MARK``: Unicode category ``M*``)."""
     import numpy as np
 
     n = len(texts)
-    out = np.zeros((n, len(CLASSES)), dtype=np.int64)
+    out = np.zeros((n, len(classes)), dtype=np.int64)
     if n == 0:
         return out
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
@@ -78,6 +83,6 @@ def class_counts(texts: Sequence[str]) -> Any:
     doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
     hist = np.bincount(doc * _PATTERNS + bits, minlength=n * _PATTERNS).reshape(n, _PATTERNS)
     patterns = np.arange(_PATTERNS)
-    for j, bit in enumerate(CLASSES):
+    for j, bit in enumerate(classes):
         out[:, j] = hist[:, (patterns & bit) != 0].sum(axis=1)
     return out

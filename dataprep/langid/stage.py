@@ -292,7 +292,8 @@ class FastTextLangId(BatchStage[LangIdConfig]):
         self, texts: pa.Array, max_chars: int | None
     ) -> list[tuple[Label, float, Cands]]:
         cands = self.candidates(texts, max_chars)
-        shares = letter_shares(texts, max_chars)
+        # ``threshold`` does not read the letter share
+        shares = letter_shares(texts, max_chars) if self._groups else [0.0] * len(cands)
         out = []
         for c, share in zip(cands, shares, strict=True):
             best, score = self.policy.decide(c, share)
