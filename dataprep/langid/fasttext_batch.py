@@ -387,14 +387,34 @@ class FastTextBatchPredictor:
         hidden, counts = self.hidden(texts, max_chars)
         probs = self.probabilities(hidden)
         k = min(k, probs.shape[1])
-        if k == 1:  # the first best label, as the stable sort below would give
-            top = probs.argmax(axis=1)[:, None]
-        else:
-            top = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+        # k == 1: the first best label, as the stable sort would give
+        top = probs.argmax(axis=1)[:, None] if k == 1 else top_k_stable(probs, k)
         scores = np.take_along_axis(probs, top, axis=1).astype(np.float64)
         empty = counts == 0
         top[empty], scores[empty] = -1, 0.0
         return BatchPredictions(top, scores)
+
+
+def top_k_stable(probs: np.ndarray, k: int) -> np.ndarray:
+    """``np.argsort(-probs, axis=1, kind="stable")[:, :k]`` without sorting every row.
+
+    Only the values at least each row's k-th largest can be among its top k (all of
+    them, ties included), so only those few are sorted, by (value descending, index
+    ascending) as the stable sort orders them.
+    """
+    n, width = probs.shape
+    if n == 0 or k >= width:
+        return np.argsort(-probs, axis=1, kind="stable")[:, :k]
+    kth = np.partition(probs, width - k, axis=1)[:, width - k]
+    rows, cols = np.nonzero(probs >= kth[:, None])  # k or more per row, row-major
+    order = np.lexsort((cols, -probs[rows, cols], rows))
+    rows, cols = rows[order], cols[order]
+    first = np.searchsorted(rows, np.arange(n))
+    rank = np.arange(rows.size) - first[rows]
+    keep = rank < k
+    out = np.empty((n, k), dtype=np.int64)
+    out[rows[keep], rank[keep]] = cols[keep]
+    return out
 
 
 def _add_segment_sums(

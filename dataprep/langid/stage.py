@@ -265,20 +265,20 @@ class FastTextLangId(BatchStage[LangIdConfig]):
         self, predictor: FastTextBatchPredictor, texts: pa.Array, max_chars: int | None
     ) -> list[Cands]:
         """:meth:`_line_candidates` of every text, through the batch predictor."""
+        import numpy as np
+
         preds = predictor.predict(texts, k=self._k, max_chars=max_chars)
         blank = pc.fill_null(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(texts)), 0), True)
-        labels = [self._label(raw) for raw in predictor.labels]
-        out: list[Cands] = []
-        for is_blank, idx, probs in zip(
-            blank.to_pylist(), preds.labels.tolist(), preds.scores.tolist(), strict=True
-        ):
-            if is_blank or idx[0] < 0:
-                out.append([])
-                continue
-            out.append(
-                [(labels[i], min(p, 1.0)) for i, p in zip(idx, probs, strict=True) if i >= 0]
-            )
-        return out
+        labels = np.empty(len(predictor.labels) + 1, dtype=object)  # Labels are tuples
+        labels[:-1] = [self._label(raw) for raw in predictor.labels]
+        # -1 (no prediction) fills whole rows only: those texts get no candidates
+        empty = blank.to_numpy(zero_copy_only=False) | (preds.labels[:, 0] < 0)
+        names = labels[preds.labels].tolist()
+        scores = np.minimum(preds.scores, 1.0).tolist()
+        return [
+            [] if e else list(zip(n, p, strict=True))
+            for e, n, p in zip(empty.tolist(), names, scores, strict=True)
+        ]
 
     def candidates(self, texts: pa.Array, max_chars: int | None) -> list[Cands]:
         """Top labels of every text: the batch predictor when it reads the model,
