@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import shutil
 import sys
@@ -429,8 +430,8 @@ def run_pipeline(
         inputs, format=recipe.input.format, exclude=[*excluded, *([_mirror.url] if _mirror else [])]
     )
     shards = discovery.shards
-    if discovery.skipped and log:
-        log(format_skipped(discovery.skipped))
+    if discovery.skipped:
+        (log or logging.getLogger("dataprep").warning)(format_skipped(discovery.skipped))
     check_shards_outside(root, [s.path for s in shards])
     stages = make_stages(recipe)
     for st in stages:
