@@ -51,8 +51,10 @@ class RemovedRecorder:
         ids = removed.column(self.id_column).to_pylist()
         keys = np.array([_key(i) for i in ids], dtype=np.uint64)
         if REPEAT_PUBLIC_COL in names:
-            copy = removed.column(REPEAT_PUBLIC_COL).fill_null(0).to_numpy(zero_copy_only=False)
-            keys[copy > 0] = np.iinfo(np.uint64).max  # never sampled
+            # As the report's sampler: a true ``repeat`` value is a copy, never sampled
+            # (before an up-sampling stage ``repeat`` may be an input column of any type).
+            copy = np.array([bool(v) for v in removed.column(REPEAT_PUBLIC_COL).to_pylist()])
+            keys[copy] = np.iinfo(np.uint64).max
         reasons = removed.column(REASON_COL).to_pylist()
         shards = _ints(removed, SHARD_COL)
         rows = _ints(removed, ROW_COL)
