@@ -187,3 +187,35 @@ def test_a_type_conflict_between_input_files_is_one_line_naming_both(
     assert "column 'score'" in line
     assert str(inp / "b.parquet") in line and str(inp / "c.jsonl") in line
     assert not out.exists()
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_an_interrupted_unify_step_resumes_to_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataprep.engine import unify
+
+    inp = _drifting(tmp_path)
+    gopher = {"stage": "gopher_quality_v1", "annotate": True}
+    recipe = parse_recipe({"output": {"signals": "separate"}, "stages": [gopher]})
+    ref, out = tmp_path / "ref", tmp_path / "out"
+    run_pipeline(recipe, [str(inp)], ref, workers=1, progress=False)
+    rewrite, calls = unify._rewrite, []
+
+    def second_fails(*args: object) -> None:
+        calls.append(args)
+        if len(calls) == 2:
+            raise _Stop
+        rewrite(*args)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as m:
+        m.setattr(unify, "_rewrite", second_fails)
+        with pytest.raises(_Stop):
+            run_pipeline(recipe, [str(inp)], out, workers=1, progress=False)
+    assert not (out / "stats.json").exists()
+    run_pipeline(recipe, [str(inp)], out, workers=1, progress=False, resume=True)
+    assert _tree(out, ("data", "signals")) == _tree(ref, ("data", "signals"))
+    assert (out / "stats.json").read_bytes() == (ref / "stats.json").read_bytes()
