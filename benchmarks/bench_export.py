@@ -85,7 +85,8 @@ def main() -> None:
     try:
         docs = make_corpus(tmp / "in", args.copies)
         print(f"{docs:,} documents, {args.workers} worker(s), best of {args.repeat}\n")
-        print(f"| {'output setting':<42} | data/ MB | signals/ MB | removed/ MB | total MB | run s |")
+        head = "data/ MB | signals/ MB | removed/ MB | total MB | run s"
+        print(f"| {'output setting':<42} | {head} |")
         print(f"|{'-' * 44}|---:|---:|---:|---:|---:|")
         runs = {}
         for label, output in SETTINGS:
