@@ -41,6 +41,8 @@ class Doc:
     text: str | None = None
     chars: int = 0
     flagged: bool = False
+    text_kept: bool = True
+    """False for a removed document written without text and not in the sample store."""
 
     def to_dict(self, max_chars: int) -> dict[str, Any]:
         text = self.text or ""
@@ -130,8 +132,14 @@ def _read_texts(
     for p_index in sorted({p for p, _ in wanted}):
         part = parts[p_index]
         rows = sorted(r for p, r in wanted if p == p_index)
-        for r, (text, chars) in _texts(out, part, rows).items():
-            filled[(p_index, r)] = replace(filled[(p_index, r)], text=text, chars=chars)
+        found = _texts(out, part, rows)
+        textless = out.text_column not in out.schema(part).names
+        for r in rows:
+            if r in found:
+                text, chars = found[r]
+                filled[(p_index, r)] = replace(filled[(p_index, r)], text=text, chars=chars)
+            elif textless:
+                filled[(p_index, r)] = replace(filled[(p_index, r)], text_kept=False)
     return filled
 
 

@@ -99,6 +99,19 @@ def test_inspect_prints_removed_texts_with_ids_as_with_full(
         shown[mode] = capsys.readouterr().out
     assert shown["ids"] == shown["full"] and "id=" in shown["ids"]
     assert main(["inspect", str(runs["none"]), "--stage", "gopher_quality_v1"]) == 0
+    assert "keep_removed none" in capsys.readouterr().err
+
+
+def test_inspect_beyond_the_stored_texts_says_the_text_was_not_kept(
+    runs: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    by_reason = _stats(runs["ids"])["stages"]["exact_dedup_v1"]["removed_by_reason"]
+    assert by_reason["exact_duplicate"] > 10
+    args = ["inspect", "--stage", "exact_dedup_v1", "-n", "12"]
+    for mode, missing in (("ids", 2), ("full", 0)):
+        capsys.readouterr()
+        assert main([args[0], str(runs[mode]), *args[1:]]) == 0
+        assert capsys.readouterr().out.count("(text not kept") == missing
 
 
 @pytest.mark.parametrize(("old", "mode"), [(True, "full"), (False, "none")])
