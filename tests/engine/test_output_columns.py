@@ -219,3 +219,21 @@ def test_an_interrupted_unify_step_resumes_to_the_same_bytes(
     run_pipeline(recipe, [str(inp)], out, workers=1, progress=False, resume=True)
     assert _tree(out, ("data", "signals")) == _tree(ref, ("data", "signals"))
     assert (out / "stats.json").read_bytes() == (ref / "stats.json").read_bytes()
+
+
+@pytest.mark.parametrize("damage", ["reversed", "shorter"])
+def test_a_side_table_that_does_not_match_its_data_part_is_an_error_never_a_mis_join(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    out = tmp_path / "out"
+    recipe = parse_recipe({"output": {"signals": "separate"},
+                           "stages": [{"stage": "gopher_quality_v1"}]})  # fmt: skip
+    run_pipeline(recipe, [str(sample_path())], out, workers=1, progress=False)
+    side = _parts(out / "signals")[0]
+    table = pq.read_table(side)
+    table = table.take(list(range(len(table)))[::-1]) if damage == "reversed" else table[1:]
+    pq.write_table(table, side)
+    args = ["redecide", str(out), "--stage", "gopher_quality_v1", "--set", "min_words=80"]
+    assert main(args) == 3
+    line = one_line_error(capsys)
+    assert f"{side} does not match" in line
