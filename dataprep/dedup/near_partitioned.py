@@ -41,9 +41,10 @@ from dataprep.io.shuffle import ShuffleWriter, read_partition, read_table, write
 from dataprep.stages.fit import FitEnv
 
 from .corpus import open_observation
+from .jaccard import pair_jaccard
 from .keep import KeepPolicy
 from .lsh import band_keys, bucket_pairs
-from .near import BUCKET_ALL_PAIRS, SHINGLE_COL, SIGNATURE_COL, exact_jaccard, signature_matrix
+from .near import BUCKET_ALL_PAIRS, SHINGLE_COL, SIGNATURE_COL, signature_matrix
 from .partitioned import (
     GID_COL,
     SCORE_COL,
@@ -128,36 +129,25 @@ class _Shingles:
 
     def __init__(self, env: FitEnv, docs: np.ndarray) -> None:
         self.docs = docs
-        sizes = np.zeros(len(docs), dtype=np.int64)
-        chunks: list[tuple[np.ndarray, pa.ListArray]] = []
-        units = env.unit_of(docs)
+        sizes: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        units = env.unit_of(docs)  # nondecreasing: docs are sorted
         for u in np.unique(units).tolist():
-            idx = np.flatnonzero(units == u)
             path = env.observations[u]
-            assert path is not None
+            if path is None:
+                raise RuntimeError(f"unit {u}: documents {docs[units == u][:3]} not observed")
             sets = open_observation(path).read_all().column(SHINGLE_COL)
-            got = sets.take(pa.array(docs[idx] - env.offsets[u])).combine_chunks()
+            got = sets.take(pa.array(docs[units == u] - env.offsets[u])).combine_chunks()
             offsets = got.offsets.to_numpy()
-            sizes[idx] = np.diff(offsets)
-            chunks.append((idx, got))
+            sizes.append(np.diff(offsets))
+            values.append(got.values.to_numpy()[offsets[0] : offsets[-1]])
         self.offsets = np.zeros(len(docs) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=self.offsets[1:])
-        self.values = np.empty(int(self.offsets[-1]), dtype=np.uint64)
-        for idx, got in chunks:
-            offsets = got.offsets.to_numpy()
-            values = got.values.to_numpy()
-            for k, i in enumerate(idx.tolist()):
-                self.values[self.offsets[i] : self.offsets[i + 1]] = values[
-                    offsets[k] - offsets[0] : offsets[k + 1] - offsets[0]
-                ]
+        np.cumsum(concat(sizes, np.int64), out=self.offsets[1:])
+        self.values = concat(values, np.uint64)
 
     def jaccard(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         iu, iv = np.searchsorted(self.docs, u), np.searchsorted(self.docs, v)
-        off, vals = self.offsets, self.values
-        out = np.empty(len(u), dtype=np.float64)
-        for k, (a, b) in enumerate(zip(iu.tolist(), iv.tolist(), strict=True)):
-            out[k] = exact_jaccard(vals[off[a] : off[a + 1]], vals[off[b] : off[b + 1]])
-        return out
+        return pair_jaccard(self.offsets, self.values, iu, iv)
 
 
 def verify_task(
