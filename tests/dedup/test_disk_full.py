@@ -76,6 +76,10 @@ def _disk_full_under(fragment: str, calls: list[str]) -> Any:
 FIT_FILES = [
     "/fit/pairs/",
     "/fit/verify/",
+    "/fit/components/",
+    "/fit/cc-large-0/",
+    "/fit/cc-small-0/",
+    "/fit/join/",
     "/fit/greedy/",
     "/fit/clusters/",
     "/fit/_tasks/",
@@ -93,7 +97,8 @@ def test_a_full_disk_in_the_partitioned_minhash_fit_is_one_line_exit_4_and_resum
     fragment: str,
 ) -> None:
     recipe = tmp_path / "near.yaml"
-    recipe.write_text(RECIPE)
+    distributed = "/fit/cc-" in fragment  # components as tasks, not on the driver
+    recipe.write_text(RECIPE + ("    driver_budget_bytes: 0\n" if distributed else ""))
     out = tmp_path / "out"
     calls: list[str] = []
     new_file, fsync = _disk_full_under(fragment, calls)
