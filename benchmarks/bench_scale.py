@@ -16,9 +16,10 @@ of K worker processes (K = 1 too, so the driver is measured alone; the workers a
 warmed up by a 2,000-document fit first, as the observe pass would), once with the
 default ``driver_budget_bytes`` (components by union-find on the driver) and once
 with 0 (large-star/small-star tasks). Reported: fit wall time, driver peak RSS
-(``ru_maxrss`` of the driver) and its growth during the fit, worker peak RSS (the
+and its growth during the fit, worker peak RSS (``ru_maxrss`` of the
 largest child), and the fit's temporary disk per document (shuffle files of the
-observe pass plus everything under ``_work/pass-0/fit`` at its end). Prints a table;
+observe pass plus everything under ``_work/pass-0/fit`` at its end). The driver's
+resident set is sampled every 5 ms during the fit. Prints a table;
 asserts nothing.
 
     python benchmarks/bench_scale.py [--docs 1000000,10000000] [--workers 1,2] [--unit-docs 50000]
@@ -33,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -141,6 +143,32 @@ def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+def _rss() -> int:
+    """This process's resident set now (bytes; Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+
+
+class _RssPeak:
+    """The driver's largest resident set while the fit runs, sampled every 5 ms
+    (``ru_maxrss`` would keep the peak of the warm-up before it)."""
+
+    def __init__(self) -> None:
+        self.start = self.peak = _rss()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._done.wait(0.005):
+            self.peak = max(self.peak, _rss())
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss())
+
+
 def fit_only(root: Path, docs: int, unit_docs: int, workers: int, budget: int | None) -> dict:
     """Run the partitioned fit once (this process is the driver); its measurements."""
     import dataprep.engine.partitioned as partitioned
@@ -160,7 +188,8 @@ def fit_only(root: Path, docs: int, unit_docs: int, workers: int, budget: int | 
     kept_disk: list[int] = []
     keep = SimpleNamespace(rmtree=lambda p, **k: kept_disk.append(_size(p)))
     partitioned.shutil = cast(Any, keep)  # measure the fit's files instead of deleting them
-    ex = LocalExecutor(workers, pool=WorkerPool(workers).start())
+    ex = LocalExecutor(workers)
+    ex._pool = WorkerPool(workers).start()  # one worker too runs in a child process
     ex.open()
     with tempfile.TemporaryDirectory() as warm:  # workers start and import, as in a run
         generate(Path(warm), 2000, 500, 0.1)
@@ -169,19 +198,20 @@ def fit_only(root: Path, docs: int, unit_docs: int, workers: int, budget: int | 
             ex, recipe, 0, stage, Layout(Path(warm)), _plan(2000), small, small_units
         )
     kept_disk.clear()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss = _RssPeak()
     started = time.perf_counter()
     try:
         summary = partitioned.run_partitioned_fit(ex, recipe, 0, stage, layout, plan, shards, units)
     finally:
+        wall = time.perf_counter() - started
+        rss.stop()
         ex.close()
-    wall = time.perf_counter() - started
     shutil.rmtree(fit_dir, ignore_errors=True)
     shuffle = _size(layout.pass_dir(0) / "shuffle")
     return {
         "wall": wall,
-        "driver_before_mb": before / 1024,
-        "driver_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "driver_before_mb": rss.start / 2**20,
+        "driver_peak_mb": rss.peak / 2**20,
         "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "disk_per_doc": (shuffle + (kept_disk[0] if kept_disk else 0) + _size(decisions)) / docs,
         "removed": summary.get("duplicates_removed"),

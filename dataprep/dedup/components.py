@@ -9,9 +9,10 @@ verify tasks) against the stage's ``driver_budget_bytes``:
 
 * **On the driver**, when ``endpoints * DRIVER_BYTES_PER_DOC <= budget``: the sorted
   ids of those documents (8 B each) and an array union-find over them (``parent``,
-  8 B each; ``unionfind.py``), fed one verify file at a time (plus ~40 B per edge
-  of that file while it is merged). It writes one label file of ``(node, label)``
-  rows for every node that is not its component's smallest.
+  8 B each; ``unionfind.py``; 24 B per document at the peak), fed one verify file
+  at a time (plus ~40 B per edge of that file while it is merged). It writes one
+  label file of ``(node, label)`` rows for every node that is not its component's
+  smallest.
 * **As executor tasks** otherwise: large-star / small-star rounds (Kiveris et al.
   2014, "Connected Components in MapReduce and Beyond") over edges partitioned by
   node, until a round changes no edge; the graph is then a star per component,
@@ -39,8 +40,10 @@ from dataprep.stages.fit import FitEnv, FitRunner
 from .partitioned import column
 from .unionfind import Components
 
-#: Driver bytes per document with a verified edge for the array union-find.
-DRIVER_BYTES_PER_DOC = 16
+#: Driver bytes per document with a verified edge for the array union-find at its
+#: peak: sorted ids and parents (16 B), plus one id array while the ids are merged
+#: or the parents are compressed (``unionfind.py``'s pointer jumping).
+DRIVER_BYTES_PER_DOC = 24
 #: Large-star/small-star rounds before giving up (a path of 2**40 nodes needs ~80).
 MAX_ROUNDS = 200
 KEY, OTHER = "key", "other"
@@ -124,15 +127,14 @@ def cc_task(env: FitEnv, step: str, part: int, params: dict[str, Any]) -> dict[s
 
 def driver_components(env: FitEnv, sources: Sequence[Path], step: str) -> dict[str, Any]:
     """Array union-find over the documents with an edge; the label file (driver step)."""
-    tables = [read_table(p, ["u", "v"]) for p in sources if p.exists()]
-    ids = np.unique(
-        np.concatenate(
-            [np.unique(t.column(c).to_numpy()) for t in tables for c in ("u", "v")]
-            or [np.empty(0, np.int64)]
-        )
-    )
+    files = [p for p in sources if p.exists()]
+    ids = np.empty(0, dtype=np.int64)
+    for path in files:
+        t = read_table(path, ["u", "v"])
+        ids = np.union1d(ids, np.concatenate((t.column("u").to_numpy(), t.column("v").to_numpy())))
     comp = Components(len(ids))
-    for t in tables:
+    for path in files:
+        t = read_table(path, ["u", "v"])
         u, v = t.column("u").to_numpy(), t.column("v").to_numpy()
         comp.union(np.searchsorted(ids, u), np.searchsorted(ids, v))
     label = ids[comp.labels()]
