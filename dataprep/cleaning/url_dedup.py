@@ -43,18 +43,13 @@ import xxhash
 from dataprep.dedup.corpus import KEEP_COL, LENGTH_COL, iter_batches, read_corpus
 from dataprep.dedup.exact import HASH_COL, exact_labels
 from dataprep.dedup.keep import KeepPolicy, choose_kept
-from dataprep.dedup.partitioned import (
-    exact_group,
-    exact_shuffle,
-    positions,
-    unit_clusters,
-)
+from dataprep.dedup.partitioned import HashGroupedFit, positions, unit_clusters
 from dataprep.errors import InputError
 from dataprep.io.shuffle import write_table
 from dataprep.output.columns import REASON_COL, REPEAT_COL, ROW_COL, SHARD_COL, signal_column
 from dataprep.recipe.registry import register
 from dataprep.stages.base import GlobalStage, StageConfig, reasons_where
-from dataprep.stages.fit import FitEnv, FitRunner, Shuffled
+from dataprep.stages.fit import FitEnv, FitRunner
 
 from .dates import date_numbers
 from .urls import normalize_url
@@ -80,7 +75,7 @@ class UrlDedupConfig(StageConfig):
 
 
 @register("url_dedup_v1")
-class UrlDedup(GlobalStage[UrlDedupConfig]):
+class UrlDedup(HashGroupedFit, GlobalStage[UrlDedupConfig]):
     """Keep one document per normalized URL: the most recent, else the first."""
 
     def required_columns(self) -> Sequence[str]:
@@ -124,7 +119,7 @@ class UrlDedup(GlobalStage[UrlDedupConfig]):
             cols[DATE_STATE_COL] = pa.array(state, type=pa.int8())
         return pa.record_batch(cols)
 
-    def _policy(self) -> KeepPolicy:
+    def keep_policy(self) -> KeepPolicy:
         with_date = self.config.date_column is not None
         return KeepPolicy("column", KEEP_COL) if with_date else KeepPolicy("first")
 
@@ -162,7 +157,7 @@ class UrlDedup(GlobalStage[UrlDedupConfig]):
         with_date = self.config.date_column is not None
         corpus = read_corpus(paths, with_keep_value=with_date)
         labels, missing = exact_labels(paths, workdir, corpus)
-        kept = choose_kept(labels, corpus, self._policy())
+        kept = choose_kept(labels, corpus, self.keep_policy())
         sizes = np.bincount(labels, minlength=len(labels)).astype(np.int32)
         states = np.zeros(3, dtype=np.int64)
         dates = np.zeros(3, dtype=np.int64)
@@ -197,10 +192,6 @@ class UrlDedup(GlobalStage[UrlDedupConfig]):
 
     # Partitioned fit: exact dedup's shuffle and group steps over the URL hashes.
 
-    def shuffle(self, observations: pa.RecordBatch) -> Shuffled:
-        valid, hashes, columns = exact_shuffle(observations, self._policy())
-        return Shuffled(rows=valid, hashes=hashes, columns=columns)
-
     def fit_partitioned(self, runner: FitRunner) -> None:
         env, parts = runner.env, runner.env.partitions
         groups = runner.map("group", parts)
@@ -217,14 +208,8 @@ class UrlDedup(GlobalStage[UrlDedupConfig]):
             n, removed, n - in_clusters - int(states[0]), largest, states, dates
         )
 
-    def fit_task(
-        self, step: str, index: int, params: dict[str, Any], env: FitEnv
-    ) -> dict[str, Any]:
-        if step == "group":
-            return exact_group(env, index)
-        if step == "decide":
-            return _decide(env, index, params["parts"], signal_column(self.name, "cluster_size"))
-        raise ValueError(f"{self.name}: unknown fit step {step!r}")
+    def decide(self, env: FitEnv, unit: int, parts: int) -> dict[str, Any]:
+        return _decide(env, unit, parts, signal_column(self.name, "cluster_size"))
 
 
 def _decide(env: FitEnv, unit: int, parts: int, size_col: str) -> dict[str, Any]:

@@ -33,7 +33,7 @@ import pyarrow as pa
 from dataprep.io.shuffle import read_partition, read_table, write_table
 from dataprep.output.columns import REASON_COL, REPEAT_COL, ROW_COL, SHARD_COL
 from dataprep.stages.base import reasons_where
-from dataprep.stages.fit import LOCAL_ROW_COL, FitEnv
+from dataprep.stages.fit import LOCAL_ROW_COL, FitEnv, Shuffled
 
 from .corpus import KEEP_COL, LANG_COL, LENGTH_COL, _keep_numbers, open_observation
 from .exact import HASH_COL, hash_words
@@ -310,6 +310,34 @@ def exact_shuffle(
     return valid, words[:, 0], cols
 
 
+class HashGroupedFit:
+    """The partitioned fit of a stage that removes documents sharing a 128-bit hash
+    (exact text, URL): :meth:`shuffle` sends :func:`exact_shuffle` rows, ``group``
+    tasks run :func:`exact_group` and ``decide`` tasks the stage's :meth:`decide`."""
+
+    name: str
+
+    def keep_policy(self) -> KeepPolicy:
+        raise NotImplementedError
+
+    def decide(self, env: FitEnv, unit: int, parts: int) -> dict[str, Any]:
+        """Write unit ``unit``'s decision file from the ``group`` cluster files."""
+        raise NotImplementedError
+
+    def shuffle(self, observations: pa.RecordBatch) -> Shuffled:
+        rows, hashes, columns = exact_shuffle(observations, self.keep_policy())
+        return Shuffled(rows=rows, hashes=hashes, columns=columns)
+
+    def fit_task(
+        self, step: str, index: int, params: dict[str, Any], env: FitEnv
+    ) -> dict[str, Any]:
+        if step == "group":
+            return exact_group(env, index)
+        if step == "decide":
+            return self.decide(env, index, params["parts"])
+        raise ValueError(f"{self.name}: unknown fit step {step!r}")
+
+
 def exact_group(env: FitEnv, part: int) -> dict[str, Any]:
     """Group partition ``part``'s hashes; write its cluster file."""
     pieces = read_partition(list(env.shuffles), part)
@@ -345,6 +373,7 @@ def exact_group(env: FitEnv, part: int) -> dict[str, Any]:
 
 
 __all__ = [
+    "HashGroupedFit",
     "decide_unit",
     "exact_group",
     "exact_shuffle",
