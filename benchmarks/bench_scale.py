@@ -260,6 +260,7 @@ def main() -> None:
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--unit-docs", type=int, default=50_000)
     ap.add_argument("--dup-rate", type=float, default=0.1)
+    ap.add_argument("--budgets", default="default,0", help="driver_budget_bytes values to run")
     ap.add_argument("--verify", action="store_true", help="time pair verification only")
     ap.add_argument("--fit-only", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--budget", type=int, default=None, help=argparse.SUPPRESS)
@@ -278,14 +279,15 @@ def main() -> None:
             t = time.perf_counter()
             generate(root, docs, args.unit_docs, args.dup_rate)
             print(f"{docs:,} documents generated in {time.perf_counter() - t:.0f} s", flush=True)
-            for budget in (None, 0):
+            budgets = [None if b == "default" else int(b) for b in args.budgets.split(",")]
+            for budget in budgets:
                 for k in (int(w) for w in args.workers.split(",")):
                     cmd = [sys.executable, __file__, "--fit-only", str(root), "--docs", str(docs)]
                     cmd += ["--workers", str(k), "--unit-docs", str(args.unit_docs)]
                     cmd += [] if budget is None else ["--budget", str(budget)]
                     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
                     got = json.loads(done.stdout.strip().splitlines()[-1])
-                    got.update(docs=docs, workers=k, cc="driver" if budget is None else "tasks")
+                    got.update(docs=docs, workers=k, cc="tasks" if budget == 0 else "driver")
                     print(json.dumps(got), flush=True)
                     rows.append(got)
         finally:
