@@ -9,8 +9,8 @@ verify tasks) against the stage's ``driver_budget_bytes``:
 
 * **On the driver**, when ``endpoints * DRIVER_BYTES_PER_DOC <= budget``: the sorted
   ids of those documents (8 B each) and an array union-find over them (``parent``,
-  8 B each; ``unionfind.py``; 32 B per document at the peak, with a batch of
-  edges), fed by verify files in batches of ~n/8 edges. It writes one
+  8 B each; ``unionfind.py``; :data:`DRIVER_BYTES_PER_DOC` at the peak), fed by
+  verify files in batches of ~n/8 edges. It writes one
   label file of ``(node, label)`` rows for every node that is not its component's
   smallest.
 * **As executor tasks** otherwise: large-star / small-star rounds (Kiveris et al.
@@ -40,12 +40,12 @@ from dataprep.stages.fit import FitEnv, FitRunner
 from .partitioned import column
 from .unionfind import Components
 
-#: Driver bytes per document with a verified edge for the array union-find at its
-#: peak: sorted ids and parents (16 B), one id array while the parents are compressed
-#: (``unionfind.py``'s pointer jumping, 8 B) and a batch of n/8 edges with the union's
-#: temporaries (~40 B per edge, 5 B per document); merging the ids (before the
-#: parents exist) peaks at ~30 B.
-DRIVER_BYTES_PER_DOC = 32
+#: Driver bytes per document with a verified edge for the array union-find: it keeps
+#: sorted ids and parents (16 B); merging the ids, compressing the parents (one more
+#: array) and a batch of n/8 edges with the union's temporaries (~40 B per edge) peak
+#: at ~36 B of numpy arrays (tracemalloc) and ~58 B of resident memory (1.7M
+#: documents with an edge in 10M, edge files memory-mapped), rounded up here.
+DRIVER_BYTES_PER_DOC = 64
 #: Large-star/small-star rounds before giving up (a path of 2**40 nodes needs ~80).
 MAX_ROUNDS = 200
 KEY, OTHER = "key", "other"
@@ -150,6 +150,7 @@ def driver_components(env: FitEnv, sources: Sequence[Path], step: str) -> dict[s
             comp.union(np.concatenate([a for a, _ in batch]), np.concatenate([b for _, b in batch]))
             batch = []
     label = ids[comp.labels()]
+    del comp  # the parents
     moved = label != ids
     write_routed(env.step_file(step, 0), env.partitions, ids[moved], label[moved])
     return {"documents": len(ids), "components": int(len(ids) - moved.sum())}

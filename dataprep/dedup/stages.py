@@ -263,7 +263,7 @@ class MinHashDedup(_DedupStage):
         """Check every candidate pair's exact Jaccard against the threshold."""
         driver_budget_bytes: int = 1 << 30
         """Driver memory for the connected components of verified pairs: an array
-        union-find on the driver (32 B per document with a near-duplicate) when it
+        union-find on the driver (64 B per document with a near-duplicate at the peak) when it
         fits, else large-star/small-star rounds as executor tasks (same result)."""
 
         def __post_init__(self) -> None:
