@@ -162,8 +162,7 @@ def publish_unit(
 
 def configure_storage(recipe: Recipe) -> None:
     """Apply the recipe's ``storage`` settings to this process's filesystems."""
-    cfg = recipe.storage
-    storage.configure(cfg.options, max_attempts=cfg.max_attempts, retry_mode=cfg.retry_mode)
+    storage.configure(storage.Settings(**dataclasses.asdict(recipe.storage)))
 
 
 def run_remote(

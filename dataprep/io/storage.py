@@ -22,7 +22,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Union
 
@@ -151,34 +151,33 @@ def is_remote(path: object) -> bool:
     return isinstance(path, str) and scheme_of(path) is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
-    """How this process talks to object stores (set from the recipe's ``storage``)."""
+    """How this process talks to object stores (the recipe's ``storage`` section)."""
 
-    options: Mapping[str, Mapping[str, Any]]
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     max_attempts: int = 10
     retry_mode: str = "adaptive"
+    max_concurrency: int = 4
+    part_bytes: int = 64 << 20
 
 
-_settings = Settings(options={})
+_settings = Settings()
 
 
-def configure(
-    options: Mapping[str, Mapping[str, Any]] | None = None,
-    *,
-    max_attempts: int = 10,
-    retry_mode: str = "adaptive",
-) -> None:
-    """Set the options every filesystem of this process is made with.
+def configure(settings: Settings) -> None:
+    """Set how every filesystem of this process is made.
 
     ``options`` maps a scheme (``s3``, ``gs``, ``hf``) to keyword arguments of its
     fsspec filesystem (e.g. ``{"s3": {"endpoint_url": ..., "anon": true}}``).
-    ``max_attempts``/``retry_mode`` are botocore's retry settings for S3 (``adaptive``
-    backs off on ``503 SlowDown`` throttling); the same attempt count bounds s3fs's
-    own retry loop.
+    ``max_attempts``/``retry_mode`` are botocore's retry settings for S3 (``standard``
+    and ``adaptive`` retry ``503 SlowDown`` with backoff; ``adaptive`` also slows the
+    client down); the same attempt count bounds s3fs's own retry loop.
+    ``max_concurrency`` bounds the requests one transfer has in flight (s3fs) and the
+    connection pool (botocore); ``part_bytes`` is the multipart upload's part size.
     """
     global _settings
-    _settings = Settings(dict(options or {}), max_attempts, retry_mode)
+    _settings = settings
 
 
 def _kwargs(scheme: str) -> dict[str, Any]:
@@ -186,9 +185,11 @@ def _kwargs(scheme: str) -> dict[str, Any]:
     if PACKAGES.get(scheme) == "s3fs":
         config = dict(own.pop("config_kwargs", {}) or {})
         config.setdefault(
-            "retries", {"max_attempts": _settings.max_attempts, "mode": _settings.retry_mode}
+            "retries", {"total_max_attempts": _settings.max_attempts, "mode": _settings.retry_mode}
         )
+        config.setdefault("max_pool_connections", _settings.max_concurrency)
         own["config_kwargs"] = config
+        own.setdefault("max_concurrency", _settings.max_concurrency)
     return own
 
 
@@ -294,8 +295,9 @@ def glob(pattern: ObjectPath) -> list[ObjectPath]:
 def put_file(local: Path, target: ObjectPath) -> None:
     """Upload a finished local file as one whole object (see the module docstring)."""
     fs = filesystem(target)
+    kwargs = {"chunksize": _settings.part_bytes} if PACKAGES.get(target.scheme) == "s3fs" else {}
     try:
-        fs.put_file(str(local), target.key)
+        fs.put_file(str(local), target.key, **kwargs)
     except (OSError, ValueError) as e:
         raise OutputError(f"cannot upload {local.name} to {target}: {e}") from e
 

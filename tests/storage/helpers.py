@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from dataprep.engine.driver import run_pipeline
+from dataprep.recipe.config import load_recipe
+from dataprep.sample_data import sample_path
+
 
 def output_bytes(root: Path) -> dict[str, str]:
     """sha256 of every part file and of stats.json, by path relative to ``root``."""
@@ -13,3 +17,10 @@ def output_bytes(root: Path) -> dict[str, str]:
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(files)
     }
+
+
+def local_run(recipe: str, tmp_path: Path) -> Path:
+    """The shipped recipe over the sample corpus on local disk (the reference bytes)."""
+    out = tmp_path / f"local-{recipe}"
+    run_pipeline(load_recipe(recipe), [str(sample_path())], out, workers=2, progress=False)
+    return out

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import output_bytes
+from helpers import local_run, output_bytes
 
 from conftest import KEY_ID, S3
 from dataprep.cli import main
@@ -18,12 +18,6 @@ from dataprep.io import storage
 from dataprep.io.discover import scan_inputs
 from dataprep.recipe.config import load_recipe
 from dataprep.sample_data import sample_path
-
-
-def _local_run(recipe: str, tmp_path: Path) -> Path:
-    out = tmp_path / f"local-{recipe}"
-    run_pipeline(load_recipe(recipe), [str(sample_path())], out, workers=2, progress=False)
-    return out
 
 
 def test_a_bucket_folder_and_a_glob_are_listed_like_local_folders(s3: S3, tmp_path: Path) -> None:
@@ -42,13 +36,13 @@ def test_a_bucket_folder_and_a_glob_are_listed_like_local_folders(s3: S3, tmp_pa
     assert [s.name for s in parquet] == [s.name for s in local if s.format == "parquet"]
 
 
-def test_dedup_recipe_s3_to_s3_gives_the_bytes_of_a_local_run(s3: S3, tmp_path: Path) -> None:
+def test_dedup_recipe_s3_to_s3_gives_the_bytes_of_alocal_run(s3: S3, tmp_path: Path) -> None:
     url = s3.upload(sample_path(), "crawl")
     args = ["-i", url, "-o", s3.url("clean"), "-j", "2", "-q", "--no-progress"]
     code = main(["run", "dedup", *args])
     assert code == 0
     got = s3.download("clean", tmp_path / "got")
-    assert output_bytes(got) == output_bytes(_local_run("dedup", tmp_path))
+    assert output_bytes(got) == output_bytes(local_run("dedup", tmp_path))
     assert (got / "report.html").is_file() and (got / "run.json").is_file()
     # The lock is gone; the staging folder is deleted after a finished run.
     assert ".dataprep.lock" not in {p.name for p in got.iterdir()}
@@ -59,15 +53,13 @@ def test_dedup_recipe_s3_to_s3_gives_the_bytes_of_a_local_run(s3: S3, tmp_path: 
 
 
 @pytest.mark.slow
-def test_multilingual_recipe_s3_to_s3_gives_the_bytes_of_a_local_run(
-    s3: S3, tmp_path: Path
-) -> None:
+def test_multilingual_recipe_s3_to_s3_gives_the_bytes_of_alocal_run(s3: S3, tmp_path: Path) -> None:
     url = s3.upload(sample_path(), "crawl")
     work = tmp_path / "scratch"
     args = ["run", "multilingual", "-i", url, "-o", s3.url("clean"), "--work-dir", str(work)]
     assert main([*args, "-j", "2", "-q", "--no-progress"]) == 0
     got = s3.download("clean", tmp_path / "got")
-    assert output_bytes(got) == output_bytes(_local_run("multilingual", tmp_path))
+    assert output_bytes(got) == output_bytes(local_run("multilingual", tmp_path))
     assert not work.exists()
 
 

@@ -83,3 +83,24 @@ def test_the_lock_object_is_exclusive_and_a_dead_local_owner_is_taken_over(s3: S
     folder.write(LOCK_NAME, json.dumps({"pid": 1, "host": "elsewhere"}).encode())
     with pytest.raises(OutputError, match=r"PID 1 on elsewhere.*delete s3://"):
         RemoteLock(folder).acquire()
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ("{max_attempts: 0}", "max_attempts must be at least 1"),
+        ("{retry_mode: fast}", "retry_mode must be legacy, standard or adaptive"),
+        ("{max_concurrency: 0}", "max_concurrency must be at least 1"),
+        ("{part_bytes: 1024}", "part_bytes must be between 5 MiB and 5 GiB"),
+        ("{retries: 3}", "retries"),
+    ],
+)
+def test_bad_storage_settings_are_config_errors(section: str, message: str) -> None:
+    import yaml
+
+    from dataprep.errors import ConfigError
+    from dataprep.recipe.config import parse_recipe
+
+    data = yaml.safe_load(f"name: x\nstorage: {section}\nstages: [exact_dedup_v1]\n")
+    with pytest.raises(ConfigError, match=message):
+        parse_recipe(data)
