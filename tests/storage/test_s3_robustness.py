@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import output_bytes
+from helpers import output_bytes, storage_settings
 from proxy import running_proxy
 
 from conftest import S3
@@ -61,15 +61,11 @@ def test_an_upload_has_at_most_max_concurrency_requests_in_flight(
 ) -> None:
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(6 * (5 << 20)))  # six parts of 5 MiB
-    with running_proxy(s3.endpoint) as proxy:
-        options = {"s3": {"endpoint_url": proxy.endpoint}}
-        storage.configure(
-            storage.Settings(options=options, max_concurrency=bound, part_bytes=5 << 20)
-        )
-        try:
-            storage.put_file(big, storage.ObjectPath.parse(s3.url("big.bin")))
-        finally:
-            storage.configure(storage.Settings())
+    with (
+        running_proxy(s3.endpoint) as proxy,
+        storage_settings(proxy.endpoint, max_concurrency=bound, part_bytes=5 << 20),
+    ):
+        storage.put_file(big, storage.ObjectPath.parse(s3.url("big.bin")))
         assert proxy.methods["PUT"] == 6  # the six parts: a multipart upload
         assert 1 <= proxy.peak <= bound
     assert s3.fs().cat_file(f"{s3.bucket}/big.bin") == big.read_bytes()
