@@ -24,6 +24,7 @@ import pyarrow as pa
 from dataprep.classify.card import read_card
 from dataprep.classify.text import Preprocessing, fasttext_line, preprocess
 from dataprep.errors import ConfigError
+from dataprep.io import storage
 from dataprep.langid import backend
 from dataprep.langid.fasttext_batch import load_batch_predictor
 from dataprep.langid.fasttext_file import LOSS_HS
@@ -38,7 +39,7 @@ def strip_label(label: str) -> str:
 
 def resolve(path: str | Path) -> Path:
     """Absolute path of an existing model file; relative paths are from the current folder."""
-    p = Path(path).expanduser()
+    p = storage.option_file("classifier model", path)
     if not p.is_file():
         raise ConfigError(
             f"classifier model file not found: {p} (relative paths are resolved from the "

@@ -36,6 +36,7 @@ __all__ = [
     "is_remote",
     "local_copy",
     "open_input",
+    "option_file",
     "to_path",
 ]
 
@@ -363,6 +364,20 @@ def local_copy(path: str | Path | ObjectPath) -> Path:
         shutil.copyfileobj(src, dst, 8 << 20)
     os.replace(tmp, local)
     return local
+
+
+def option_file(what: str, path: str | os.PathLike[str]) -> Path:
+    """The local file for a recipe option that names one (``what``: a model, a
+    blocklist, an eval set): a local path as given (``~`` expanded); a URL
+    (``s3://b/lists/en.txt``) is fetched once per process by :func:`local_copy`.
+    A missing or unreadable object is a :class:`ConfigError` naming ``what``."""
+    text = os.fspath(path)
+    if not is_remote(text):
+        return Path(text).expanduser()
+    try:
+        return local_copy(text)
+    except (InputError, OSError) as e:
+        raise ConfigError(f"cannot read {what} {text}: {e}") from e
 
 
 def arrow_input(path: AnyPath) -> Any:
