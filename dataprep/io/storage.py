@@ -321,6 +321,39 @@ def put_bytes(target: ObjectPath, data: bytes, *, create_only: bool = False) -> 
     return True
 
 
+def abort_uploads(folder: ObjectPath) -> int:
+    """Abort the unfinished multipart uploads under ``folder``; how many there were.
+
+    An upload that fails in this process is aborted at once (s3fs does it); one cut
+    short by a kill leaves its parts in the bucket, billed but never visible as an
+    object, until aborted here or by the bucket's lifecycle rule
+    (``AbortIncompleteMultipartUpload``). Only S3 lists them: on other stores
+    (GCS resumable uploads expire on their own) this does nothing. The caller holds
+    the folder's lock, so no live upload is cut.
+    """
+    if PACKAGES.get(folder.scheme) != "s3fs":
+        return 0
+    fs = filesystem(folder)
+    bucket, _, key = folder.key.partition("/")
+    found: list[tuple[str, str]] = []
+    marker: dict[str, str] = {}
+    try:
+        while True:
+            page = fs.call_s3(
+                "list_multipart_uploads", Bucket=bucket, Prefix=f"{key}/" if key else "", **marker
+            )
+            found += [(u["Key"], u["UploadId"]) for u in page.get("Uploads") or []]
+            if not page.get("IsTruncated"):
+                break
+            marker = {"KeyMarker": page["NextKeyMarker"]}
+            marker["UploadIdMarker"] = page["NextUploadIdMarker"]
+        for upload_key, upload_id in found:
+            fs.call_s3("abort_multipart_upload", Bucket=bucket, Key=upload_key, UploadId=upload_id)
+    except (OSError, ValueError) as e:
+        raise OutputError(f"cannot abort unfinished uploads under {folder}: {e}") from e
+    return len(found)
+
+
 def read_bytes(path: ObjectPath) -> bytes | None:
     """A small object's bytes, or None when it does not exist."""
     fs = filesystem(path)

@@ -104,3 +104,33 @@ def test_bad_storage_settings_are_config_errors(section: str, message: str) -> N
     data = yaml.safe_load(f"name: x\nstorage: {section}\nstages: [exact_dedup_v1]\n")
     with pytest.raises(ConfigError, match=message):
         parse_recipe(data)
+
+
+def test_unfinished_multipart_uploads_under_the_output_are_aborted_by_the_next_run(
+    s3: S3, tmp_path: Path
+) -> None:
+    """A kill -9 during a multipart upload leaves its parts (invisible, billed)."""
+    from dataprep.engine.driver import run_pipeline
+    from dataprep.recipe.config import load_recipe
+    from dataprep.sample_data import sample_path
+
+    fs = s3.fs()
+    for key in ("clean/data/part-00000-0000.parquet", "elsewhere/big.bin"):
+        up = fs.call_s3("create_multipart_upload", Bucket=s3.bucket, Key=key)
+        fs.call_s3(
+            "upload_part",
+            Bucket=s3.bucket,
+            Key=key,
+            UploadId=up["UploadId"],
+            PartNumber=1,
+            Body=b"x" * (5 << 20),
+        )
+
+    def unfinished() -> list[str]:
+        page = fs.call_s3("list_multipart_uploads", Bucket=s3.bucket)
+        return sorted(u["Key"] for u in page.get("Uploads") or [])
+
+    assert len(unfinished()) == 2
+    url = s3.upload(sample_path() / "shard-003.jsonl", "crawl/shard-003.jsonl")
+    run_pipeline(load_recipe("dedup"), [url], s3.url("clean"), workers=1, progress=False)
+    assert unfinished() == ["elsewhere/big.bin"]
