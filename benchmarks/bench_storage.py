@@ -50,7 +50,7 @@ def make_corpus(root: Path, shards: int, docs: int) -> int:
     texts: list[str] = []
     for s in range(shards):
         rows = []
-        for i in range(docs):
+        for _ in range(docs):
             if texts and rng.random() < 0.02:
                 rows.append(rng.choice(texts))
                 continue
@@ -144,10 +144,11 @@ def main() -> None:
         work_bytes = sum(p.stat().st_size for p in work_files)
         up = best(lambda: fs.put(str(kept / "_work"), f"{bucket}/work/", recursive=True), 1)
         down = best(lambda: fs.get(f"{bucket}/work/", str(tmp / "back"), recursive=True), 1)
+        mb_work = work_bytes / 1e6
         print(
-            f"\n_work/ of the run: {len(work_files)} files, {work_bytes / 1e6:.1f} MB; "
+            f"\n_work/ of the run: {len(work_files)} files, {mb_work:.1f} MB; "
             f"to the server {up:.2f} s, back {down:.2f} s "
-            f"({work_bytes / 1e6 / max(up, 1e-9):.0f} / {work_bytes / 1e6 / max(down, 1e-9):.0f} MB/s)"
+            f"({mb_work / max(up, 1e-9):.0f} / {mb_work / max(down, 1e-9):.0f} MB/s)"
         )
 
         big = tmp / "corpus" / "part-000.parquet"
