@@ -99,3 +99,14 @@ def s3(s3_env: str) -> S3:
     store = S3(s3_env, bucket)
     store.fs().mkdir(bucket)
     return store
+
+
+@pytest.fixture(autouse=True)
+def default_storage_settings() -> Iterator[None]:
+    """A run applies its recipe's ``storage`` section to this process (an endpoint of a
+    proxy stopped since, say): every test starts and ends with the defaults."""
+    from dataprep.io import storage
+
+    storage.configure(storage.Settings())
+    yield
+    storage.configure(storage.Settings())

@@ -36,7 +36,7 @@ def test_a_bucket_folder_and_a_glob_are_listed_like_local_folders(s3: S3, tmp_pa
     assert [s.name for s in parquet] == [s.name for s in local if s.format == "parquet"]
 
 
-def test_dedup_recipe_s3_to_s3_gives_the_bytes_of_alocal_run(s3: S3, tmp_path: Path) -> None:
+def test_dedup_recipe_s3_to_s3_gives_the_bytes_of_a_local_run(s3: S3, tmp_path: Path) -> None:
     url = s3.upload(sample_path(), "crawl")
     args = ["-i", url, "-o", s3.url("clean"), "-j", "2", "-q", "--no-progress"]
     code = main(["run", "dedup", *args])
@@ -53,7 +53,9 @@ def test_dedup_recipe_s3_to_s3_gives_the_bytes_of_alocal_run(s3: S3, tmp_path: P
 
 
 @pytest.mark.slow
-def test_multilingual_recipe_s3_to_s3_gives_the_bytes_of_alocal_run(s3: S3, tmp_path: Path) -> None:
+def test_multilingual_recipe_s3_to_s3_gives_the_bytes_of_a_local_run(
+    s3: S3, tmp_path: Path
+) -> None:
     url = s3.upload(sample_path(), "crawl")
     work = tmp_path / "scratch"
     args = ["run", "multilingual", "-i", url, "-o", s3.url("clean"), "--work-dir", str(work)]
