@@ -17,12 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from local_server import serving
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
@@ -145,14 +146,6 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
 def running_hub(repo: str, files: dict[str, bytes]) -> Iterator[FakeHub]:
     """The fake Hub on a free port of 127.0.0.1, stopped on exit."""
     hub = FakeHub(repo, files)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(hub))
-    server.daemon_threads = True
-    hub.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(hub)) as url:
+        hub.url = url
         yield hub
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)

@@ -14,8 +14,10 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from local_server import serving
 
 SLOW_DOWN = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
@@ -123,14 +125,6 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
 def running_proxy(upstream: str, throttle: int = 0) -> Iterator[Proxy]:
     """A proxy to ``upstream`` on a free port of 127.0.0.1, stopped on exit."""
     proxy = Proxy(upstream, throttle)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(proxy))
-    server.daemon_threads = True
-    proxy.endpoint = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(proxy)) as url:
+        proxy.endpoint = url
         yield proxy
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)

@@ -9,49 +9,20 @@ visible in the bucket at the moment of the kill must be whole.
 from __future__ import annotations
 
 import io
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from cli_helpers import cli, finish
 from helpers import output_bytes
 
 from conftest import S3
-from corpus_helpers import make_docs, write_shard
+from corpus_helpers import RECIPE, big_corpus
 
-TESTS = Path(__file__).resolve().parents[1]
-RECIPE = """\
-name: s3-resume
-run: {batch_size: 50}
-output: {max_shard_bytes: 20000}
-stages:
-  - stage: toy_upper_v0
-  - stage: toy_min_words_v0
-    min_words: 2
-  - stage: toy_exact_dedup_v0
-"""
 SHARDS = 8
-
-
-def cli(args: list[str]) -> subprocess.Popen[bytes]:
-    """The CLI in a subprocess with the toy stages importable (environment inherited)."""
-    code = "import sys, toy_stages; from dataprep.cli import main; sys.exit(main(sys.argv[1:]))"
-    env = {**os.environ, "PYTHONPATH": f"{TESTS}{os.pathsep}{TESTS.parent}"}
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def finish(p: subprocess.Popen[bytes], timeout: float = 300) -> tuple[int, str]:
-    _, err = p.communicate(timeout=timeout)
-    return p.returncode, err.decode()
 
 
 def records(work: Path) -> int:
@@ -82,11 +53,7 @@ def assert_objects_whole(s3: S3, key: str) -> None:
 
 @pytest.mark.slow
 def test_sigkill_then_resume_into_s3_gives_the_bytes_of_a_local_run(s3: S3, tmp_path: Path) -> None:
-    corpus = tmp_path / "in"
-    for i in range(SHARDS):
-        write_shard(
-            corpus / f"s{i:02d}.{['jsonl', 'parquet'][i % 2]}", make_docs(400, start=i * 400)
-        )
+    corpus = big_corpus(tmp_path / "in", shards=SHARDS)
     recipe = tmp_path / "r.yaml"
     recipe.write_text(RECIPE)
     common = ["run", str(recipe), "-j", "2", "--no-progress", "-q"]
@@ -101,7 +68,7 @@ def test_sigkill_then_resume_into_s3_gives_the_bytes_of_a_local_run(s3: S3, tmp_
     assert_objects_whole(s3, "clean")
     kill_after(cli([*args, "--resume"]), work, SHARDS - 3 + 2)  # in pass 1
     assert_objects_whole(s3, "clean")
-    code, err = finish(cli([*args, "--resume"]))
+    code, err = finish(cli([*args, "--resume"]), 300)
     assert code == 0, err
     assert output_bytes(s3.download("clean", tmp_path / "got")) == output_bytes(ref)
     assert not work.exists()
