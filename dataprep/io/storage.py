@@ -16,15 +16,16 @@ is sent and aborted on error), so an object is either absent or complete.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, Union
+from typing import Any, BinaryIO, ParamSpec, TypeVar, Union
 
 from dataprep.errors import ConfigError, InputError, OutputError
 
@@ -219,10 +220,45 @@ def filesystem(path: ObjectPath) -> Any:
     return fs
 
 
+#: Where each scheme's library looks for credentials (named when it found none).
+CREDENTIAL_CHAINS = {
+    "s3fs": "AWS_PROFILE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or ~/.aws/credentials",
+    "gcsfs": "GOOGLE_APPLICATION_CREDENTIALS or `gcloud auth application-default login`",
+    "huggingface_hub": "HF_TOKEN or `hf auth login`",
+}
+#: The libraries' exceptions for "no usable credentials" (botocore, google-auth).
+_NO_CREDENTIALS = {"NoCredentialsError", "PartialCredentialsError", "DefaultCredentialsError"}
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _credentials_checked(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``fn`` with the store library's "no credentials" error turned into a one-line
+    :class:`ConfigError` naming the path and where credentials are looked for."""
+
+    @functools.wraps(fn)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            if type(e).__name__ not in _NO_CREDENTIALS:
+                raise
+            flat = [a for arg in args for a in (arg if isinstance(arg, list) else [arg])]
+            path = next(a for a in flat if isinstance(a, ObjectPath))
+            chain = CREDENTIAL_CHAINS.get(PACKAGES.get(path.scheme, ""), "the library's settings")
+            raise ConfigError(
+                f"{path}: no credentials found for {path.scheme}:// ({type(e).__name__}); "
+                f"set {chain}, or storage.options in the recipe"
+            ) from e
+
+    return call
+
+
 def _io_error(action: str, path: AnyPath, e: Exception) -> InputError:
     return InputError(f"cannot {action} {path}: {type(e).__name__}: {e}")
 
 
+@_credentials_checked
 def open_input(path: AnyPath, *, block_size: int | None = None) -> BinaryIO:
     """A seekable binary file: local, or read by ranges from the store (no download)."""
     if isinstance(path, Path):
@@ -248,6 +284,7 @@ class Info:
     etag: str | None
 
 
+@_credentials_checked
 def info(path: AnyPath) -> Info:
     """Size, modification time and, for objects, the ETag (or Hub blob id)."""
     if isinstance(path, Path):
@@ -265,6 +302,7 @@ def info(path: AnyPath) -> Info:
     return Info(int(found.get("size") or 0), mtime_ns, etag)
 
 
+@_credentials_checked
 def kind(path: ObjectPath) -> str | None:
     """``file``, ``directory`` or None when nothing is there."""
     fs = filesystem(path)
@@ -275,13 +313,14 @@ def kind(path: ObjectPath) -> str | None:
     return "directory" if found.get("type") == "directory" else "file"
 
 
-def walk_files(folder: ObjectPath) -> Iterator[ObjectPath]:
+@_credentials_checked
+def walk_files(folder: ObjectPath) -> list[ObjectPath]:
     """Every object under ``folder``, in sorted order."""
     fs = filesystem(folder)
-    for key in sorted(fs.find(folder.key)):
-        yield ObjectPath(f"{folder.scheme}://{key}")
+    return [ObjectPath(f"{folder.scheme}://{key}") for key in sorted(fs.find(folder.key))]
 
 
+@_credentials_checked
 def glob(pattern: ObjectPath) -> list[ObjectPath]:
     """Objects matching a glob (``*``, ``?``, ``[...]``, ``**``), sorted; folders left out."""
     fs = filesystem(pattern)
@@ -293,6 +332,7 @@ def glob(pattern: ObjectPath) -> list[ObjectPath]:
     )
 
 
+@_credentials_checked
 def put_file(local: Path, target: ObjectPath) -> None:
     """Upload a finished local file as one whole object (see the module docstring)."""
     fs = filesystem(target)
@@ -303,6 +343,7 @@ def put_file(local: Path, target: ObjectPath) -> None:
         raise OutputError(f"cannot upload {local.name} to {target}: {e}") from e
 
 
+@_credentials_checked
 def put_bytes(target: ObjectPath, data: bytes, *, create_only: bool = False) -> bool:
     """Write a small object whole; with ``create_only`` False when it already existed
     (a conditional ``If-None-Match: *`` PUT, the object-store way to take a lock)."""
@@ -321,6 +362,7 @@ def put_bytes(target: ObjectPath, data: bytes, *, create_only: bool = False) -> 
     return True
 
 
+@_credentials_checked
 def abort_uploads(folder: ObjectPath) -> int:
     """Abort the unfinished multipart uploads under ``folder``; how many there were.
 
@@ -354,6 +396,7 @@ def abort_uploads(folder: ObjectPath) -> int:
     return len(found)
 
 
+@_credentials_checked
 def read_bytes(path: ObjectPath) -> bytes | None:
     """A small object's bytes, or None when it does not exist."""
     fs = filesystem(path)
@@ -363,6 +406,7 @@ def read_bytes(path: ObjectPath) -> bytes | None:
         return None
 
 
+@_credentials_checked
 def delete(paths: list[ObjectPath]) -> None:
     """Delete objects (missing ones are fine)."""
     if not paths:

@@ -3,6 +3,7 @@ byte for byte the output of the same run on a local disk."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -103,3 +104,20 @@ def test_the_key_id_in_the_environment_is_used(s3: S3) -> None:
     """Credentials come from the standard chain (here AWS_ACCESS_KEY_ID/SECRET)."""
     assert storage.filesystem(storage.ObjectPath.parse(s3.url())).ls(s3.bucket) == []
     assert KEY_ID.startswith("AKIA")
+
+
+def test_missing_credentials_are_a_one_line_error_naming_the_chain(s3: S3) -> None:
+    """No key in the environment, no profile, no instance role: exit 2, one line."""
+    url = s3.upload(sample_path() / "shard-003.jsonl", "crawl/shard-003.jsonl")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ACCESS_KEY_ID")}
+    env.pop("AWS_SECRET_ACCESS_KEY", None)
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    argv = ["run", "dedup", "-i", url, "-o", "unused"]
+    code = f"import sys; from dataprep.cli import main; sys.exit(main({argv!r}))"
+    p = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"dataprep: error: {url}: no credentials")
+    assert "AWS_PROFILE" in lines[0]
