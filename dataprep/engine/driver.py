@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import shutil
 import sys
@@ -37,7 +38,9 @@ from dataprep.engine.partitioned import (
 )
 from dataprep.engine.plan import PassPlan, plan_passes
 from dataprep.engine.quarantine import Quarantine
+from dataprep.engine.remote import publish_files
 from dataprep.engine.shard_pass import ShardJob, ShardResult
+from dataprep.engine.unify import unify_output
 from dataprep.errors import ConfigError, InputError, OutputError, ResumeError
 from dataprep.io import storage
 from dataprep.io.discover import Discovery, Shard, fingerprint, format_skipped, scan_inputs
@@ -217,7 +220,7 @@ def _clean_unfinished(layout: Layout, plan: PassPlan, prefix: str, stage_names: 
     work.append(shuffle_dir(layout, plan.index))
     public = [layout.removed_stage(n) for n in stage_names]
     if plan.is_last:
-        public.append(layout.data)
+        public += [layout.data, layout.signals]
     for folder in [*work, *public]:
         for p in [*folder.glob(f"{prefix}-*"), *folder.glob(f".{prefix}-*.tmp")]:
             if folder in work or is_own_part(p):
@@ -427,8 +430,8 @@ def run_pipeline(
         inputs, format=recipe.input.format, exclude=[*excluded, *([_mirror.url] if _mirror else [])]
     )
     shards = discovery.shards
-    if discovery.skipped and log:
-        log(format_skipped(discovery.skipped))
+    if discovery.skipped:
+        (log or logging.getLogger("dataprep").warning)(format_skipped(discovery.skipped))
     check_shards_outside(root, [s.path for s in shards])
     stages = make_stages(recipe)
     for st in stages:
@@ -536,6 +539,9 @@ def _run_passes(
                     )
                 else:
                     fits[g.name] = _fit(g, layout, plan, shards)
+    rewritten = unify_output(layout, shards, recipe.output)
+    if mirror is not None:
+        publish_files(layout, mirror, rewritten)
     stats = _merge_stats(layout, passes, stages, shards, units, finished)
     doc = stats_document(recipe, shards, stats, fits, stages)
     doc["quarantine"] = _quarantined(layout, shards, units, finished)

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-from dataprep.errors import OutputError
+from dataprep.errors import write_error
 
 #: Rows are buffered and written as one row group once they reach this size.
 ROW_GROUP_BYTES = 64 * 1024 * 1024
@@ -42,7 +42,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except OSError as e:
         tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {e}") from e
+        raise write_error(str(path), e) from e
 
 
 class PartWriter:
@@ -98,7 +98,7 @@ class PartWriter:
                 options = ipc.IpcWriteOptions(compression=self.compression)
                 self._writer = ipc.new_file(str(tmp), schema, options=options)
         except OSError as e:
-            raise OutputError(f"cannot create {tmp}: {e}") from e
+            raise write_error(str(tmp), e) from e
         self._schema = schema
         self._parts.append((tmp, final))
         self._part_bytes = 0
@@ -124,23 +124,29 @@ class PartWriter:
             else:
                 self._writer.write_table(table)
         except OSError as e:
-            raise OutputError(f"cannot write to {self.folder}: {e}") from e
+            raise write_error(f"a part file in {self.folder}", e) from e
         self._part_bytes += self._pending_bytes
         self._pending = []
         self._pending_bytes = 0
 
-    def write(self, batch: pa.RecordBatch) -> None:
-        """Buffer ``batch``; rows are written in row groups, parts roll over by size."""
+    def needs_new_part(self, batch: pa.RecordBatch, *, by_size: bool = True) -> bool:
+        """Whether ``batch`` starts a new part: a new schema (drift between inputs) or,
+        with ``by_size``, a part that would grow past ``max_bytes``."""
+        current = self._pending[0].schema if self._pending else self._schema
+        if current is None:
+            return False
+        used = self._part_bytes + self._pending_bytes
+        full = by_size and bool(used) and used + batch.nbytes > self.max_bytes
+        return full or not batch.schema.equals(current)
+
+    def write(self, batch: pa.RecordBatch, *, new_part: bool | None = None) -> None:
+        """Buffer ``batch``; rows are written in row groups, parts roll over by size
+        (or where ``new_part`` says, for a writer that follows another's parts)."""
         if batch.num_rows == 0:
             return
-        current = self._pending[0].schema if self._pending else self._schema
-        size = batch.nbytes
-        used = self._part_bytes + self._pending_bytes
-        if current is not None and (
-            not batch.schema.equals(current) or (used and used + size > self.max_bytes)
-        ):
-            # A new schema (drift between inputs) or a full part starts a new part.
+        if self.needs_new_part(batch) if new_part is None else new_part:
             self._close_part()
+        size = batch.nbytes
         self._pending.append(batch)
         self._pending_bytes += size
         self.rows += batch.num_rows
@@ -173,3 +179,24 @@ class PartWriter:
         for tmp, _ in self._parts:
             tmp.unlink(missing_ok=True)
         self._parts = []
+
+
+class PairedPartWriter:
+    """Two writers whose parts match one to one: the same part names, the same rows in
+    the same order (``data/`` and its ``signals/`` side table). ``main`` decides where a
+    part ends; ``side`` follows (and ends a part too when its own schema changes)."""
+
+    def __init__(self, main: PartWriter, side: PartWriter) -> None:
+        self.main = main
+        self.side = side
+
+    def write(self, main: pa.RecordBatch, side: pa.RecordBatch) -> None:
+        if main.num_rows == 0:
+            return
+        new = self.main.needs_new_part(main) or self.side.needs_new_part(side, by_size=False)
+        self.main.write(main, new_part=new)
+        self.side.write(side, new_part=new)
+
+    @property
+    def writers(self) -> tuple[PartWriter, PartWriter]:
+        return self.main, self.side

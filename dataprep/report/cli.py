@@ -52,6 +52,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+_NOT_KEPT = "(text not kept: keep_removed ids keeps 10 texts per stage and reason; use full)"
+
+
 def _one_line(text: str | None, limit: int) -> str:
     if text is None:
         return "(null text)"
@@ -155,7 +158,10 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     limit = max(args.chars, 20)
     if not docs:
         what = "kept" if args.kept else "removed"
-        print(f"no {what} documents match in {out.root}", file=sys.stderr)
+        mode = out.run.get("recipe", {}).get("output", {}).get("keep_removed")
+        none = mode in ("none", False) and not args.kept
+        why = " (the run kept no removed documents: keep_removed none)" if none else ""
+        print(f"no {what} documents match in {out.root}{why}", file=sys.stderr)
         return 0
     for d in docs:
         where = "kept" if d.stage is None else d.stage
@@ -163,7 +169,8 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         head = " ".join(x for x in (f"[{where}]", label, d.reason or "") if x)
         meta = f"id={d.id if d.id is not None else '-'} lang={d.lang or '-'} chars={d.chars:,}"
         print(_safe(f"{head}  {meta}")[: max(width, 40)])
-        print("  " + _safe(_one_line(d.text, limit)))
+        text = _one_line(d.text, limit) if d.text_kept else _NOT_KEPT
+        print("  " + _safe(text))
     return 0
 
 

@@ -5,7 +5,9 @@ A sample is the ``n`` documents with the smallest 64-bit xxhash of their id (of
 always gives the same sample, spread over all shards rather than the first rows.
 Pass one streams only the id, reason and language columns and keeps a bounded
 heap per group; pass two reads the text of the chosen rows only, row group by
-row group.
+row group. Removed parts written without text (``keep_removed: ids``) take the text
+from the report's sample store, which holds exactly these documents
+(:mod:`dataprep.report.removed_store`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import xxhash
 from dataprep.errors import InputError
 from dataprep.output.columns import LANG_COLUMN
 from dataprep.output.reader import BATCH_ROWS, Output, PartFile, iter_batches
+from dataprep.report.removed_store import stored_texts
+from dataprep.report.store import merged_rewrites
 
 REPEAT_COLUMN = "repeat"
 
@@ -37,6 +41,8 @@ class Doc:
     text: str | None = None
     chars: int = 0
     flagged: bool = False
+    text_kept: bool = True
+    """False for a removed document written without text and not in the sample store."""
 
     def to_dict(self, max_chars: int) -> dict[str, Any]:
         text = self.text or ""
@@ -125,32 +131,40 @@ def _read_texts(
     filled = dict(wanted)
     for p_index in sorted({p for p, _ in wanted}):
         part = parts[p_index]
-        if out.text_column not in out.schema(part).names:
-            continue
         rows = sorted(r for p, r in wanted if p == p_index)
-        try:
-            _fill_part(part, out.text_column, p_index, rows, filled)
-        except (OSError, pa.ArrowException) as e:
-            raise InputError(f"cannot read {part.path}: {e}") from e
+        found = _texts(out, part, rows)
+        textless = out.text_column not in out.schema(part).names
+        for r in rows:
+            if r in found:
+                text, chars = found[r]
+                filled[(p_index, r)] = replace(filled[(p_index, r)], text=text, chars=chars)
+            elif textless:
+                filled[(p_index, r)] = replace(filled[(p_index, r)], text_kept=False)
     return filled
 
 
-def _fill_part(
-    part: PartFile, text_column: str, p_index: int, rows: list[int], filled: dict[Any, Doc]
-) -> None:
-    for r, text in _row_texts(part, text_column, rows).items():
-        doc = filled[(p_index, r)]
-        filled[(p_index, r)] = replace(doc, text=text, chars=len(text or ""))
+def _texts(out: Output, part: PartFile, rows: list[int]) -> dict[int, tuple[str | None, int]]:
+    """``row -> (text, characters)``: from the part, or for a removed part written
+    without text (``keep_removed: ids``) from the report's sample store."""
+    try:
+        if out.text_column in out.schema(part).names:
+            found = _row_texts(part, out.text_column, rows)
+            return {r: (t, len(t or "")) for r, t in found.items()}
+        if part.stage is None:
+            return {}
+        if "store" not in out.memo:
+            out.memo["store"] = merged_rewrites(out.root, out.stage_names)
+        stored = stored_texts(out.memo["store"], part.stage)
+        ids = _row_texts(part, out.id_column, rows) if stored else {}
+        return {r: stored[str(i)] for r, i in ids.items() if str(i) in stored}
+    except (OSError, pa.ArrowException) as e:
+        raise InputError(f"cannot read {part.path}: {e}") from e
 
 
 def texts_at(out: Output, part: PartFile, rows: Sequence[int]) -> dict[int, str | None]:
-    """The whole text of each of ``rows`` of ``part`` (only their row groups are read)."""
-    if out.text_column not in out.schema(part).names:
-        return {}
-    try:
-        return _row_texts(part, out.text_column, sorted(rows))
-    except (OSError, pa.ArrowException) as e:
-        raise InputError(f"cannot read {part.path}: {e}") from e
+    """The text of each of ``rows`` of ``part`` (only their row groups are read; a
+    removed document written without its text: the stored text, if it was sampled)."""
+    return {r: t for r, (t, _) in _texts(out, part, sorted(rows)).items()}
 
 
 def _row_texts(part: PartFile, text_column: str, rows: list[int]) -> dict[int, str | None]:
