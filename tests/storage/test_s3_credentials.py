@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from s3_store import KEY_ID, S3, SECRET
 
-from conftest import KEY_ID, S3, SECRET
 from dataprep.cli import main
 from dataprep.sample_data import sample_path
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from s3_store import S3
 
-from conftest import S3
 from dataprep.engine.driver import run_pipeline
 from dataprep.errors import ConfigError
 from dataprep.recipe.config import Recipe, parse_recipe

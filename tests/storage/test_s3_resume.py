@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 from cli_helpers import cli, finish
 from helpers import output_bytes
+from s3_store import S3
 
-from conftest import S3
 from corpus_helpers import RECIPE, big_corpus
 
 SHARDS = 8

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from helpers import output_bytes, storage_settings
 from proxy import running_proxy
+from s3_store import S3
 
-from conftest import S3
 from dataprep.engine.driver import run_pipeline
 from dataprep.errors import DataprepError
 from dataprep.io import storage

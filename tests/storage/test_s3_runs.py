@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from helpers import local_run, output_bytes
+from s3_store import KEY_ID, S3
 
-from conftest import KEY_ID, S3
 from corpus_helpers import write_shard
 from dataprep.cli import main
 from dataprep.engine.driver import run_pipeline

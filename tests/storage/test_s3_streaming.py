@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from helpers import storage_settings
 from proxy import running_proxy
+from s3_store import S3
 
-from conftest import S3
 from dataprep.io import storage
 from dataprep.io.discover import scan_inputs
 from dataprep.io.readers import iter_positioned_batches

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from s3_store import S3
 
-from conftest import S3
 from dataprep.errors import InputError, OutputError
 from dataprep.io import storage
 from dataprep.io.remote_output import LOCK_NAME, RemoteFolder, RemoteLock, staging_folder
