@@ -45,3 +45,16 @@ def test_a_missing_blocklist_object_is_a_config_error_naming_it(s3: S3, tmp_path
     recipe = _recipe(s3.url("lists/none.txt"))
     with pytest.raises(ConfigError, match=r"cannot read blocklist s3://.*/lists/none\.txt"):
         run_pipeline(recipe, [str(sample_path())], tmp_path / "o", workers=1, progress=False)
+
+
+def test_a_classifier_model_in_a_bucket_comes_with_its_model_card(s3: S3) -> None:
+    """The card (preprocessing, positive label) is fetched with the model."""
+    from dataprep.classify.model import Classifier
+
+    local = Path(__file__).resolve().parents[1] / "data" / "classify" / "quality-tiny.ftz"
+    s3.upload(local.with_name(local.name + ".json"), "models/quality-tiny.ftz.json")
+    remote = Classifier(s3.upload(local, "models/quality-tiny.ftz"))
+    ref = Classifier(local)
+    assert remote.path != ref.path and remote.path.read_bytes() == ref.path.read_bytes()
+    assert (remote.preprocessing, remote._positive) == (ref.preprocessing, ref._positive)
+    assert ref._positive == "positive"
