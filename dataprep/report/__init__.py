@@ -13,5 +13,7 @@ from __future__ import annotations
 #: version 3 the evidence sections: ``dedup[].pairs`` / ``partner_by`` / ``note`` and an
 #: example cluster per size bucket.
 REPORT_VERSION = 3
-#: Version of the ``compare.json`` layout (see ``compare.schema.json``).
-COMPARE_VERSION = 1
+#: Version of the ``compare.json`` layout (see ``compare.schema.json``). Version 2 added
+#: ``cost`` (seconds per stage), ``tokens`` (tokens in/kept per stage, B minus A kept)
+#: and ``languages[].docs_out_diff``.
+COMPARE_VERSION = 2
