@@ -350,8 +350,6 @@ def _short_doc(d: dict[str, Any] | None, label: str) -> str:
         return f'<div class="doc"><div class="muted">{esc(label)}: not in the output</div></div>'
     text = d["text"]
     body = "(null text)" if text is None else (text or "(empty text)")
-    if not d["text_kept"]:
-        body = "(text not kept: written with output.keep_removed: ids, and not in the sample store)"
     more = f", {fmt.count(d['chars'])} chars, truncated" if d["truncated"] else ""
     doc_id = d["id"] if d["id"] is not None else fmt.NONE
     head = f"{label} · id {doc_id} · lang {d['lang'] or fmt.NONE}{more}"
