@@ -3,8 +3,11 @@
 Two Parquet files of N documents each hold a ``score`` column, int64 in one and
 string in the other. Preflight reads their footers and fails before any pass runs;
 before that check the same error came from the output's unify step, after the last
-pass. The script times ``dataprep run`` (in-process, one worker) from start to the
-error, and the full run of the same inputs with ``score`` agreeing, for scale.
+pass. The script times a run of ``exact_dedup_v1`` (in-process, one worker; unique
+texts, so every document reaches the output) from start to the error, and the full run
+of the same inputs with ``score`` agreeing, for scale. Measured (2 x 100,000 documents,
+shared 2-core machine): 0.001 s to the error at preflight; 3.75 s before this check,
+when the error came after the last pass; the full run 3.3-5.5 s.
 
     PYTHONPATH=. python benchmarks/bench_preflight_conflict.py [--docs 100000]
 """
@@ -42,13 +45,16 @@ WORDS = [
 
 
 def _write(path: Path, n: int, start: int, score: pa.Array) -> None:
-    text = [" ".join(WORDS[(i + k) % len(WORDS)] for k in range(60)) for i in range(n)]
+    text = [
+        f"document {start + i}: " + " ".join(WORDS[(i * 7 + k) % len(WORDS)] for k in range(60))
+        for i in range(n)
+    ]
     ids = [f"d{start + i}" for i in range(n)]
     pq.write_table(pa.table({"id": ids, "text": text, "score": score}), path)
 
 
 def _time_run(inp: Path, out: Path) -> tuple[float, str]:
-    recipe = parse_recipe({"stages": [{"stage": "exact_dedup_v1"}, {"stage": "gopher_quality_v1"}]})
+    recipe = parse_recipe({"stages": [{"stage": "exact_dedup_v1"}]})
     started = time.perf_counter()
     try:
         run_pipeline(recipe, [str(inp)], out, workers=1, progress=False)
@@ -71,7 +77,7 @@ def main() -> None:
             _write(inp / "a.parquet", n, 0, pa.array(range(n), pa.int64()))
             _write(inp / "b.parquet", n, n, second)
             seconds, outcome = _time_run(inp, root / f"out-{name}")
-            print(f"{name:9s} 2 x {n:,} docs: {seconds:7.2f} s  {outcome[:110]}")
+            print(f"{name:9s} 2 x {n:,} docs: {seconds:8.3f} s  {outcome[:110]}")
 
 
 if __name__ == "__main__":
