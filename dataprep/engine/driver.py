@@ -442,6 +442,7 @@ def run_pipeline(
         recipe.input.text_column,
         quarantine=recipe.input.on_error == "quarantine",
         id_column=recipe.input.id_column,
+        columns=recipe.output.columns,
     )
     layout = Layout(root)
     record = _run_record(recipe, shards)

@@ -24,6 +24,7 @@ from dataprep.export.megatron import token_dtype
 from dataprep.export.options import IDS_COL, LANG_COL, NTOK_COL, SIZE_COL, ExportOptions
 from dataprep.export.schema import conform
 from dataprep.output.columns import LANG_COLUMN, N_TOKENS_COL
+from dataprep.output.reader import PartFile, iter_batches, open_output
 from dataprep.tokens.tokenizer import TextTokenizer
 
 _TOKENIZERS: dict[str, TextTokenizer] = {}
@@ -32,6 +33,8 @@ _ENCODE_ROWS = 1024
 
 @dataclass(frozen=True)
 class NormalizeJob:
+    run: Path
+    """The run's output folder (its ``signals/`` side table is joined when it has one)."""
     source: Path
     target: Path
     schema: pa.Schema
@@ -68,10 +71,7 @@ def _ids_column(texts: pa.ChunkedArray, tok: TextTokenizer) -> pa.Array:
 def run_normalize(job: NormalizeJob) -> int:
     """Write ``job.target`` (atomically); return its row count."""
     opts = job.options
-    try:
-        table = pq.read_table(job.source)
-    except (OSError, pa.ArrowException) as e:
-        raise InputError(f"cannot read {job.source}: {e}") from e
+    table = _read_part(job)
     n = table.num_rows
     lang = table.column(LANG_COLUMN) if LANG_COLUMN in table.column_names else pa.nulls(n)
     ntok = table.column(N_TOKENS_COL) if N_TOKENS_COL in table.column_names else pa.nulls(n)
@@ -96,6 +96,25 @@ def run_normalize(job: NormalizeJob) -> int:
     extra[NTOK_COL] = ntok.cast(pa.int64())
     _write_arrow(job.target, pa.table({**cols, **extra}))
     return n
+
+
+def _read_part(job: NormalizeJob) -> pa.Table:
+    """The columns of the part the export needs, with those of its ``signals/`` side
+    table (``output.signals: separate``) joined through :mod:`dataprep.output.reader`,
+    which checks that both files hold the same documents in the same order."""
+    run, part = open_output(job.run), PartFile(job.source, None)
+    if run.signals_file(part) is None:
+        try:
+            return pq.read_table(job.source)
+        except (OSError, pa.ArrowException) as e:
+            raise InputError(f"cannot read {job.source}: {e}") from e
+    names = [*job.schema.names, job.text_column, LANG_COLUMN, N_TOKENS_COL]
+    have = run.schema(part)
+    wanted = [n for n in dict.fromkeys(names) if n in have.names]
+    batches = list(iter_batches(run, part, wanted))
+    if not batches:
+        return pa.schema([have.field(n) for n in wanted]).empty_table()
+    return pa.Table.from_batches(batches)
 
 
 def _write_arrow(path: Path, table: pa.Table) -> None:

@@ -153,7 +153,7 @@ def export_run(
             if log:
                 log(f"{root}: already exported with these options")
             return done
-        manifest = _export(run.text_column, parts, schema, root, options, workers)
+        manifest = _export(run.root, run.text_column, parts, schema, root, options, workers)
         atomic_write_bytes(root / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
         shutil.rmtree(root / WORK)
     finally:
@@ -169,6 +169,7 @@ def _origin(part: Path, inputs: list[str]) -> str | None:
 
 
 def _export(
+    run: Path,
     text_column: str,
     parts: list[Path],
     schema: pa.Schema,
@@ -179,7 +180,8 @@ def _export(
     work = root / WORK
     norm = [work / "parts" / f"{i:05d}.arrow" for i in range(len(parts))]
     jobs = [
-        (i, NormalizeJob(p, norm[i], schema, text_column, options)) for i, p in enumerate(parts)
+        (i, NormalizeJob(run, p, norm[i], schema, text_column, options))
+        for i, p in enumerate(parts)
     ]
     todo = _pending(work, "part", jobs)
     for (i, _), rows in zip(todo, _map(run_normalize, [j for _, j in todo], workers), strict=True):

@@ -3,9 +3,12 @@
 ``build_compare(a, b)`` returns ``compare.json`` as a dict following
 ``compare.schema.json`` (version :data:`dataprep.report.COMPARE_VERSION`): the two
 funnels (documents and bytes per stage), reason counts per stage, the language mixes
-and, per stage, the difference in kept documents (B minus A). Stages are aligned by
+with the change in output documents per language, per stage the difference in kept
+documents (B minus A), the cost (seconds per stage, when a run recorded them) and
+tokens in/kept per stage (when both runs counted tokens). Stages are aligned by
 instance name; a stage present in one run only has ``null`` for the other. Like
-``report.json`` it is a function of the two folders' deterministic content.
+``report.json`` it is a function of the two folders' content (the seconds come from
+``run.json`` and differ between otherwise identical runs).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataprep.io.writers import atomic_write_bytes
 from dataprep.output.reader import Output, open_output
 from dataprep.report import COMPARE_VERSION
 from dataprep.report.build import language_mix
+from dataprep.report.cost import finite_number, stage_seconds, tokens
 
 #: Labels of the two runs, in the order given on the command line.
 RUNS = ("a", "b")
@@ -140,11 +144,45 @@ def _languages(outs: tuple[Output, Output]) -> list[dict[str, Any]]:
         for run, mix in zip(RUNS, mixes, strict=True):
             if row[run] is None and mix is not None:
                 row[run] = {"docs_before": 0, "docs_out": 0, "share_out": 0.0}
+        row["docs_out_diff"] = _diff(*((row[r] or {}).get("docs_out") for r in RUNS))
 
     def size(row: dict[str, Any]) -> tuple[int, str]:
         return (-max((row[r] or {}).get("docs_out", 0) for r in RUNS), row["lang"])
 
     return sorted(rows.values(), key=size)
+
+
+def _side_by_side(
+    names: list[str], per_run: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """One row per aligned stage: run A's and run B's values (null where it has none)."""
+    rows = []
+    for name in names:
+        a, b = (values.get(name) for values in per_run)
+        if a is not None or b is not None:
+            rows.append({"name": name, "a": a, "b": b})
+    return rows
+
+
+def _cost(outs: tuple[Output, Output], names: list[str]) -> dict[str, Any] | None:
+    """Seconds per stage of each run; None when neither run recorded any."""
+    a, b = ({r.pop("name"): r for r in stage_seconds(o)} for o in outs)
+    if not a and not b:
+        return None
+    return {"recorded": [r for r, t in zip(RUNS, (a, b), strict=True) if t],
+            "stages": _side_by_side(names, (a, b))}  # fmt: skip
+
+
+def _tokens(outs: tuple[Output, Output], names: list[str]) -> dict[str, Any] | None:
+    """Tokens in/kept per stage of both runs; None unless both counted tokens."""
+    counted = [c for c in (tokens(o) for o in outs) if c is not None]
+    if len(counted) < len(outs):
+        return None
+    a, b = ({r.pop("name"): r for r in c["stages"]} for c in counted)
+    rows = _side_by_side(names, (a, b))
+    for row in rows:
+        row["tokens_kept_diff"] = _diff(*((row[r] or {}).get("tokens_kept") for r in RUNS))
+    return {"stages": rows}
 
 
 def _run(out: Output, given: str | Path) -> dict[str, Any]:
@@ -159,6 +197,7 @@ def _run(out: Output, given: str | Path) -> dict[str, Any]:
         "docs_out": int(stats.get("docs_out", 0)),
         "bytes_read": int(stages[0].get("bytes_in", 0)) if stages else 0,
         "bytes_out": int(stages[-1].get("bytes_out", 0)) if stages else 0,
+        "seconds": finite_number(out.run.get("seconds")),
     }
 
 
@@ -166,13 +205,16 @@ def build_compare(run_a: str | Path, run_b: str | Path) -> dict[str, Any]:
     """The content of ``compare.json`` for two output folders (B is compared with A)."""
     outs = (open_output(run_a), open_output(run_b))
     stages = _stages(outs)
+    names = [s["name"] for s in stages]
     return {
         "compare_version": COMPARE_VERSION,
         "runs": [_run(o, given) for o, given in zip(outs, (run_a, run_b), strict=True)],
         "same_recipe": outs[0].stats.get("recipe_sha256") == outs[1].stats.get("recipe_sha256"),
         "stages": stages,
-        "reasons": _reasons(outs, [s["name"] for s in stages]),
+        "reasons": _reasons(outs, names),
         "languages": _languages(outs),
+        "cost": _cost(outs, names),
+        "tokens": _tokens(outs, names),
     }
 
 

@@ -18,7 +18,12 @@ _EXTRA_CSS = (
     ".bar-a{fill:#b8c4d6;background:#b8c4d6}.bar-b{fill:var(--kept);background:var(--kept)}"
     ".up{color:#1b7f3b}.down{color:#b0302f}"
 )
-_NAV = (("funnel", "Funnels"), ("reasons", "Reasons"), ("languages", "Languages"))
+_NAV = (
+    ("funnel", "Funnels"),
+    ("reasons", "Reasons"),
+    ("languages", "Languages"),
+    ("cost", "Cost"),
+)
 
 
 def _signed(n: int | None) -> str:
@@ -153,7 +158,7 @@ def languages(data: dict[str, Any]) -> str:
                 esc(fmt.pct(a.get("share_out"))),
                 esc(fmt.count(b.get("docs_out"))),
                 esc(fmt.pct(b.get("share_out"))),
-                _signed(_diff(a.get("docs_out"), b.get("docs_out"))),
+                _signed(r["docs_out_diff"]),
             ]
         )
         pair = _pair(a.get("share_out"), b.get("share_out"), fmt.pct, short=True)
@@ -178,8 +183,76 @@ def languages(data: dict[str, Any]) -> str:
     )
 
 
-def _diff(a: int | None, b: int | None) -> int | None:
-    return None if a is None or b is None else b - a
+def _spent(t: dict[str, Any] | None) -> float | None:
+    """A stage's wall plus fit seconds; None when the run recorded neither."""
+    if t is None or (t["wall_seconds"] is None and t["fit_seconds"] is None):
+        return None
+    return float((t["wall_seconds"] or 0) + (t["fit_seconds"] or 0))
+
+
+def _seconds_diff(a: float | None, b: float | None) -> str:
+    if a is None or b is None:
+        return fmt.NONE
+    return f"{'+' if b >= a else '-'}{abs(b - a):,.2f}"
+
+
+def _time_rows(stages: list[dict[str, Any]]) -> tuple[list[list[str]], list[Any]]:
+    rows, bars = [], []
+    for s in stages:
+        a, b = _spent(s["a"]), _spent(s["b"])
+        rows.append(
+            [
+                esc(s["name"]),
+                esc(fmt.seconds(a)),
+                esc(fmt.seconds(b)),
+                esc(_seconds_diff(a, b)),
+                esc(fmt.seconds((s["a"] or {}).get("cpu_seconds"))),
+                esc(fmt.seconds((s["b"] or {}).get("cpu_seconds"))),
+            ]
+        )
+        if a or b:
+            bars.append((s["name"], _pair(a, b, fmt.seconds, short=True)))
+    return rows, bars
+
+
+def cost(data: dict[str, Any]) -> str:
+    """Seconds per stage of both runs and, when both counted them, tokens per stage."""
+    spent, tok = data["cost"], data["tokens"]
+    a_run, b_run = (esc(fmt.seconds(r["seconds"])) for r in data["runs"])
+    body = f"<p>Whole run: A {a_run}, B {b_run}.</p>"
+    if spent is not None:
+        rows, bars = _time_rows(spent["stages"])
+        peak = max((v for _, pair in bars for v, _, _ in pair), default=1.0)
+        if bars:
+            body += _legend(data) + hbars(bars, scale=peak, title="seconds per stage, A and B")
+        head = ["stage", "seconds A", "seconds B", "B \u2212 A (s)", "CPU A", "CPU B"]
+        body += table(head, rows)
+        if len(spent["recorded"]) == 1:
+            body += f'<p class="muted">Only run {spent["recorded"][0].upper()} recorded time.</p>'
+    else:
+        body += "<p>Neither run recorded per-stage time.</p>"
+    if tok is not None:
+        rows = []
+        for s in tok["stages"]:
+            a, b = s["a"] or {}, s["b"] or {}
+            counts = [a.get("tokens_in"), b.get("tokens_in"), a.get("tokens_kept"),
+                      b.get("tokens_kept")]  # fmt: skip
+            cells = [esc(fmt.count(n)) for n in counts]
+            rows.append([esc(s["name"]), *cells, _signed(s["tokens_kept_diff"])])
+        head = ["stage", "tokens in A", "tokens in B", "kept A", "kept B", "kept B \u2212 A"]
+        body += "<h3>Tokens per stage</h3>" + table(head, rows)
+    else:
+        body += (
+            '<p class="muted">Tokens are compared when both runs counted them '
+            "(a tokens_v1 stage in both recipes).</p>"
+        )
+    return section(
+        "cost",
+        "Cost: time and tokens",
+        body,
+        "Seconds per stage (wall time summed over workers, plus a global stage's fit) and "
+        "tokens into and kept by each stage. Times differ between identical runs.",
+    )
 
 
 def _header(data: dict[str, Any]) -> str:
@@ -212,7 +285,7 @@ def render_compare(data: dict[str, Any]) -> str:
     """The whole page for a ``compare.json`` dict."""
     a, b = data["runs"]
     title = f"dataprep comparison: {a['name']} vs {b['name']}"
-    body = funnels(data) + reasons(data) + languages(data)
+    body = funnels(data) + reasons(data) + languages(data) + cost(data)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{esc(csp())}">'

@@ -19,7 +19,8 @@ from typing import Any
 from dataprep.output.reader import Output
 
 
-def _num(value: Any) -> float | None:
+def finite_number(value: Any) -> float | None:
+    """``value`` as a float when it is a finite number (not a bool), else None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value) if math.isfinite(value) else None
@@ -38,9 +39,9 @@ def stage_seconds(out: Output) -> list[dict[str, Any]]:
         st, t = _dict(out.stats["stages"].get(name)), _dict(per_stage.get(name))
         row = {
             "name": name,
-            "cpu_seconds": _num(st.get("cpu_seconds", t.get("cpu_seconds"))),
-            "wall_seconds": _num(st.get("wall_seconds", t.get("wall_seconds"))),
-            "fit_seconds": _num(_dict(st).get("fit_seconds", fits.get(name))),
+            "cpu_seconds": finite_number(st.get("cpu_seconds", t.get("cpu_seconds"))),
+            "wall_seconds": finite_number(st.get("wall_seconds", t.get("wall_seconds"))),
+            "fit_seconds": finite_number(_dict(st).get("fit_seconds", fits.get(name))),
         }
         rows.append(row)
     if all(r[k] is None for r in rows for k in ("cpu_seconds", "wall_seconds", "fit_seconds")):

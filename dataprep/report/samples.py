@@ -54,6 +54,7 @@ class Doc:
             "chars": self.chars,
             "truncated": len(text) > max_chars,
             "text": text[:max_chars] if self.text is not None else None,
+            "text_kept": self.text_kept,
         }
 
 

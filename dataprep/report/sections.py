@@ -626,6 +626,8 @@ def _annotate(report: dict[str, Any], stage: str) -> bool:
 def _doc(d: dict[str, Any]) -> str:
     text = d["text"]
     body = "(null text)" if text is None else (text or "(empty text)")
+    if not d["text_kept"]:
+        body = "(text not kept: written with output.keep_removed: ids, and not in the sample store)"
     more = f" · {fmt.count(d['chars'])} chars, truncated" if d["truncated"] else ""
     head = f"id {d['id'] if d['id'] is not None else fmt.NONE} · lang {d['lang'] or fmt.NONE}{more}"
     return f'<div class="doc"><div class="muted">{esc(head)}</div><pre>{esc(body)}</pre></div>'

@@ -189,6 +189,36 @@ def test_a_type_conflict_between_input_files_is_one_line_naming_both(
     assert not out.exists()
 
 
+def test_a_type_conflict_between_parquet_files_fails_at_preflight(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parquet (and Arrow) files declare their schemas: the conflict is found before
+    any pass runs, with the line the output's unify step gives after the last pass."""
+    from dataprep.engine import driver
+
+    inp = tmp_path / "in"
+    write_shard(inp / "a.parquet", _docs(20, 0, score=1))
+    write_shard(inp / "b.parquet", _docs(20, 20, score="high"))
+    passes: list[object] = []
+    monkeypatch.setattr(driver, "_run_passes", lambda *a, **k: passes.append(a))
+    out = tmp_path / "out"
+    assert main(["run", "dedup", "-i", str(inp), "-o", str(out), "-q"]) == 3
+    line = one_line_error(capsys)
+    assert "column 'score' is int64 in " in line and "but string in " in line
+    assert str(inp / "a.parquet") in line and str(inp / "b.parquet") in line
+    assert passes == [] and not out.exists()
+
+
+def test_a_conflicting_column_the_output_does_not_keep_passes_preflight(tmp_path: Path) -> None:
+    inp = tmp_path / "in"
+    write_shard(inp / "a.parquet", _docs(20, 0, score=1))
+    write_shard(inp / "b.parquet", _docs(20, 20, score="high"))
+    recipe = parse_recipe({"output": {"columns": ["id", "text"]}, "stages": []})
+    run_pipeline(recipe, [str(inp)], tmp_path / "out", workers=1, progress=False)
+    names = {tuple(pq.read_schema(p).names) for p in _parts(tmp_path / "out" / "data")}
+    assert names == {("id", "text")}
+
+
 class _Stop(Exception):
     pass
 

@@ -45,11 +45,16 @@ def evil_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def evidence_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tokenizer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny BPE tokenizer trained on the sample texts (nothing downloaded)."""
+    return train_tiny_tokenizer(tmp_path_factory.mktemp("tokenizer") / "tokenizer.json")
+
+
+@pytest.fixture(scope="session")
+def evidence_output(tmp_path_factory: pytest.TempPathFactory, tokenizer: Path) -> Path:
     """C4, PII, line dedup, an annotate-only filter, per-language thresholds, exact and
     near dedup over English and German pages (report_stages.EVIDENCE_STAGES)."""
     corpus = make_evidence_corpus(tmp_path_factory.mktemp("evidence-in"))
-    tokenizer = train_tiny_tokenizer(tmp_path_factory.mktemp("tokenizer") / "tokenizer.json")
     tokens = {"stage": "tokens_v1", "name": "tokens", "tokenizer": str(tokenizer)}
     stages = [EVIDENCE_STAGES[0], tokens, *EVIDENCE_STAGES[1:]]
     return run(stages, corpus, tmp_path_factory.mktemp("evidence-out") / "out")

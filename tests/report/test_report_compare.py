@@ -1,5 +1,7 @@
 """``dataprep report --compare RUN_A RUN_B``: compare.json follows its schema, the kept
-differences match the two stats.json files, the page is self-contained and renders."""
+differences (per stage, per reason, per language) match the two stats.json files, the
+cost section holds each run's seconds and tokens per stage, the page is self-contained
+and renders."""
 
 from __future__ import annotations
 
@@ -15,36 +17,57 @@ from report_stages import FULL_STAGES, run
 
 from dataprep.cli import main
 from dataprep.engine.driver import run_pipeline
+from dataprep.output.reader import open_output
 from dataprep.recipe.config import parse_recipe, read_recipe
 from dataprep.report import COMPARE_VERSION, browser
 from dataprep.report.compare import align, build_compare
 from dataprep.report.compare_html import render_compare
+from dataprep.report.cost import stage_seconds
 
 SCHEMA_PATH = Path(__file__).parents[2] / "dataprep" / "report" / "compare.schema.json"
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 
 
-def web_en(min_words: int) -> dict[str, Any]:
-    """The shipped web-en recipe with gopher_quality's min_words changed."""
+def web_en(min_words: int, tokenizer: Path) -> dict[str, Any]:
+    """The shipped web-en recipe with gopher_quality's min_words changed, counting
+    tokens after language ID."""
     data, _ = read_recipe("web-en")
     data = copy.deepcopy(data)
+    tokens = {"stage": "tokens_v1", "name": "tokens", "tokenizer": str(tokenizer)}
+    data["stages"].insert(1, tokens)
     quality = next(s for s in data["stages"] if s.get("name") == "quality")
     quality.setdefault("options", {})["gopher_quality_v1"] = {"min_words": min_words}
     return data
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def two_runs(tmp_path_factory: pytest.TempPathFactory, tokenizer: Path) -> tuple[Path, Path]:
     from dataprep.sample_data import sample_path
 
     root = tmp_path_factory.mktemp("compare")
     outs = []
     for label, min_words in (("loose", 50), ("strict", 150)):
         out = root / f"web-en-{label}"
-        recipe = parse_recipe(web_en(min_words))
+        recipe = parse_recipe(web_en(min_words, tokenizer))
         run_pipeline(recipe, [str(sample_path())], out, workers=1, progress=False)
+        record_seconds(out, 1.0 if label == "loose" else 1.5)
         outs.append(out)
     return outs[0], outs[1]
+
+
+def record_seconds(out: Path, scale: float) -> None:
+    """Give run.json per-stage seconds (``timing.stages``/``timing.fits``, the layout the
+    report reads; the engine does not record them yet, only the run's total ``seconds``)."""
+    record = json.loads((out / "run.json").read_text())
+    names = list(stats(out))
+    record["timing"] = {
+        "stages": {
+            n: {"cpu_seconds": scale * (i + 1), "wall_seconds": scale * (i + 1.25)}
+            for i, n in enumerate(names)
+        },
+        "fits": {"minhash_dedup_v1": scale * 0.5},
+    }
+    (out / "run.json").write_text(json.dumps(record))
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +125,67 @@ def test_kept_differences_match_the_two_stats_files(
     assert en["b"]["docs_out"] == b["minhash_dedup_v1"]["docs_out"]
 
 
+def test_language_changes_match_the_two_mixes(compared: Path) -> None:
+    data = json.loads((compared.parent / "compare.json").read_text())
+    assert data["languages"]
+    for row in data["languages"]:
+        assert row["docs_out_diff"] == row["b"]["docs_out"] - row["a"]["docs_out"]
+    assert next(r for r in data["languages"] if r["lang"] == "en")["docs_out_diff"] < 0
+
+
+def test_cost_holds_each_runs_seconds_and_tokens_per_stage(
+    two_runs: tuple[Path, Path], compared: Path
+) -> None:
+    data = json.loads((compared.parent / "compare.json").read_text())
+    runs = [open_output(o) for o in two_runs]
+    assert data["cost"]["recorded"] == ["a", "b"]
+    assert [r["seconds"] for r in data["runs"]] == [o.run["seconds"] for o in runs]
+    dedup = next(r for r in data["cost"]["stages"] if r["name"] == "minhash_dedup_v1")
+    assert (dedup["a"]["fit_seconds"], dedup["b"]["fit_seconds"]) == (0.5, 0.75)
+    seconds = [{r.pop("name"): r for r in stage_seconds(o)} for o in runs]
+    for row in data["cost"]["stages"]:
+        assert row["a"] == seconds[0][row["name"]] and row["b"] == seconds[1][row["name"]]
+    assert [r["name"] for r in data["cost"]["stages"]] == [s["name"] for s in data["stages"]]
+    a, b = (stats(o) for o in two_runs)
+    rows = {r["name"]: r for r in data["tokens"]["stages"]}
+    assert list(rows) == [n for n in a if "tokens_in" in a[n]] and "quality" in rows
+    for name, row in rows.items():
+        assert row["a"] == {
+            "tokens_in": a[name]["tokens_in"],
+            "tokens_kept": a[name]["tokens_kept"],
+        }
+        assert row["b"]["tokens_kept"] == b[name]["tokens_kept"]
+        assert row["tokens_kept_diff"] == b[name]["tokens_kept"] - a[name]["tokens_kept"]
+    assert rows["tokens"]["tokens_kept_diff"] == 0 and rows["quality"]["tokens_kept_diff"] < 0
+
+
+def test_tokens_are_compared_only_when_both_runs_counted_them(
+    two_runs: tuple[Path, Path], full_output: Path, validator: jsonschema.Draft202012Validator
+) -> None:
+    data = build_compare(two_runs[0], full_output)
+    validator.validate(data)
+    assert data["tokens"] is None and data["cost"] is not None
+    assert "a tokens_v1 stage in both recipes" in render_compare(data)
+
+
+def test_a_run_without_recorded_time_has_a_dash_there(
+    two_runs: tuple[Path, Path], tmp_path: Path, validator: jsonschema.Draft202012Validator
+) -> None:
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(two_runs[0], old)
+    record = json.loads((old / "run.json").read_text())
+    record.pop("timing", None)
+    (old / "run.json").write_text(json.dumps(record))
+    assert not any("seconds" in k for st in stats(old).values() for k in st)
+    data = build_compare(old, two_runs[1])
+    validator.validate(data)
+    assert data["cost"]["recorded"] == ["b"]
+    assert all(r["a"] is None and r["b"] is not None for r in data["cost"]["stages"])
+    assert "Only run B recorded time." in render_compare(data)
+
+
 def test_compare_page_names_both_runs_and_needs_no_network(
     two_runs: tuple[Path, Path], compared: Path
 ) -> None:
@@ -111,9 +195,10 @@ def test_compare_page_names_both_runs_and_needs_no_network(
     assert not re.search(r"(src|href)=\"(https?:)?//", text)
     assert "<link" not in text and "@import" not in text and "url(" not in text
     assert "Content-Security-Policy" in text and text.count("<script>") == 1
-    for anchor in ("funnel", "reasons", "languages"):
+    for anchor in ("funnel", "reasons", "languages", "cost"):
         assert f'id="{anchor}"' in text
-    assert "min_words" in text and text.count('<svg class="chart') == 3
+    assert "min_words" in text and text.count('<svg class="chart') == 4
+    assert 'id="cost"' in text and "Tokens per stage" in text
 
 
 def test_runs_with_different_stages_are_aligned_by_name(
@@ -171,7 +256,9 @@ def test_compare_arguments_are_checked(
 def test_compare_page_renders_without_errors(compared: Path) -> None:
     result = browser.load(compared, width=1200)
     assert result.console_errors == []
-    assert re.search(r'<html\b[^>]*\sdata-rendered="3"', result.dom)
+    assert re.search(r'<html\b[^>]*\sdata-rendered="4"', result.dom)
+    assert re.search(r'<section[^>]*id="cost"', result.dom)
+    assert "seconds per stage, A and B" in result.dom and "Tokens per stage" in result.dom
     narrow = browser.load(compared, width=380, height=800)
     assert narrow.console_errors == []
     assert re.search(r'<html\b[^>]*\sdata-overflow="0"', narrow.dom)

@@ -67,7 +67,7 @@ def test_every_label_goes_through_escaping() -> None:
     evil = "<b>x</b>\"'"
     snip = {"id": evil, "lang": evil, "chars": 9, "truncated": False, "text": evil}
     report = {
-        "report_version": 3,
+        "report_version": 4,
         "run": {
             "recipe": evil,
             "recipe_sha256": evil,
@@ -242,6 +242,7 @@ def test_every_label_goes_through_escaping() -> None:
                             "chars": 99,
                             "truncated": True,
                             "text": evil,
+                            "text_kept": True,
                         }
                     ],
                 }
@@ -260,6 +261,7 @@ def test_every_label_goes_through_escaping() -> None:
                             "chars": 3,
                             "truncated": False,
                             "text": evil,
+                            "text_kept": True,
                         }
                     ],
                 }
@@ -273,6 +275,7 @@ def test_every_label_goes_through_escaping() -> None:
                     "chars": 3,
                     "truncated": False,
                     "text": evil,
+                    "text_kept": True,
                 }
             ],
         },
