@@ -1,0 +1,108 @@
+"""Spelling cues inside the Danish/Norwegian group: counts, the margin, and the decision."""
+
+from __future__ import annotations
+
+import pytest
+
+from dataprep.langid import cues
+from dataprep.langid.labels import Label
+from dataprep.langid.policy import DEFAULT_GROUPS, LabelPolicy
+
+# Bokmål that lid.176 gives to Danish (0.63) at 200 characters; its Danish translation.
+BOKMAL = (
+    "Slik lager du en enkel fiskesuppe: Fres løk, gulrot og purre i litt smør i en stor "
+    "kjele. Hell over fiskekraft og la det småkoke i et kvarter. Tilsett fløte og smak til "
+    "med salt, pepper og en skvett hvitvin."
+)
+DANISH = (
+    "Sådan laver du en nem fiskesuppe: Svits løg, gulerod og porre i lidt smør i en stor "
+    "gryde. Hæld fiskefond over og lad det simre i et kvarter. Tilsæt fløde og smag til med "
+    "salt, peber og et skvæt hvidvin."
+)
+NYNORSK = (
+    "Dersom du ikkje får nokon e-post, bør du sjå etter i søppelposten eller kontakte "
+    "kundeservice. Vi tilrår at du vel eit langt passord som du ikkje brukar på andre "
+    "nettstader."
+)
+
+
+def lab(*pairs: tuple[str, float]) -> list[tuple[Label, float]]:
+    return [(Label(lang, None), p) for lang, p in pairs]
+
+
+def policy(margin: int | None) -> LabelPolicy:
+    return LabelPolicy(
+        policy="groups",
+        min_score=0.65,
+        min_score_per_lang={},
+        groups=DEFAULT_GROUPS,
+        weights={},
+        min_letter_share=0.65,
+        cue_margin=margin,
+    )
+
+
+def test_words_are_lower_case_runs_of_letters() -> None:
+    assert cues.words("Oslo og Aker: 12 katter, «takk» av-og-til") == [
+        "og", "katter", "takk", "av", "og", "til",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        # word-final double consonants (Norwegian) and the Danish forms of function words
+        ("litt smør i en stor kjele", (0, 1)),
+        ("lidt smør i en stor gryde", (0, 0)),
+        ("hun har glemt passordet ditt og takk for det", (0, 2)),
+        ("han gik ud af huset efter frokost", (3, 0)),
+        ("han gikk ut av huset etter frokost", (0, 4)),  # gikk, ut, av, etter
+        ("for å sjekke det", (0, 1)),
+        ("Takk Ditt", (0, 0)),  # capitalized words may be names
+    ],
+)
+def test_danish_norwegian_counts(text: str, counts: tuple[int, int]) -> None:
+    assert cues.DANISH_NORWEGIAN.counts(cues.words(text)) == counts
+
+
+def test_nynorsk_bokmal_counts() -> None:
+    assert cues.NYNORSK_BOKMAL.counts(cues.words(NYNORSK)) == (4, 0)  # ikkje x2, nokon, eit
+    assert cues.NYNORSK_BOKMAL.counts(cues.words(BOKMAL)) == (0, 4)  # en x3, et
+
+
+def test_resolve_moves_to_the_other_side_by_the_margin() -> None:
+    members = lab(("da", 0.63), ("no", 0.26), ("nn", 0.11))
+    two = "hun gikk ut"  # Norwegian 2, Danish 0
+    assert cues.resolve(Label("da", None), members, two, 2).lang == "no"
+    assert cues.resolve(Label("da", None), members, two, 3).lang == "da"
+    # Danish cues cancel Norwegian ones
+    assert cues.resolve(Label("da", None), members, two + " af mig", 1).lang == "da"
+    # the other side must have a probability: no Norwegian label among the members
+    assert cues.resolve(Label("da", None), lab(("da", 0.9)), two, 1).lang == "da"
+
+
+def test_resolve_picks_the_norwegian_standard_too() -> None:
+    members = lab(("da", 0.64), ("nn", 0.29), ("no", 0.06))
+    # Norwegian against Danish (litt, ikkje has no Danish form), then Nynorsk over Bokmål
+    assert cues.resolve(Label("da", None), members, NYNORSK + " litt", 2).lang == "nn"
+    bokmal = lab(("nn", 0.5), ("no", 0.4), ("da", 0.1))
+    assert cues.resolve(Label("nn", None), bokmal, BOKMAL, 2).lang == "no"
+
+
+def test_resolve_leaves_other_languages_alone() -> None:
+    assert cues.resolve(Label("sv", None), lab(("sv", 0.6), ("no", 0.3)), "gikk ut av", 1) == (
+        Label("sv", None)
+    )
+    assert cues.resolve(Label("en", None), lab(("en", 0.9)), "gikk ut av", 1).lang == "en"
+
+
+def test_policy_uses_the_text_only_with_a_margin() -> None:
+    split = lab(("da", 0.63), ("no", 0.26), ("nn", 0.11), ("es", 0.001))
+    assert policy(2).decide(split, 0.9, BOKMAL)[0].lang == "no"
+    assert policy(2).decide(split, 0.9, DANISH)[0].lang == "da"
+    assert policy(2).decide(split, 0.9)[0].lang == "da"  # no text: the model's member
+    assert policy(None).decide(split, 0.9, BOKMAL)[0].lang == "da"
+    assert policy(2).reads_text(split) and not policy(None).reads_text(split)
+    assert not policy(2).reads_text(lab(("en", 0.9), ("no", 0.05)))
+    # the group score still decides acceptance
+    assert policy(2).decide(lab(("da", 0.4), ("no", 0.2)), 0.9, BOKMAL)[0].lang == "und"
