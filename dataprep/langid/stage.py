@@ -12,8 +12,9 @@ With the default ``policy: groups`` (:mod:`dataprep.langid.policy`) it also adds
 ``lang_group_score`` (the summed probability of the top label's confusable group,
 which the decision compares with ``min_score``) and, with ``vote``, ``lang_mix``
 (list of ``{lang, share}``: character share per label over paragraph chunks) and
-``lang_mixed`` (see :mod:`dataprep.langid.mix`). ``policy: threshold`` is
-datatrove's rule and writes only the columns above.
+``lang_mixed`` (see :mod:`dataprep.langid.mix`); inside the Danish/Norwegian group
+the member may move by spelling cues (``cue_margin``, :mod:`dataprep.langid.cues`).
+``policy: threshold`` is datatrove's rule and writes only the columns above.
 
 Without ``allow``/``block``/``drop_und`` the stage only annotates. Reason codes:
 ``lang_blocked`` (in ``block``), ``lang_undetermined`` (``und`` while ``drop_und``
