@@ -1,10 +1,11 @@
-"""Spelling cues that pick a confusable group's member: Danish vs Norwegian, Bokmål vs Nynorsk.
+"""Spelling cues that pick a confusable group's member (Danish/Bokmål/Nynorsk, Malay/Indonesian).
 
 lid.176 splits its probability between Danish (``da``), Norwegian Bokmål (``no``)
 and Nynorsk (``nn``): on ``benchmarks/eval_langid.py`` a few plain Bokmål recipes
 and help texts of 200-400 characters get ``da`` 0.37-0.64, and most Nynorsk
-documents get ``no``. The written standards differ in a few frequent, documented
-ways that a character n-gram model weighs little on short text:
+documents get ``no``; most Malay documents get ``id``. The written standards differ
+in a few frequent, documented ways that a character n-gram model weighs little on
+short text:
 
 * **Danish vs Norwegian**: Danish writes no double consonant at the end of a word
   (Wikipedia, "Comparison of Norwegian Bokmål and Standard Danish", section *Writing
@@ -20,6 +21,14 @@ ways that a character n-gram model weighs little on short text:
   *eg*, *ein/eit*, *kva*, *korleis*, *kvifor*, *frå*, *dei*, *ho*, *berre*, *mykje*, *noko/nokon*,
   *fleire*, *heile*, *vere*; Bokmål *ikke*, *jeg*, *en/et*, *hva*, *hvordan*,
   *hvorfor*, *fra*, *hun*, *bare*, *mye*, *noe/noen*, *flere*, *hele*, *være*.
+* **Malay vs Indonesian** (Malay Wikipedia, "Perbezaan antara Bahasa Melayu Piawai dan
+  Bahasa Indonesia", and English Wikipedia, "Comparison of Indonesian and Standard
+  Malay"): spellings kept apart (Malay *kerana*, *wang*, *baharu*, *mahu*, *minit*,
+  *bas*, *teksi*, *polis*; Indonesian *karena*, *uang*, *menit*, *bus*, *taksi*,
+  *polisi*) and everyday words (Malay *pejabat*, *kedai*, *bercakap*, *farmasi*,
+  *cabaran*, *sentiasa*; Indonesian *kantor*, *toko*, *berbicara*, *apotek*,
+  *tantangan*, *bisa*, *gratis*, *kalian*, *karcis*). Left out: *percuma* (Malay
+  "free", Indonesian "useless"), *saja* and *mau* (informal Malay too).
 
 Only words written in lower case are counted (a capitalized word may be a name).
 A :class:`Contrast` compares two sides; :func:`resolve` moves a group's member to
@@ -96,8 +105,21 @@ NYNORSK_BOKMAL = Contrast(
         "ikke jeg en et hva hvordan hvorfor fra hun bare mye noe noen flere hele være"
     ),
 )
-CONTRASTS: tuple[Contrast, ...] = (DANISH_NORWEGIAN, NYNORSK_BOKMAL)
-"""Applied in this order: Danish or Norwegian first, then which Norwegian."""
+MALAY_INDONESIAN = Contrast(
+    left=frozenset({"ms"}),
+    right=frozenset({"id"}),
+    left_words=_forms(
+        "kerana baharu wang mahu minit bas teksi polis sentiasa pejabat bercakap kedai "
+        "farmasi cabaran"
+    ),
+    right_words=_forms(
+        "karena uang bisa menit bus taksi polisi gratis kantor kalian berbicara toko karcis "
+        "apotek apotik tantangan"
+    ),
+)
+CONTRASTS: tuple[Contrast, ...] = (DANISH_NORWEGIAN, NYNORSK_BOKMAL, MALAY_INDONESIAN)
+"""Applied in this order: Danish or Norwegian first, then which Norwegian; Malay or
+Indonesian."""
 LANGS: frozenset[str] = frozenset().union(*(c.left | c.right for c in CONTRASTS))
 
 

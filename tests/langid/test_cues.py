@@ -106,3 +106,23 @@ def test_policy_uses_the_text_only_with_a_margin() -> None:
     assert not policy(2).reads_text(lab(("en", 0.9), ("no", 0.05)))
     # the group score still decides acceptance
     assert policy(2).decide(lab(("da", 0.4), ("no", 0.2)), 0.9, BOKMAL)[0].lang == "und"
+
+
+def test_malay_and_indonesian_spellings() -> None:
+    malay = "Harga tiket bas naik kerana kos minyak, kata pegawai pejabat itu."
+    indonesian = "Harga karcis bus naik karena biaya bensin, kata pegawai kantor itu."
+    assert cues.MALAY_INDONESIAN.counts(cues.words(malay)) == (3, 0)  # bas, kerana, pejabat
+    assert cues.MALAY_INDONESIAN.counts(cues.words(indonesian)) == (0, 4)  # karcis, bus, ...
+    # "tiket" is written in both
+    members = lab(("id", 0.7), ("ms", 0.25))
+    assert cues.resolve(Label("id", None), members, malay, 2).lang == "ms"
+    assert cues.resolve(Label("id", None), members, indonesian, 2).lang == "id"
+
+
+def test_one_loan_word_does_not_move_danish_at_the_default_margin() -> None:
+    # "app" ends in a doubled consonant like Norwegian words; Danish writes none
+    danish = "Hent vores app og se, hvornår bussen kommer"
+    members = lab(("da", 0.8), ("no", 0.15))
+    assert cues.DANISH_NORWEGIAN.counts(cues.words(danish)) == (0, 1)
+    assert cues.resolve(Label("da", None), members, danish, 2).lang == "da"
+    assert cues.resolve(Label("da", None), members, danish, 1).lang == "no"  # why 2 is the default
