@@ -276,7 +276,7 @@ def calibrate_weights(docs: list[EvalDoc]) -> dict[str, float]:
 
 _MARGINS: tuple[int | None, ...] = (1, 2, 3, 4, 5, None)
 """``cue_margin`` values tried (``None``: no spelling cues), most overrides first."""
-CUE_LANGS = frozenset({"da", "no", "nn", "sv", "id", "ms"})
+CUE_LANGS = frozenset({"da", "no", "nn", "sv", "id", "ms", "hr", "bs", "sr"})
 """Gold languages of the groups whose member the spelling cues can move."""
 
 
@@ -313,7 +313,8 @@ def held_out_report(docs: list[EvalDoc]) -> None:
     """``cue_margin`` calibrated on one half of the evaluation and scored on the other,
     both ways round (two folds), next to no cues and the shipped default."""
     first, second = halves(docs)
-    print("\nspelling-cue margin (documents >= 200 characters of da/no/nn/sv/id/ms), correct labels:")
+    langs = "/".join(sorted(CUE_LANGS))
+    print(f"\nspelling-cue margin (documents >= 200 characters of {langs}), correct labels:")
     print("| cue_margin | half A | half B |\n|---|---|---|")
     for m in _MARGINS:
         (a, n), (b, k) = cue_accuracy(first, m), cue_accuracy(second, m)

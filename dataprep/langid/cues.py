@@ -29,6 +29,18 @@ short text:
   *cabaran*, *sentiasa*; Indonesian *kantor*, *toko*, *berbicara*, *apotek*,
   *tantangan*, *bisa*, *gratis*, *kalian*, *karcis*). Left out: *percuma* (Malay
   "free", Indonesian "useless"), *saja* and *mau* (informal Malay too).
+* **Croatian vs Bosnian/Serbian, then Bosnian vs Serbian** (Wikipedia, "Comparison
+  of standard Bosnian, Croatian, Montenegrin and Serbian", sections *Vocabulary* and
+  *Names of the months*, and its yat reflexes): Croatian *tjedan*, *tisuća*, *kruh*,
+  *nogomet*, *glazba*, *kazalište*, *sveučilište*, *povijest*, *kemija*, *obitelj*,
+  *tijekom*, *tko*, *točno*, Slavic month names (*siječanj*...); Bosnian/Serbian
+  *sedmica*, *hiljada*, *hljeb/hleb*, *fudbal*, *muzika*, *pozorište*, *univerzitet*,
+  *historija/istorija*, *hemija*, *porodica*, *tokom*, *šta*, *tačno*, *januar*...;
+  matched as word beginnings (``left_stems``), for the inflected forms. Then the
+  ijekavian reflex of yat (*vrijeme*, *prije*, *mlijeko*, *gdje*) for Bosnian against
+  the ekavian one (*vreme*, *pre*, *mleko*, *gde*) for Serbian, ``sh`` moving to
+  either. Known limit: Serbian written in ijekavian (Bosnia and Herzegovina,
+  Montenegro) then reads as Bosnian; Cyrillic text has no cues here.
 
 Only words written in lower case are counted (a capitalized word may be a name).
 A :class:`Contrast` compares two sides; :func:`resolve` moves a group's member to
@@ -60,6 +72,10 @@ def _forms(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
+def _stems(stems: str) -> tuple[str, ...]:
+    return tuple(sorted(stems.split()))
+
+
 @dataclass(frozen=True)
 class Contrast:
     """Two sides of a confusable group and each side's distinctive word forms."""
@@ -70,13 +86,18 @@ class Contrast:
     """Labels of the second side (e.g. ``{"no", "nb", "nn"}``)."""
     left_words: frozenset[str]
     right_words: frozenset[str]
+    left_stems: tuple[str, ...] = ()
+    """Word beginnings that are cues (for inflected forms: ``tjed`` for tjedan, tjedna...)."""
+    right_stems: tuple[str, ...] = ()
+    neutral: frozenset[str] = frozenset()
+    """Labels of neither side (``sh``) that move to a side whose cues win by the margin."""
     right_double_final: bool = False
     """Count words ending in a doubled consonant as evidence for the right side."""
 
     def counts(self, words: Sequence[str]) -> tuple[int, int]:
         """(left cues, right cues) among lower-case ``words``."""
-        left = sum(w in self.left_words for w in words)
-        right = sum(w in self.right_words for w in words)
+        left = sum(w in self.left_words or w.startswith(self.left_stems) for w in words)
+        right = sum(w in self.right_words or w.startswith(self.right_stems) for w in words)
         if self.right_double_final:
             right += sum(
                 len(w) >= 3 and w[-1] == w[-2] and w[-1] in _DOUBLE_FINAL
@@ -117,10 +138,50 @@ MALAY_INDONESIAN = Contrast(
         "apotek apotik tantangan"
     ),
 )
-CONTRASTS: tuple[Contrast, ...] = (DANISH_NORWEGIAN, NYNORSK_BOKMAL, MALAY_INDONESIAN)
+CROATIAN_BOSNIAN_SERBIAN = Contrast(
+    left=frozenset({"hr"}),
+    right=frozenset({"bs", "sr", "sh"}),
+    left_words=_forms("tko jučer"),
+    right_words=_forms("šta juče mart maj jun jul"),
+    left_stems=_stems(
+        "tjed tisuć kruh nogomet glazb kazališ sveučiliš zrakoplov povijes kemij obitelj "
+        "europ cjepiv liječni tijekom uvjet sudjel znanstven izvješ tvrtk siječ veljač ožuj "
+        "svib lipnj srpnj kolovoz rujn listopad prosinc točn"
+    ),
+    right_stems=_stems(
+        "sedmic hiljad hljeb hleb fudbal muzik pozoriš univerzitet vazduh historij istorij "
+        "hemij porodic evrop vakcin ljekar lekar tokom uslov učestv naučn izvještaj januar "
+        "februar avgust septemb oktob novemb decemb tačn"
+    ),
+)
+IJEKAVIAN_EKAVIAN = Contrast(
+    left=frozenset({"bs"}),
+    right=frozenset({"sr"}),
+    neutral=frozenset({"sh"}),
+    left_words=_forms("prije"),
+    right_words=_forms(
+        "pre reka reke reč reči dve cena cene cenu svet sveta svetu bela beli belo vest vesti "
+        "dete deca dece deci telo tela lek gde ovde"
+    ),
+    left_stems=_stems(
+        "vrijem poslije rijek riječ mlijek dvije lijep cijen svijet bijel vijest uvijek "
+        "dijet tijel lijek gdje ovdje sjever mjest djec nedjelj vjerova mjesec pjesm snijeg "
+        "srijed primjer vjetr zvijezd cvijet djevoj"
+    ),
+    right_stems=_stems(
+        "vrem posle mlek uvek sever mest nedelj verova mesec pesm sneg primer vetr zvezd cvet devoj"
+    ),
+)
+CONTRASTS: tuple[Contrast, ...] = (
+    DANISH_NORWEGIAN,
+    NYNORSK_BOKMAL,
+    MALAY_INDONESIAN,
+    CROATIAN_BOSNIAN_SERBIAN,
+    IJEKAVIAN_EKAVIAN,
+)
 """Applied in this order: Danish or Norwegian first, then which Norwegian; Malay or
-Indonesian."""
-LANGS: frozenset[str] = frozenset().union(*(c.left | c.right for c in CONTRASTS))
+Indonesian; Croatian or not, then Bosnian (ijekavian) or Serbian (ekavian)."""
+LANGS: frozenset[str] = frozenset().union(*(c.left | c.right | c.neutral for c in CONTRASTS))
 
 
 def words(text: str) -> list[str]:
@@ -141,14 +202,21 @@ def resolve(
         return best
     ws = words(text)
     for contrast in CONTRASTS:
+        sides = (contrast.left, contrast.right)
         if best.lang in contrast.left:
-            own, other_side = 0, contrast.right
+            own = 0
         elif best.lang in contrast.right:
-            own, other_side = 1, contrast.left
+            own = 1
+        elif best.lang in contrast.neutral:
+            own = -1
         else:
             continue
-        counts = contrast.counts(ws)
-        if counts[1 - own] - counts[own] < margin:
+        left, right = contrast.counts(ws)
+        if own != 0 and left - right >= margin:
+            other_side = sides[0]
+        elif own != 1 and right - left >= margin:
+            other_side = sides[1]
+        else:
             continue
         rivals = [(lab, p) for lab, p in members if lab.lang in other_side]
         if rivals:

@@ -126,3 +126,24 @@ def test_one_loan_word_does_not_move_danish_at_the_default_margin() -> None:
     assert cues.DANISH_NORWEGIAN.counts(cues.words(danish)) == (0, 1)
     assert cues.resolve(Label("da", None), members, danish, 2).lang == "da"
     assert cues.resolve(Label("da", None), members, danish, 1).lang == "no"  # why 2 is the default
+
+
+def test_croatian_against_bosnian_and_serbian_by_stems() -> None:
+    croatian = "Utakmica nogometnog kluba igra se idućeg tjedna, tijekom vikenda."
+    bosnian = "Utakmica fudbalskog kluba igra se naredne sedmice, tokom vikenda."
+    assert cues.CROATIAN_BOSNIAN_SERBIAN.counts(cues.words(croatian)) == (3, 0)
+    assert cues.CROATIAN_BOSNIAN_SERBIAN.counts(cues.words(bosnian)) == (0, 3)
+    members = lab(("hr", 0.49), ("sh", 0.24), ("bs", 0.14), ("sr", 0.10))
+    # Croatian ruled out, then ijekavian (prije, vrijeme) picks Bosnian over sh
+    text = bosnian + " Prije utakmice vrijeme je lijepo."
+    assert cues.resolve(Label("hr", None), members, text, 2).lang == "bs"
+    assert cues.resolve(Label("hr", None), members, croatian, 2).lang == "hr"
+
+
+def test_a_neutral_label_moves_to_either_side() -> None:
+    members = lab(("sh", 0.4), ("sr", 0.3), ("bs", 0.2))
+    ekavian = "pre podne je vreme bilo lepo, posle kiša"  # pre, vreme, posle
+    ijekavian = "prije podne je vrijeme bilo lijepo, poslije kiša"
+    assert cues.resolve(Label("sh", None), members, ekavian, 2).lang == "sr"
+    assert cues.resolve(Label("sh", None), members, ijekavian, 2).lang == "bs"
+    assert cues.resolve(Label("sh", None), members, "kiša pada", 2).lang == "sh"
