@@ -58,6 +58,7 @@ checked on the other (``benchmarks/eval_langid.py``; numbers in the README).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -95,16 +96,23 @@ class Contrast:
     """Count words ending in a doubled consonant as evidence for the right side."""
 
     def counts(self, words: Sequence[str]) -> tuple[int, int]:
-        """(left cues, right cues) among lower-case ``words``."""
-        left = sum(w in self.left_words or w.startswith(self.left_stems) for w in words)
-        right = sum(w in self.right_words or w.startswith(self.right_stems) for w in words)
-        if self.right_double_final:
-            right += sum(
-                len(w) >= 3 and w[-1] == w[-2] and w[-1] in _DOUBLE_FINAL
-                for w in words
-                if w not in self.left_words and w not in self.right_words
-            )
+        """(left cues, right cues) among lower-case ``words`` (each distinct word is
+        looked at once; the two sides' lists do not overlap)."""
+        left = right = 0
+        for w, n in Counter(words).items():
+            if w in self.left_words or w.startswith(self.left_stems):
+                left += n
+            elif (
+                w in self.right_words
+                or w.startswith(self.right_stems)
+                or (self.right_double_final and _double_final(w))
+            ):
+                right += n
         return left, right
+
+
+def _double_final(word: str) -> bool:
+    return len(word) >= 3 and word[-1] == word[-2] and word[-1] in _DOUBLE_FINAL
 
 
 DANISH_NORWEGIAN = Contrast(
