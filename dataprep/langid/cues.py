@@ -153,7 +153,7 @@ CROATIAN_BOSNIAN_SERBIAN = Contrast(
     right_words=_forms("šta juče mart maj jun jul"),
     left_stems=_stems(
         "tjed tisuć kruh nogomet glazb kazališ sveučiliš zrakoplov povijes kemij obitelj "
-        "europ cjepiv liječni tijekom uvjet sudjel znanstven izvješ tvrtk siječ veljač ožuj "
+        "europ cjepiv liječni tijekom uvjet sudjel znanstven izvješć tvrtk siječ veljač ožuj "
         "svib lipnj srpnj kolovoz rujn listopad prosinc točn"
     ),
     right_stems=_stems(

@@ -147,3 +147,13 @@ def test_a_neutral_label_moves_to_either_side() -> None:
     assert cues.resolve(Label("sh", None), members, ekavian, 2).lang == "sr"
     assert cues.resolve(Label("sh", None), members, ijekavian, 2).lang == "bs"
     assert cues.resolve(Label("sh", None), members, "kiša pada", 2).lang == "sh"
+
+
+@pytest.mark.parametrize("contrast", cues.CONTRASTS)
+def test_the_two_sides_of_a_contrast_do_not_share_a_cue(contrast: cues.Contrast) -> None:
+    assert not contrast.left_words & contrast.right_words
+    assert not [w for w in contrast.left_words if w.startswith(contrast.right_stems)]
+    assert not [w for w in contrast.right_words if w.startswith(contrast.left_stems)]
+    assert not [s for s in contrast.left_stems if s.startswith(contrast.right_stems)]
+    assert not [s for s in contrast.right_stems if s.startswith(contrast.left_stems)]
+    assert not (contrast.left | contrast.right) & contrast.neutral
