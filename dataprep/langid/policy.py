@@ -31,6 +31,7 @@ from typing import Literal
 
 import pyarrow as pa
 
+from dataprep.langid import cues
 from dataprep.langid.labels import UND, Label
 
 Policy = Literal["threshold", "groups"]
@@ -101,8 +102,10 @@ class LabelPolicy:
         groups: Iterable[Sequence[str]],
         weights: Mapping[str, float],
         min_letter_share: float,
+        cue_margin: int | None = None,
     ) -> None:
         self.policy = policy
+        self.cue_margin = cue_margin
         self.min_score = min_score
         self.per_lang = dict(min_score_per_lang)
         self.weights = dict(weights)
@@ -111,14 +114,30 @@ class LabelPolicy:
         for i, members in enumerate(groups):
             for code in members:
                 self.group_of.setdefault(code, i)
+        self._cue_keys = frozenset(map(self.group_key, cues.LANGS))
+
+    def reads_text(self, cands: Candidates) -> bool:
+        """Whether :meth:`decide` needs the text for these candidates (spelling cues
+        of :mod:`dataprep.langid.cues` for the top label's group)."""
+        return (
+            self.policy == "groups"
+            and self.cue_margin is not None
+            and bool(cands)
+            and self.group_key(cands[0][0].lang) in self._cue_keys
+        )
 
     def group_key(self, lang: str) -> str:
         """Languages of one group share a key (``"g2"``); others are their own key."""
         idx = self.group_of.get(lang)
         return lang if idx is None else f"g{idx}"
 
-    def decide(self, cands: Candidates, letter_share: float) -> tuple[Label, float]:
-        """(label or ``und``, the score the decision compared with ``min_score``)."""
+    def decide(
+        self, cands: Candidates, letter_share: float, text: str | None = None
+    ) -> tuple[Label, float]:
+        """(label or ``und``, the score the decision compared with ``min_score``).
+
+        ``text`` (what the model read) is used only when :meth:`reads_text`: the
+        group's member may then move by spelling cues (:func:`cues.resolve`)."""
         if not cands:
             return _UND, 0.0
         top, p_top = cands[0]
@@ -128,7 +147,10 @@ class LabelPolicy:
         key = self.group_key(top.lang)
         members = [(lab, p) for lab, p in cands if self.group_key(lab.lang) == key]
         mass = min(sum(p for _, p in members), 1.0)
-        best = max(members, key=lambda c: c[1] * self.weights.get(c[0].lang, 1.0))[0]
+        weighted = [(lab, p * self.weights.get(lab.lang, 1.0)) for lab, p in members]
+        best = max(weighted, key=lambda c: c[1])[0]
+        if text is not None and self.cue_margin is not None and self.reads_text(cands):
+            best = cues.resolve(best, weighted, text, self.cue_margin)
         ok = letter_share >= self.min_letter_share and mass >= self.per_lang.get(
             best.lang, self.min_score
         )

@@ -48,6 +48,25 @@ NAV = (
 )
 
 
+# the two Bokmål and one Nynorsk texts of benchmarks/eval_langid.py that lid.176 gives
+# to Danish, and a Danish one of the same kind
+BOKMAL_TO_DANISH = (
+    "Har du glemt passordet ditt, kan du tilbakestille det fra innloggingssiden. Trykk på "
+    "lenken «Glemt passord», skriv inn e-postadressen din og følg instruksjonene i e-posten "
+    "du får tilsendt. Lenken er gyldig i tjue minutter."
+)
+NYNORSK_TO_DANISH = (
+    "Slik lagar du ei enkel fiskesuppe: Fres lauk, gulrot og purre i litt smør i ei stor "
+    "gryte. Hell over fiskekraft og la det småkoke i eit kvarter. Tilset fløyte og smak til "
+    "med salt, pepar og ein skvett kvitvin."
+)
+DANISH = (
+    "Hvis du har glemt din adgangskode, kan du nulstille den fra login-siden. Tryk på "
+    "linket »Glemt adgangskode«, skriv din e-mailadresse, og følg vejledningen i den e-mail, "
+    "du får tilsendt. Linket er gyldigt i tyve minutter."
+)
+
+
 def run(texts: list[str | None], **options: Any) -> list[dict[str, Any]]:
     stage = FastTextLangId(LangIdConfig(**options), StageContext(name="lid"))
     out = stage.process(pa.record_batch({"text": pa.array(texts, pa.string())}))
@@ -61,6 +80,14 @@ def test_bokmal_split_with_danish_is_kept_as_norwegian() -> None:
     assert new["lang"] == "no"
     assert new["lang_score"] == pytest.approx(old["lang_score"])  # raw top score kept
     assert new["lang_group_score"] > 0.95
+
+
+def test_spelling_cues_move_norwegian_from_danish() -> None:
+    texts: list[str | None] = [BOKMAL_TO_DANISH, NYNORSK_TO_DANISH, DANISH]
+    assert [r["lang"] for r in run(texts, cue_margin=None)] == ["da", "da", "da"]
+    assert [r["lang"] for r in run(texts)] == ["no", "nn", "da"]
+    stage = FastTextLangId(LangIdConfig(), StageContext(name="lid"))
+    assert [stage.predict(t)[0].lang for t in texts] == ["no", "nn", "da"]
 
 
 def test_log_lines_the_threshold_keeps_are_rejected() -> None:
@@ -120,6 +147,8 @@ def test_batch_path_equals_per_line_fasttext_with_the_vote() -> None:
         KERNEL_LOG,
         None,
         "",
+        BOKMAL_TO_DANISH + "\n" + NYNORSK_TO_DANISH,
+        DANISH,
     ]
     fast = FastTextLangId(LangIdConfig(max_chars=200), StageContext(name="lid"))
     assert fast.batch_predictor is not None
@@ -144,6 +173,7 @@ def test_batch_path_equals_per_line_fasttext_with_the_vote() -> None:
         ({"vote_max_chars": 0}, "vote_max_chars"),
         ({"weights": {"nn": 0}}, "'nn'"),
         ({"groups": "no,da"}, "groups must be a list"),
+        ({"cue_margin": 0}, "cue_margin must be >= 1"),
     ],
 )
 def test_bad_policy_options_are_rejected(options: dict[str, Any], match: str) -> None:
