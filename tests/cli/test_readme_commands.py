@@ -79,6 +79,5 @@ def test_every_readme_command_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_every_readme_command_runs_including_training(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("fasttext")
     monkeypatch.setenv("RAY_ADDRESS", os.environ.get("RAY_ADDRESS", ""))
     _run_all(tmp_path, heavy=True, monkeypatch=monkeypatch)
