@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dataprep.console.parser import Parser, add_global_flags, parse
-from dataprep.errors import DataprepError, OutputError
+from dataprep.errors import DataprepError, OutputError, Terminated
 
 if TYPE_CHECKING:
     from dataprep.engine.driver import RunResult
@@ -98,7 +98,7 @@ def _run(args: argparse.Namespace, recipe: Recipe, pool: WorkerPool | None) -> R
         workers=args.workers,
         overwrite=args.overwrite,
         resume=args.resume,
-        progress=not args.no_progress,
+        progress=not (args.no_progress or args.quiet),
         keep_work=args.keep_work,
         work_dir=args.work_dir,
         log=None,  # messages go to the ``dataprep`` logger: stderr (-v/-q) and run.log
@@ -220,7 +220,12 @@ def build_parser() -> Parser:
         help="local scratch folder for _work/ when the output is in a bucket (s3://, gs://, "
         "hf://); default: a folder under the system temp folder named after the output",
     )
-    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress line (on a terminal it is redrawn in place; otherwise a plain "
+        "line every 30 s, also in OUT/run.log)",
+    )
     run.add_argument(
         "--set",
         action="append",
@@ -362,10 +367,6 @@ def _describe(e: BaseException, limit: int = 200) -> str:
     if len(first) > limit:
         first = first[: limit - 1] + "…"
     return f"{type(e).__name__}: {first}" if first else type(e).__name__
-
-
-class Terminated(Exception):
-    """SIGTERM was received: stop like Ctrl-C, with the conventional exit code."""
 
 
 def _on_sigterm(signum: int, frame: object) -> None:

@@ -43,3 +43,7 @@ class InfrastructureError(DataprepError):
     with ``--resume`` to continue."""
 
     exit_code = 6
+
+
+class Terminated(Exception):
+    """SIGTERM was received: stop like Ctrl-C (exit 143); finished shards are kept."""

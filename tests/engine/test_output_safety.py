@@ -72,7 +72,7 @@ def mark_unfinished(out: Path) -> None:
 def results(root: Path) -> dict[str, str]:
     """Every output file that must not change on resume. run.json and the reports
     differ by timing only: report.json is compared without it (report.html shows it)."""
-    skip = ("run.json", "report.json", "report.html")
+    skip = ("run.json", "run.log", "report.json", "report.html")
     out = {k: v for k, v in files(root).items() if k not in skip}
     report = json.loads((root / "report.json").read_text())
     report["run"]["timing"] = None
@@ -278,7 +278,9 @@ def test_resume_after_an_interrupted_cleanup_gives_the_finished_output(
     assert not list(out.glob(".dataprep-*"))
     again = files(out)
     run_pipeline(_global_recipe(), [str(corpus)], out, workers=1, progress=False, resume=True)
-    assert files(out) == again
+    now = files(out)
+    assert now.pop("run.log") != again.pop("run.log")  # the log says it resumed
+    assert now == again
 
 
 def test_resume_reproduces_stats_json_byte_for_byte(
@@ -453,6 +455,7 @@ def test_classify_names_only_dataprep_files_as_its_own(tmp_path: Path) -> None:
     root = tmp_path / "out"
     for rel in (
         "run.json",
+        "run.log",
         "stats.json",
         ".report.html.tmp",
         "data/part-00000-0000.parquet",
@@ -474,6 +477,7 @@ def test_classify_names_only_dataprep_files_as_its_own(tmp_path: Path) -> None:
         "data/part-00000-0000.parquet",
         "removed/gopher/part-00000-0000.parquet",
         "run.json",
+        "run.log",
         "stats.json",
     ]
     assert sorted(str(p.relative_to(root)) for p in found.unknown) == [
