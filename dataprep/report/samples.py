@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import xxhash
 
 from dataprep.errors import InputError
-from dataprep.output.columns import LANG_COLUMN
+from dataprep.output.columns import LANG_COLUMN, reason_column, signal_prefix
 from dataprep.output.reader import BATCH_ROWS, Output, PartFile, iter_batches
 
 REPEAT_COLUMN = "repeat"
@@ -37,6 +37,8 @@ class Doc:
     text: str | None = None
     chars: int = 0
     flagged: bool = False
+    signals: tuple[tuple[str, Any], ...] = ()
+    """The stored signals of the stage that removed (or flagged) it, by signal name."""
 
     def to_dict(self, max_chars: int) -> dict[str, Any]:
         text = self.text or ""
@@ -125,22 +127,35 @@ def _read_texts(
     filled = dict(wanted)
     for p_index in sorted({p for p, _ in wanted}):
         part = parts[p_index]
-        if out.text_column not in out.schema(part).names:
+        names = out.schema(part).names
+        if out.text_column not in names:
             continue
         rows = sorted(r for p, r in wanted if p == p_index)
         try:
-            _fill_part(part, out.text_column, p_index, rows, filled)
+            _fill_part(part, out.text_column, names, p_index, rows, filled)
         except (OSError, pa.ArrowException) as e:
             raise InputError(f"cannot read {part.path}: {e}") from e
     return filled
 
 
 def _fill_part(
-    part: PartFile, text_column: str, p_index: int, rows: list[int], filled: dict[Any, Doc]
+    part: PartFile,
+    text_column: str,
+    names: Sequence[str],
+    p_index: int,
+    rows: list[int],
+    filled: dict[Any, Doc],
 ) -> None:
-    for r, text in _row_texts(part, text_column, rows).items():
-        doc = filled[(p_index, r)]
-        filled[(p_index, r)] = replace(doc, text=text, chars=len(text or ""))
+    """Text and, for a removed or flagged document, its stage's signal columns."""
+    stage = filled[(p_index, rows[0])].stage  # one stage per part (or the flagging one)
+    prefix = signal_prefix(stage) if stage is not None else None
+    signals = [
+        n for n in names if prefix and n.startswith(prefix) and n != reason_column(str(stage))
+    ]
+    for r, values in _row_values(part, [text_column, *signals], rows).items():
+        doc, text = filled[(p_index, r)], values[text_column]
+        found = tuple((c.removeprefix(str(prefix)), values[c]) for c in signals)
+        filled[(p_index, r)] = replace(doc, text=text, chars=len(text or ""), signals=found)
 
 
 def texts_at(out: Output, part: PartFile, rows: Sequence[int]) -> dict[int, str | None]:
@@ -154,19 +169,25 @@ def texts_at(out: Output, part: PartFile, rows: Sequence[int]) -> dict[int, str 
 
 
 def _row_texts(part: PartFile, text_column: str, rows: list[int]) -> dict[int, str | None]:
-    found: dict[int, str | None] = {}
+    return {r: v[text_column] for r, v in _row_values(part, [text_column], rows).items()}
+
+
+def _row_values(
+    part: PartFile, columns: Sequence[str], rows: list[int]
+) -> dict[int, dict[str, Any]]:
+    """``columns`` of each of ``rows`` (sorted) of ``part``, reading only their row groups."""
+    found: dict[int, dict[str, Any]] = {}
     pf = pq.ParquetFile(part.path)
     start = 0
     for rg in range(pf.num_row_groups):
         size = pf.metadata.row_group(rg).num_rows
         here = [r for r in rows if start <= r < start + size]
         offset = start
-        batches = pf.iter_batches(BATCH_ROWS, row_groups=[rg], columns=[text_column])
+        batches = pf.iter_batches(BATCH_ROWS, row_groups=[rg], columns=list(columns))
         for batch in batches if here else ():
-            col = batch.column(0)
             for r in here:
                 if offset <= r < offset + batch.num_rows:
-                    found[r] = col[r - offset].as_py()
+                    found[r] = {c: batch.column(c)[r - offset].as_py() for c in columns}
             offset += batch.num_rows
         start += size
     return found
