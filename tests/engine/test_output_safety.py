@@ -23,27 +23,12 @@ from dataprep.errors import OutputError, ResumeError
 from dataprep.output import folder as output_folder
 from dataprep.recipe.config import parse_recipe
 
-RECIPE = """\
-name: toy
-run: {batch_size: 4}
-stages:
-  - stage: toy_min_words_v0
-    min_words: 2
-  - stage: toy_exact_dedup_v0
-"""
 #: A real global stage whose fit summary keys are not in sorted order.
 GLOBAL_STACK = [
     {"stage": "toy_min_words_v0", "min_words": 2},
     {"stage": "exact_dedup_v1"},
     {"stage": "toy_min_words_v0", "name": "min4", "min_words": 4},
 ]
-
-
-@pytest.fixture
-def recipe_file(tmp_path: Path) -> Path:
-    p = tmp_path / "toy.yaml"
-    p.write_text(RECIPE)
-    return p
 
 
 def run_cli(recipe: Path, inputs: list[Path], out: Path, *flags: str) -> int:
