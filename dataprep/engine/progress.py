@@ -15,6 +15,7 @@ count and rate without an ETA. Time spent in fits between passes is not forecast
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import sys
 import time
@@ -26,14 +27,18 @@ LOG = logging.getLogger("dataprep.progress")
 PLAIN_INTERVAL = 30.0
 #: Seconds between redraws of the terminal line.
 TTY_INTERVAL = 0.5
+_VERSION = re.compile(r"_v\d+$")
 
 
 def short_label(stages: Sequence[str], observe: str | None = None) -> str:
-    """``"fasttext_langid_v1 +3 > minhash_dedup_v1"``: the pass's first stage, how many
-    more, and the global stage it observes for; ``"read"`` for a pass with none."""
-    label = stages[0] + (f" +{len(stages) - 1}" if len(stages) > 1 else "") if stages else ""
+    """``"fasttext_langid +3 > minhash_dedup"``: the pass's first stage, how many more,
+    and the global stage it observes for, without version suffixes (the log line of the
+    pass names them all); ``"read"`` for a pass with none."""
+    names = [_VERSION.sub("", n) for n in stages]
+    label = names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "") if names else ""
     if observe is not None:
-        label = f"{label} > {observe}" if label else f"observe {observe}"
+        seen = _VERSION.sub("", observe)
+        label = f"{label} > {seen}" if label else f"observe {seen}"
     return label or "read"
 
 
@@ -121,14 +126,14 @@ class RunProgress:
         seconds = max(now - self.started, 1e-9)
         done = _count(self.docs)
         if self.total:
-            done += f"/{_count(self.total)} docs {100 * self.docs / self.total:.0f}%"
+            done += f"/{_count(self.total)} {100 * self.docs / self.total:.0f}%"
         else:
             done += " docs"
-        parts = [done, f"{self.nbytes / 1e6 / seconds:.1f} MB/s"]
+        parts = [done, f"{self.nbytes / 1e6 / seconds:.1f}MB/s"]
         eta = self.eta(now)
         if eta is not None:
             parts.append(f"ETA {_clock(eta)}")
-        tail = "  " + "  ".join(parts)
+        tail = "  " + " ".join(parts)
         head = f"pass {self.index + 1}/{self.n_passes} "
         room = max(width - 1 - len(head) - len(tail), 8)
         return _cut(head + _cut(self.label, room) + tail, width - 1)

@@ -154,7 +154,7 @@ def test_one_line_on_a_terminal_with_an_eta_across_passes() -> None:
     bar.update(500, 5_000_000)
     # 500 docs in 10 s; 500 left in this pass + 1000 in each of the 2 later passes.
     assert bar.eta(clock.now) == pytest.approx(50.0)
-    assert term.getvalue().startswith("\rpass 1/3 read  500/1.0k docs 50%  0.5 MB/s  ETA 0:00:50")
+    assert term.getvalue().startswith("\rpass 1/3 read  500/1.0k 50% 0.5MB/s ETA 0:00:50")
     bar.end_pass()
     assert term.getvalue().endswith("\r\x1b[K")  # cleared for the pass's log line
     bar.start_pass(1, "a +2", 400)
@@ -167,13 +167,18 @@ def test_one_line_on_a_terminal_with_an_eta_across_passes() -> None:
 def test_the_line_fits_80_columns_whatever_the_stage_names() -> None:
     stages = [f"a_very_long_stage_name_number_{i}_v1" for i in range(6)]
     label = short_label(stages, "minhash_dedup_with_a_long_instance_name_v1")
-    assert label.startswith("a_very_long_stage_name_number_0_v1 +5 > ")
+    assert label.startswith("a_very_long_stage_name_number_0 +5 > ")
     bar = RunProgress(12, stream=io.StringIO(), clock=FakeClock())
     bar.start_pass(10, label, 123_456_789)
     bar.docs, bar.nbytes = 99_999_999, 10**12
     line = bar.line(1.0, width=80)
     assert len(line) <= 79 and line.startswith("pass 11/12 a_very") and "ETA" in line
-    assert short_label([], None) == "read" and short_label([], "x") == "observe x"
+    assert short_label([], None) == "read" and short_label([], "x_v2") == "observe x"
+    # A realistic pass fits whole in 80 columns.
+    bar = RunProgress(3, stream=io.StringIO(), clock=FakeClock())
+    bar.start_pass(1, short_label(["fasttext_langid_v1", "a", "b", "c"], "minhash_dedup_v1"), 20000)
+    bar.docs, bar.nbytes = 7000, 5_600_000
+    assert "fasttext_langid +3 > minhash_dedup  7.0k/20.0k 35%" in bar.line(1.0, width=80)
 
 
 def test_unknown_pass_size_shows_count_and_rate_without_eta() -> None:
@@ -182,4 +187,4 @@ def test_unknown_pass_size_shows_count_and_rate_without_eta() -> None:
     bar.start_pass(0, "read", None)
     clock.now = 2.0
     bar.update(2500, 4_000_000)
-    assert bar.line(width=80) == "pass 1/2 read  2.5k docs  2.0 MB/s"
+    assert bar.line(width=80) == "pass 1/2 read  2.5k docs 2.0MB/s"
