@@ -566,6 +566,12 @@ def _run_passes(
     doc["quarantine"] = _quarantined(layout, shards, units, finished)
     record["workers"] = n_workers
     record["timing"] = {"stages": rounded(seconds), "fits": fit_seconds}
+    spent = ", ".join(
+        f"{n} {seconds[n]['cpu_seconds']:.1f}/{seconds[n]['wall_seconds']:.1f}"
+        for n in stats
+        if n in seconds
+    )
+    _note(log, f"seconds per stage, CPU/wall summed over workers: {spent}")
     return stats, fits, doc
 
 

@@ -39,6 +39,7 @@ def test_run_log_holds_passes_and_fits_with_utc_times(
     assert "pass 1/2: toy_min_words_v0; observe toy_exact_dedup_v0" in text
     assert "pass 2/2: toy_exact_dedup_v0 (" in text
     assert "fit toy_exact_dedup_v0:" in text
+    assert "seconds per stage, CPU/wall summed over workers: input " in text
     assert message(lines[-1]).startswith("finished in ")
 
 
