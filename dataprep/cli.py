@@ -374,10 +374,15 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from dataprep.console.logs import setup
+    from dataprep.console.logs import stderr_logging
 
     args = parse(build_parser(), argv)
-    setup(args.verbose, args.quiet)
+    with stderr_logging(args.verbose, args.quiet):
+        return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the verb; every exception becomes one line and an exit code."""
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
