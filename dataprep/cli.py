@@ -16,7 +16,6 @@ import errno
 import json
 import logging
 import os
-import re
 import signal
 import sys
 import threading
@@ -26,7 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dataprep.console.parser import Parser, add_global_flags, parse
-from dataprep.errors import DataprepError, OutputError, Terminated
+from dataprep.errors import (
+    DISK_FULL_ERRNOS,
+    DISK_FULL_HINT,
+    DataprepError,
+    OutputError,
+    Terminated,
+    errno_of,
+)
 
 if TYPE_CHECKING:
     from dataprep.engine.driver import RunResult
@@ -319,17 +325,7 @@ def _log() -> logging.Logger:
 
 
 #: What a user can do about an operating-system error that escaped the library.
-_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 _NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
-_ARROW_ERRNO = re.compile(r"\[errno (\d+)\]", re.IGNORECASE)
-
-
-def _errno(e: OSError) -> int | None:
-    """The errno of ``e``; pyarrow's I/O errors carry it only in their message."""
-    if e.errno is not None:
-        return int(e.errno)
-    found = _ARROW_ERRNO.search(str(e))
-    return int(found.group(1)) if found else None
 
 
 def _is_under(path: object, folder: str | None) -> bool:
@@ -350,10 +346,10 @@ def _from_os_error(e: Exception, output: str | None) -> OutputError | None:
     """
     if not isinstance(e, OSError):
         return None
-    code = _errno(e)
+    code = errno_of(e)
     where = e.filename if e.filename is not None else (output or "the output folder")
-    if code in _DISK_FULL:
-        return OutputError(f"disk full while writing {where}; free space and rerun with --resume")
+    if code in DISK_FULL_ERRNOS:
+        return OutputError(f"disk full while writing {where}; {DISK_FULL_HINT}")
     if code == errno.EROFS or (code in _NOT_WRITABLE and _is_under(e.filename, output)):
         why = os.strerror(code) if code is not None else "not writable"
         return OutputError(f"cannot write {where}: {why.lower()}")

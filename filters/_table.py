@@ -8,7 +8,9 @@ and each filter used to do it again (hashing for n-grams and stop words, ``len``
   come from a dictionary of the token strings, in order of first appearance);
 * ``n_tok``: tokens per document;
 * per distinct token (``vocab``): its length, whether it is a symbol token
-  (punctuation run) and whether it contains a letter.
+  (punctuation run) and whether it contains a letter; on the Arrow path these come
+  from Arrow kernels over the dictionary (only non-ASCII tokens' letter test is
+  asked in Python), and the dictionary becomes Python strings only if asked for.
 
 Signals are then numpy sums over ``ids``. When every text can be encoded as UTF-8
 the tokens never become Python strings: Arrow splits the texts (RE2 sets each
@@ -38,6 +40,8 @@ from filters._text import (
 
 #: Group 1: a separator token (cluster or punctuation run); else an exotic space.
 _ARROW_SEP = f"([{_UNSEG_BASE}][{_UNSEG_MARK}]*|[{_P}]+)|[{OTHER_SPACE}]"
+#: A token starting with punctuation: a symbol token (a punctuation run).
+_SYMBOL_START = f"^[{_P}]"
 
 
 def _has_alpha(token: str) -> bool:
@@ -52,41 +56,83 @@ def _has_alpha(token: str) -> bool:
 class TokenTable:
     """The tokens of a batch of documents as integer ids (see module docstring)."""
 
-    def __init__(self, docs: Sequence[Analysis], ids: Any, n_tok: Any, vocab: list[str]) -> None:
+    def __init__(self, docs: Sequence[Analysis], ids: Any, n_tok: Any, vocab: Any) -> None:
+        """``vocab``: the distinct tokens, a list of str or an Arrow string array (the
+        per-token properties are then computed by Arrow kernels)."""
         import numpy as np
+        import pyarrow as pa
 
         self.docs = list(docs)
         self.ids = ids
         self.n_tok = n_tok
-        self.vocab = vocab
+        self.arrow_vocab: pa.Array | None = vocab if isinstance(vocab, pa.Array) else None
+        if self.arrow_vocab is None:
+            self.__dict__["vocab"] = list(vocab)
+        self.n_vocab = len(vocab)
         self.starts = np.zeros(len(n_tok) + 1, dtype=np.int64)
         np.cumsum(n_tok, out=self.starts[1:])
+
+    @cached_property
+    def vocab(self) -> list[str]:
+        """The distinct tokens (id -> token)."""
+        values: list[str] = [] if self.arrow_vocab is None else self.arrow_vocab.to_pylist()
+        return values
 
     @cached_property
     def lengths(self) -> Any:
         """Characters of each distinct token."""
         import numpy as np
+        import pyarrow.compute as pc
 
-        return np.fromiter(map(len, self.vocab), dtype=np.int64, count=len(self.vocab))
+        if self.arrow_vocab is not None:  # code points, as len()
+            return np.asarray(pc.utf8_length(self.arrow_vocab), dtype=np.int64)
+        return np.fromiter(map(len, self.vocab), dtype=np.int64, count=self.n_vocab)
 
     @cached_property
     def is_symbol(self) -> Any:
         """Distinct tokens that are punctuation runs (they start with punctuation)."""
         import numpy as np
+        import pyarrow.compute as pc
 
-        first = (t[0] in PUNCT_SET for t in self.vocab)
-        return np.fromiter(first, dtype=bool, count=len(self.vocab))
+        if self.arrow_vocab is not None:
+            first = pc.match_substring_regex(self.arrow_vocab, pattern=_SYMBOL_START)
+            return np.asarray(first, dtype=bool)
+        starts = (t[0] in PUNCT_SET for t in self.vocab)
+        return np.fromiter(starts, dtype=bool, count=self.n_vocab)
 
     @cached_property
     def has_alpha(self) -> Any:
+        """Distinct tokens containing a letter (:func:`_has_alpha`). In ASCII that is
+        a letter ``A-Z``/``a-z``, which Arrow finds; other tokens are asked in Python."""
         import numpy as np
+        import pyarrow.compute as pc
 
-        return np.fromiter(map(_has_alpha, self.vocab), dtype=bool, count=len(self.vocab))
+        if self.arrow_vocab is None:
+            return np.fromiter(map(_has_alpha, self.vocab), dtype=bool, count=self.n_vocab)
+        d = self.arrow_vocab
+        out = np.asarray(pc.match_substring_regex(d, pattern="[A-Za-z]"), dtype=bool)
+        other = np.flatnonzero(~np.asarray(pc.string_is_ascii(d), dtype=bool))
+        if other.size:
+            tokens = d.take(other).to_pylist()
+            out[other] = np.fromiter(map(_has_alpha, tokens), dtype=bool, count=other.size)
+        return out
 
     @cached_property
     def position(self) -> dict[str, int]:
         """Distinct token -> id."""
-        return dict(zip(self.vocab, range(len(self.vocab)), strict=True))
+        return dict(zip(self.vocab, range(self.n_vocab), strict=True))
+
+    def ids_of(self, tokens: Sequence[str]) -> Any:
+        """The id of each of ``tokens`` (-1 when not in the batch), int64."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if self.arrow_vocab is not None and "position" not in self.__dict__:
+            found = pc.index_in(pa.array(tokens, pa.string()), value_set=self.arrow_vocab)
+            return np.asarray(found.fill_null(-1), dtype=np.int64)
+        pos = self.position
+        return np.fromiter((pos.get(t, -1) for t in tokens), np.int64, len(tokens))
 
     def doc_sums(self, per_id: Any) -> Any:
         """Per document, the sum over its tokens of ``per_id[id]`` (int64)."""
@@ -149,4 +195,4 @@ def _arrow_table(analyses: Sequence[Analysis]) -> TokenTable | None:
     n_tok = np.asarray(pc.fill_null(pc.list_value_length(tokens), 0), dtype=np.int64)
     enc = tokens.flatten().dictionary_encode()
     ids = np.asarray(enc.indices, dtype=np.int64)
-    return TokenTable(analyses, ids, n_tok, enc.dictionary.to_pylist())
+    return TokenTable(analyses, ids, n_tok, enc.dictionary)

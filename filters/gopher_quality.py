@@ -195,33 +195,40 @@ def _line_counts(text: str) -> tuple[int, int, int, int, int]:
 
 
 def _stop_word_counts(t: TokenTable, analyses: Sequence[Analysis], matchers: list[Any]) -> Any:
-    """Distinct stop words per document (``matchers``: each document's ``_stop_matcher``)."""
+    """Distinct stop words per document (``matchers``: each document's ``_stop_matcher``).
+
+    One pass over the batch's tokens: ``stop[g, id]`` is the stop word (numbered per
+    batch) that token ``id`` is a case variant of in matcher group ``g``, or -1.
+    """
     import numpy as np
 
+    n = len(analyses)
     out = np.array(
         [sum(1 for w in m[1] if w in a.text) for a, m in zip(analyses, matchers, strict=True)],
         dtype=np.int64,
     )
-    groups: dict[int, list[int]] = {}
-    for i, m in enumerate(matchers):
-        groups.setdefault(id(m), []).append(i)
+    groups: dict[int, int] = {}
+    group_of_doc = np.fromiter(
+        (groups.setdefault(id(m), len(groups)) for m in matchers), dtype=np.int64, count=n
+    )
+    variants: list[str] = []
+    rows: list[int] = []
+    word_of: list[int] = []
+    words: dict[str, int] = {}
+    for m in {id(m): m for m in matchers}.values():  # one matcher per group
+        for v, w in m[0].items():
+            variants.append(v)
+            rows.append(groups[id(m)])
+            word_of.append(words.setdefault(w, len(words)))
+    if not variants:
+        return out
+    ids = t.ids_of(variants)
+    found = ids >= 0
+    stop = np.full((len(groups), t.n_vocab), -1, dtype=np.int64)
+    stop[np.asarray(rows)[found], ids[found]] = np.asarray(word_of, dtype=np.int64)[found]
     doc_of = t.doc_of_token()
-    for docs in groups.values():
-        variants = matchers[docs[0]][0]
-        if not variants:
-            continue
-        words = {w: i for i, w in enumerate(dict.fromkeys(variants.values()))}
-        stop_of = np.full(len(t.vocab), -1, dtype=np.int64)
-        for v, w in variants.items():
-            j = t.position.get(v)
-            if j is not None:
-                stop_of[j] = words[w]
-        s = stop_of[t.ids]
-        sel = s >= 0
-        if len(docs) < len(matchers):
-            mine = np.zeros(len(matchers), dtype=bool)
-            mine[docs] = True
-            sel &= mine[doc_of]
-        pairs = np.unique(doc_of[sel] * len(words) + s[sel])
-        out += np.bincount(pairs // len(words), minlength=len(out))
+    s = stop[group_of_doc[doc_of], t.ids]
+    sel = s >= 0
+    pairs = np.unique(doc_of[sel] * len(words) + s[sel])
+    out += np.bincount(pairs // len(words), minlength=n)
     return out

@@ -103,7 +103,7 @@ class GopherRepetition(RuleFilter):
         n_chars = np.maximum(np.fromiter(map(len, texts), np.int64, len(texts)), 1)
         counts = np.array([_part_counts(t) for t in texts], dtype=np.int64).reshape(-1, 6)
         t = token_table(analyses)
-        n_ids = max(len(t.vocab), 1)
+        n_ids = max(t.n_vocab, 1)
         top, dup = repetition_chars_ids(t.ids, t.lengths[t.ids], t.n_tok, n_ids, TOP_NS, DUP_NS)
         out: dict[str, Any] = {
             "dup_para_frac": counts[:, 1] / np.maximum(counts[:, 0], 1),

@@ -8,16 +8,22 @@ at most 0.25 of the text), ``NumbersFilter`` (digits at most 0.15),
 over 1,000 characters). Character bounds and the uppercase fraction (uppercase
 letters over letters) are off by default. Words are non-symbol tokens
 (``filters._text``), so languages without spaces count character clusters.
+
+``analyze_signals`` is the per-document definition; ``analyze_batch`` computes the
+same values for a batch from its token table and ``filters._chars.class_counts``.
 """
 
 from __future__ import annotations
 
 import re
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from filters._chars import class_counts
 from filters._rules import LangConfig, Rule, RuleFilter
+from filters._table import token_table
 from filters._text import Analysis
 from filters.base import Signals
 
@@ -100,4 +106,33 @@ class Length(RuleFilter):
             "digit_frac": digits / n,
             "whitespace_frac": ws / n,
             "uppercase_frac": upper / max(letters, 1),
+        }
+
+    def analyze_batch(
+        self, analyses: Sequence[Analysis], langs: Sequence[str | None]
+    ) -> dict[str, Any]:
+        """``analyze_signals`` for many documents: words from the batch's token table,
+        character classes from one code-point lookup over all texts."""
+        import numpy as np
+
+        if not analyses:
+            return {n: [] for n in self.signal_names}
+        texts = [a.text for a in analyses]
+        counts = class_counts(texts)
+        alnum, digits, ws, upper, letters = (counts[:, j] for j in range(counts.shape[1]))
+        chars = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        n = np.maximum(chars, 1)
+        t = token_table(analyses)
+        longest = np.zeros(len(texts), dtype=np.int64)
+        has = np.flatnonzero(t.n_tok > 0)
+        if has.size:
+            longest[has] = np.maximum.reduceat(t.lengths[t.ids], t.starts[has])
+        return {
+            "char_count": chars.astype(np.float64),
+            "word_count": (t.n_tok - t.doc_sums(t.is_symbol.astype(np.int64))).astype(np.float64),
+            "longest_word": longest.astype(np.float64),
+            "non_alnum_frac": (chars - alnum) / n,
+            "digit_frac": digits / n,
+            "whitespace_frac": ws / n,
+            "uppercase_frac": upper / np.maximum(letters, 1),
         }

@@ -44,6 +44,7 @@ import numpy as np
 import pyarrow as pa
 
 from .corpus import Corpus, iter_batches
+from .jaccard import pair_jaccard
 from .lsh import band_keys, bucket_pairs
 from .scratch import open_scratch_npy
 from .spill import PartitionedSpill, partition_count
@@ -168,11 +169,7 @@ class ShingleStore:
 
     def jaccard(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Exact Jaccard of every pair ``(u[i], v[i])``."""
-        off, vals = self.offsets, self.values
-        out = np.empty(len(u), dtype=np.float64)
-        for i, (a, b) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
-            out[i] = exact_jaccard(vals[off[a] : off[a + 1]], vals[off[b] : off[b + 1]])
-        return out
+        return pair_jaccard(self.offsets, self.values, u, v)
 
     def close(self) -> None:
         del self.values

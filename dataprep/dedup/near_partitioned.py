@@ -13,19 +13,23 @@ same exact Jaccard verification, same greedy centers, so no chaining), computed 
    the samples; a task reads its range of every pairs file (binary search in
    memory-mapped files), de-duplicates the pairs, computes each pair's exact
    Jaccard from the two documents' shingle sets (read from the observation files
-   by position) and writes the verified edges sorted by ``(sv, v, su, u)``.
-4. **greedy** (driver, streaming): the edge files are, in range order, one sorted
-   stream in keep order of the later document, so greedy center clustering runs
-   over them one file at a time. State: the removed documents so far, as sorted
-   int64 runs merged like an LSM tree (8 B per removed document, 16 B during a
-   merge) plus one edge file. Each removed document ``(b, center a, jaccard)`` is
-   written to a shuffle file partitioned by ``a % P``.
-5. **clusters** (P tasks): per center, its cluster's first document and size; a
+   by position; :mod:`.jaccard`, vectorized) and writes the verified edges
+   ``(u, v, su, sv, j)`` to a shuffle file partitioned by ``u % P``.
+4. **components** (``components.py``): every edge's connected component, on the
+   driver (array union-find, 24 B per document with an edge) when that fits the
+   stage's ``driver_budget_bytes``, else as large-star/small-star rounds of P tasks.
+5. **join** (P tasks): the edges of partition ``u % P`` get their component's
+   label and are routed again by ``label % P``, so a component's edges meet.
+6. **greedy** (P tasks): greedy center clustering over each partition's whole
+   components (a component's result depends on its edges only); each removed
+   document ``(b, center a, jaccard)`` is written partitioned by ``a % P``.
+7. **clusters** (P tasks): per center, its cluster's first document and size; a
    cluster file (``partitioned.py``) of every document with duplicates.
-6. **decide** (one task per work unit): the unit's decision file.
+8. **decide** (one task per work unit): the unit's decision file.
 
-Driver budget: 8 B per removed near-duplicate (16 B while merging) + one verify
-partition's edges (~28 B per edge) + O(tasks) counters; nothing per document.
+Driver memory: the tasks' counters, plus 24 B per document with a verified edge
+and one verify file's edges (~40 B per edge) when components are found there.
+A task holds its partition's rows; the greedy task a whole component's edges.
 """
 
 from __future__ import annotations
@@ -40,10 +44,12 @@ import pyarrow as pa
 from dataprep.io.shuffle import ShuffleWriter, read_partition, read_table, write_table
 from dataprep.stages.fit import FitEnv
 
+from .components import labels_of
 from .corpus import open_observation
+from .jaccard import pair_jaccard
 from .keep import KeepPolicy
 from .lsh import band_keys, bucket_pairs
-from .near import BUCKET_ALL_PAIRS, SHINGLE_COL, SIGNATURE_COL, exact_jaccard, signature_matrix
+from .near import BUCKET_ALL_PAIRS, SHINGLE_COL, SIGNATURE_COL, signature_matrix
 from .partitioned import (
     GID_COL,
     SCORE_COL,
@@ -128,36 +134,25 @@ class _Shingles:
 
     def __init__(self, env: FitEnv, docs: np.ndarray) -> None:
         self.docs = docs
-        sizes = np.zeros(len(docs), dtype=np.int64)
-        chunks: list[tuple[np.ndarray, pa.ListArray]] = []
-        units = env.unit_of(docs)
+        sizes: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        units = env.unit_of(docs)  # nondecreasing: docs are sorted
         for u in np.unique(units).tolist():
-            idx = np.flatnonzero(units == u)
             path = env.observations[u]
-            assert path is not None
+            if path is None:
+                raise RuntimeError(f"unit {u}: documents {docs[units == u][:3]} not observed")
             sets = open_observation(path).read_all().column(SHINGLE_COL)
-            got = sets.take(pa.array(docs[idx] - env.offsets[u])).combine_chunks()
+            got = sets.take(pa.array(docs[units == u] - env.offsets[u])).combine_chunks()
             offsets = got.offsets.to_numpy()
-            sizes[idx] = np.diff(offsets)
-            chunks.append((idx, got))
+            sizes.append(np.diff(offsets))
+            values.append(got.values.to_numpy()[offsets[0] : offsets[-1]])
         self.offsets = np.zeros(len(docs) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=self.offsets[1:])
-        self.values = np.empty(int(self.offsets[-1]), dtype=np.uint64)
-        for idx, got in chunks:
-            offsets = got.offsets.to_numpy()
-            values = got.values.to_numpy()
-            for k, i in enumerate(idx.tolist()):
-                self.values[self.offsets[i] : self.offsets[i + 1]] = values[
-                    offsets[k] - offsets[0] : offsets[k + 1] - offsets[0]
-                ]
+        np.cumsum(concat(sizes, np.int64), out=self.offsets[1:])
+        self.values = concat(values, np.uint64)
 
     def jaccard(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         iu, iv = np.searchsorted(self.docs, u), np.searchsorted(self.docs, v)
-        off, vals = self.offsets, self.values
-        out = np.empty(len(u), dtype=np.float64)
-        for k, (a, b) in enumerate(zip(iu.tolist(), iv.tolist(), strict=True)):
-            out[k] = exact_jaccard(vals[off[a] : off[a + 1]], vals[off[b] : off[b + 1]])
-        return out
+        return pair_jaccard(self.offsets, self.values, iu, iv)
 
 
 def verify_task(
@@ -189,73 +184,79 @@ def verify_task(
     if verify:
         ok = j >= threshold - 1e-12
         u, v, su, sv, j = u[ok], v[ok], su[ok], sv[ok], j[ok]
-    edges = {"u": u, "v": v, "su": su, "sv": sv}
-    table = pa.table({n: pa.array(a, type=pa.int64()) for n, a in edges.items()})
-    table = table.append_column("j", pa.array(j.astype(np.float32), type=pa.float32()))
-    write_table(env.step_file("verify", index), table)
-    return {"candidates": candidates, "accepted": len(u)}
+    writer = ShuffleWriter(env.step_file("verify", index), env.partitions)
+    writer.write((u % env.partitions).astype(np.uint64), _edge_batch(u, v, su, sv, j))
+    writer.close()
+    writer.commit()
+    docs = len(np.unique(np.concatenate((u, v))))
+    return {"candidates": candidates, "accepted": len(u), "docs": docs}
 
 
-class _SortedRuns:
-    """A growing set of int64 ids as sorted runs, merged when a run is not smaller
-    than the one before (so O(log n) runs; 8 B per id, 16 B during a merge)."""
-
-    def __init__(self) -> None:
-        self.runs: list[np.ndarray] = []
-
-    def add(self, ids: np.ndarray) -> None:
-        if not len(ids):
-            return
-        self.runs.append(np.sort(ids))
-        while len(self.runs) > 1 and len(self.runs[-1]) >= len(self.runs[-2]):
-            last = self.runs.pop()
-            self.runs[-1] = np.sort(np.concatenate((self.runs[-1], last)))
-
-    def contains(self, ids: np.ndarray) -> np.ndarray:
-        found = np.zeros(len(ids), dtype=bool)
-        for run in self.runs:
-            idx = np.minimum(np.searchsorted(run, ids), len(run) - 1)
-            found |= run[idx] == ids
-        return found
+def _edge_batch(
+    u: np.ndarray, v: np.ndarray, su: np.ndarray, sv: np.ndarray, j: np.ndarray
+) -> pa.RecordBatch:
+    cols = {
+        n: pa.array(a, type=pa.int64()) for n, a in zip(_PAIR_COLS, (u, v, su, sv), strict=True)
+    }
+    return pa.record_batch({**cols, "j": pa.array(j.astype(np.float32), type=pa.float32())})
 
 
-def greedy(env: FitEnv, ranges: int, parts: int) -> dict[str, Any]:
-    """Greedy centers over the edge files in keep order (driver, streaming)."""
-    removed = _SortedRuns()
-    total = 0
-    for q in range(ranges):
-        table = read_table(env.step_file("verify", q), ["u", "v", "j"])
-        u, v = table.column("u").to_numpy(), table.column("v").to_numpy()
-        j = table.column("j").to_numpy()
-        before = removed.contains(u)
-        dup: dict[int, int] = {}
-        jac: dict[int, float] = {}
-        for a, b, s, gone in zip(u.tolist(), v.tolist(), j.tolist(), before.tolist(), strict=True):
-            if not gone and b not in dup and a not in dup:
-                dup[b] = a
-                jac[b] = s
-        b_ids = np.fromiter(dup.keys(), dtype=np.int64, count=len(dup))
-        a_ids = np.fromiter(dup.values(), dtype=np.int64, count=len(dup))
-        j_val = np.fromiter(jac.values(), dtype=np.float32, count=len(jac))
-        writer = ShuffleWriter(greedy_file(env, q), parts)
-        writer.write(
-            (a_ids % parts).astype(np.uint64),
-            pa.record_batch({"b": pa.array(b_ids), "a": pa.array(a_ids), "j": pa.array(j_val)}),
-        )
-        writer.close()
-        writer.commit()
-        removed.add(b_ids)
-        total += len(b_ids)
-    return {"removed": total}
+def _edge_columns(pieces: list[tuple[int, pa.Table]]) -> list[np.ndarray]:
+    return [*(column(pieces, n, np.int64) for n in _PAIR_COLS), column(pieces, "j", np.float32)]
+
+
+def join_task(env: FitEnv, part: int, ranges: int, labels: str, count: int) -> dict[str, Any]:
+    """The verified edges ``u % P == part``, routed by their component's label."""
+    pieces = read_partition([env.step_file("verify", q) for q in range(ranges)], part)
+    u, v, su, sv, j = _edge_columns(pieces)
+    label = labels_of(env, labels, count, part, u)
+    writer = ShuffleWriter(env.step_file("join", part), env.partitions)
+    writer.write((label % env.partitions).astype(np.uint64), _edge_batch(u, v, su, sv, j))
+    writer.close()
+    writer.commit()
+    return {"edges": len(u)}
+
+
+def greedy_task(env: FitEnv, part: int) -> dict[str, Any]:
+    """Greedy centers over the whole components of label partition ``part``.
+
+    Edges are visited in keep order of the later document, then of the earlier one
+    (``(sv, v, su, u)``); a document is removed as the duplicate of the first *kept*
+    document among its earlier neighbours, as :func:`.near.greedy_centers` does over
+    all edges. A component's result depends only on its own edges, so each task
+    decides its components alone. Each removed document ``(b, center a, jaccard)``
+    goes to the shuffle file partitioned by ``a % P`` for the clusters step.
+    """
+    parts = env.partitions
+    pieces = read_partition([env.step_file("join", i) for i in range(parts)], part)
+    u, v, su, sv, j = _edge_columns(pieces)
+    order = np.lexsort((u, su, v, sv))
+    dup: dict[int, int] = {}
+    jac: dict[int, float] = {}
+    for a, b, s in zip(u[order].tolist(), v[order].tolist(), j[order].tolist(), strict=True):
+        if b not in dup and a not in dup:
+            dup[b] = a
+            jac[b] = s
+    b_ids = np.fromiter(dup.keys(), dtype=np.int64, count=len(dup))
+    a_ids = np.fromiter(dup.values(), dtype=np.int64, count=len(dup))
+    j_val = np.fromiter(jac.values(), dtype=np.float32, count=len(jac))
+    writer = ShuffleWriter(greedy_file(env, part), parts)
+    writer.write(
+        (a_ids % parts).astype(np.uint64),
+        pa.record_batch({"b": pa.array(b_ids), "a": pa.array(a_ids), "j": pa.array(j_val)}),
+    )
+    writer.close()
+    writer.commit()
+    return {"removed": len(b_ids)}
 
 
 def greedy_file(env: FitEnv, q: int) -> Path:
     return env.step_file("greedy", q)
 
 
-def clusters_task(env: FitEnv, part: int, ranges: int) -> dict[str, Any]:
+def clusters_task(env: FitEnv, part: int) -> dict[str, Any]:
     """Cluster rows (first document, size) of the centers ``a`` with ``a % P == part``."""
-    pieces = read_partition([greedy_file(env, q) for q in range(ranges)], part)
+    pieces = read_partition([greedy_file(env, q) for q in range(env.partitions)], part)
     b = column(pieces, "b", np.int64)
     a = column(pieces, "a", np.int64)
     j = column(pieces, "j", np.float32)

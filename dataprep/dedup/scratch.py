@@ -10,13 +10,12 @@ before any page is touched, and so into a one-line :class:`OutputError`.
 
 from __future__ import annotations
 
-import errno
 import os
 from pathlib import Path
 
 import numpy as np
 
-from dataprep.errors import OutputError
+from dataprep.errors import DISK_FULL_HINT, OutputError, is_disk_full
 
 _ZEROS = 1 << 20
 
@@ -46,10 +45,10 @@ def open_scratch_npy(path: Path, dtype: type, shape: tuple[int, int], what: str)
     except OSError as e:
         del array
         path.unlink(missing_ok=True)
-        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        if is_disk_full(e):
             raise OutputError(
                 f"disk full while reserving {size / 1e6:.1f} MB for {what} in {path.parent}; "
-                "free space and rerun with --resume"
+                f"{DISK_FULL_HINT}"
             ) from e
         raise OutputError(f"cannot reserve {size / 1e6:.1f} MB for {what} in {path}: {e}") from e
     return array

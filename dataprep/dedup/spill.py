@@ -10,7 +10,6 @@ flushed in blocks of ~``flush_rows`` rows to keep files few and batches large.
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -18,7 +17,7 @@ from types import TracebackType
 import numpy as np
 import pyarrow as pa
 
-from dataprep.errors import OutputError
+from dataprep.errors import OutputError, write_error
 
 #: Bytes of spill per row budgeted when choosing how many partitions to use.
 PARTITION_TARGET_BYTES = 128 * 1024 * 1024
@@ -32,12 +31,7 @@ def partition_count(rows: int, bytes_per_row: int, target: int | None = None) ->
 
 
 def _write_error(path: Path, e: OSError) -> OutputError:
-    """A full disk says so (and how to go on); other write errors name the file."""
-    if e.errno in (errno.ENOSPC, errno.EDQUOT):
-        return OutputError(
-            f"disk full while writing dedup spill file {path}; free space and rerun with --resume"
-        )
-    return OutputError(f"cannot write dedup spill file {path}: {e}")
+    return write_error(f"dedup spill file {path}", e)
 
 
 class PartitionedSpill:

@@ -43,6 +43,7 @@ from dataprep.recipe.registry import register
 from dataprep.stages.base import GlobalStage, StageConfig, StageContext
 from dataprep.stages.fit import FitEnv, FitRunner, Shuffled
 
+from .components import cc_task, find_components
 from .corpus import KEEP_COL, LANG_COL, LENGTH_COL, open_observation, read_corpus
 from .exact import HASH_COL, exact_labels
 from .keep import KeepPolicy, choose_kept, decision_batches, keep_rank, summarize
@@ -51,7 +52,8 @@ from .minhash import MinHasher
 from .near import SHINGLE_COL, SIGNATURE_COL, NearParams, NearResult, near_duplicates
 from .near_partitioned import (
     clusters_task,
-    greedy,
+    greedy_task,
+    join_task,
     near_shuffle,
     pairs_task,
     verify_ranges,
@@ -266,6 +268,10 @@ class MinHashDedup(_DedupStage):
         """Weight of missed pairs against spurious candidates (only when min_recall is None)."""
         verify: bool = True
         """Check every candidate pair's exact Jaccard against the threshold."""
+        driver_budget_bytes: int = 1 << 30
+        """Driver memory for the connected components of verified pairs: an array
+        union-find on the driver (24 B per document with a near-duplicate) when it
+        fits, else large-star/small-star rounds as executor tasks (same result)."""
 
         def __post_init__(self) -> None:
             super().__post_init__()
@@ -280,6 +286,10 @@ class MinHashDedup(_DedupStage):
                 )
             if self.min_recall is not None and not 0.0 < self.min_recall < 1.0:
                 raise ConfigError(f"min_recall must be in (0, 1), got {self.min_recall}")
+            if self.driver_budget_bytes < 0:
+                raise ConfigError(
+                    f"driver_budget_bytes must be >= 0, got {self.driver_budget_bytes}"
+                )
             if not 0.0 <= self.false_negative_weight <= 1.0:
                 raise ConfigError("false_negative_weight must be in [0, 1]")
             if (self.bands is None) != (self.rows is None):
@@ -431,8 +441,12 @@ class MinHashDedup(_DedupStage):
             len(ranges),
             {"ranges": [list(r) for r in ranges], "parts": parts},
         )
-        runner.once("greedy", lambda: greedy(env, len(ranges), parts))
-        clusters = runner.map("clusters", parts, {"ranges": len(ranges)})
+        endpoints = sum(c.get("docs", 2 * c["accepted"]) for c in checked)
+        budget = self.config.driver_budget_bytes
+        labels, count = find_components(runner, "verify", len(ranges), endpoints, budget)
+        runner.map("join", parts, {"ranges": len(ranges), "labels": labels, "count": count})
+        runner.map("greedy", parts)
+        clusters = runner.map("clusters", parts)
         units = runner.map("decide", env.units, {"step": "clusters", "parts": parts})
         candidates = sum(c["candidates"] for c in checked)
         self._summary.update(self._params_summary())
@@ -454,8 +468,14 @@ class MinHashDedup(_DedupStage):
             lo, hi = params["ranges"][index]
             cfg = self.config
             return verify_task(env, index, lo, hi, params["parts"], cfg.threshold, cfg.verify)
+        if step.startswith("cc-"):
+            return cc_task(env, step, index, params)
+        if step == "join":
+            return join_task(env, index, params["ranges"], params["labels"], params["count"])
+        if step == "greedy":
+            return greedy_task(env, index)
         if step == "clusters":
-            return clusters_task(env, index, params["ranges"])
+            return clusters_task(env, index)
         if step == "decide":
             step_name, parts = params["step"], params["parts"]
             return decide_unit(env, index, step_name, parts, self.reason, DOC_ID_COL)

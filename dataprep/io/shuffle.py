@@ -17,7 +17,6 @@ so a reader sees a writer's rows all or nothing.
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from dataprep.errors import InputError, OutputError
+from dataprep.errors import InputError, OutputError, write_error
 
 PART_COL = "_part"
 #: Rows buffered before a round is written (a round is one record batch).
@@ -33,9 +32,7 @@ FLUSH_ROWS = 1 << 20
 
 
 def _write_error(path: Path, e: OSError) -> OutputError:
-    if e.errno in (errno.ENOSPC, errno.EDQUOT):
-        return OutputError(f"disk full while writing shuffle file {path}; free space and --resume")
-    return OutputError(f"cannot write shuffle file {path}: {e}")
+    return write_error(f"shuffle file {path}", e)
 
 
 class ShuffleWriter:

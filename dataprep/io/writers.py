@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-from dataprep.errors import OutputError
+from dataprep.errors import write_error
 
 #: Rows are buffered and written as one row group once they reach this size.
 ROW_GROUP_BYTES = 64 * 1024 * 1024
@@ -42,7 +42,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except OSError as e:
         tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {e}") from e
+        raise write_error(str(path), e) from e
 
 
 class PartWriter:
@@ -98,7 +98,7 @@ class PartWriter:
                 options = ipc.IpcWriteOptions(compression=self.compression)
                 self._writer = ipc.new_file(str(tmp), schema, options=options)
         except OSError as e:
-            raise OutputError(f"cannot create {tmp}: {e}") from e
+            raise write_error(str(tmp), e) from e
         self._schema = schema
         self._parts.append((tmp, final))
         self._part_bytes = 0
@@ -124,7 +124,7 @@ class PartWriter:
             else:
                 self._writer.write_table(table)
         except OSError as e:
-            raise OutputError(f"cannot write to {self.folder}: {e}") from e
+            raise write_error(f"a part file in {self.folder}", e) from e
         self._part_bytes += self._pending_bytes
         self._pending = []
         self._pending_bytes = 0

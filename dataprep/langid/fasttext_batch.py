@@ -175,29 +175,37 @@ class FastTextBatchPredictor:
         # boundaries are character starts too, and data's end closes the last one
         starts = np.flatnonzero((data & 0xC0) != 0x80)
         bounds = np.append(starts, data.size)
+        char_bytes = np.diff(bounds)
         owner = np.searchsorted(offsets, starts, side="right") - 1
         first = np.searchsorted(starts, offsets[:-1])
         char_index = np.arange(starts.size) - first[owner]
-        n_chars = np.diff(np.append(first, starts.size))[owner]
-        tok_parts, row_parts = [], []
-        h = np.full(starts.size, _FNV_OFFSET, dtype=np.uint32)
+        # characters left in the token from each character on (its own included)
+        left = np.diff(np.append(first, starts.size))[owner] - char_index
         signed = data.view(np.int8).astype(np.int32).view(np.uint32)
+        tok_parts, row_parts = [], []
+        # the n-grams still growing: their first character and their hash so far
+        pos = np.arange(starts.size)
+        h = np.full(starts.size, _FNV_OFFSET, dtype=np.uint32)
         for n in range(1, m.maxn + 1):
+            if n > 1:  # n-grams that reach past their token's end stop growing
+                grow = left[pos] >= n
+                pos, h = pos[grow], h[grow]
             # extend each n-gram by its n-th character (hash continues byte by byte)
-            live = char_index + n <= n_chars
-            lo = np.where(live, bounds[np.minimum(np.arange(starts.size) + n - 1, starts.size)], 0)
-            hi = np.where(live, bounds[np.minimum(np.arange(starts.size) + n, starts.size)], 0)
-            for k in range(int((hi - lo).max(initial=0))):
-                step = live & (hi - lo > k)
-                h[step] = (h[step] ^ signed[lo[step] + k]) * _FNV_PRIME
+            c = pos + n - 1
+            lo, nb = bounds[c], char_bytes[c]
+            h = (h ^ signed[lo]) * _FNV_PRIME
+            for k in range(1, int(nb.max(initial=0))):
+                more = np.flatnonzero(nb > k)
+                h[more] = (h[more] ^ signed[lo[more] + k]) * _FNV_PRIME
             if n < m.minn:
                 continue
-            ok = live.copy()
+            done_h, done_pos = h, pos
             if n == 1:  # '<' and '>' alone are not n-grams
-                ok &= (char_index != 0) & (char_index + 1 != n_chars)
-            buckets = (h[ok] % np.uint32(m.bucket)).astype(np.int64)
+                ok = (char_index[pos] != 0) & (left[pos] != 1)
+                done_h, done_pos = h[ok], pos[ok]
+            buckets = (done_h % np.uint32(m.bucket)).astype(np.int64)
             kept, rows = self._bucket_rows(buckets)
-            tok_parts.append(owner[ok][kept])
+            tok_parts.append(owner[done_pos][kept])
             row_parts.append(rows[kept])
         if not tok_parts:
             return np.empty(0, np.int64), np.empty(0, np.int64)
@@ -387,14 +395,34 @@ class FastTextBatchPredictor:
         hidden, counts = self.hidden(texts, max_chars)
         probs = self.probabilities(hidden)
         k = min(k, probs.shape[1])
-        if k == 1:  # the first best label, as the stable sort below would give
-            top = probs.argmax(axis=1)[:, None]
-        else:
-            top = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+        # k == 1: the first best label, as the stable sort would give
+        top = probs.argmax(axis=1)[:, None] if k == 1 else top_k_stable(probs, k)
         scores = np.take_along_axis(probs, top, axis=1).astype(np.float64)
         empty = counts == 0
         top[empty], scores[empty] = -1, 0.0
         return BatchPredictions(top, scores)
+
+
+def top_k_stable(probs: np.ndarray, k: int) -> np.ndarray:
+    """``np.argsort(-probs, axis=1, kind="stable")[:, :k]`` without sorting every row.
+
+    Only the values at least each row's k-th largest can be among its top k (all of
+    them, ties included), so only those few are sorted, by (value descending, index
+    ascending) as the stable sort orders them.
+    """
+    n, width = probs.shape
+    if n == 0 or k >= width:
+        return np.argsort(-probs, axis=1, kind="stable")[:, :k]
+    kth = np.partition(probs, width - k, axis=1)[:, width - k]
+    rows, cols = np.nonzero(probs >= kth[:, None])  # k or more per row, row-major
+    order = np.lexsort((cols, -probs[rows, cols], rows))
+    rows, cols = rows[order], cols[order]
+    first = np.searchsorted(rows, np.arange(n))
+    rank = np.arange(rows.size) - first[rows]
+    keep = rank < k
+    out = np.empty((n, k), dtype=np.int64)
+    out[rows[keep], rank[keep]] = cols[keep]
+    return out
 
 
 def _add_segment_sums(

@@ -161,6 +161,11 @@ def _validate_policy(cfg: LangIdConfig) -> None:
         raise ConfigError("groups must be a list of lists of language codes")
 
 
+def _blank(texts: pa.Array) -> pa.Array:
+    """Null, empty or whitespace-only texts (fastText predicts nothing for them)."""
+    return pc.fill_null(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(texts)), 0), True)
+
+
 @register("fasttext_langid_v1")
 class FastTextLangId(BatchStage[LangIdConfig]):
     """Language identification with a fastText model (annotate, optionally filter)."""
@@ -262,57 +267,90 @@ class FastTextLangId(BatchStage[LangIdConfig]):
         return None
 
     def _batch_candidates(
-        self, predictor: FastTextBatchPredictor, texts: pa.Array, max_chars: int | None
+        self,
+        predictor: FastTextBatchPredictor,
+        texts: pa.Array,
+        max_chars: int | None,
+        blank: pa.Array | None = None,
     ) -> list[Cands]:
-        """:meth:`_line_candidates` of every text, through the batch predictor."""
-        preds = predictor.predict(texts, k=self._k, max_chars=max_chars)
-        blank = pc.fill_null(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(texts)), 0), True)
-        labels = [self._label(raw) for raw in predictor.labels]
-        out: list[Cands] = []
-        for is_blank, idx, probs in zip(
-            blank.to_pylist(), preds.labels.tolist(), preds.scores.tolist(), strict=True
-        ):
-            if is_blank or idx[0] < 0:
-                out.append([])
-                continue
-            out.append(
-                [(labels[i], min(p, 1.0)) for i, p in zip(idx, probs, strict=True) if i >= 0]
-            )
-        return out
+        """:meth:`_line_candidates` of every text, through the batch predictor
+        (``blank``: which texts are blank, when ``texts`` were cut before)."""
+        import numpy as np
 
-    def candidates(self, texts: pa.Array, max_chars: int | None) -> list[Cands]:
-        """Top labels of every text: the batch predictor when it reads the model,
-        else fastText one line at a time (the reference; same labels)."""
+        preds = predictor.predict(texts, k=self._k, max_chars=max_chars)
+        if blank is None:
+            blank = _blank(texts)
+        labels = np.empty(len(predictor.labels) + 1, dtype=object)  # Labels are tuples
+        labels[:-1] = [self._label(raw) for raw in predictor.labels]
+        # -1 (no prediction) fills whole rows only: those texts get no candidates
+        empty = blank.to_numpy(zero_copy_only=False) | (preds.labels[:, 0] < 0)
+        names = labels[preds.labels].tolist()
+        scores = np.minimum(preds.scores, 1.0).tolist()
+        return [
+            [] if e else list(zip(n, p, strict=True))
+            for e, n, p in zip(empty.tolist(), names, scores, strict=True)
+        ]
+
+    def candidates(
+        self, texts: pa.Array, max_chars: int | None, extra: Sequence[str] = ()
+    ) -> list[Cands]:
+        """Top labels of every text (its first ``max_chars`` characters), then of every
+        text of ``extra`` (whole): the batch predictor when it reads the model, in one
+        call for both (a paragraph shares its words with its document), else fastText
+        one line at a time (the reference; same labels)."""
         predictor = self.batch_predictor
-        if predictor is not None:
+        if predictor is None:
+            return [self._line_candidates(t, max_chars) for t in texts.to_pylist()] + [
+                self._line_candidates(t, None) for t in extra
+            ]
+        if not extra:
             return self._batch_candidates(predictor, texts, max_chars)
-        return [self._line_candidates(t, max_chars) for t in texts.to_pylist()]
+        if isinstance(texts, pa.ChunkedArray):
+            texts = texts.combine_chunks()
+        more = pa.array(extra, texts.type)
+        head = texts.fill_null("")
+        if max_chars is not None:
+            head = pc.utf8_slice_codeunits(head, 0, max_chars)
+        blank = pa.concat_arrays([_blank(texts), _blank(more)])
+        both = pa.concat_arrays([head, more])
+        return self._batch_candidates(predictor, both, None, blank)
 
     def _decide_all(
-        self, texts: pa.Array, max_chars: int | None
+        self, texts: pa.Array, max_chars: int | None, extra: Sequence[str] = ()
     ) -> list[tuple[Label, float, Cands]]:
-        cands = self.candidates(texts, max_chars)
-        shares = letter_shares(texts, max_chars)
+        """(label, decision score, candidates) of every text, then of every ``extra``."""
+        cands = self.candidates(texts, max_chars, extra)
+        if self._groups:
+            shares = letter_shares(texts, max_chars) + letter_shares(extra, None)
+        else:  # ``threshold`` does not read the letter share
+            shares = [0.0] * len(cands)
         out = []
         for c, share in zip(cands, shares, strict=True):
             best, score = self.policy.decide(c, share)
             out.append((best, score, c))
         return out
 
-    def _mixes(self, texts: list[str | None], whole: list[Label]) -> list[Mix]:
-        """Paragraph chunks of every text, labelled in one batch, and their vote."""
+    def _chunks(self, texts: list[str | None]) -> list[list[str]]:
         cfg = self.config
-        parts = [
+        return [
             chunks(t, min_bytes=cfg.paragraph_bytes, max_chars=cfg.vote_max_chars) if t else []
             for t in texts
         ]
-        flat = [p for ps in parts for p in ps if len(ps) > 1]
-        decided = iter(self._decide_all(pa.array(flat, pa.string()), None) if flat else [])
+
+    def _mixes(
+        self,
+        parts: list[list[str]],
+        chunk_results: list[tuple[Label, float, Cands]],
+        whole: list[Label],
+    ) -> list[Mix]:
+        """The vote of every text from the labels of its paragraph chunks (those of
+        the texts with more than one chunk, in order, in ``chunk_results``)."""
+        decided = iter(chunk_results)
         out = []
         for ps, label in zip(parts, whole, strict=True):
             if len(ps) > 1:
                 labels = [next(decided)[0] for _ in ps]
-                out.append(vote(ps, labels, label, self.policy.group_key, cfg.mixed_share))
+                out.append(vote(ps, labels, label, self.policy.group_key, self.config.mixed_share))
             else:
                 shares = [(label.lang, 1.0)] if ps else []
                 out.append(Mix(shares, None, False))
@@ -321,10 +359,15 @@ class FastTextLangId(BatchStage[LangIdConfig]):
     # -- per batch ---------------------------------------------------------------
     def process(self, batch: pa.RecordBatch) -> StageOutput:
         column = batch.column(self.ctx.text_column)
-        results = self._decide_all(column, self.config.max_chars)
+        voting = self._groups and self.config.vote
+        parts = self._chunks(column.to_pylist()) if voting else []
+        # the chunks of texts with more than one are labelled with the texts, in one call
+        flat = [p for ps in parts for p in ps if len(ps) > 1]
+        decided = self._decide_all(column, self.config.max_chars, flat)
+        results = decided[: len(column)]
         mixes: list[Mix] = []
-        if self._groups and self.config.vote:
-            mixes = self._mixes(column.to_pylist(), [r[0] for r in results])
+        if voting:
+            mixes = self._mixes(parts, decided[len(column) :], [r[0] for r in results])
         langs: list[str] = []
         scripts: list[str | None] = []
         scores: list[float] = []

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.dataset as ds
+import pyarrow.ipc as ipc
 import pytest
 
 from dataprep.cli import main
@@ -49,27 +49,77 @@ def test_scratch_array_on_a_full_disk_raises_output_error_and_leaves_no_file(
     assert not path.exists()
 
 
-def test_minhash_fit_on_a_full_disk_is_one_line_exit_4_and_resumes(
-    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: Any
+def _disk_full_under(fragment: str, calls: list[str]) -> Any:
+    """A stand-in for the writers of fit files: a file whose path contains ``fragment``
+    cannot be written (ENOSPC, as pyarrow reports it); ``calls`` records the hits."""
+    new_file = ipc.new_file
+    fsync = os.fsync
+
+    def failing_new_file(sink: Any, *args: Any, **kwargs: Any) -> Any:
+        if fragment in str(sink):
+            calls.append(str(sink))
+            raise OSError(errno.ENOSPC, "Error writing bytes. Detail: [errno 28] No space left")
+        return new_file(sink, *args, **kwargs)
+
+    def failing_fsync(fd: int) -> None:
+        if fragment in os.readlink(f"/proc/self/fd/{fd}"):
+            calls.append(str(fd))
+            raise OSError(errno.ENOSPC, "No space left on device")
+        fsync(fd)
+
+    return failing_new_file, failing_fsync
+
+
+#: A path fragment of every kind of file the partitioned MinHash fit writes: each
+#: step's output files (tasks and the driver's steps), a task's completion record
+#: and the decisions of a work unit.
+FIT_FILES = [
+    "/fit/pairs/",
+    "/fit/verify/",
+    "/fit/components/",
+    "/fit/cc-large-0/",
+    "/fit/cc-small-0/",
+    "/fit/join/",
+    "/fit/greedy/",
+    "/fit/clusters/",
+    "/fit/_tasks/",
+    "/decisions/",
+]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd")
+@pytest.mark.parametrize("fragment", FIT_FILES)
+def test_a_full_disk_in_the_partitioned_minhash_fit_is_one_line_exit_4_and_resumes(
+    corpus: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: Any,
+    fragment: str,
 ) -> None:
     recipe = tmp_path / "near.yaml"
-    recipe.write_text(RECIPE)
+    distributed = "/fit/cc-" in fragment  # components as tasks, not on the driver
+    recipe.write_text(RECIPE + ("    driver_budget_bytes: 0\n" if distributed else ""))
     out = tmp_path / "out"
+    calls: list[str] = []
+    new_file, fsync = _disk_full_under(fragment, calls)
     with monkeypatch.context() as m:
-        m.setattr(os, "posix_fallocate", _enospc)
+        m.setattr(ipc, "new_file", new_file)
+        m.setattr(os, "fsync", fsync)
         assert _run(recipe, corpus, out) == 4
+    assert calls, f"no file under {fragment} was written"
     err = capsys.readouterr().err.strip().splitlines()
     assert not any("Traceback" in line for line in err)
     line = [e for e in err if e.startswith("dataprep: error:")]
-    assert len(line) == 1 and "disk full" in line[0] and "MinHash shingle hashes" in line[0]
-    assert "--resume" in line[0]
+    assert len(line) == 1 and "disk full while writing" in line[0], err
+    assert "free space and rerun with --resume" in line[0]
     assert _run(recipe, corpus, out, "--resume") == 0
     assert _run(recipe, corpus, tmp_path / "fresh") == 0
-    assert (
-        ds.dataset(out / "data")
-        .to_table()
-        .equals(ds.dataset(tmp_path / "fresh" / "data").to_table())
-    )
+    for folder in ("data", "removed"):
+        assert _files(out / folder) == _files(tmp_path / "fresh" / folder)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.parquet"))}
 
 
 _ON_TMPFS = """

@@ -54,20 +54,36 @@ def _read_all(paths: list[Path]) -> pa.Table:
     return pa.concat_tables(tables).sort_by([(c, "ascending") for c in INTERNAL_COLUMNS])
 
 
-@pytest.mark.parametrize("keep", ["first", "longest", "column:score"])
-def test_partitioned_decisions_equal_the_single_process_fit(tmp_path: Path, keep: str) -> None:
+@pytest.mark.parametrize(
+    ("keep", "budget"),
+    [("first", None), ("longest", None), ("column:score", None), ("first", 0), ("longest", 0)],
+)
+def test_partitioned_decisions_equal_the_single_process_fit(
+    tmp_path: Path, keep: str, budget: int | None
+) -> None:
+    """``budget`` 0: the MinHash fit finds its components with executor tasks."""
     src = _corpus(tmp_path / "in", seed=len(keep))
     recipe = parse_recipe(
         {
             "run": {"unit_bytes": 1, "batch_size": 32},
             "stages": [
                 {"stage": "exact_dedup_v1", "keep": keep},
-                {"stage": "minhash_dedup_v1", "keep": keep, "threshold": 0.7},
+                {
+                    "stage": "minhash_dedup_v1",
+                    "keep": keep,
+                    "threshold": 0.7,
+                    **({} if budget is None else {"driver_budget_bytes": budget}),
+                },
             ],
         }
     )
     out = tmp_path / "out"
-    result = run_pipeline(recipe, [str(src)], out, workers=2, progress=False, keep_work=True)
+    logged: list[str] = []
+    result = run_pipeline(
+        recipe, [str(src)], out, workers=2, progress=False, keep_work=True, log=logged.append
+    )
+    distributed = any("fit step cc-large-0" in line for line in logged)
+    assert distributed == (budget == 0), logged
     layout = Layout(out)
     assert len(list(layout.pass_decisions(0).glob("00000-*.arrow"))) > 1, "decided per unit"
     removed = 0

@@ -22,6 +22,7 @@ from dataprep.langid.fasttext_batch import (
     FastTextBatchPredictor,
     fnv1a_signed,
     load_batch_predictor,
+    top_k_stable,
 )
 from dataprep.langid.fasttext_file import UnsupportedModel, read_fasttext_file
 
@@ -281,3 +282,15 @@ def test_the_batch_path_is_used_only_where_it_pays() -> None:
     assert lid is not None and lid.worthwhile
     assert not FastTextBatchPredictor(read_fasttext_file(QUALITY_MODEL)).worthwhile
     assert load_batch_predictor(QUALITY_MODEL) is None  # decided from the header alone
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(st.lists(st.integers(0, 3), min_size=6, max_size=6), max_size=8),
+    k=st.integers(1, 7),
+)
+def test_top_k_equals_the_stable_sort(rows: list[list[int]], k: int) -> None:
+    """Few distinct values, so ties at the k-th place are common: lower index first."""
+    probs = np.array(rows, dtype=np.float32).reshape(len(rows), 6)
+    expected = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+    assert top_k_stable(probs, k).tolist() == expected.tolist()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dataprep.langid.labels import UND, Label
 from dataprep.langid.mix import chunks, vote
-from dataprep.langid.policy import DEFAULT_GROUPS, LabelPolicy, letter_shares
+from dataprep.langid.policy import DEFAULT_GROUPS, LabelPolicy, letter_share, letter_shares
 
 
 def policy(kind: str = "groups", **options: object) -> LabelPolicy:
@@ -76,6 +78,21 @@ def test_letter_shares() -> None:
     assert got[2] == pytest.approx(5 / 6)
     assert got[3:5] == [0.0, 0.0]
     assert letter_shares(texts, 3)[-1] == 1.0  # only the first 3 characters are read
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(st.one_of(st.none(), st.text(max_size=60)), max_size=6),
+    max_chars=st.sampled_from([None, 1, 5, 30]),
+)
+def test_letter_shares_equal_the_per_text_definition(
+    texts: list[str | None], max_chars: int | None
+) -> None:
+    """The vectorized shares (code-point table) are exactly ``letter_share``'s."""
+    cut = [t[:max_chars] if t and max_chars is not None else t for t in texts]
+    assert letter_shares(texts, max_chars) == [letter_share(t) for t in cut]
+    marks = "e\u0301 \u0915\u093f \U0001d167x 1 \u200b"  # combining, Devanagari, astral mark
+    assert letter_shares([marks], None) == [letter_share(marks)]
 
 
 def test_chunks_merge_short_lines_and_fold_a_short_tail() -> None:

@@ -16,6 +16,7 @@ import filters._ngrams_batch as ngrams_batch
 import filters.stack as stack_module
 from filter_texts import GOOD
 from filters import C4, GopherRepetition, default_stack
+from filters._chars import class_counts
 from filters._ngrams import repetition_chars
 from filters._table import _arrow_table, _python_table, token_table
 from filters._text import (
@@ -34,6 +35,8 @@ from filters.c4 import (
     _TERMINALS,
     SENTENCE_END_RE,
     count_sentence_ends,
+    line_facts,
+    line_facts_batch,
 )
 from filters.gopher_repetition import DUP_NS, TOP_NS, duplicates
 
@@ -245,6 +248,13 @@ def test_arrow_token_table_equals_tokenize(texts: list[str]) -> None:
         assert got == expected
         assert t.n_tok.tolist() == [len(tokenize(text)) for text in texts]
     assert arrow.lengths.tolist() == python.lengths.tolist()
+    for name in ("is_symbol", "has_alpha"):  # Arrow kernels vs the str methods
+        by_token = dict(zip(python.vocab, getattr(python, name).tolist(), strict=True))
+        assert getattr(arrow, name).tolist() == [by_token[v] for v in arrow.vocab]
+    probe = [*python.vocab[:3], "not-a-token", "\u3000"]
+    assert [arrow.vocab[i] if i >= 0 else None for i in arrow.ids_of(probe).tolist()] == [
+        v if v in python.position else None for v in probe
+    ]
     if analyses:
         assert token_table(analyses) is token_table(analyses)  # built once per batch
 
@@ -269,3 +279,46 @@ def test_arrow_sentence_ends_equal_findall(texts: list[str]) -> None:
     assert count_sentence_ends(with_surrogate) == [
         len(SENTENCE_END_RE.findall(t)) for t in with_surrogate
     ]
+
+
+def _class_counts_reference(text: str) -> list[int]:
+    return [
+        sum(map(str.isalnum, text)),
+        len(re.findall(r"\d", text)),
+        sum(map(str.isspace, text)),
+        sum(map(str.isupper, text)),
+        sum(map(str.isalpha, text)),
+    ]
+
+
+@FAST
+@given(texts=st.lists(st.text(max_size=80), max_size=6))
+def test_class_counts_equal_str_predicates(texts: list[str]) -> None:
+    got = class_counts(texts)
+    assert got.shape == (len(texts), 5)
+    assert got.tolist() == [_class_counts_reference(t) for t in texts]
+
+
+def test_class_counts_above_the_bmp_and_surrogates() -> None:
+    # bold A, B, 1, 2 (math alphanumerics), an emoji, a lone surrogate, Roman numeral
+    # twelve, vulgar half, superscript two, Arabic-Indic three, NKo one, titlecase DZ
+    texts = [
+        "\U0001d400\U0001d401 \U0001d7cf\U0001d7d0 \U0001f600",
+        "",
+        "\ud800x",
+        "\u216b \u00bd \u00b2 \u0663 \u07c1 \u03a3 \u01c5",
+        "\U0001d7ce\U00020001",
+    ]
+    assert class_counts(texts).tolist() == [_class_counts_reference(t) for t in texts]
+
+
+_LINE_CHARS = _TOKEN_CHARS + "\u2028\u2029\x1c\x1d\x1e\x85" + _TERMINALS + _CLOSERS
+
+
+@FAST
+@given(texts=st.lists(st.text(alphabet=_LINE_CHARS, max_size=80), max_size=6))
+def test_c4_line_facts_batch_equals_per_text(texts: list[str]) -> None:
+    """Word counts (RE2 runs, clusters in Python) and sentence tails (RE2) of every
+    line of a batch are those of the per-text definition."""
+    assert line_facts_batch(texts) == [line_facts(t) for t in texts]
+    assert line_facts_batch(["a\ud800 b"]) is None  # lone surrogate: per-text path

@@ -1,0 +1,87 @@
+"""Exact Jaccard of many document pairs at once, vectorized with numpy.
+
+A store holds every document's sorted, unique shingle hashes back to back
+(``values[offsets[d]:offsets[d + 1]]``). :func:`pair_jaccard` verifies a batch of
+candidate pairs without a Python step per pair:
+
+1. the shingle hashes of the documents in the batch are replaced by their ranks
+   among those hashes (``np.unique``), which preserves each set's order and fits
+   in 32 bits;
+2. every element of both sides is packed as ``pair << 32 | rank``: each side is
+   then one sorted run (pairs ascending, each set sorted), and the two runs are
+   merged with one stable sort (timsort merges two runs in linear time);
+3. a shingle in both sets of pair ``k`` is two equal adjacent keys, so the
+   intersection sizes are a ``bincount`` of the equal neighbours' pair numbers.
+
+The result equals :func:`.near.exact_jaccard` pair by pair (same float64
+division), 0 when both sets are empty. Memory: ~40 B per gathered element of a
+chunk; pairs are taken in chunks of at most ``chunk_elements`` elements.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Shingle hashes gathered per chunk of pairs (both sides): ~320 MB of temporaries.
+CHUNK_ELEMENTS = 1 << 23
+_PAIR_SHIFT = np.uint64(32)
+_MAX_RANKS = 1 << 32
+
+
+def segment_index(offsets: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(positions, lengths)``: the positions of segments ``ids`` of an offsets
+    array, back to back, and each segment's length."""
+    starts = offsets[ids]
+    lengths = offsets[ids + 1] - starts
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if len(ends) else 0
+    return np.repeat(starts - (ends - lengths), lengths) + np.arange(total), lengths
+
+
+def pair_jaccard(
+    offsets: np.ndarray,
+    values: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    *,
+    chunk_elements: int = CHUNK_ELEMENTS,
+) -> np.ndarray:
+    """Exact Jaccard (float64) of the sets of documents ``u[i]`` and ``v[i]``."""
+    u = np.asarray(u, dtype=np.int64)
+    v = np.asarray(v, dtype=np.int64)
+    out = np.empty(len(u), dtype=np.float64)
+    sizes = (offsets[u + 1] - offsets[u]) + (offsets[v + 1] - offsets[v])
+    ends = np.cumsum(sizes)
+    lo = 0
+    while lo < len(u):
+        base = int(ends[lo - 1]) if lo else 0
+        hi = max(lo + 1, int(np.searchsorted(ends, base + chunk_elements, side="right")))
+        hi = min(hi, lo + _MAX_RANKS - 1)
+        out[lo:hi] = _chunk(offsets, values, u[lo:hi], v[lo:hi])
+        lo = hi
+    return out
+
+
+def _chunk(offsets: np.ndarray, values: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    docs = np.unique(np.concatenate((u, v)))
+    where, lengths = segment_index(offsets, docs)
+    _, ranks = np.unique(values[where], return_inverse=True)
+    ranks = ranks.reshape(-1).astype(np.uint64)
+    local = np.zeros(len(docs) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=local[1:])
+    pair = np.arange(len(u), dtype=np.uint64) << _PAIR_SHIFT
+    keys = []
+    for side in (u, v):
+        at, n = segment_index(local, np.searchsorted(docs, side))
+        keys.append(np.repeat(pair, n) | ranks[at])
+    size_u = offsets[u + 1] - offsets[u]
+    size_v = offsets[v + 1] - offsets[v]
+    merged = np.concatenate(keys)
+    merged.sort(kind="stable")
+    both = merged[1:][merged[1:] == merged[:-1]] >> _PAIR_SHIFT
+    inter = np.bincount(both.astype(np.int64), minlength=len(u))
+    union = size_u + size_v - inter
+    return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+
+
+__all__ = ["CHUNK_ELEMENTS", "pair_jaccard", "segment_index"]

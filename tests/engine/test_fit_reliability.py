@@ -1,0 +1,125 @@
+"""SIGKILL during a partitioned fit, then ``--resume``: the same bytes.
+
+The fits of ``exact_dedup_v1`` and ``minhash_dedup_v1`` run as executor tasks
+(``engine/partitioned.py``), each recorded as done under ``_work/pass-P/fit/_tasks``.
+Here the real CLI (two worker processes, many work units) is killed with SIGKILL
+after a random number of those records, i.e. anywhere inside a fit, between its
+steps, or in the driver's own steps, and resumed; the output must equal an
+uninterrupted run's byte for byte.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from test_reliability import assert_visible_files_complete, cli, digest, finish
+
+from dataprep.output.layout import Layout
+
+RECIPE = """\
+name: fit-reliability
+run: {batch_size: 64, unit_bytes: 1}
+stages:
+  - stage: exact_dedup_v1
+  - stage: minhash_dedup_v1
+    threshold: 0.7
+"""
+FILES, DOCS, ROW_GROUP = 4, 1200, 100
+
+
+def near_duplicate_corpus(root: Path, seed: int = 0) -> Path:
+    """Parquet files of documents in families of near-duplicates (a few words changed),
+    exact copies among them; ``ROW_GROUP`` rows per row group (a work unit each)."""
+    rng = np.random.default_rng(seed)
+    vocab = np.array([f"w{i}" for i in range(5000)])
+    texts: list[str] = []
+    while len(texts) < FILES * DOCS:
+        base = rng.choice(vocab, size=int(rng.integers(40, 90)))
+        for _ in range(int(rng.integers(1, 5))):
+            words = base.copy()
+            hit = rng.random(len(words)) < rng.uniform(0.0, 0.15)
+            words[hit] = rng.choice(vocab, size=int(hit.sum()))
+            texts.append(" ".join(words.tolist()))
+    order = rng.permutation(len(texts))[: FILES * DOCS]
+    root.mkdir(parents=True)
+    for f in range(FILES):
+        chunk = [texts[i] for i in order[f * DOCS : (f + 1) * DOCS]]
+        table = pa.table({"id": [f"f{f}-{i}" for i in range(DOCS)], "text": chunk})
+        pq.write_table(table, root / f"part{f}.parquet", row_group_size=ROW_GROUP)
+    return root
+
+
+#: Task records each fit writes at least (4 partitions, 48 units): exact dedup
+#: 4 ``group`` + 48 ``decide``; MinHash 4 ``pairs`` + ``verify`` + driver steps +
+#: 4 ``clusters`` + 48 ``decide``. Kill points stay below these.
+RECORDS = (50, 55)
+
+
+@pytest.fixture(scope="module")
+def fit_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """Corpus, recipe and an uninterrupted run's output."""
+    tmp = tmp_path_factory.mktemp("fitrel")
+    corpus = near_duplicate_corpus(tmp / "in")
+    recipe = tmp / "r.yaml"
+    recipe.write_text(RECIPE)
+    ref = tmp / "ref"
+    args = ["run", str(recipe), "-i", str(corpus), "-o", str(ref), "-j", "2", "--no-progress"]
+    code, err = finish(cli([*args, "-q"]), timeout=300)
+    assert code == 0, err
+    assert any(k.startswith("removed/minhash_dedup_v1/") for k in digest(ref))
+    return corpus, recipe, ref
+
+
+def _progress(out: Path) -> tuple[int, int]:
+    """(fits finished, task records of the fit under way): grows through a run (a
+    fit's records are deleted once its ``_fit.json`` is written)."""
+    layout = Layout(out)
+    for p in range(len(RECORDS)):
+        if not layout.fit_done(p).exists():
+            return p, len(list((layout.pass_dir(p) / "fit" / "_tasks").glob("**/*.json")))
+    return len(RECORDS), 0
+
+
+def _kill_in_fit(setup: tuple[Path, Path, Path], tmp_path: Path, kills: int, seed: int) -> None:
+    """SIGKILL the run at ``kills`` random points inside its two fits, then resume."""
+    corpus, recipe, ref = setup
+    out = tmp_path / "out"
+    rng = random.Random(seed)
+    points = [(p, k) for p, n in enumerate(RECORDS) for k in range(1, n)]
+    targets = sorted(rng.sample(points, kills)) if kills > 1 else [(1, rng.randint(1, 40))]
+    args = ["run", str(recipe), "-i", str(corpus), "-o", str(out), "-j", "2", "--no-progress", "-q"]
+    for k, target in enumerate(targets):
+        p = cli(args + (["--resume"] if k else []))
+        deadline = time.monotonic() + 120
+        while _progress(out) < target and p.poll() is None:
+            assert time.monotonic() < deadline, "the fit did not progress"
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0, 0.01))
+        assert p.poll() is None, "the run ended before the kill: the test proved nothing"
+        p.kill()
+        finish(p, 30)
+        assert _progress(out)[0] == target[0], "the kill landed after the fit"
+        assert_visible_files_complete(out)
+    code, err = finish(cli([*args, "--resume"]), timeout=300)
+    assert code == 0, err
+    assert digest(out) == digest(ref)
+
+
+def test_sigkill_in_a_partitioned_fit_then_resume_gives_identical_output(
+    fit_setup: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    _kill_in_fit(fit_setup, tmp_path, kills=1, seed=7)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(4))
+def test_many_sigkills_in_partitioned_fits_then_resume(
+    fit_setup: tuple[Path, Path, Path], tmp_path: Path, seed: int
+) -> None:
+    _kill_in_fit(fit_setup, tmp_path, kills=4, seed=200 + seed)
