@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 
 import dataprep
-from dataprep.errors import DataprepError, Terminated
+from dataprep.errors import DISK_FULL_HINT, DataprepError, Terminated, is_disk_full
 
 LOGGER = "dataprep"
 
@@ -32,6 +32,8 @@ def describe_error(e: BaseException) -> str:
         return "terminated; continue later with 'dataprep run ... --resume'"
     if isinstance(e, DataprepError):
         return f"error: {e}"
+    if is_disk_full(e):  # the CLI maps an escaped one to the same output error
+        return f"error: disk full ({e}); {DISK_FULL_HINT}"
     first = (str(e).strip().splitlines() or [""])[0][:200]
     return f"internal error: {type(e).__name__}: {first}"
 
@@ -68,7 +70,8 @@ class RunLog:
     ) -> None:
         if error is not None:
             line = describe_error(error)
-            if not isinstance(error, (DataprepError, KeyboardInterrupt, Terminated)):
+            expected = (DataprepError, KeyboardInterrupt, Terminated)
+            if not isinstance(error, expected) and not is_disk_full(error):
                 line += "\n" + "".join(traceback.format_exception(kind, error, tb)).rstrip()
             self._write(logging.ERROR, line)
         self.close()

@@ -189,3 +189,19 @@ def test_unknown_pass_size_shows_count_and_rate_without_eta() -> None:
     clock.now = 2.0
     bar.update(2500, 4_000_000)
     assert bar.line(width=80) == "pass 1/2 read  2.5k docs 2.0MB/s"
+
+
+def test_the_last_log_line_names_each_kind_of_stop() -> None:
+    import errno
+
+    from dataprep.engine.runlog import describe_error
+    from dataprep.errors import InputError, Terminated
+
+    assert describe_error(InputError("a.jsonl line 3: bad")) == "error: a.jsonl line 3: bad"
+    assert describe_error(KeyboardInterrupt()).startswith("interrupted; continue later")
+    assert describe_error(Terminated()).startswith("terminated; continue later")
+    full = describe_error(OSError(errno.ENOSPC, "No space left on device"))
+    assert full.startswith("error: disk full") and full.endswith(
+        "free space and rerun with --resume"
+    )
+    assert describe_error(ValueError("x\ny")) == "internal error: ValueError: x"
