@@ -118,6 +118,10 @@ def test_toy_recipe_same_output_as_local_and_ray_is_shut_down(
     # Every document read in each pass was reported, once, whatever the executor.
     assert ray_progress == local_progress
     assert local_progress[0] == 60
+    # Seconds per stage come back from the Ray actors as from local workers (run.json).
+    timing = {k: json.loads((o / "run.json").read_text())["timing"] for k, (o, _) in runs.items()}
+    assert set(timing["ray"]["stages"]) == set(timing["local"]["stages"]) > {"input"}
+    assert set(timing["ray"]["fits"]) == set(timing["local"]["fits"]) >= {"toy_exact_dedup_v0"}
 
 
 @pytest.fixture(scope="module")
