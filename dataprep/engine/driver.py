@@ -40,9 +40,11 @@ from dataprep.engine.partitioned import (
 from dataprep.engine.plan import PassPlan, plan_passes
 from dataprep.engine.progress import RunProgress, short_label
 from dataprep.engine.quarantine import Quarantine
+from dataprep.engine.remote import publish_files
 from dataprep.engine.runlog import RunLog
 from dataprep.engine.shard_pass import ShardJob, ShardResult
 from dataprep.engine.timing import StageSeconds, add, rounded
+from dataprep.engine.unify import unify_output
 from dataprep.errors import ConfigError, InputError, OutputError, ResumeError
 from dataprep.io import storage
 from dataprep.io.discover import Discovery, Shard, fingerprint, format_skipped, scan_inputs
@@ -233,7 +235,7 @@ def _clean_unfinished(layout: Layout, plan: PassPlan, prefix: str, stage_names: 
     work.append(shuffle_dir(layout, plan.index))
     public = [layout.removed_stage(n) for n in stage_names]
     if plan.is_last:
-        public.append(layout.data)
+        public += [layout.data, layout.signals]
     for folder in [*work, *public]:
         for p in [*folder.glob(f"{prefix}-*"), *folder.glob(f".{prefix}-*.tmp")]:
             if folder in work or is_own_part(p):
@@ -560,6 +562,9 @@ def _run_passes(
                 fits[g.name] = _timed_fit(
                     ex, recipe, plan, g, layout, shards, units, fit_seconds, log
                 )
+    rewritten = unify_output(layout, shards, recipe.output)
+    if mirror is not None:
+        publish_files(layout, mirror, rewritten)
     seconds: StageSeconds = {}
     stats = _merge_stats(layout, passes, stages, shards, units, finished, seconds)
     doc = stats_document(recipe, shards, stats, fits, stages)

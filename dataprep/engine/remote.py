@@ -156,9 +156,16 @@ def publish_unit(
     worker after the parts are committed locally and before the completion record."""
     folders = [layout.removed_stage(s) for s in stages]
     if last:
-        folders.append(layout.data)
+        folders += [layout.data, layout.signals]
     files = [p for f in folders for p in sorted(f.glob(f"{prefix}-*.parquet")) if is_own_part(p)]
-    RemoteFolder(ObjectPath.parse(remote)).publish(layout.root, files)
+    publish_files(layout, remote, files)
+
+
+def publish_files(layout: Layout, remote: str, files: Sequence[Path]) -> None:
+    """Upload output files (each as one whole object), e.g. parts rewritten to the
+    output's unified schema (``engine/unify.py``) after their unit published them."""
+    if files:
+        RemoteFolder(ObjectPath.parse(remote)).publish(layout.root, list(files))
 
 
 def configure_storage(recipe: Recipe) -> None:

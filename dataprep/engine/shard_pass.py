@@ -23,6 +23,7 @@ import pyarrow.ipc as ipc
 from dataprep.engine.accounting import StageStats
 from dataprep.engine.copies import label_copies
 from dataprep.engine.decisions import Decisions, replicate
+from dataprep.engine.output_shape import OutputShape
 from dataprep.engine.partitioned import ShuffleSink, decisions_path, shuffle_sink
 from dataprep.engine.plan import PassPlan
 from dataprep.engine.quarantine import Quarantine
@@ -35,10 +36,10 @@ from dataprep.io.columns import prepare_batch
 from dataprep.io.discover import Shard
 from dataprep.io.readers import iter_positioned_batches, row_count
 from dataprep.io.units import WHOLE, Unit
-from dataprep.io.writers import PartWriter, atomic_write_bytes
+from dataprep.io.writers import PairedPartWriter, PartWriter, atomic_write_bytes
 from dataprep.output.columns import INPUT_STAGE, INTERNAL_COLUMNS, LANG_COLUMN
 from dataprep.output.layout import Layout, part_prefix
-from dataprep.recipe.config import Recipe
+from dataprep.recipe.config import OutputConfig, Recipe
 from dataprep.report.store import RewriteRecorder
 from dataprep.stages.base import BatchStage, GlobalStage, Stage, StageOutput
 from dataprep.stages.build import make_stages
@@ -130,14 +131,13 @@ class _Sinks:
         lay = job.layout
         self.keep_internal = out.keep_internal_columns
         self.final = job.plan.is_last
+        self.shape = OutputShape.of(job.recipe)
+        self.paired: PairedPartWriter | None = None
         if self.final:
-            self.kept = PartWriter(
-                lay.data,
-                prefix,
-                max_bytes=out.max_shard_bytes,
-                compression=out.compression,
-                compression_level=out.compression_level,
-            )
+            self.kept = self._part_writer(lay.data, prefix, out)
+            if self.shape.separate:
+                side = self._part_writer(lay.signals, prefix, out)
+                self.paired = PairedPartWriter(self.kept, side)
         else:
             self.kept = PartWriter(
                 lay.pass_data(job.plan.index),
@@ -153,11 +153,26 @@ class _Sinks:
             fmt="arrow",
             compression=None,
         )
-        self._removed_cfg = (lay, prefix, out) if out.keep_removed else None
+        self._removed_cfg = (lay, prefix, out) if out.keep_removed != "none" else None
         self.removed: dict[str, PartWriter] = {}
         self.shuffle = shuffle_sink(job, build_stages(job.recipe))
         inp = job.recipe.input
-        self.rewrites = RewriteRecorder(text_column=inp.text_column, id_column=inp.id_column)
+        self.rewrites = RewriteRecorder(
+            text_column=inp.text_column,
+            id_column=inp.id_column,
+            removed_texts=out.keep_removed == "ids",
+        )
+
+    @staticmethod
+    def _part_writer(folder: Path, prefix: str, out: OutputConfig) -> PartWriter:
+        """A writer of public Parquet parts (``data/``, ``signals/``, ``removed/``)."""
+        return PartWriter(
+            folder,
+            prefix,
+            max_bytes=out.max_shard_bytes,
+            compression=out.compression,
+            compression_level=out.compression_level,
+        )
 
     def _public(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         if self.keep_internal:
@@ -166,7 +181,14 @@ class _Sinks:
         return batch.select(keep)
 
     def write_kept(self, batch: pa.RecordBatch) -> None:
-        self.kept.write(self._public(batch) if self.final else batch)
+        if not self.final:
+            self.kept.write(batch)
+            return
+        data, side = self.shape.kept(self._public(batch))
+        if self.paired is not None:
+            self.paired.write(data, side)
+        else:
+            self.kept.write(data)
 
     def removed_sink(self, stage: str) -> Callable[[pa.RecordBatch], None] | None:
         if self._removed_cfg is None:
@@ -174,21 +196,17 @@ class _Sinks:
         lay, prefix, out = self._removed_cfg
 
         def sink(batch: pa.RecordBatch) -> None:
+            self.rewrites.record_removed(stage, batch)
             if stage not in self.removed:
-                self.removed[stage] = PartWriter(
-                    lay.removed_stage(stage),
-                    prefix,
-                    max_bytes=out.max_shard_bytes,
-                    compression=out.compression,
-                    compression_level=out.compression_level,
-                )
-            self.removed[stage].write(self._public(batch))
+                self.removed[stage] = self._part_writer(lay.removed_stage(stage), prefix, out)
+            self.removed[stage].write(self.shape.removed(self._public(batch)))
 
         return sink
 
     def all(self) -> list[PartWriter | ShuffleSink]:
         shuffle = [self.shuffle] if self.shuffle is not None else []
-        return [self.kept, self.observe, *self.removed.values(), *shuffle]
+        side = [self.paired.side] if self.paired is not None else []
+        return [self.kept, *side, self.observe, *self.removed.values(), *shuffle]
 
 
 @dataclass(frozen=True)

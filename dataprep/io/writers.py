@@ -129,18 +129,24 @@ class PartWriter:
         self._pending = []
         self._pending_bytes = 0
 
-    def write(self, batch: pa.RecordBatch) -> None:
-        """Buffer ``batch``; rows are written in row groups, parts roll over by size."""
+    def needs_new_part(self, batch: pa.RecordBatch, *, by_size: bool = True) -> bool:
+        """Whether ``batch`` starts a new part: a new schema (drift between inputs) or,
+        with ``by_size``, a part that would grow past ``max_bytes``."""
+        current = self._pending[0].schema if self._pending else self._schema
+        if current is None:
+            return False
+        used = self._part_bytes + self._pending_bytes
+        full = by_size and bool(used) and used + batch.nbytes > self.max_bytes
+        return full or not batch.schema.equals(current)
+
+    def write(self, batch: pa.RecordBatch, *, new_part: bool | None = None) -> None:
+        """Buffer ``batch``; rows are written in row groups, parts roll over by size
+        (or where ``new_part`` says, for a writer that follows another's parts)."""
         if batch.num_rows == 0:
             return
-        current = self._pending[0].schema if self._pending else self._schema
-        size = batch.nbytes
-        used = self._part_bytes + self._pending_bytes
-        if current is not None and (
-            not batch.schema.equals(current) or (used and used + size > self.max_bytes)
-        ):
-            # A new schema (drift between inputs) or a full part starts a new part.
+        if self.needs_new_part(batch) if new_part is None else new_part:
             self._close_part()
+        size = batch.nbytes
         self._pending.append(batch)
         self._pending_bytes += size
         self.rows += batch.num_rows
@@ -173,3 +179,24 @@ class PartWriter:
         for tmp, _ in self._parts:
             tmp.unlink(missing_ok=True)
         self._parts = []
+
+
+class PairedPartWriter:
+    """Two writers whose parts match one to one: the same part names, the same rows in
+    the same order (``data/`` and its ``signals/`` side table). ``main`` decides where a
+    part ends; ``side`` follows (and ends a part too when its own schema changes)."""
+
+    def __init__(self, main: PartWriter, side: PartWriter) -> None:
+        self.main = main
+        self.side = side
+
+    def write(self, main: pa.RecordBatch, side: pa.RecordBatch) -> None:
+        if main.num_rows == 0:
+            return
+        new = self.main.needs_new_part(main) or self.side.needs_new_part(side, by_size=False)
+        self.main.write(main, new_part=new)
+        self.side.write(side, new_part=new)
+
+    @property
+    def writers(self) -> tuple[PartWriter, PartWriter]:
+        return self.main, self.side

@@ -7,6 +7,10 @@ through this module, so the naming rules cannot drift apart:
   its reason code (annotate mode, or kept by a rewriting stage) ``NAME__reason``;
 * the internal position columns ``_dp_shard``/``_dp_row``/``_dp_repeat`` say where a
   document came from; they never reach ``data/`` unless asked for;
+* a *signal* is a per-document measurement a stage made to decide (``NAME__*`` and
+  :data:`STAGE_SIGNAL_COLUMNS`, :func:`is_signal`); ``output.signals`` keeps, drops or
+  separates them, every other column is data (input columns, ``lang``, dedup
+  clusters, copy columns, ``n_tokens``);
 * removed documents carry ``stage`` and ``reason`` (an input column of either name is
   kept as ``input_stage``/``input_reason``, see :mod:`dataprep.stages.removed`).
 
@@ -14,6 +18,8 @@ It imports nothing, so every layer (``io`` included) may use it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 SHARD_COL = "_dp_shard"
 ROW_COL = "_dp_row"
@@ -62,3 +68,22 @@ def signal_prefix(stage: str) -> str:
 N_TOKENS_COL = "n_tokens"
 """Tokens of a document's text (int64), written by ``tokens_v1``; counted per stage in
 ``stats.json``, used by ``balance_v1`` with ``unit: tokens`` and by ``dataprep export``."""
+
+STAGE_SIGNAL_COLUMNS = (
+    "lang_script",
+    "lang_score",
+    "lang_topk",
+    "lang_group_score",
+    "lang_mix",
+    "lang_mixed",
+    "dup_of",
+    "dup_jaccard",
+)
+"""Signals stages write without their ``NAME__`` prefix (language ID, near dedup)."""
+
+
+def is_signal(column: str, stages: Collection[str]) -> bool:
+    """Whether ``column`` is a signal of one of the stage instances ``stages``."""
+    if column in STAGE_SIGNAL_COLUMNS:
+        return True
+    return any(column.startswith(signal_prefix(s)) for s in stages)

@@ -79,7 +79,7 @@ def classify(root: Path) -> Contents:
 
     dataprep's own: the top-level records and reports (and their ``.NAME.tmp``),
     the lock file, ``_work/`` and trash folders (created and named by dataprep),
-    and part files in ``data/`` and ``removed/STAGE/``. A symlink is never ours.
+    and part files in ``data/``, ``signals/`` and ``removed/STAGE/``. A symlink is never ours.
     """
     found = Contents()
     for entry in sorted(root.iterdir()):
@@ -88,7 +88,7 @@ def classify(root: Path) -> Contents:
             found.unknown.append(entry)
         elif _own_top_entry(entry):
             found.ours.append(entry)
-        elif entry.is_dir() and name == "data":
+        elif entry.is_dir() and name in ("data", "signals"):
             _classify_parts(entry, found)
         elif entry.is_dir() and name == "removed":
             for stage in sorted(entry.iterdir()):
@@ -102,7 +102,8 @@ def classify(root: Path) -> Contents:
 
 
 def is_own_part(entry: Path) -> bool:
-    """A part file (or its temporary) that dataprep wrote into ``data/`` or ``removed/``."""
+    """A part file (or its temporary) that dataprep wrote into ``data/``, ``signals/`` or
+    ``removed/``."""
     return entry.is_file() and not entry.is_symlink() and bool(_PART.fullmatch(entry.name))
 
 
@@ -121,7 +122,11 @@ def classify_names(names: list[str]) -> tuple[list[str], list[str]]:
         parts = name.split("/")
         own = (
             (len(parts) == 1 and _own_top_file(parts[0]))
-            or (len(parts) == 2 and parts[0] == "data" and bool(_PART.fullmatch(parts[1])))
+            or (
+                len(parts) == 2
+                and parts[0] in ("data", "signals")
+                and bool(_PART.fullmatch(parts[1]))
+            )
             or (len(parts) == 3 and parts[0] == "removed" and bool(_PART.fullmatch(parts[2])))
         )
         (ours if own else unknown).append(name)
@@ -310,6 +315,7 @@ def _delete_ours(root: Path, contents: Contents, *, keep: tuple[str, ...]) -> No
             remove_tree(path)
         else:
             path.unlink(missing_ok=True)
-    for folder in [*sorted(root.glob("removed/*")), root / "removed", root / "data"]:
+    folders = [*sorted(root.glob("removed/*")), root / "removed", root / "data", root / "signals"]
+    for folder in folders:
         if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
             folder.rmdir()

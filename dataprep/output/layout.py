@@ -3,6 +3,8 @@
     OUTPUT/
       data/part-SSSSS-KKKK.parquet         kept documents (SSSSS = input shard index)
       data/part-SSSSS-UUUU-KKKK.parquet    the same, for a shard cut into several units
+      signals/part-SSSSS-KKKK.parquet      with output.signals: separate, the id and signal
+                                           columns of data/'s part of the same name, same rows
       removed/STAGE/part-SSSSS-KKKK.parquet removed documents, with `stage` and `reason`
       stats.json                           per-stage accounting (deterministic)
       report_samples.json                  what rewriting stages changed (report/store.py)
@@ -41,6 +43,10 @@ class Layout:
     @property
     def data(self) -> Path:
         return self.root / "data"
+
+    @property
+    def signals(self) -> Path:
+        return self.root / "signals"
 
     @property
     def removed(self) -> Path:

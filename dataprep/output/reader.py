@@ -40,6 +40,8 @@ class Output:
     stats: dict[str, Any]
     run: dict[str, Any]
     _schemas: dict[Path, pa.Schema] = field(default_factory=dict, compare=False, repr=False)
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What readers of this output computed once (the report's sample store)."""
 
     @property
     def layout(self) -> Layout:
@@ -75,13 +77,30 @@ class Output:
             out += self.removed_files(stage)
         return out
 
+    def signals_file(self, part: PartFile) -> Path | None:
+        """The side table of a kept part (``output.signals: separate``), if any."""
+        if part.stage is not None:
+            return None
+        side = self.layout.signals / part.path.name
+        return side if side.is_file() else None
+
     def schema(self, part: PartFile) -> pa.Schema:
+        """The part's columns, its side table's signal columns joined after them."""
         if part.path not in self._schemas:
-            try:
-                self._schemas[part.path] = pq.read_schema(part.path)
-            except (OSError, pa.ArrowException) as e:
-                raise InputError(f"cannot read {part.path}: {e}") from e
+            schema = _read_schema(part.path)
+            side = self.signals_file(part)
+            if side is not None:
+                extra = [f for f in _read_schema(side) if f.name not in schema.names]
+                schema = pa.schema([*schema, *extra])
+            self._schemas[part.path] = schema
         return self._schemas[part.path]
+
+
+def _read_schema(path: Path) -> pa.Schema:
+    try:
+        return pq.read_schema(path)
+    except (OSError, pa.ArrowException) as e:
+        raise InputError(f"cannot read {path}: {e}") from e
 
 
 def open_output(root: str | Path) -> Output:
@@ -117,10 +136,46 @@ def iter_batches(
     wanted = [c for c in dict.fromkeys(columns) if c in names]
     if not wanted:
         return
+    own = set(_read_schema(part.path).names) if out.signals_file(part) else names
+    side = [c for c in wanted if c not in own]
     try:
-        yield from pq.ParquetFile(part.path).iter_batches(batch_size=batch_rows, columns=wanted)
+        if not side:
+            yield from pq.ParquetFile(part.path).iter_batches(batch_size=batch_rows, columns=wanted)
+            return
+        key = out.id_column
+        mine = [c for c in dict.fromkeys([*wanted, key]) if c in own]
+        for batch in _joined(out, part, mine, [key, *side], batch_rows):
+            yield batch.select(wanted)
     except (OSError, pa.ArrowException) as e:
         raise InputError(f"cannot read {part.path}: {e}") from e
+
+
+def _joined(
+    out: Output, part: PartFile, mine: list[str], theirs: list[str], batch_rows: int
+) -> Iterator[pa.RecordBatch]:
+    """Batches of ``part`` with columns of its side table appended. The two files hold
+    the same documents in the same order (written in lockstep); the ids are compared,
+    so a damaged or mismatched side table is an error, never a silent mis-join."""
+    side = out.signals_file(part)
+    assert side is not None
+    key = out.id_column
+    theirs_iter = pq.ParquetFile(side).iter_batches(batch_size=batch_rows, columns=theirs)
+    pending = _read_schema(side).empty_table().select(theirs)
+    for batch in pq.ParquetFile(part.path).iter_batches(batch_size=batch_rows, columns=mine):
+        while pending.num_rows < batch.num_rows:
+            more = next(theirs_iter, None)
+            if more is None:
+                break
+            pending = pa.concat_tables([pending, pa.Table.from_batches([more])])
+        extra, pending = pending.slice(0, batch.num_rows), pending.slice(batch.num_rows)
+        if extra.num_rows != batch.num_rows or not extra.column(key).equals(
+            pa.chunked_array([batch.column(key)])
+        ):
+            raise InputError(f"{side} does not match {part.path} (other documents or order)")
+        arrays = [*batch.columns, *(extra.column(n).combine_chunks() for n in theirs[1:])]
+        yield pa.RecordBatch.from_arrays(arrays, names=[*mine, *theirs[1:]])
+    if pending.num_rows or next(theirs_iter, None) is not None:
+        raise InputError(f"{side} does not match {part.path} (it holds more documents)")
 
 
 def num_rows(part: PartFile) -> int:

@@ -24,14 +24,13 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import yaml
 
 from dataprep.errors import ConfigError, InputError
 from dataprep.io.writers import PartWriter
 from dataprep.output.columns import LANG_COLUMN, signal_prefix
 from dataprep.output.layout import Layout, part_prefix
-from dataprep.output.reader import open_output
+from dataprep.output.reader import iter_batches, open_output
 from dataprep.recipe.config import build_dataclass
 from dataprep.recipe.registry import get_stage
 from dataprep.stages.removed import REMOVED_REASON_COL, make_room
@@ -111,8 +110,10 @@ def _stage_filter(root: Path, stage: str, overrides: Mapping[str, Any]) -> Any:
 
 
 def _batches(root: Path) -> Iterator[pa.RecordBatch]:
-    for path in sorted(Layout(root).data.glob("part-*.parquet")):
-        yield from pq.ParquetFile(path).iter_batches(batch_size=4096)
+    """Kept documents with every column, side-table signals joined (``output/reader``)."""
+    out = open_output(root)
+    for part in out.kept_files():
+        yield from iter_batches(out, part, out.schema(part).names)
 
 
 def redecide(
@@ -134,7 +135,10 @@ def redecide(
     for batch in _batches(root):
         missing = [c for c in signal_cols if c not in batch.schema.names]
         if missing:
-            raise InputError(f"{root}/data: signal column {missing[0]!r} is missing")
+            raise InputError(
+                f"{root}/data: signal column {missing[0]!r} is missing (was the run's "
+                "output.signals 'drop'? 'keep' or 'separate' keeps signals for redecide)"
+            )
         signals = pa.table({n: batch.column(prefix + n) for n in filt.signal_names})
         langs = batch.column(LANG_COLUMN) if LANG_COLUMN in batch.schema.names else None
         new = filt.decide_batch(signals, langs)

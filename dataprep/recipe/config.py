@@ -9,7 +9,7 @@ Example::
 
     name: web-en
     input: {text_column: text, id_column: id}
-    output: {keep_removed: true, max_shard_bytes: 268435456}
+    output: {keep_removed: ids, signals: separate}
     run: {seed: 0, batch_size: 1024}
     stages:
       - stage: gopher_quality_v1
@@ -64,8 +64,20 @@ class InputConfig:
 class OutputConfig:
     """How to write the results."""
 
-    keep_removed: bool = True
-    """Write removed documents to ``removed/`` with ``stage`` and ``reason`` columns."""
+    keep_removed: str | bool = "ids"
+    """What ``removed/STAGE/`` holds of each removed document: ``ids`` (every column but
+    the text: id, ``stage``, ``reason``, signals), ``full`` (the text too) or ``none``
+    (no ``removed/`` folder). ``true`` is read as ``full``, ``false`` as ``none``. The
+    report and ``inspect`` take removed texts from the report's sample store."""
+    columns: tuple[str, ...] | None = None
+    """Data columns ``data/`` keeps (the text and id columns always): null keeps every
+    input column and the columns stages make for training (``lang``, ``dup_cluster``,
+    ``dup_cluster_size``, ``repeat``, ``original_id``, ``n_tokens``)."""
+    signals: str = "keep"
+    """Stage signal columns (``NAME__*``, ``lang_score``, ``dup_jaccard``...): ``keep``
+    them in ``data/``, ``drop`` them, or write them to a ``separate`` side table
+    ``signals/`` (same part names and rows as ``data/``, joined by id) that the report,
+    ``inspect`` and ``redecide`` read."""
     max_shard_bytes: int = 256 * 1024 * 1024
     """Start a new output part when a part would exceed about this many bytes."""
     compression: str = "zstd"
@@ -76,6 +88,12 @@ class OutputConfig:
     """Keep ``_dp_shard``/``_dp_row`` (input position) in the output."""
 
     def __post_init__(self) -> None:
+        mode = self.keep_removed
+        if isinstance(mode, bool):  # the old form: true wrote whole documents
+            mode = "full" if mode else "none"
+        _one_of("keep_removed", mode, KEEP_REMOVED)
+        object.__setattr__(self, "keep_removed", mode)
+        _one_of("signals", self.signals, SIGNALS)
         # Checked here, not by the writer, so a typo fails before any work starts.
         if self.compression not in COMPRESSIONS:
             raise ConfigError(
@@ -96,6 +114,10 @@ class OutputConfig:
                 )
 
 
+#: ``output.keep_removed``: what of a removed document ``removed/STAGE/`` holds.
+KEEP_REMOVED = ("ids", "full", "none")
+#: ``output.signals``: where stage signal columns go.
+SIGNALS = ("keep", "drop", "separate")
 #: What pyarrow's Parquet writer accepts as ``compression`` (``none``: uncompressed).
 COMPRESSIONS = ("none", "snappy", "gzip", "brotli", "lz4", "zstd")
 _LEVELLESS = ("none", "snappy")
@@ -208,6 +230,14 @@ def show(value: Any) -> str:
 def _suggest(key: str, valid: Sequence[str]) -> str:
     close = difflib.get_close_matches(key[: SHOW_CHARS * 2], list(valid), n=1)
     return f"; did you mean {close[0]!r}?" if close else f" (valid: {', '.join(valid)})"
+
+
+def _one_of(key: str, value: Any, valid: Sequence[str]) -> None:
+    """ConfigError unless ``value`` is one of ``valid`` (with the closest one as a hint)."""
+    if value not in valid:
+        close = difflib.get_close_matches(str(value), list(valid), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"{key} must be one of {', '.join(valid)}, got {show(value)}{hint}")
 
 
 def _check_scalar(value: Any, hint: Any) -> tuple[bool, Any]:

@@ -54,6 +54,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+_NOT_KEPT = "(text not kept: keep_removed ids keeps 10 texts per stage and reason; use full)"
+
+
 def _one_line(text: str | None, limit: int) -> str:
     if text is None:
         return "(null text)"
@@ -157,7 +160,10 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     limit = max(args.chars, 20)
     if not docs:
         what = "kept" if args.kept else "removed"
-        print(f"no {what} documents match in {out.root}", file=sys.stderr)
+        mode = out.run.get("recipe", {}).get("output", {}).get("keep_removed")
+        none = mode in ("none", False) and not args.kept
+        why = " (the run kept no removed documents: keep_removed none)" if none else ""
+        print(f"no {what} documents match in {out.root}{why}", file=sys.stderr)
         return 0
     for d in docs:
         where = "kept" if d.stage is None else d.stage
@@ -169,7 +175,8 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
             shown = " ".join(f"{k}={_value(v)}" for k, v in d.signals)
             print(textwrap.fill(_safe(shown), max(width, 40), initial_indent="  signals: ",
                                 subsequent_indent="    "))  # fmt: skip
-        print("  " + _safe(_one_line(d.text, limit)))
+        text = _one_line(d.text, limit) if d.text_kept else _NOT_KEPT
+        print("  " + _safe(text))
     return 0
 
 

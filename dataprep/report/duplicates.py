@@ -392,6 +392,19 @@ def duplicate_evidence(out: Output, stage: str, buckets: list[str]) -> dict[str,
             f"{len(missing)} of the sampled documents' kept partners are not in the output: "
             "removed later by a stage whose removed documents were not kept."
         )
+    textless = [
+        r
+        for r in pairs
+        if (k := kept_of(r)) is not None
+        and later[k[0]].stage is not None
+        and texts.wanted.get((1, k[0], k[1])) is None
+    ]
+    if textless:
+        said = (
+            f"{len(textless)} of the sampled documents' kept partners were removed later by a "
+            "stage that wrote them without text (output.keep_removed: ids): no text to show."
+        )
+        note = said if note is None else f"{note} {said}"
     examples = {}
     for b, r in best.items():
         k = kept_of(r)

@@ -5,7 +5,9 @@ A sample is the ``n`` documents with the smallest 64-bit xxhash of their id (of
 always gives the same sample, spread over all shards rather than the first rows.
 Pass one streams only the id, reason and language columns and keeps a bounded
 heap per group; pass two reads the text of the chosen rows only, row group by
-row group.
+row group. Removed parts written without text (``keep_removed: ids``) take the text
+from the report's sample store, which holds exactly these documents
+(:mod:`dataprep.report.removed_store`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import xxhash
 from dataprep.errors import InputError
 from dataprep.output.columns import LANG_COLUMN, reason_column, signal_prefix
 from dataprep.output.reader import BATCH_ROWS, Output, PartFile, iter_batches
+from dataprep.report.removed_store import stored_texts
+from dataprep.report.store import merged_rewrites
 
 REPEAT_COLUMN = "repeat"
 
@@ -39,6 +43,8 @@ class Doc:
     flagged: bool = False
     signals: tuple[tuple[str, Any], ...] = ()
     """The stored signals of the stage that removed (or flagged) it, by signal name."""
+    text_kept: bool = True
+    """False for a removed document written without text and not in the sample store."""
 
     def to_dict(self, max_chars: int) -> dict[str, Any]:
         text = self.text or ""
@@ -127,45 +133,62 @@ def _read_texts(
     filled = dict(wanted)
     for p_index in sorted({p for p, _ in wanted}):
         part = parts[p_index]
-        names = out.schema(part).names
-        if out.text_column not in names:
-            continue
         rows = sorted(r for p, r in wanted if p == p_index)
-        try:
-            _fill_part(part, out.text_column, names, p_index, rows, filled)
-        except (OSError, pa.ArrowException) as e:
-            raise InputError(f"cannot read {part.path}: {e}") from e
+        found = _texts(out, part, rows)
+        textless = out.text_column not in out.schema(part).names
+        signals = _signals(out, part, filled[(p_index, rows[0])].stage, rows)
+        for r in rows:
+            doc = replace(filled[(p_index, r)], signals=signals.get(r, ()))
+            if r in found:
+                text, chars = found[r]
+                doc = replace(doc, text=text, chars=chars)
+            elif textless:
+                doc = replace(doc, text_kept=False)
+            filled[(p_index, r)] = doc
     return filled
 
 
-def _fill_part(
-    part: PartFile,
-    text_column: str,
-    names: Sequence[str],
-    p_index: int,
-    rows: list[int],
-    filled: dict[Any, Doc],
-) -> None:
-    """Text and, for a removed or flagged document, its stage's signal columns."""
-    stage = filled[(p_index, rows[0])].stage  # one stage per part (or the flagging one)
-    prefix = signal_prefix(stage) if stage is not None else None
-    signals = [
-        n for n in names if prefix and n.startswith(prefix) and n != reason_column(str(stage))
-    ]
-    for r, values in _row_values(part, [text_column, *signals], rows).items():
-        doc, text = filled[(p_index, r)], values[text_column]
-        found = tuple((c.removeprefix(str(prefix)), values[c]) for c in signals)
-        filled[(p_index, r)] = replace(doc, text=text, chars=len(text or ""), signals=found)
+def _signals(
+    out: Output, part: PartFile, stage: str | None, rows: list[int]
+) -> dict[int, tuple[tuple[str, Any], ...]]:
+    """The signal columns of ``stage`` (the one that removed or flagged the documents
+    of ``part``) stored in ``part``, by row; none for kept documents."""
+    if stage is None:
+        return {}
+    prefix = signal_prefix(stage)
+    cols = [n for n in out.schema(part).names if n.startswith(prefix)]
+    cols = [n for n in cols if n != reason_column(stage)]
+    if not cols:
+        return {}
+    try:
+        values = _row_values(part, cols, rows)
+    except (OSError, pa.ArrowException) as e:
+        raise InputError(f"cannot read {part.path}: {e}") from e
+    return {r: tuple((c.removeprefix(prefix), v[c]) for c in cols) for r, v in values.items()}
+
+
+def _texts(out: Output, part: PartFile, rows: list[int]) -> dict[int, tuple[str | None, int]]:
+    """``row -> (text, characters)``: from the part, or for a removed part written
+    without text (``keep_removed: ids``) from the report's sample store."""
+    try:
+        if out.text_column in out.schema(part).names:
+            found = _row_texts(part, out.text_column, rows)
+            return {r: (t, len(t or "")) for r, t in found.items()}
+        if part.stage is None:
+            return {}
+        if "store" not in out.memo:
+            out.memo["store"] = merged_rewrites(out.root, out.stage_names)
+        stored = stored_texts(out.memo["store"], part.stage)
+        ids = _row_texts(part, out.id_column, rows) if stored else {}
+        return {r: stored[str(i)] for r, i in ids.items() if str(i) in stored}
+    except (OSError, pa.ArrowException) as e:
+        raise InputError(f"cannot read {part.path}: {e}") from e
 
 
 def texts_at(out: Output, part: PartFile, rows: Sequence[int]) -> dict[int, str | None]:
-    """The whole text of each of ``rows`` of ``part`` (only their row groups are read)."""
-    if out.text_column not in out.schema(part).names:
-        return {}
-    try:
-        return _row_texts(part, out.text_column, sorted(rows))
-    except (OSError, pa.ArrowException) as e:
-        raise InputError(f"cannot read {part.path}: {e}") from e
+    """The text of each of ``rows`` of ``part`` (only their row groups are read; a
+    removed document written without its text: the stored text, if it was sampled)."""
+    return {r: t for r, (t, _) in _texts(out, part, sorted(rows)).items()}
 
 
 def _row_texts(part: PartFile, text_column: str, rows: list[int]) -> dict[int, str | None]:

@@ -18,7 +18,9 @@ built at the end of the run, :func:`merged_rewrites` merges the units' records
 (counts and bins add up; the samples with the smallest keys win, so the result
 does not depend on how the input was cut into units or on the worker count) into
 ``report_samples.json``, which outlives ``_work/`` for ``dataprep report``.
-Up-sampled copies are never recorded.
+Up-sampled copies are never recorded. With ``keep_removed: ids`` the same files carry
+the texts of the removed documents the report samples (``"removed"``, see
+:mod:`dataprep.report.removed_store`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import xxhash
 from dataprep.io.writers import atomic_write_bytes
 from dataprep.output.columns import LANG_COLUMN, REPEAT_COL, ROW_COL, SHARD_COL
 from dataprep.output.layout import Layout
+from dataprep.report.removed_store import RemovedRecorder, merge_removed
 
 SAMPLES_PER_STAGE = 8
 STORE_CHARS = 20_000
@@ -82,10 +85,21 @@ def _cut(text: str | None) -> str | None:
 class RewriteRecorder:
     """Collects one unit's rewrite evidence (see the module docstring)."""
 
-    def __init__(self, *, text_column: str, id_column: str) -> None:
+    def __init__(self, *, text_column: str, id_column: str, removed_texts: bool = False) -> None:
         self.text_column = text_column
         self.id_column = id_column
         self.stages: dict[str, _StageRecord] = {}
+        #: With ``keep_removed: ids``: the texts of the removed documents the report shows.
+        self.removed = (
+            RemovedRecorder(text_column=text_column, id_column=id_column, chars=STORE_CHARS)
+            if removed_texts
+            else None
+        )
+
+    def record_removed(self, stage: str, removed: pa.RecordBatch) -> None:
+        """Offer documents ``stage`` removed (see :mod:`dataprep.report.removed_store`)."""
+        if self.removed is not None:
+            self.removed.record(stage, removed)
 
     def record(
         self, stage: str, before: pa.RecordBatch, after: pa.RecordBatch, reason: pa.Array
@@ -166,11 +180,14 @@ class RewriteRecorder:
                 [-e[0], -e[1], -e[2]] for e in sorted(rec.heap, key=lambda e: e[:3], reverse=True)
             ]
             stages[name] = d
-        return json.dumps({"version": STORE_VERSION, "stages": stages}, sort_keys=True).encode()
+        record: dict[str, Any] = {"version": STORE_VERSION, "stages": stages}
+        if self.removed is not None and self.removed.heaps:
+            record["removed"] = self.removed.to_dict()
+        return json.dumps(record, sort_keys=True).encode()
 
     def write(self, path: Path) -> None:
-        """Write the unit's record (nothing when the pass has no rewriting stage)."""
-        if self.stages:
+        """Write the unit's record (nothing when there is nothing to keep)."""
+        if self.stages or (self.removed is not None and self.removed.heaps):
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(path, self.to_json())
 
@@ -202,7 +219,11 @@ def _merge(records: list[dict[str, Any]], order: list[str]) -> dict[str, Any]:
     for name in sorted(merged, key=lambda s: (rank.get(s, len(rank)), s)):
         best = sorted(pools.get(name, []), key=lambda e: tuple(e[0]))[:SAMPLES_PER_STAGE]
         out[name] = {**merged[name], "samples": [s for _, s in best]}
-    return {"version": STORE_VERSION, "stages": out}
+    result: dict[str, Any] = {"version": STORE_VERSION, "stages": out}
+    removed = merge_removed(records)
+    if removed:
+        result["removed"] = removed
+    return result
 
 
 def merged_rewrites(root: Path, stage_order: list[str]) -> dict[str, Any]:

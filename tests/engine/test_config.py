@@ -17,7 +17,16 @@ from dataprep.recipe.config import load_recipe, parse_recipe, shipped_recipes
         ({"run": {"batch_sise": 4}}, r"run: unknown key 'batch_sise'; did you mean 'batch_size'\?"),
         ({"run": {"seed": "zero"}}, r"run\.seed: expected int, got 'zero'"),
         ({"run": {"seed": True}}, r"run\.seed: expected int"),
-        ({"output": {"keep_removed": "yes"}}, r"output\.keep_removed: expected bool"),
+        (
+            {"output": {"keep_removed": "yes"}},
+            r"output: keep_removed must be one of ids, full, none, got 'yes'$",
+        ),
+        ({"output": {"keep_removed": 1}}, r"output\.keep_removed: expected str"),
+        (
+            {"output": {"signals": "seperate"}},
+            r"output: signals must be .*did you mean 'separate'\?",
+        ),
+        ({"output": {"columns": "text"}}, r"output\.columns: expected"),
         (
             {"stages": [{"stage": "toy_min_wrds_v0"}]},
             r"unknown stage 'toy_min_wrds_v0'; did you mean 'toy_min_words_v0'",

@@ -15,7 +15,7 @@ from dataprep.recipe.config import parse_recipe
 RECIPE = {"stages": [{"stage": "toy_min_words_v0", "min_words": 1}]}
 
 
-def test_a_column_missing_from_one_shard_only_passes_through(tmp_path: Path) -> None:
+def test_a_column_missing_from_one_shard_is_null_there(tmp_path: Path) -> None:
     write_shard(tmp_path / "in" / "a.jsonl", [{"text": "one two", "url": "u1", "extra": 1}])
     write_shard(tmp_path / "in" / "b.jsonl", [{"text": "three four", "url": "u2"}])
     run_pipeline(
@@ -24,7 +24,8 @@ def test_a_column_missing_from_one_shard_only_passes_through(tmp_path: Path) -> 
     a = pq.read_table(tmp_path / "o" / "data" / "part-00000-0000.parquet")
     b = pq.read_table(tmp_path / "o" / "data" / "part-00001-0000.parquet")
     assert a.column("extra").to_pylist() == [1]
-    assert "extra" not in b.column_names and b.column("url").to_pylist() == ["u2"]
+    assert b.column("extra").to_pylist() == [None] and b.column("url").to_pylist() == ["u2"]
+    assert a.schema == b.schema
 
 
 def test_ids_from_parent_relative_names_never_become_paths(tmp_path: Path) -> None:

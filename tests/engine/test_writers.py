@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dataprep.io.writers import PartWriter
+from dataprep.io.writers import PairedPartWriter, PartWriter
 
 
 def _batch(n: int, width: int = 100) -> pa.RecordBatch:
@@ -53,3 +53,23 @@ def test_same_rows_give_same_bytes(tmp_path: Path) -> None:
         w.close()
         outs.append(w.commit()[0].read_bytes())
     assert outs[0] == outs[1]
+
+
+def test_paired_parts_match_one_to_one_when_the_main_writer_rolls_over(tmp_path: Path) -> None:
+    """data/ and its signals/ side table: same part names, same rows in each part,
+    whether a part ends by size (the main writer's) or by a schema change (either's)."""
+    main = PartWriter(tmp_path / "data", "part-00000", max_bytes=5_000)
+    side = PartWriter(tmp_path / "signals", "part-00000", max_bytes=5_000)
+    paired = PairedPartWriter(main, side)
+    for k in range(12):
+        batch = _batch(20)
+        signal = pa.array([float(k)] * 20, pa.float64() if k < 9 else pa.float32())
+        paired.write(batch, pa.RecordBatch.from_arrays([batch.column("i"), signal], ["i", "s"]))
+    for w in paired.writers:
+        w.close()
+    got = [w.commit() for w in paired.writers]
+    assert len(got[0]) > 2
+    assert [p.name for p in got[0]] == [p.name for p in got[1]]
+    for d, s in zip(*got, strict=True):
+        assert pq.read_table(d, columns=["i"]).equals(pq.read_table(s, columns=["i"]))
+    assert {pq.read_schema(s).field("s").type for s in got[1]} == {pa.float64(), pa.float32()}

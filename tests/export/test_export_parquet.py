@@ -29,10 +29,10 @@ def _docs(n: int, start: int, **extra: object) -> list[dict]:
             for i in range(start, start + n)]  # fmt: skip
 
 
-def _drifting_run(tmp_path: Path, score_b: object = 2) -> Path:
+def _drifting_run(tmp_path: Path) -> Path:
     inp = tmp_path / "in"
     write_shard(inp / "a.jsonl", _docs(20, 0, url="https://a.example"))
-    write_shard(inp / "b.parquet", _docs(20, 20, score=score_b))
+    write_shard(inp / "b.parquet", _docs(20, 20, score=2))
     write_shard(inp / "c.jsonl", _docs(20, 40, url="https://c.example", score=3))
     out = tmp_path / "run"
     run_pipeline(parse_recipe({"stages": []}), [str(inp)], out, workers=1, progress=False)
@@ -46,9 +46,12 @@ def test_drifting_inputs_export_to_one_schema_that_datasets_and_polars_load(
     import polars as pl
 
     run = _drifting_run(tmp_path)
-    # The run's own parts disagree: that is what the export has to fix.
+    # The run's own parts already agree (engine/unify.py); a run written before that
+    # did not, which the export fixes too: make one part lose a column again.
     schemas = {tuple(pq.read_schema(p).names) for p in (run / "data").glob("*.parquet")}
-    assert len(schemas) == 3
+    assert schemas == {("id", "text", "url", "score")}
+    first = run / "data" / "part-00000-0000.parquet"
+    pq.write_table(pq.read_table(first).drop_columns(["score"]), first)
     manifest = export_run(run, tmp_path / "ex", ExportOptions(format="parquet", shard_bytes=800))
     files = sorted(str(p) for p in (tmp_path / "ex").glob("part-*.parquet"))
     assert len(files) == len(manifest["shards"]) > 2
@@ -69,13 +72,18 @@ def test_drifting_inputs_export_to_one_schema_that_datasets_and_polars_load(
 def test_a_type_conflict_is_one_line_naming_both_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run = _drifting_run(tmp_path, score_b="high")
+    run = _drifting_run(tmp_path)
+    # A run written before runs had one schema: part 1 (from b.parquet) holds text scores.
+    part = run / "data" / "part-00001-0000.parquet"
+    table = pq.read_table(part)
+    scores = table.column("score").cast(pa.string())
+    pq.write_table(table.set_column(table.schema.get_field_index("score"), "score", scores), part)
     code = main(["export", str(run), "-o", str(tmp_path / "ex")])
     assert code == 3
     line = one_line_error(capsys)
     assert "column 'score'" in line
+    assert "part-00000-0000.parquet (from a.jsonl)" in line
     assert "part-00001-0000.parquet (from b.parquet)" in line
-    assert "part-00002-0000.parquet (from c.jsonl)" in line
     assert not (tmp_path / "ex").exists() or not any((tmp_path / "ex").iterdir())
 
 

@@ -187,7 +187,10 @@ FULL_STAGES: list[dict[str, Any]] = [
 
 
 def run(stages: list[dict[str, Any]], corpus: Path, out: Path, **kw: Any) -> Path:
-    recipe = parse_recipe({"name": "report-test", "run": {"batch_size": 16}, "stages": stages})
+    # The duplicate evidence shows kept partners that balancing removed later: with
+    # their text only when removed documents keep it.
+    recipe = parse_recipe({"name": "report-test", "run": {"batch_size": 16},
+                           "output": {"keep_removed": "full"}, "stages": stages})  # fmt: skip
     run_pipeline(recipe, [str(corpus)], out, workers=kw.pop("workers", 1), progress=False, **kw)
     return out
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from report_stages import DUPLICATE
 
+from dataprep.engine.driver import run_pipeline
+from dataprep.recipe.config import parse_recipe
 from dataprep.report.build import build_report
 from dataprep.report.duplicates import (
     estimated_jaccard,
@@ -137,3 +140,19 @@ def test_integer_ids_find_their_kept_partner(tmp_path: Path) -> None:
     for pair in near["pairs"]:
         assert int(pair["removed"]["id"]) >= 100
         assert pair["kept"]["id"] == pair["dup_of"] == str(int(pair["removed"]["id"]) - 100)
+
+
+def test_kept_partners_removed_later_without_text_are_named_in_a_note(tmp_path: Path) -> None:
+    """keep_removed: ids keeps the text of 10 removed documents per stage and reason: the
+    kept partners of duplicates that a later filter removed are mostly not among them."""
+    docs = [{"id": f"p{i:02d}-{c}", "text": f"pair {i}"} for i in range(30) for c in "ab"]
+    pq.write_table(pa.Table.from_pylist(docs), tmp_path / "in.parquet")
+    recipe = parse_recipe({"stages": [{"stage": "exact_dedup_v1", "name": "dedup"},
+                                      {"stage": "toy_min_words_v0", "min_words": 3}]})  # fmt: skip
+    out = tmp_path / "out"
+    run_pipeline(recipe, [str(tmp_path / "in.parquet")], out, workers=1, progress=False)
+    dedup = dedup_row(build_report(out), "dedup")
+    textless = [p for p in dedup["pairs"] if p["kept"] is not None and not p["kept"]["text"]]
+    assert textless
+    assert f"{len(textless)} of the sampled" in dedup["note"]
+    assert "keep_removed: ids" in dedup["note"]

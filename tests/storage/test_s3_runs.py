@@ -11,6 +11,7 @@ import pytest
 from helpers import output_bytes
 
 from conftest import KEY_ID, S3
+from corpus_helpers import write_shard
 from dataprep.cli import main
 from dataprep.engine.driver import run_pipeline
 from dataprep.errors import OutputError
@@ -56,6 +57,23 @@ def test_dedup_recipe_s3_to_s3_gives_the_bytes_of_a_local_run(s3: S3, tmp_path: 
     from dataprep.io.remote_output import staging_folder
 
     assert not staging_folder(staging, None).exists()
+
+
+def test_drifting_inputs_with_separate_signals_to_s3_give_the_bytes_of_a_local_run(
+    s3: S3, tmp_path: Path
+) -> None:
+    """Parts rewritten to the output's one schema after their unit was published are
+    published again; signals/ is published beside data/."""
+    inp = tmp_path / "in"
+    write_shard(inp / "a.jsonl", [{"id": f"a{i}", "text": f"alpha {i} " * 9} for i in range(9)])
+    write_shard(inp / "b.jsonl", [{"id": f"b{i}", "text": f"beta {i} " * 9, "url": "u"}
+                                  for i in range(9)])  # fmt: skip
+    args = ["-i", str(inp), "-j", "1", "-q", "--no-progress", "--set", "output.signals=separate"]
+    assert main(["run", "dedup", *args, "-o", s3.url("clean")]) == 0
+    assert main(["run", "dedup", *args, "-o", str(tmp_path / "local")]) == 0
+    got = output_bytes(s3.download("clean", tmp_path / "got"))
+    assert got == output_bytes(tmp_path / "local")
+    assert any(k.startswith("signals/") for k in got)
 
 
 @pytest.mark.slow
