@@ -23,6 +23,7 @@ resident set is sampled every 5 ms during the fit. Prints a table;
 asserts nothing.
 
     python benchmarks/bench_scale.py [--docs 1000000,10000000] [--workers 1,2] [--unit-docs 50000]
+    python benchmarks/bench_scale.py --verify    # exact Jaccard of pairs: per pair vs batched
 """
 
 from __future__ import annotations
@@ -219,15 +220,54 @@ def fit_only(root: Path, docs: int, unit_docs: int, workers: int, budget: int | 
     }
 
 
+def bench_verify(pairs: int = 20_000) -> None:
+    """Exact Jaccard of candidate pairs: one Python step per pair (the former loop over
+    ``exact_jaccard``) vs :func:`dataprep.dedup.jaccard.pair_jaccard`, short and long sets."""
+    from dataprep.dedup.jaccard import exact_jaccard, pair_jaccard
+
+    print("| shingles per document | pairs | per pair s | all batched s | pair_jaccard s |")
+    print("|---:|---:|---:|---:|---:|")
+    for size in (30, 700):
+        rng = np.random.default_rng(size)
+        docs = 4000
+        base = rng.integers(0, 2**63, (docs, size)).astype(np.uint64)
+        base[1::2] = base[::2]  # odd documents copy the even ones, then change 10%
+        hit = rng.random((docs, size)) < 0.1
+        base[hit] = rng.integers(0, 2**63, int(hit.sum())).astype(np.uint64)
+        sets = np.sort(base, axis=1)
+        offsets = np.arange(0, (docs + 1) * size, size, dtype=np.int64)
+        values = sets.reshape(-1)
+        u = rng.integers(0, docs, pairs)
+        v = np.where(rng.random(pairs) < 0.5, u ^ 1, rng.integers(0, docs, pairs))
+        t = time.perf_counter()
+        loop = [
+            exact_jaccard(sets[a], sets[b]) for a, b in zip(u.tolist(), v.tolist(), strict=True)
+        ]
+        t_loop = time.perf_counter() - t
+        t = time.perf_counter()
+        vec = pair_jaccard(offsets, values, u, v, small_pair=1 << 30)
+        t_vec = time.perf_counter() - t
+        t = time.perf_counter()
+        chosen = pair_jaccard(offsets, values, u, v)
+        t_chosen = time.perf_counter() - t
+        assert vec.tolist() == loop == chosen.tolist()
+        print(f"| {size} | {pairs:,} | {t_loop:.2f} | {t_vec:.2f} | {t_chosen:.2f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", default="1000000")
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--unit-docs", type=int, default=50_000)
     ap.add_argument("--dup-rate", type=float, default=0.1)
+    ap.add_argument("--budgets", default="default,0", help="driver_budget_bytes values to run")
+    ap.add_argument("--verify", action="store_true", help="time pair verification only")
     ap.add_argument("--fit-only", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--budget", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.verify:
+        bench_verify()
+        return
     if args.fit_only is not None:
         k = int(args.workers)
         print(json.dumps(fit_only(args.fit_only, int(args.docs), args.unit_docs, k, args.budget)))
@@ -239,14 +279,15 @@ def main() -> None:
             t = time.perf_counter()
             generate(root, docs, args.unit_docs, args.dup_rate)
             print(f"{docs:,} documents generated in {time.perf_counter() - t:.0f} s", flush=True)
-            for budget in (None, 0):
+            budgets = [None if b == "default" else int(b) for b in args.budgets.split(",")]
+            for budget in budgets:
                 for k in (int(w) for w in args.workers.split(",")):
                     cmd = [sys.executable, __file__, "--fit-only", str(root), "--docs", str(docs)]
                     cmd += ["--workers", str(k), "--unit-docs", str(args.unit_docs)]
                     cmd += [] if budget is None else ["--budget", str(budget)]
                     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
                     got = json.loads(done.stdout.strip().splitlines()[-1])
-                    got.update(docs=docs, workers=k, cc="driver" if budget is None else "tasks")
+                    got.update(docs=docs, workers=k, cc="tasks" if budget == 0 else "driver")
                     print(json.dumps(got), flush=True)
                     rows.append(got)
         finally:

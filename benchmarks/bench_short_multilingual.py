@@ -11,8 +11,9 @@ source shorter than its target continues with another source of its language
 (a thread, a listing). Languages keep the sample's mix (English ~37%).
 ``--print-histogram`` prints the length histogram.
 
-Rows (microseconds per document, best of ``--rounds`` rounds; each ratio compares
-two figures of the same run):
+Rows (CPU microseconds per document, least of ``--rounds`` rounds, dataprep's rows and
+fastText's taking turns in every round; each ratio compares two figures of the same
+run; datatrove runs in its own process right after):
 
 * ``quality stack``: dataprep's ``quality_stack_v1`` (Gopher repetition, Gopher
   quality, C4 without the terminal-punctuation rule, FineWeb; every signal of every
@@ -111,14 +112,20 @@ def histogram(texts: list[str]) -> str:
     return "\n".join(rows)
 
 
-def _best(fn: Callable[[], Any], rounds: int, before: Callable[[], None] | None = None) -> float:
-    best = float("inf")
+def _best(fn: Callable[[], Any], rounds: int) -> float:
+    """Least CPU time of ``rounds`` calls (CPU time: the machines are shared)."""
+    return _interleaved({"fn": fn}, rounds)["fn"]
+
+
+def _interleaved(fns: dict[str, Callable[[], Any]], rounds: int) -> dict[str, float]:
+    """Least CPU time of each function over ``rounds`` rounds, the functions taking
+    turns in every round, so that a change of the machine's load hits all of them."""
+    best = dict.fromkeys(fns, float("inf"))
     for _ in range(rounds):
-        if before is not None:
-            before()
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
+        for name, fn in fns.items():
+            t0 = time.process_time()
+            fn()
+            best[name] = min(best[name], time.process_time() - t0)
     return best
 
 
@@ -206,9 +213,7 @@ def measure_dataprep(docs: list[tuple[str, str]], rounds: int) -> dict[str, Any]
         [GopherRepetition(), GopherQuality(), C4(filter_no_terminal_punct=False), FineWeb()]
     )
     stack.run(col[:64], langs[:64])
-    res["stack"] = _best(lambda: [stack.run(c, lg) for c, lg in batches], rounds)
     length = Length()
-    res["length"] = _best(lambda: [length.signal_batch(c, lg) for c, lg in batches], rounds)
 
     ctx = StageContext(name="lid")
     strict = FastTextLangId(LangIdConfig(policy="threshold", max_chars=None, vote=False), ctx)
@@ -225,9 +230,6 @@ def measure_dataprep(docs: list[tuple[str, str]], rounds: int) -> dict[str, Any]
                 predictor.clear_cache()
             stage.process(b)
 
-    res["lid"] = _best(lambda: lid(strict), rounds)
-    res["lid_default"] = _best(lambda: lid(default), rounds)
-
     model = backend.load_model(None)
     lines = [backend.prepare_line(t, None) for t in texts]
     f = model.f
@@ -235,7 +237,14 @@ def measure_dataprep(docs: list[tuple[str, str]], rounds: int) -> dict[str, Any]
     def fasttext_per_line() -> list[Any]:
         return [f.predict(line, 1, 0.0, "replace") for line in lines]
 
-    res["fasttext"] = _best(fasttext_per_line, rounds)
+    timed = {
+        "stack": lambda: [stack.run(c, lg) for c, lg in batches],
+        "length": lambda: [length.signal_batch(c, lg) for c, lg in batches],
+        "lid": lambda: lid(strict),
+        "lid_default": lambda: lid(default),
+        "fasttext": fasttext_per_line,
+    }
+    res.update(_interleaved(timed, rounds))
     ours = strict.process(batch).batch.column("lang_score").to_pylist()
     ours_lang = strict.process(batch).batch.column("lang").to_pylist()
     ref = [strict.predict(t)[0].lang for t in texts]

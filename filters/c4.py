@@ -140,10 +140,9 @@ class C4(RuleFilter, Rewriter):
         """``rewrite_analysis`` for a batch; sentence ends are counted in one Arrow call."""
         out: list[Analysis] = []
         sigs: list[Signals] = []
-        facts = line_facts_batch([a.text for a in analyses])
-        for i, (a, lang) in enumerate(zip(analyses, langs, strict=True)):
+        for a, lang in zip(analyses, langs, strict=True):
             removed: list[str] = []
-            new, sig = self._rewrite(a.text, lang, removed, False, facts[i] if facts else None)
+            new, sig = self._rewrite(a.text, lang, removed, count_ends=False)
             out.append(_rewritten(a, new, sig, removed))
             sigs.append(sig)
         for sig, n in zip(sigs, count_sentence_ends([b.text for b in out]), strict=True):
@@ -160,16 +159,10 @@ class C4(RuleFilter, Rewriter):
         return self._rewrite(text, lang, None)
 
     def _rewrite(  # noqa: C901
-        self,
-        text: str,
-        lang: str | None,
-        removed_lines: list[str] | None,
-        count_ends: bool = True,
-        facts: LineFacts | None = None,
+        self, text: str, lang: str | None, removed_lines: list[str] | None, count_ends: bool = True
     ) -> tuple[str, Signals]:
         """The rewrite; with ``count_ends=False`` the sentence count lacks the sentence
-        ends of the new text (the caller adds ``count_sentence_ends``). ``facts``:
-        ``line_facts(text)``, computed for a whole batch by the caller."""
+        ends of the new text (the caller adds ``count_sentence_ends``)."""
         s = self.settings(lang)
         end, max_len, min_words = s["_end"], s["max_word_length"], s["min_words_per_line"]
         no_punct, cite = s["filter_no_terminal_punct"], s["remove_citations"]
@@ -187,9 +180,10 @@ class C4(RuleFilter, Rewriter):
             or (policy and any(p in low_page for p in POLICY_SUBSTRINGS))
         )
         has_curly = "{" in text
-        lines, stripped, words, tail_ok = facts if facts is not None else line_facts(text)
-        for line in stripped:
+        lines = text.splitlines()
+        for raw in lines:
             n_lines += 1
+            line = raw.strip()
             if (
                 max_len is not None
                 and len(line) > max_len
@@ -197,6 +191,7 @@ class C4(RuleFilter, Rewriter):
             ):
                 removed["long_word"] += 1
                 continue
+            before = line
             k = 0
             if cite and "[" in line:
                 line, k = CITATION_RE.subn("", line)
@@ -204,7 +199,7 @@ class C4(RuleFilter, Rewriter):
             if no_punct and (not line.endswith(end) or line.endswith(ELLIPSIS)):
                 removed["no_terminal_punct"] += 1
                 continue
-            if min_words is not None and words[n_lines - 1] < min_words:  # before citations
+            if min_words is not None and _fewer_words(before, min_words):
                 removed["few_words"] += 1
                 continue
             if scan_page or k:
@@ -221,7 +216,7 @@ class C4(RuleFilter, Rewriter):
                 continue
             kept.append(line)
             kept_idx.append(n_lines - 1)
-            if not (_ends_sentence(line) if k else tail_ok[n_lines - 1]):
+            if not line.rstrip(_CLOSERS).endswith(_TERMINAL_TUPLE):
                 tails += 1
         new_text = "\n".join(kept).strip()
         if removed_lines is not None:
@@ -249,9 +244,8 @@ class C4(RuleFilter, Rewriter):
         lang_list = _as_pylist(langs) if langs is not None else [None] * len(items)
         out: list[str] = []
         cols: dict[str, list[float]] = {n: [] for n in self.signal_names}
-        facts = line_facts_batch(items)
-        for i, (text, lang) in enumerate(zip(items, lang_list, strict=True)):
-            new, sig = self._rewrite(text, lang, None, False, facts[i] if facts else None)
+        for text, lang in zip(items, lang_list, strict=True):
+            new, sig = self._rewrite(text, lang, None, count_ends=False)
             out.append(new)
             for n, col in cols.items():
                 col.append(sig[n])
@@ -262,46 +256,13 @@ class C4(RuleFilter, Rewriter):
         return to_string_array(out), table
 
 
-#: (lines, stripped lines, word count of each stripped line, whether it ends a
-#: sentence) of one text: what the line loop of ``C4._rewrite`` reads.
-LineFacts = tuple[list[str], list[str], list[int], list[bool]]
-#: ``_ends_sentence`` for RE2: a terminal mark, then only closing quotes/brackets.
-_SENTENCE_TAIL_RE2 = f"[{re.escape(_TERMINALS)}][{re.escape(_CLOSERS)}]*$"
-
-
-def _ends_sentence(line: str) -> bool:
-    """The line ends with a terminal mark, closing quotes or brackets allowed after it."""
-    return line.rstrip(_CLOSERS).endswith(_TERMINAL_TUPLE)
-
-
-def line_facts(text: str) -> LineFacts:
-    """The per-line facts of one text (the reference definition)."""
-    lines = text.splitlines()
-    stripped = [ln.strip() for ln in lines]
-    words = [count_words(ln) for ln in stripped]
-    return lines, stripped, words, list(map(_ends_sentence, stripped))
-
-
-def line_facts_batch(texts: Sequence[str]) -> list[LineFacts] | None:
-    """``line_facts`` of every text, the sentence tails of all lines of the batch by
-    one Arrow RE2 call; ``None`` for texts Arrow cannot hold (lone surrogates)."""
-    import pyarrow.compute as pc
-
-    per_doc = [t.splitlines() for t in texts]
-    stripped = [ln.strip() for lines in per_doc for ln in lines]
-    try:
-        arr = pa.array(stripped, type=pa.string())
-    except (UnicodeEncodeError, pa.ArrowException):
-        return None
-    words = list(map(count_words, stripped))
-    ends = pc.match_substring_regex(arr, pattern=_SENTENCE_TAIL_RE2).to_pylist()
-    out: list[LineFacts] = []
-    start = 0
-    for lines in per_doc:
-        end = start + len(lines)
-        out.append((lines, stripped[start:end], words[start:end], ends[start:end]))
-        start = end
-    return out
+def _fewer_words(line: str, min_words: float) -> bool:
+    """``count_words(line) < min_words``; ASCII lines stop splitting after ``min_words``
+    words (``split(None, k)`` has at most ``k + 1`` pieces, so fewer than ``k`` pieces
+    means fewer than ``k`` words)."""
+    if line.isascii() and isinstance(min_words, int) and min_words > 0:
+        return len(line.split(None, min_words)) < min_words
+    return count_words(line) < min_words
 
 
 def _rewritten(a: Analysis, new: str, sig: Signals, removed: list[str]) -> Analysis:

@@ -19,8 +19,13 @@ microseconds UTC, or the numbers as given) and ``date_state`` (int8: 0 no date, 
 Decision columns: ``reason`` (``url_duplicate``), ``{name}__cluster_size`` (int32,
 documents sharing the normalized URL; 1 for unique or missing URLs).
 
-Memory: the dedup spill and corpus index of :mod:`dataprep.dedup.exact` - 24 bytes per
-document on disk, ~50 bytes per document in RAM (ids, length, date, label).
+Partitioned fit (what a run uses; ``stages/fit.py``): the workers send each non-null
+URL hash with its keep key (``dedup/partitioned.py``: ``exact_shuffle``), a ``group``
+task per partition writes the cluster file of its duplicate URLs and a ``decide`` task
+per work unit its decision file and URL/date state counts. Driver memory: the tasks'
+counters. The single-process ``fit`` (the reference the tests compare with) keeps the
+dedup spill and corpus index of :mod:`dataprep.dedup.exact` - 24 bytes per document on
+disk, ~50 bytes per document in RAM (ids, length, date, label).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -37,10 +43,13 @@ import xxhash
 from dataprep.dedup.corpus import KEEP_COL, LENGTH_COL, iter_batches, read_corpus
 from dataprep.dedup.exact import HASH_COL, exact_labels
 from dataprep.dedup.keep import KeepPolicy, choose_kept
+from dataprep.dedup.partitioned import HashGroupedFit, positions, unit_clusters
 from dataprep.errors import InputError
+from dataprep.io.shuffle import write_table
 from dataprep.output.columns import REASON_COL, REPEAT_COL, ROW_COL, SHARD_COL, signal_column
 from dataprep.recipe.registry import register
 from dataprep.stages.base import GlobalStage, StageConfig, reasons_where
+from dataprep.stages.fit import FitEnv, FitRunner
 
 from .dates import date_numbers
 from .urls import normalize_url
@@ -66,7 +75,7 @@ class UrlDedupConfig(StageConfig):
 
 
 @register("url_dedup_v1")
-class UrlDedup(GlobalStage[UrlDedupConfig]):
+class UrlDedup(HashGroupedFit, GlobalStage[UrlDedupConfig]):
     """Keep one document per normalized URL: the most recent, else the first."""
 
     def required_columns(self) -> Sequence[str]:
@@ -110,13 +119,45 @@ class UrlDedup(GlobalStage[UrlDedupConfig]):
             cols[DATE_STATE_COL] = pa.array(state, type=pa.int8())
         return pa.record_batch(cols)
 
+    def keep_policy(self) -> KeepPolicy:
+        with_date = self.config.date_column is not None
+        return KeepPolicy("column", KEEP_COL) if with_date else KeepPolicy("first")
+
+    def _make_summary(
+        self,
+        n: int,
+        removed: int,
+        distinct: int,
+        largest: int,
+        states: np.ndarray,
+        dates: np.ndarray,
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "documents": n,
+            "duplicates_removed": removed,
+            "duplicate_rate": removed / max(n, 1),
+            "distinct_urls": distinct,
+            "missing_urls": int(states[0]),
+            "unparsed_urls": int(states[2]),
+            "largest_cluster": largest,
+            "keep": "most_recent" if self.config.date_column is not None else "first",
+        }
+        if self.config.date_column is not None:
+            out["null_dates"] = int(dates[0] + dates[2])
+            out["unparsed_dates"] = int(dates[2])
+        else:
+            out["notes"] = [
+                "no date_column: the FIRST copy of each URL in input order is kept, not the "
+                "most recent one (Llama 3 keeps the most recent; set date_column)"
+            ]
+        return out
+
     def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
         paths = [Path(p) for p in observations]
         with_date = self.config.date_column is not None
         corpus = read_corpus(paths, with_keep_value=with_date)
         labels, missing = exact_labels(paths, workdir, corpus)
-        policy = KeepPolicy("column", KEEP_COL) if with_date else KeepPolicy("first")
-        kept = choose_kept(labels, corpus, policy)
+        kept = choose_kept(labels, corpus, self.keep_policy())
         sizes = np.bincount(labels, minlength=len(labels)).astype(np.int32)
         states = np.zeros(3, dtype=np.int64)
         dates = np.zeros(3, dtype=np.int64)
@@ -127,25 +168,14 @@ class UrlDedup(GlobalStage[UrlDedupConfig]):
                 for b in iter_batches(path, [DATE_STATE_COL]):
                     dates += np.bincount(b.column(0).to_numpy(), minlength=3)
         n = corpus.size
-        removed = int(n - kept.sum())
-        self._summary = {
-            "documents": n,
-            "duplicates_removed": removed,
-            "duplicate_rate": removed / max(n, 1),
-            "distinct_urls": int((labels == np.arange(n)).sum()) - missing,
-            "missing_urls": int(states[0]),
-            "unparsed_urls": int(states[2]),
-            "largest_cluster": int(sizes.max()) if n else 0,
-            "keep": "most_recent" if with_date else "first",
-        }
-        if with_date:
-            self._summary["null_dates"] = int(dates[0] + dates[2])
-            self._summary["unparsed_dates"] = int(dates[2])
-        else:
-            self._summary["notes"] = [
-                "no date_column: the FIRST copy of each URL in input order is kept, not the "
-                "most recent one (Llama 3 keeps the most recent; set date_column)"
-            ]
+        self._summary = self._make_summary(
+            n,
+            int(n - kept.sum()),
+            int((labels == np.arange(n)).sum()) - missing,
+            int(sizes.max()) if n else 0,
+            states,
+            dates,
+        )
         col = signal_column(self.name, "cluster_size")
         for lo in range(0, n, _BATCH_ROWS):
             hi = min(lo + _BATCH_ROWS, n)
@@ -159,3 +189,44 @@ class UrlDedup(GlobalStage[UrlDedupConfig]):
                     col: pa.array(sizes[labels[lo:hi]], type=pa.int32()),
                 }
             )
+
+    # Partitioned fit: exact dedup's shuffle and group steps over the URL hashes.
+
+    def fit_partitioned(self, runner: FitRunner) -> None:
+        env, parts = runner.env, runner.env.partitions
+        groups = runner.map("group", parts)
+        units = [u for u in runner.map("decide", env.units, {"parts": parts}) if u]
+        n = env.documents
+        in_clusters = sum(g["documents_in_clusters"] - g["clusters"] for g in groups)
+        states, dates = (
+            np.array([u[k] for u in units], dtype=np.int64).reshape(-1, 3).sum(axis=0)
+            for k in ("states", "dates")
+        )
+        largest = max((g["largest_cluster"] for g in groups), default=0) or (1 if n else 0)
+        removed = sum(u["removed"] for u in units)
+        self._summary = self._make_summary(
+            n, removed, n - in_clusters - int(states[0]), largest, states, dates
+        )
+
+    def decide(self, env: FitEnv, unit: int, parts: int) -> dict[str, Any]:
+        return _decide(env, unit, parts, signal_column(self.name, "cluster_size"))
+
+
+def _decide(env: FitEnv, unit: int, parts: int, size_col: str) -> dict[str, Any]:
+    """Unit ``unit``'s decision file; its removals and URL/date state counts."""
+    got = unit_clusters(env, unit, "group", parts, [STATE_COL, DATE_STATE_COL])
+    if got is None:
+        return {}
+    obs, found = got
+    removed = found["dup_of"] >= 0
+    cols = {
+        **positions(obs),
+        REASON_COL: reasons_where(removed, REASON),
+        size_col: pa.array(found["size"], type=pa.int32()),
+    }
+    write_table(env.decisions[unit], pa.table(cols))
+    counts = {}
+    for name, key in ((STATE_COL, "states"), (DATE_STATE_COL, "dates")):
+        values = obs.column(name).to_numpy() if name in obs.column_names else []
+        counts[key] = np.bincount(values, minlength=3).tolist() if len(values) else [0, 0, 0]
+    return {"removed": int(removed.sum()), **counts}

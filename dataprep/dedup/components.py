@@ -9,8 +9,8 @@ verify tasks) against the stage's ``driver_budget_bytes``:
 
 * **On the driver**, when ``endpoints * DRIVER_BYTES_PER_DOC <= budget``: the sorted
   ids of those documents (8 B each) and an array union-find over them (``parent``,
-  8 B each; ``unionfind.py``; 24 B per document at the peak), fed one verify file
-  at a time (plus ~40 B per edge of that file while it is merged). It writes one
+  8 B each; ``unionfind.py``; :data:`DRIVER_BYTES_PER_DOC` at the peak), fed by
+  verify files in batches of ~n/8 edges. It writes one
   label file of ``(node, label)`` rows for every node that is not its component's
   smallest.
 * **As executor tasks** otherwise: large-star / small-star rounds (Kiveris et al.
@@ -40,10 +40,12 @@ from dataprep.stages.fit import FitEnv, FitRunner
 from .partitioned import column
 from .unionfind import Components
 
-#: Driver bytes per document with a verified edge for the array union-find at its
-#: peak: sorted ids and parents (16 B), plus one id array while the ids are merged
-#: or the parents are compressed (``unionfind.py``'s pointer jumping).
-DRIVER_BYTES_PER_DOC = 24
+#: Driver bytes per document with a verified edge for the array union-find: it keeps
+#: sorted ids and parents (16 B); merging the ids, compressing the parents (one more
+#: array) and a batch of n/8 edges with the union's temporaries (~40 B per edge) peak
+#: at ~36 B of numpy arrays (tracemalloc) and ~58 B of resident memory (1.7M
+#: documents with an edge in 10M, edge files memory-mapped), rounded up here.
+DRIVER_BYTES_PER_DOC = 64
 #: Large-star/small-star rounds before giving up (a path of 2**40 nodes needs ~80).
 MAX_ROUNDS = 200
 KEY, OTHER = "key", "other"
@@ -129,15 +131,26 @@ def driver_components(env: FitEnv, sources: Sequence[Path], step: str) -> dict[s
     """Array union-find over the documents with an edge; the label file (driver step)."""
     files = [p for p in sources if p.exists()]
     ids = np.empty(0, dtype=np.int64)
-    for path in files:
+    pending: list[np.ndarray] = []
+    for i, path in enumerate(files):
         t = read_table(path, ["u", "v"])
-        ids = np.union1d(ids, np.concatenate((t.column("u").to_numpy(), t.column("v").to_numpy())))
+        pending.append(np.unique(np.concatenate([t.column(c).to_numpy() for c in ("u", "v")])))
+        # merged when a quarter of the ids or 1M: ~30 B per document at the last merge
+        if sum(map(len, pending)) * 4 >= max(len(ids), 1 << 22) or i == len(files) - 1:
+            ids = np.unique(np.concatenate([ids, *pending]))
+            pending = []
     comp = Components(len(ids))
-    for path in files:
+    batch: list[tuple[np.ndarray, np.ndarray]] = []
+    for i, path in enumerate(files):
         t = read_table(path, ["u", "v"])
         u, v = t.column("u").to_numpy(), t.column("v").to_numpy()
-        comp.union(np.searchsorted(ids, u), np.searchsorted(ids, v))
+        batch.append((np.searchsorted(ids, u), np.searchsorted(ids, v)))
+        # union in batches of ~n/8 edges: a union pass costs O(n) whatever its size
+        if sum(len(a) for a, _ in batch) * 8 >= len(ids) or i == len(files) - 1:
+            comp.union(np.concatenate([a for a, _ in batch]), np.concatenate([b for _, b in batch]))
+            batch = []
     label = ids[comp.labels()]
+    del comp  # the parents
     moved = label != ids
     write_routed(env.step_file(step, 0), env.partitions, ids[moved], label[moved])
     return {"documents": len(ids), "components": int(len(ids) - moved.sum())}

@@ -1,21 +1,29 @@
-"""Exact Jaccard of many document pairs at once, vectorized with numpy.
+"""Exact Jaccard of many document pairs at once.
 
 A store holds every document's sorted, unique shingle hashes back to back
 (``values[offsets[d]:offsets[d + 1]]``). :func:`pair_jaccard` verifies a batch of
-candidate pairs without a Python step per pair:
+candidate pairs. Pairs of short documents (at most :data:`SMALL_PAIR` hashes
+together) are verified without a Python step per pair:
 
 1. the shingle hashes of the documents in the batch are replaced by their ranks
    among those hashes (``np.unique``), which preserves each set's order and fits
    in 32 bits;
 2. every element of both sides is packed as ``pair << 32 | rank``: each side is
    then one sorted run (pairs ascending, each set sorted), and the two runs are
-   merged with one stable sort (timsort merges two runs in linear time);
+   merged with one stable sort;
 3. a shingle in both sets of pair ``k`` is two equal adjacent keys, so the
    intersection sizes are a ``bincount`` of the equal neighbours' pair numbers.
 
-The result equals :func:`.near.exact_jaccard` pair by pair (same float64
-division), 0 when both sets are empty. Memory: ~40 B per gathered element of a
-chunk; pairs are taken in chunks of at most ``chunk_elements`` elements.
+Longer pairs are verified one at a time by :func:`exact_jaccard` (a binary search
+of one set in the other): there the Python step is small beside the numpy work,
+and the batch formulation's ranking and sorting cost more than they save
+(``benchmarks/bench_scale.py --verify`` on the shared 2-core machine: 20,000
+pairs of 30-hash sets 0.05 s batched vs 0.17 s one by one; of 700-hash sets 5.4 s
+batched vs 0.65 s one by one).
+
+The result equals :func:`exact_jaccard` pair by pair (same float64 division), 0
+when both sets are empty. Memory: ~40 B per gathered element of a chunk; pairs
+are taken in chunks of at most ``chunk_elements`` elements.
 """
 
 from __future__ import annotations
@@ -24,8 +32,23 @@ import numpy as np
 
 #: Shingle hashes gathered per chunk of pairs (both sides): ~320 MB of temporaries.
 CHUNK_ELEMENTS = 1 << 23
+#: Pairs with at most this many hashes (both sets) are verified in batches (the
+#: crossover, estimated from ``bench_scale.py --verify``'s two sizes, is ~150).
+SMALL_PAIR = 128
 _PAIR_SHIFT = np.uint64(32)
 _MAX_RANKS = 1 << 32
+
+
+def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard of two sorted arrays of unique values (0 when both are empty)."""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(a) == 0:
+        return 0.0
+    idx = np.searchsorted(b, a)
+    idx[idx == len(b)] = 0
+    inter = int(np.count_nonzero(b[idx] == a))
+    return inter / (len(a) + len(b) - inter)
 
 
 def segment_index(offsets: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -45,12 +68,32 @@ def pair_jaccard(
     v: np.ndarray,
     *,
     chunk_elements: int = CHUNK_ELEMENTS,
+    small_pair: int = SMALL_PAIR,
 ) -> np.ndarray:
     """Exact Jaccard (float64) of the sets of documents ``u[i]`` and ``v[i]``."""
     u = np.asarray(u, dtype=np.int64)
     v = np.asarray(v, dtype=np.int64)
     out = np.empty(len(u), dtype=np.float64)
     sizes = (offsets[u + 1] - offsets[u]) + (offsets[v + 1] - offsets[v])
+    small = sizes <= small_pair
+    for i in np.flatnonzero(~small).tolist():
+        a, b = int(u[i]), int(v[i])
+        out[i] = exact_jaccard(
+            values[offsets[a] : offsets[a + 1]], values[offsets[b] : offsets[b + 1]]
+        )
+    out[small] = _batched(offsets, values, u[small], v[small], sizes[small], chunk_elements)
+    return out
+
+
+def _batched(
+    offsets: np.ndarray,
+    values: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    sizes: np.ndarray,
+    chunk_elements: int,
+) -> np.ndarray:
+    out = np.empty(len(u), dtype=np.float64)
     ends = np.cumsum(sizes)
     lo = 0
     while lo < len(u):
@@ -84,4 +127,4 @@ def _chunk(offsets: np.ndarray, values: np.ndarray, u: np.ndarray, v: np.ndarray
     return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
 
-__all__ = ["CHUNK_ELEMENTS", "pair_jaccard", "segment_index"]
+__all__ = ["CHUNK_ELEMENTS", "SMALL_PAIR", "exact_jaccard", "pair_jaccard", "segment_index"]

@@ -98,18 +98,6 @@ def signature_matrix(column: pa.FixedSizeListArray, num_perm: int) -> tuple[np.n
     return valid, sig[valid]
 
 
-def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """Jaccard of two sorted arrays of unique values (0 when both are empty)."""
-    if len(a) > len(b):
-        a, b = b, a
-    if len(a) == 0:
-        return 0.0
-    idx = np.searchsorted(b, a)
-    idx[idx == len(b)] = 0
-    inter = int(np.count_nonzero(b[idx] == a))
-    return inter / (len(a) + len(b) - inter)
-
-
 def _spill_bands(
     paths: Sequence[Path], corpus: Corpus, params: NearParams, spill: PartitionedSpill
 ) -> int:

@@ -16,7 +16,7 @@ same exact Jaccard verification, same greedy centers, so no chaining), computed 
    by position; :mod:`.jaccard`, vectorized) and writes the verified edges
    ``(u, v, su, sv, j)`` to a shuffle file partitioned by ``u % P``.
 4. **components** (``components.py``): every edge's connected component, on the
-   driver (array union-find, 24 B per document with an edge) when that fits the
+   driver (array union-find, 64 B per document with an edge) when that fits the
    stage's ``driver_budget_bytes``, else as large-star/small-star rounds of P tasks.
 5. **join** (P tasks): the edges of partition ``u % P`` get their component's
    label and are routed again by ``label % P``, so a component's edges meet.
@@ -27,7 +27,7 @@ same exact Jaccard verification, same greedy centers, so no chaining), computed 
    cluster file (``partitioned.py``) of every document with duplicates.
 8. **decide** (one task per work unit): the unit's decision file.
 
-Driver memory: the tasks' counters, plus 24 B per document with a verified edge
+Driver memory: the tasks' counters, plus 64 B per document with a verified edge
 and one verify file's edges (~40 B per edge) when components are found there.
 A task holds its partition's rows; the greedy task a whole component's edges.
 """

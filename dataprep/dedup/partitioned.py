@@ -33,7 +33,7 @@ import pyarrow as pa
 from dataprep.io.shuffle import read_partition, read_table, write_table
 from dataprep.output.columns import REASON_COL, REPEAT_COL, ROW_COL, SHARD_COL
 from dataprep.stages.base import reasons_where
-from dataprep.stages.fit import LOCAL_ROW_COL, FitEnv
+from dataprep.stages.fit import LOCAL_ROW_COL, FitEnv, Shuffled
 
 from .corpus import KEEP_COL, LANG_COL, LENGTH_COL, _keep_numbers, open_observation
 from .exact import HASH_COL, hash_words
@@ -135,6 +135,46 @@ def _position_names(env: FitEnv, gids: np.ndarray, id_column: str | None) -> dic
     return names
 
 
+def unit_clusters(
+    env: FitEnv, unit: int, cluster_step: str, parts: int, extra: Sequence[str] = ()
+) -> tuple[pa.Table, dict[str, np.ndarray]] | None:
+    """Unit ``unit``'s observed positions (and the ``extra`` columns it has), and per
+    document its cluster fields (``label``, ``size``, ``dup_of``, ``jaccard``: a
+    document in no cluster file is alone and kept). None when it observed nothing."""
+    path = env.observations[unit]
+    if path is None:
+        return None
+    lo, hi = env.offsets[unit], env.offsets[unit + 1]
+    reader = open_observation(path)
+    names = reader.schema.names
+    wanted = [SHARD_COL, ROW_COL, REPEAT_COL] + [c for c in extra if c in names]
+    obs = reader.read_all().select(wanted)
+    n = hi - lo
+    if obs.num_rows != n:
+        raise RuntimeError(f"{path.name}: {obs.num_rows} rows, planned {n}")
+    _check_input_order(obs, path)
+    fields: dict[str, np.ndarray] = {
+        "label": np.arange(lo, hi, dtype=np.int64),
+        "size": np.ones(n, dtype=np.int32),
+        "dup_of": np.full(n, -1, dtype=np.int64),
+        "jaccard": np.full(n, np.nan, dtype=np.float32),
+    }
+    found = _cluster_rows([env.step_file(cluster_step, p) for p in range(parts)], lo, hi)
+    idx = found.column(GID_COL).to_numpy() - lo
+    for name, values in fields.items():
+        values[idx] = found.column(name).to_numpy()
+    return obs, fields
+
+
+def positions(obs: pa.Table) -> dict[str, pa.Array]:
+    """The decision file's position columns, typed as ``GlobalStage.fit`` writes them."""
+    return {
+        SHARD_COL: obs.column(SHARD_COL).combine_chunks().cast(pa.int32()),
+        ROW_COL: obs.column(ROW_COL).combine_chunks().cast(pa.int64()),
+        REPEAT_COL: obs.column(REPEAT_COL).combine_chunks().cast(pa.int32()),
+    }
+
+
 def decide_unit(
     env: FitEnv,
     unit: int,
@@ -148,33 +188,14 @@ def decide_unit(
     ``dup_of_id``: when not None, add MinHash's ``dup_of`` (the kept document's
     ``dup_of_id`` observation column, else its position) and ``dup_jaccard``.
     """
-    path = env.observations[unit]
-    if path is None:
+    got = unit_clusters(env, unit, cluster_step, parts, [LANG_COL])
+    if got is None:
         return {}
-    lo, hi = env.offsets[unit], env.offsets[unit + 1]
-    reader = open_observation(path)
-    names = reader.schema.names
-    wanted = [SHARD_COL, ROW_COL, REPEAT_COL] + ([LANG_COL] if LANG_COL in names else [])
-    obs = reader.read_all().select(wanted)
-    n = hi - lo
-    if obs.num_rows != n:
-        raise RuntimeError(f"{path.name}: {obs.num_rows} rows, planned {n}")
-    _check_input_order(obs, path)
-    label = np.arange(lo, hi, dtype=np.int64)
-    size = np.ones(n, dtype=np.int32)
-    dup_of = np.full(n, -1, dtype=np.int64)
-    jac = np.full(n, np.nan, dtype=np.float32)
-    found = _cluster_rows([env.step_file(cluster_step, p) for p in range(parts)], lo, hi)
-    idx = found.column(GID_COL).to_numpy() - lo
-    label[idx] = found.column("label").to_numpy()
-    size[idx] = found.column("size").to_numpy()
-    dup_of[idx] = found.column("dup_of").to_numpy()
-    jac[idx] = found.column("jaccard").to_numpy()
+    obs, found = got
+    label, size, dup_of, jac = found["label"], found["size"], found["dup_of"], found["jaccard"]
     removed = dup_of >= 0
     cols: dict[str, pa.Array] = {
-        SHARD_COL: obs.column(SHARD_COL).combine_chunks().cast(pa.int32()),
-        ROW_COL: obs.column(ROW_COL).combine_chunks().cast(pa.int64()),
-        REPEAT_COL: obs.column(REPEAT_COL).combine_chunks().cast(pa.int32()),
+        **positions(obs),
         REASON_COL: reasons_where(removed, reason),
         CLUSTER_COL: pa.array(label, type=pa.int64()),
         CLUSTER_SIZE_COL: pa.array(size, type=pa.int32()),
@@ -289,6 +310,34 @@ def exact_shuffle(
     return valid, words[:, 0], cols
 
 
+class HashGroupedFit:
+    """The partitioned fit of a stage that removes documents sharing a 128-bit hash
+    (exact text, URL): :meth:`shuffle` sends :func:`exact_shuffle` rows, ``group``
+    tasks run :func:`exact_group` and ``decide`` tasks the stage's :meth:`decide`."""
+
+    name: str
+
+    def keep_policy(self) -> KeepPolicy:
+        raise NotImplementedError
+
+    def decide(self, env: FitEnv, unit: int, parts: int) -> dict[str, Any]:
+        """Write unit ``unit``'s decision file from the ``group`` cluster files."""
+        raise NotImplementedError
+
+    def shuffle(self, observations: pa.RecordBatch) -> Shuffled:
+        rows, hashes, columns = exact_shuffle(observations, self.keep_policy())
+        return Shuffled(rows=rows, hashes=hashes, columns=columns)
+
+    def fit_task(
+        self, step: str, index: int, params: dict[str, Any], env: FitEnv
+    ) -> dict[str, Any]:
+        if step == "group":
+            return exact_group(env, index)
+        if step == "decide":
+            return self.decide(env, index, params["parts"])
+        raise ValueError(f"{self.name}: unknown fit step {step!r}")
+
+
 def exact_group(env: FitEnv, part: int) -> dict[str, Any]:
     """Group partition ``part``'s hashes; write its cluster file."""
     pieces = read_partition(list(env.shuffles), part)
@@ -323,4 +372,13 @@ def exact_group(env: FitEnv, part: int) -> dict[str, Any]:
     return counters
 
 
-__all__ = ["decide_unit", "exact_group", "exact_shuffle", "score_key", "summary"]
+__all__ = [
+    "HashGroupedFit",
+    "decide_unit",
+    "exact_group",
+    "exact_shuffle",
+    "positions",
+    "score_key",
+    "summary",
+    "unit_clusters",
+]

@@ -60,7 +60,7 @@ from .near_partitioned import (
     verify_task,
 )
 from .normalize import NormalizeOptions, normalize
-from .partitioned import decide_unit, exact_group, exact_shuffle, summary
+from .partitioned import HashGroupedFit, decide_unit, summary
 from .shingles import shingle_hashes
 
 EXACT_REASON = "exact_duplicate"
@@ -175,7 +175,7 @@ class _DedupStage(GlobalStage[DedupConfig]):
 
 
 @register("exact_dedup_v1")
-class ExactDedup(_DedupStage):
+class ExactDedup(HashGroupedFit, _DedupStage):
     """Remove documents whose normalized text is identical to an earlier kept one."""
 
     @dataclass(frozen=True, kw_only=True)
@@ -202,26 +202,19 @@ class ExactDedup(_DedupStage):
     # Partitioned fit (``dedup/partitioned.py``): hashes shuffled by the workers, one
     # ``group`` task per partition, one ``decide`` task per work unit.
 
-    def shuffle(self, observations: pa.RecordBatch) -> Shuffled:
-        rows, hashes, columns = exact_shuffle(observations, self.policy)
-        return Shuffled(rows=rows, hashes=hashes, columns=columns)
+    def keep_policy(self) -> KeepPolicy:
+        return self.policy
+
+    def decide(self, env: FitEnv, unit: int, parts: int) -> dict[str, Any]:
+        return decide_unit(env, unit, "group", parts, self.reason, None)
 
     def fit_partitioned(self, runner: FitRunner) -> None:
         env = runner.env
         groups = runner.map("group", env.partitions)
-        units = runner.map("decide", env.units, {"step": "group", "parts": env.partitions})
+        units = runner.map("decide", env.units, {"parts": env.partitions})
         self._summary["null_texts"] = env.documents - sum(g["hashed"] for g in groups)
         self._summary.update(summary(env.documents, groups, units))
         self._summary["keep"] = self.config.keep
-
-    def fit_task(
-        self, step: str, index: int, params: dict[str, Any], env: FitEnv
-    ) -> dict[str, Any]:
-        if step == "group":
-            return exact_group(env, index)
-        if step == "decide":
-            return decide_unit(env, index, params["step"], params["parts"], self.reason, None)
-        raise ValueError(f"{self.name}: unknown fit step {step!r}")
 
 
 @register("minhash_dedup_v1")
@@ -270,7 +263,7 @@ class MinHashDedup(_DedupStage):
         """Check every candidate pair's exact Jaccard against the threshold."""
         driver_budget_bytes: int = 1 << 30
         """Driver memory for the connected components of verified pairs: an array
-        union-find on the driver (24 B per document with a near-duplicate) when it
+        union-find on the driver (64 B per document with a near-duplicate at the peak) when it
         fits, else large-star/small-star rounds as executor tasks (same result)."""
 
         def __post_init__(self) -> None:

@@ -12,8 +12,9 @@ only ever decrease and no cycle can form), then ``parent = parent[parent]``
 until stable. A batch takes a few rounds (each merges every pair of distinct
 roots it touches, so long chains collapse geometrically), each O(edges + n).
 
-Memory: ``parent`` is 8 bytes per document (int64) plus, per round, ~40 bytes
-per edge of the current batch for temporaries; edges may be fed in batches
+Memory: ``parent`` is 8 bytes per document (int64), 17 while it is compressed
+(the next array and a comparison mask), plus, per round, ~40 bytes per edge of
+the current batch for temporaries; edges may be fed in batches
 (one spill partition at a time), so only one batch is ever in memory.
 """
 
@@ -34,23 +35,22 @@ class Components:
 
     def union(self, u: np.ndarray, v: np.ndarray) -> None:
         """Merge the components of every pair ``(u[i], v[i])``."""
-        parent = self.parent
         u = np.asarray(u, dtype=np.int64)
         v = np.asarray(v, dtype=np.int64)
         while len(u):
-            ru, rv = parent[u], parent[v]
+            ru, rv = self.parent[u], self.parent[v]
             differ = ru != rv
             if not differ.any():
                 break
             ru, rv = ru[differ], rv[differ]
             u, v = u[differ], v[differ]
-            np.minimum.at(parent, np.maximum(ru, rv), np.minimum(ru, rv))
+            np.minimum.at(self.parent, np.maximum(ru, rv), np.minimum(ru, rv))
+            del ru, rv, differ
             while True:  # pointer jumping until every entry is a root again
-                grand = parent[parent]
-                if np.array_equal(grand, parent):
+                grand = self.parent[self.parent]
+                if np.array_equal(grand, self.parent):
                     break
-                parent = grand
-            self.parent = parent
+                self.parent = grand  # the previous array is freed: two alive at most
 
     def labels(self) -> np.ndarray:
         """Component id of every document (int64, equal to its smallest member)."""

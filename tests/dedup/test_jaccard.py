@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dataprep.dedup.jaccard import pair_jaccard, segment_index
-from dataprep.dedup.near import exact_jaccard
+from dataprep.dedup.jaccard import exact_jaccard, pair_jaccard, segment_index
 
 
 def _store(sets: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -36,16 +35,17 @@ def _sets(seed: int, n: int) -> list[np.ndarray]:
     return out
 
 
-@pytest.mark.parametrize("chunk", [1, 7, 100, 1 << 23])
+@pytest.mark.parametrize(("chunk", "small"), [(1, 1 << 30), (7, 1 << 30), (100, 60), (1 << 23, 0)])
 @pytest.mark.parametrize("seed", range(3))
-def test_pair_jaccard_equals_exact_jaccard_pair_by_pair(seed: int, chunk: int) -> None:
+def test_pair_jaccard_equals_exact_jaccard_pair_by_pair(seed: int, chunk: int, small: int) -> None:
+    """``small``: pairs up to that many hashes batched, the others one by one."""
     sets = _sets(seed, 40)
     offsets, values = _store(sets)
     rng = np.random.default_rng(seed + 10)
     u = rng.integers(0, len(sets), 300)
     v = np.where(rng.random(300) < 0.5, np.minimum(u + 1, len(sets) - 1), rng.integers(0, 40, 300))
     u[:3], v[:3] = [0, 5, 7], [0, 5, 7]  # a document with itself (empty and not)
-    got = pair_jaccard(offsets, values, u, v, chunk_elements=chunk)
+    got = pair_jaccard(offsets, values, u, v, chunk_elements=chunk, small_pair=small)
     want = [exact_jaccard(sets[a], sets[b]) for a, b in zip(u.tolist(), v.tolist(), strict=True)]
     assert got.tolist() == want
 

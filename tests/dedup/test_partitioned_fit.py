@@ -99,3 +99,58 @@ def test_partitioned_decisions_equal_the_single_process_fit(
         assert result.fit_summaries[stage.name] == summary
         removed += summary["duplicates_removed"]
     assert removed > 20, "the corpus must have duplicates of both kinds"
+
+
+def _url_corpus(folder: Path, seed: int) -> Path:
+    """Pages with repeated URLs (spelled differently), null and blank URLs, and dates
+    in several forms, unparseable and null ones, many ties."""
+    rng = np.random.default_rng(seed)
+    n = 900
+    hosts = [f"http://site{i}.example/page{j}" for i in range(40) for j in range(5)]
+    urls: list[str | None] = []
+    for _ in range(n):
+        r = rng.random()
+        url = hosts[int(rng.integers(0, len(hosts)))]
+        urls.append(None if r < 0.05 else " " if r < 0.08 else url.upper() if r < 0.2 else url)
+    days = rng.integers(1, 28, n)
+    dates: list[str | None] = [f"2024-03-{d:02d}" for d in days.tolist()]
+    for i in range(0, n, 17):
+        dates[i] = None
+    for i in range(5, n, 23):
+        dates[i] = "sometime"
+    table = pa.table(
+        {
+            "id": [f"u{i}" for i in range(n)],
+            "text": [f"page {i} " + "word " * int(rng.integers(1, 30)) for i in range(n)],
+            "url": urls,
+            "crawl_date": dates,
+        }
+    )
+    folder.mkdir(parents=True)
+    pq.write_table(table.slice(0, n // 2), folder / "a.parquet", row_group_size=60)
+    pq.write_table(table.slice(n // 2), folder / "b.parquet", row_group_size=60)
+    return folder
+
+
+@pytest.mark.parametrize("date_column", [None, "crawl_date"])
+def test_partitioned_url_dedup_equals_the_single_process_fit(
+    tmp_path: Path, date_column: str | None
+) -> None:
+    src = _url_corpus(tmp_path / "in", seed=3)
+    stage_cfg = {"stage": "url_dedup_v1", "date_column": date_column, "ignore_scheme": True}
+    recipe = parse_recipe({"run": {"unit_bytes": 1, "batch_size": 32}, "stages": [stage_cfg]})
+    out = tmp_path / "out"
+    result = run_pipeline(recipe, [str(src)], out, workers=2, progress=False, keep_work=True)
+    layout = Layout(out)
+    assert len(list(layout.pass_decisions(0).glob("00000-*.arrow"))) > 1, "decided per unit"
+    stage = make_stages(recipe)[0]
+    assert isinstance(stage, GlobalStage) and stage.partitioned
+    obs = sorted(layout.pass_observe(0).glob("part-*.arrow"))
+    reference = pa.Table.from_batches(list(stage.fit(obs, tmp_path / "ref")))
+    reference = reference.sort_by([(c, "ascending") for c in INTERNAL_COLUMNS])
+    got = _read_all(sorted(layout.pass_decisions(0).glob("0*.arrow")))
+    assert got.schema == reference.schema
+    assert got.to_pylist() == reference.to_pylist()
+    summary: dict[str, Any] = json.loads(json.dumps(stage.fit_summary()))
+    assert result.fit_summaries[stage.name] == summary
+    assert 100 < summary["duplicates_removed"] < 850 and summary["missing_urls"] > 0

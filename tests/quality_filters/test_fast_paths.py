@@ -35,8 +35,6 @@ from filters.c4 import (
     _TERMINALS,
     SENTENCE_END_RE,
     count_sentence_ends,
-    line_facts,
-    line_facts_batch,
 )
 from filters.gopher_repetition import DUP_NS, TOP_NS, duplicates
 
@@ -310,15 +308,3 @@ def test_class_counts_above_the_bmp_and_surrogates() -> None:
         "\U0001d7ce\U00020001",
     ]
     assert class_counts(texts).tolist() == [_class_counts_reference(t) for t in texts]
-
-
-_LINE_CHARS = _TOKEN_CHARS + "\u2028\u2029\x1c\x1d\x1e\x85" + _TERMINALS + _CLOSERS
-
-
-@FAST
-@given(texts=st.lists(st.text(alphabet=_LINE_CHARS, max_size=80), max_size=6))
-def test_c4_line_facts_batch_equals_per_text(texts: list[str]) -> None:
-    """Word counts (RE2 runs, clusters in Python) and sentence tails (RE2) of every
-    line of a batch are those of the per-text definition."""
-    assert line_facts_batch(texts) == [line_facts(t) for t in texts]
-    assert line_facts_batch(["a\ud800 b"]) is None  # lone surrogate: per-text path
