@@ -50,3 +50,27 @@ def write_shard(path: Path, docs: list[dict]) -> Path:
     else:
         raise ValueError(name)
     return path
+
+
+#: A recipe of toy stages for kill-and-resume tests (one global stage: two passes).
+RECIPE = """\
+name: reliability
+run: {batch_size: 50}
+output: {max_shard_bytes: 20000}
+stages:
+  - stage: toy_upper_v0
+  - stage: toy_min_words_v0
+    min_words: 2
+  - stage: toy_exact_dedup_v0
+  - stage: toy_min_words_v0
+    name: min3
+    min_words: 3
+"""
+
+
+def big_corpus(root: Path, shards: int = 12, docs: int = 400) -> Path:
+    """``shards`` files of ``docs`` documents in three formats: a run takes a few seconds."""
+    for i in range(shards):
+        ext = ["jsonl", "parquet", "jsonl.gz"][i % 3]
+        write_shard(root / f"s{i:02d}.{ext}", make_docs(docs, start=i * docs))
+    return root

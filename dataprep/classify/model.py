@@ -14,6 +14,8 @@ the ``__label__`` prefix (``hq``), and either spelling is accepted in options.
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,9 +23,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from dataprep.classify.card import read_card
+from dataprep.classify.card import CARD_SUFFIX, card_path, read_card
 from dataprep.classify.text import Preprocessing, fasttext_line, preprocess
 from dataprep.errors import ConfigError
+from dataprep.io import storage
 from dataprep.langid import backend
 from dataprep.langid.fasttext_batch import load_batch_predictor
 from dataprep.langid.fasttext_file import LOSS_HS
@@ -37,8 +40,20 @@ def strip_label(label: str) -> str:
 
 
 def resolve(path: str | Path) -> Path:
-    """Absolute path of an existing model file; relative paths are from the current folder."""
-    p = Path(path).expanduser()
+    """Absolute path of an existing model file; relative paths are from the current folder.
+
+    A URL is fetched (``storage.option_file``) with its model card beside it, when the
+    store has one (``MODEL.json``): the card carries the preprocessing and the positive
+    label the model was trained with."""
+    p = storage.option_file("classifier model", path)
+    if storage.is_remote(str(path)):
+        card = storage.to_path(f"{path}{CARD_SUFFIX}")
+        if storage.is_file(card):
+            local = storage.option_file("model card", str(card))
+            target = card_path(p)
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            shutil.copyfile(local, tmp)
+            os.replace(tmp, target)
     if not p.is_file():
         raise ConfigError(
             f"classifier model file not found: {p} (relative paths are resolved from the "

@@ -37,6 +37,7 @@ from functools import cache
 from pathlib import Path
 
 from dataprep.errors import ConfigError
+from dataprep.io import storage
 
 _COMPOUNDS_FILE = Path(__file__).parent / "data" / "cjk_compounds.txt"
 #: Han ideographs, hiragana, katakana (the scripts jieba and the compound list cover).
@@ -149,9 +150,12 @@ def _words(text: str) -> list[tuple[int, int]]:
 
 def check_blocklist(option: str, path: str) -> None:
     """ConfigError naming ``option`` unless ``path`` is a readable file (checked when
-    the recipe is parsed, before any work starts)."""
+    the recipe is parsed, before any work starts; a URL is checked when the stage is
+    built, once the recipe's ``storage`` settings apply)."""
     from filters.blocklist import check_list_file
 
+    if storage.is_remote(path):
+        return
     try:
         check_list_file(option, path)
     except ValueError as e:
@@ -161,7 +165,7 @@ def check_blocklist(option: str, path: str) -> None:
 def read_terms(path: str) -> list[str]:
     """Terms of a blocklist file (ConfigError naming the file when it cannot be read)."""
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        lines = storage.option_file("blocklist", path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read blocklist {path}: {e}") from e
     return [line for line in lines if line.strip() and not line.lstrip().startswith("#")]

@@ -28,6 +28,7 @@ import numpy as np
 import xxhash
 
 from dataprep.errors import ConfigError
+from dataprep.io import storage
 
 AUTO_MIN, AUTO_MAX = 8, 13
 
@@ -116,7 +117,8 @@ def load_tables(
     by_n: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}
     facts: dict[str, dict[str, int]] = {}
     for bit, (name, path) in enumerate(eval_sets.items()):
-        words = [word_hashes(e) for e in examples(Path(path), fields)]
+        local = storage.option_file("eval set", path)
+        words = [word_hashes(e) for e in examples(local, fields)]
         n = auto_n([len(w) for w in words]) if ngram == "auto" else int(ngram)
         grams = [ngrams_of(w, n) for w in words]
         kept = [g for g in grams if len(g)]

@@ -68,6 +68,7 @@ class RemoteOutput:
         (the local scratch was lost) so that the resume checks recipe and inputs;
         every unit is then redone, to the same bytes.
         """
+        storage.abort_uploads(self.url)  # parts of uploads cut short by a killed run
         names = [n for n in self.folder.list() if n != LOCK_NAME]
         ours, unknown = classify_names(names)
         record = _marked(self.folder.read("run.json")) if "run.json" in names else None
@@ -170,8 +171,7 @@ def publish_files(layout: Layout, remote: str, files: Sequence[Path]) -> None:
 
 def configure_storage(recipe: Recipe) -> None:
     """Apply the recipe's ``storage`` settings to this process's filesystems."""
-    cfg = recipe.storage
-    storage.configure(cfg.options, max_attempts=cfg.max_attempts, retry_mode=cfg.retry_mode)
+    storage.configure(storage.Settings(**dataclasses.asdict(recipe.storage)))
 
 
 def run_remote(

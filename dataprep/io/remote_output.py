@@ -13,8 +13,10 @@ it) exactly as a local run does, ``_work/`` included, and publishes to the store
 
 A unit whose completion record is missing is redone, and its objects are deleted
 and uploaded again, so resume trusts only completion records, as on a local disk.
-A killed multipart upload is never visible as an object (S3 keeps its parts until
-aborted; a bucket lifecycle rule "abort incomplete multipart uploads" removes them).
+A killed multipart upload is never visible as an object; S3 keeps its parts until
+they are aborted: the next run into the folder (a resume or a fresh run) aborts
+every unfinished upload under it once it holds the lock; for a run that is never
+resumed, a bucket lifecycle rule "abort incomplete multipart uploads" removes them.
 
 The lock is an object, ``.dataprep.lock``, created with a conditional PUT
 (``If-None-Match: *``) so that two runs cannot both take it. It names the host and

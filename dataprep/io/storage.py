@@ -16,15 +16,16 @@ is sent and aborted on error), so an object is either absent or complete.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, Union
+from typing import Any, BinaryIO, ParamSpec, TypeVar, Union
 
 from dataprep.errors import ConfigError, InputError, OutputError
 
@@ -36,6 +37,7 @@ __all__ = [
     "is_remote",
     "local_copy",
     "open_input",
+    "option_file",
     "to_path",
 ]
 
@@ -151,34 +153,33 @@ def is_remote(path: object) -> bool:
     return isinstance(path, str) and scheme_of(path) is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
-    """How this process talks to object stores (set from the recipe's ``storage``)."""
+    """How this process talks to object stores (the recipe's ``storage`` section)."""
 
-    options: Mapping[str, Mapping[str, Any]]
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     max_attempts: int = 10
     retry_mode: str = "adaptive"
+    max_concurrency: int = 4
+    part_bytes: int = 64 << 20
 
 
-_settings = Settings(options={})
+_settings = Settings()
 
 
-def configure(
-    options: Mapping[str, Mapping[str, Any]] | None = None,
-    *,
-    max_attempts: int = 10,
-    retry_mode: str = "adaptive",
-) -> None:
-    """Set the options every filesystem of this process is made with.
+def configure(settings: Settings) -> None:
+    """Set how every filesystem of this process is made.
 
     ``options`` maps a scheme (``s3``, ``gs``, ``hf``) to keyword arguments of its
     fsspec filesystem (e.g. ``{"s3": {"endpoint_url": ..., "anon": true}}``).
-    ``max_attempts``/``retry_mode`` are botocore's retry settings for S3 (``adaptive``
-    backs off on ``503 SlowDown`` throttling); the same attempt count bounds s3fs's
-    own retry loop.
+    ``max_attempts``/``retry_mode`` are botocore's retry settings for S3 (``standard``
+    and ``adaptive`` retry ``503 SlowDown`` with backoff; ``adaptive`` also slows the
+    client down); the same attempt count bounds s3fs's own retry loop.
+    ``max_concurrency`` bounds the requests one transfer has in flight (s3fs) and the
+    connection pool (botocore); ``part_bytes`` is the multipart upload's part size.
     """
     global _settings
-    _settings = Settings(dict(options or {}), max_attempts, retry_mode)
+    _settings = settings
 
 
 def _kwargs(scheme: str) -> dict[str, Any]:
@@ -186,9 +187,11 @@ def _kwargs(scheme: str) -> dict[str, Any]:
     if PACKAGES.get(scheme) == "s3fs":
         config = dict(own.pop("config_kwargs", {}) or {})
         config.setdefault(
-            "retries", {"max_attempts": _settings.max_attempts, "mode": _settings.retry_mode}
+            "retries", {"total_max_attempts": _settings.max_attempts, "mode": _settings.retry_mode}
         )
+        config.setdefault("max_pool_connections", _settings.max_concurrency)
         own["config_kwargs"] = config
+        own.setdefault("max_concurrency", _settings.max_concurrency)
     return own
 
 
@@ -217,10 +220,45 @@ def filesystem(path: ObjectPath) -> Any:
     return fs
 
 
+#: Where each scheme's library looks for credentials (named when it found none).
+CREDENTIAL_CHAINS = {
+    "s3fs": "AWS_PROFILE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or ~/.aws/credentials",
+    "gcsfs": "GOOGLE_APPLICATION_CREDENTIALS or `gcloud auth application-default login`",
+    "huggingface_hub": "HF_TOKEN or `hf auth login`",
+}
+#: The libraries' exceptions for "no usable credentials" (botocore, google-auth).
+_NO_CREDENTIALS = {"NoCredentialsError", "PartialCredentialsError", "DefaultCredentialsError"}
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _credentials_checked(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``fn`` with the store library's "no credentials" error turned into a one-line
+    :class:`ConfigError` naming the path and where credentials are looked for."""
+
+    @functools.wraps(fn)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            if type(e).__name__ not in _NO_CREDENTIALS:
+                raise
+            flat = [a for arg in args for a in (arg if isinstance(arg, list) else [arg])]
+            path = next(a for a in flat if isinstance(a, ObjectPath))
+            chain = CREDENTIAL_CHAINS.get(PACKAGES.get(path.scheme, ""), "the library's settings")
+            raise ConfigError(
+                f"{path}: no credentials found for {path.scheme}:// ({type(e).__name__}); "
+                f"set {chain}, or storage.options in the recipe"
+            ) from e
+
+    return call
+
+
 def _io_error(action: str, path: AnyPath, e: Exception) -> InputError:
     return InputError(f"cannot {action} {path}: {type(e).__name__}: {e}")
 
 
+@_credentials_checked
 def open_input(path: AnyPath, *, block_size: int | None = None) -> BinaryIO:
     """A seekable binary file: local, or read by ranges from the store (no download)."""
     if isinstance(path, Path):
@@ -246,6 +284,7 @@ class Info:
     etag: str | None
 
 
+@_credentials_checked
 def info(path: AnyPath) -> Info:
     """Size, modification time and, for objects, the ETag (or Hub blob id)."""
     if isinstance(path, Path):
@@ -263,6 +302,7 @@ def info(path: AnyPath) -> Info:
     return Info(int(found.get("size") or 0), mtime_ns, etag)
 
 
+@_credentials_checked
 def kind(path: ObjectPath) -> str | None:
     """``file``, ``directory`` or None when nothing is there."""
     fs = filesystem(path)
@@ -273,13 +313,14 @@ def kind(path: ObjectPath) -> str | None:
     return "directory" if found.get("type") == "directory" else "file"
 
 
-def walk_files(folder: ObjectPath) -> Iterator[ObjectPath]:
+@_credentials_checked
+def walk_files(folder: ObjectPath) -> list[ObjectPath]:
     """Every object under ``folder``, in sorted order."""
     fs = filesystem(folder)
-    for key in sorted(fs.find(folder.key)):
-        yield ObjectPath(f"{folder.scheme}://{key}")
+    return [ObjectPath(f"{folder.scheme}://{key}") for key in sorted(fs.find(folder.key))]
 
 
+@_credentials_checked
 def glob(pattern: ObjectPath) -> list[ObjectPath]:
     """Objects matching a glob (``*``, ``?``, ``[...]``, ``**``), sorted; folders left out."""
     fs = filesystem(pattern)
@@ -291,15 +332,18 @@ def glob(pattern: ObjectPath) -> list[ObjectPath]:
     )
 
 
+@_credentials_checked
 def put_file(local: Path, target: ObjectPath) -> None:
     """Upload a finished local file as one whole object (see the module docstring)."""
     fs = filesystem(target)
+    kwargs = {"chunksize": _settings.part_bytes} if PACKAGES.get(target.scheme) == "s3fs" else {}
     try:
-        fs.put_file(str(local), target.key)
+        fs.put_file(str(local), target.key, **kwargs)
     except (OSError, ValueError) as e:
         raise OutputError(f"cannot upload {local.name} to {target}: {e}") from e
 
 
+@_credentials_checked
 def put_bytes(target: ObjectPath, data: bytes, *, create_only: bool = False) -> bool:
     """Write a small object whole; with ``create_only`` False when it already existed
     (a conditional ``If-None-Match: *`` PUT, the object-store way to take a lock)."""
@@ -318,6 +362,41 @@ def put_bytes(target: ObjectPath, data: bytes, *, create_only: bool = False) -> 
     return True
 
 
+@_credentials_checked
+def abort_uploads(folder: ObjectPath) -> int:
+    """Abort the unfinished multipart uploads under ``folder``; how many there were.
+
+    An upload that fails in this process is aborted at once (s3fs does it); one cut
+    short by a kill leaves its parts in the bucket, billed but never visible as an
+    object, until aborted here or by the bucket's lifecycle rule
+    (``AbortIncompleteMultipartUpload``). Only S3 lists them: on other stores
+    (GCS resumable uploads expire on their own) this does nothing. The caller holds
+    the folder's lock, so no live upload is cut.
+    """
+    if PACKAGES.get(folder.scheme) != "s3fs":
+        return 0
+    fs = filesystem(folder)
+    bucket, _, key = folder.key.partition("/")
+    found: list[tuple[str, str]] = []
+    marker: dict[str, str] = {}
+    try:
+        while True:
+            page = fs.call_s3(
+                "list_multipart_uploads", Bucket=bucket, Prefix=f"{key}/" if key else "", **marker
+            )
+            found += [(u["Key"], u["UploadId"]) for u in page.get("Uploads") or []]
+            if not page.get("IsTruncated"):
+                break
+            marker = {"KeyMarker": page["NextKeyMarker"]}
+            marker["UploadIdMarker"] = page["NextUploadIdMarker"]
+        for upload_key, upload_id in found:
+            fs.call_s3("abort_multipart_upload", Bucket=bucket, Key=upload_key, UploadId=upload_id)
+    except (OSError, ValueError) as e:
+        raise OutputError(f"cannot abort unfinished uploads under {folder}: {e}") from e
+    return len(found)
+
+
+@_credentials_checked
 def read_bytes(path: ObjectPath) -> bytes | None:
     """A small object's bytes, or None when it does not exist."""
     fs = filesystem(path)
@@ -327,6 +406,7 @@ def read_bytes(path: ObjectPath) -> bytes | None:
         return None
 
 
+@_credentials_checked
 def delete(paths: list[ObjectPath]) -> None:
     """Delete objects (missing ones are fine)."""
     if not paths:
@@ -361,6 +441,20 @@ def local_copy(path: str | Path | ObjectPath) -> Path:
         shutil.copyfileobj(src, dst, 8 << 20)
     os.replace(tmp, local)
     return local
+
+
+def option_file(what: str, path: str | os.PathLike[str]) -> Path:
+    """The local file for a recipe option that names one (``what``: a model, a
+    blocklist, an eval set): a local path as given (``~`` expanded); a URL
+    (``s3://b/lists/en.txt``) is fetched once per process by :func:`local_copy`.
+    A missing or unreadable object is a :class:`ConfigError` naming ``what``."""
+    text = os.fspath(path)
+    if not is_remote(text):
+        return Path(text).expanduser()
+    try:
+        return local_copy(text)
+    except (InputError, OSError) as e:
+        raise ConfigError(f"cannot read {what} {text}: {e}") from e
 
 
 def arrow_input(path: AnyPath) -> Any:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from dataprep.errors import ConfigError
+from dataprep.io import storage
 
 _DEFAULT_MODEL_NAME = "lid.176.ftz"
 _FIX_ENV = "reinstall it with `pip install --force-reinstall --no-deps fasttext-wheel`"
@@ -71,7 +72,10 @@ def check_fasttext_backend(*, need_train: bool = False) -> Any:
 
 def resolve_model_path(model_path: str | os.PathLike[str] | None) -> Path:
     """The model file to use; ConfigError naming the path when it does not exist."""
-    path = default_model_path() if model_path is None else Path(model_path).expanduser()
+    if model_path is None:
+        path = default_model_path()
+    else:
+        path = storage.option_file("language-ID model", model_path)
     if not path.is_file():
         raise ConfigError(f"language-ID model file not found: {path}")
     return path.resolve()

@@ -163,10 +163,22 @@ class StorageConfig:
     """Attempts per request (S3: botocore's retries, with backoff; s3fs's own loop)."""
     retry_mode: str = "adaptive"
     """botocore's retry mode: ``adaptive`` also slows down on ``503 SlowDown``."""
+    max_concurrency: int = 4
+    """Requests in flight at once per worker process (S3: parts of one upload or
+    ranges of one download; botocore's connection pool is sized to match)."""
+    part_bytes: int = 64 << 20
+    """Size of one part of a multipart upload (S3 allows 5 MiB to 5 GiB); a file under
+    two parts is sent in one PUT."""
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ConfigError(f"max_attempts must be at least 1, got {self.max_attempts}")
+        if self.max_concurrency < 1:
+            raise ConfigError(f"max_concurrency must be at least 1, got {self.max_concurrency}")
+        if not 5 << 20 <= self.part_bytes <= 5 << 30:
+            raise ConfigError(
+                f"part_bytes must be between 5 MiB and 5 GiB (S3's limits), got {self.part_bytes}"
+            )
         if self.retry_mode not in ("legacy", "standard", "adaptive"):
             raise ConfigError(
                 f"retry_mode must be legacy, standard or adaptive, got {show(self.retry_mode)}"

@@ -5,7 +5,7 @@ Merge rules (the child is the recipe that says ``extends``):
 - ``extends`` names a shipped recipe (``web-en``) or a YAML path, relative to the
   child's folder; a base may itself extend another (a cycle is an error).
 - ``name`` and ``description``: the child's, when given.
-- ``input``, ``output``, ``run``: merged key by key; the child's keys win.
+- ``input``, ``output``, ``run``, ``storage``: merged key by key; the child's keys win.
 - ``stages``: the base's list, in its order, where each child entry
   - naming a stage of the base (by instance name: its ``name``, else its ``stage``)
     changes that stage's options key by key (``annotate`` too);
@@ -28,7 +28,7 @@ from dataprep.errors import ConfigError
 #: Loads a recipe's plain data by name or path: ``(data, path it came from)``.
 Reader = Callable[[str], tuple[Any, str]]
 
-_MERGED_SECTIONS = ("input", "output", "run")
+_MERGED_SECTIONS = ("input", "output", "run", "storage")
 #: How many recipes one chain of ``extends`` may stack (a cycle is reported first).
 MAX_DEPTH = 16
 

@@ -64,6 +64,8 @@ def _run_all(tmp_path: Path, heavy: bool, monkeypatch: pytest.MonkeyPatch) -> No
             continue
         if "/shared/in" in argv:
             continue  # the cluster example's paths exist only on a cluster
+        if any("://" in a for a in argv):
+            continue  # buckets and the Hub need credentials (tests/storage runs such commands)
         argv = _expand(argv, tmp_path)
         if argv[0] == "run":
             argv = [*argv, "--no-progress", "-j", "1"]

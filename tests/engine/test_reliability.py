@@ -13,60 +13,20 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from cli_helpers import cli, finish
 
-from corpus_helpers import make_docs, write_shard
+from corpus_helpers import RECIPE, big_corpus, make_docs, write_shard
 from dataprep.engine.driver import run_pipeline
 from dataprep.errors import OutputError
 from dataprep.io import writers
 from dataprep.output.folder import LOCK_NAME
 from dataprep.recipe.config import parse_recipe
-
-TESTS = Path(__file__).resolve().parents[1]
-RECIPE = """\
-name: reliability
-run: {batch_size: 50}
-output: {max_shard_bytes: 20000}
-stages:
-  - stage: toy_upper_v0
-  - stage: toy_min_words_v0
-    min_words: 2
-  - stage: toy_exact_dedup_v0
-  - stage: toy_min_words_v0
-    name: min3
-    min_words: 3
-"""
-
-
-def big_corpus(root: Path, shards: int = 12, docs: int = 400) -> Path:
-    for i in range(shards):
-        ext = ["jsonl", "parquet", "jsonl.gz"][i % 3]
-        write_shard(root / f"s{i:02d}.{ext}", make_docs(docs, start=i * docs))
-    return root
-
-
-def cli(args: list[str], *, env_extra: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """Start the CLI in a subprocess with the toy stages importable."""
-    code = "import sys, toy_stages; from dataprep.cli import main; sys.exit(main(sys.argv[1:]))"
-    env = {**os.environ, "PYTHONPATH": f"{TESTS}{os.pathsep}{TESTS.parent}", **(env_extra or {})}
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-def finish(p: subprocess.Popen[bytes], timeout: float = 120) -> tuple[int, str]:
-    """Wait for the process; its exit code and standard error."""
-    _, err = p.communicate(timeout=timeout)
-    return p.returncode, err.decode()
 
 
 def digest(root: Path) -> dict[str, str]:

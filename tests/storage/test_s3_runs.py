@@ -3,14 +3,15 @@ byte for byte the output of the same run on a local disk."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from helpers import output_bytes
+from helpers import local_run, output_bytes
+from s3_store import KEY_ID, S3
 
-from conftest import KEY_ID, S3
 from corpus_helpers import write_shard
 from dataprep.cli import main
 from dataprep.engine.driver import run_pipeline
@@ -19,12 +20,6 @@ from dataprep.io import storage
 from dataprep.io.discover import scan_inputs
 from dataprep.recipe.config import load_recipe
 from dataprep.sample_data import sample_path
-
-
-def _local_run(recipe: str, tmp_path: Path) -> Path:
-    out = tmp_path / f"local-{recipe}"
-    run_pipeline(load_recipe(recipe), [str(sample_path())], out, workers=2, progress=False)
-    return out
 
 
 def test_a_bucket_folder_and_a_glob_are_listed_like_local_folders(s3: S3, tmp_path: Path) -> None:
@@ -49,7 +44,7 @@ def test_dedup_recipe_s3_to_s3_gives_the_bytes_of_a_local_run(s3: S3, tmp_path: 
     code = main(["run", "dedup", *args])
     assert code == 0
     got = s3.download("clean", tmp_path / "got")
-    assert output_bytes(got) == output_bytes(_local_run("dedup", tmp_path))
+    assert output_bytes(got) == output_bytes(local_run("dedup", tmp_path))
     assert (got / "report.html").is_file() and (got / "run.json").is_file()
     # The lock is gone; the staging folder is deleted after a finished run.
     assert ".dataprep.lock" not in {p.name for p in got.iterdir()}
@@ -85,7 +80,7 @@ def test_multilingual_recipe_s3_to_s3_gives_the_bytes_of_a_local_run(
     args = ["run", "multilingual", "-i", url, "-o", s3.url("clean"), "--work-dir", str(work)]
     assert main([*args, "-j", "2", "-q", "--no-progress"]) == 0
     got = s3.download("clean", tmp_path / "got")
-    assert output_bytes(got) == output_bytes(_local_run("multilingual", tmp_path))
+    assert output_bytes(got) == output_bytes(local_run("multilingual", tmp_path))
     assert not work.exists()
 
 
@@ -127,3 +122,20 @@ def test_the_key_id_in_the_environment_is_used(s3: S3) -> None:
     """Credentials come from the standard chain (here AWS_ACCESS_KEY_ID/SECRET)."""
     assert storage.filesystem(storage.ObjectPath.parse(s3.url())).ls(s3.bucket) == []
     assert KEY_ID.startswith("AKIA")
+
+
+def test_missing_credentials_are_a_one_line_error_naming_the_chain(s3: S3) -> None:
+    """No key in the environment, no profile, no instance role: exit 2, one line."""
+    url = s3.upload(sample_path() / "shard-003.jsonl", "crawl/shard-003.jsonl")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ACCESS_KEY_ID")}
+    env.pop("AWS_SECRET_ACCESS_KEY", None)
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    argv = ["run", "dedup", "-i", url, "-o", "unused"]
+    code = f"import sys; from dataprep.cli import main; sys.exit(main({argv!r}))"
+    p = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert p.returncode == 2, p.stderr
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"dataprep: error: {url}: no credentials")
+    assert "AWS_PROFILE" in lines[0]

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from s3_store import S3
 
-from conftest import S3
 from dataprep.errors import InputError, OutputError
 from dataprep.io import storage
 from dataprep.io.remote_output import LOCK_NAME, RemoteFolder, RemoteLock, staging_folder
@@ -83,3 +83,54 @@ def test_the_lock_object_is_exclusive_and_a_dead_local_owner_is_taken_over(s3: S
     folder.write(LOCK_NAME, json.dumps({"pid": 1, "host": "elsewhere"}).encode())
     with pytest.raises(OutputError, match=r"PID 1 on elsewhere.*delete s3://"):
         RemoteLock(folder).acquire()
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ("{max_attempts: 0}", "max_attempts must be at least 1"),
+        ("{retry_mode: fast}", "retry_mode must be legacy, standard or adaptive"),
+        ("{max_concurrency: 0}", "max_concurrency must be at least 1"),
+        ("{part_bytes: 1024}", "part_bytes must be between 5 MiB and 5 GiB"),
+        ("{retries: 3}", "retries"),
+    ],
+)
+def test_bad_storage_settings_are_config_errors(section: str, message: str) -> None:
+    import yaml
+
+    from dataprep.errors import ConfigError
+    from dataprep.recipe.config import parse_recipe
+
+    data = yaml.safe_load(f"name: x\nstorage: {section}\nstages: [exact_dedup_v1]\n")
+    with pytest.raises(ConfigError, match=message):
+        parse_recipe(data)
+
+
+def test_unfinished_multipart_uploads_under_the_output_are_aborted_by_the_next_run(
+    s3: S3, tmp_path: Path
+) -> None:
+    """A kill -9 during a multipart upload leaves its parts (invisible, billed)."""
+    from dataprep.engine.driver import run_pipeline
+    from dataprep.recipe.config import load_recipe
+    from dataprep.sample_data import sample_path
+
+    fs = s3.fs()
+    for key in ("clean/data/part-00000-0000.parquet", "elsewhere/big.bin"):
+        up = fs.call_s3("create_multipart_upload", Bucket=s3.bucket, Key=key)
+        fs.call_s3(
+            "upload_part",
+            Bucket=s3.bucket,
+            Key=key,
+            UploadId=up["UploadId"],
+            PartNumber=1,
+            Body=b"x" * (5 << 20),
+        )
+
+    def unfinished() -> list[str]:
+        page = fs.call_s3("list_multipart_uploads", Bucket=s3.bucket)
+        return sorted(u["Key"] for u in page.get("Uploads") or [])
+
+    assert len(unfinished()) == 2
+    url = s3.upload(sample_path() / "shard-003.jsonl", "crawl/shard-003.jsonl")
+    run_pipeline(load_recipe("dedup"), [url], s3.url("clean"), workers=1, progress=False)
+    assert unfinished() == ["elsewhere/big.bin"]
