@@ -291,10 +291,16 @@ def _fit(
 
 
 def _write_arrow(path: Path, table: pa.Table) -> None:
+    """Write ``table`` as ``path`` atomically; an interruption (SIGTERM, Ctrl-C, a full
+    disk) removes the temporary file, so a stopped run leaves no ``.tmp`` behind."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with ipc.new_file(str(tmp), table.schema) as w:
-        w.write_table(table)
-    tmp.replace(path)
+    try:
+        with ipc.new_file(str(tmp), table.schema) as w:
+            w.write_table(table)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 #: Completion records of the units run by this invocation, by (pass, shard, unit) index.

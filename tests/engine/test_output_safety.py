@@ -523,3 +523,18 @@ def test_resume_never_deletes_a_user_file_that_shares_a_part_prefix(
     assert (out / "data" / "part-00001-notes.txt").read_text() == "mine"
     (out / "data" / "part-00001-notes.txt").unlink()
     assert results(out) == results(ref)
+
+
+def test_an_interrupted_decisions_write_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM during a fit's decisions write (seen in the SIGTERM test): no ``.tmp``."""
+    import pyarrow as pa
+
+    def stop(self: Path, target: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "replace", stop)
+    with pytest.raises(KeyboardInterrupt):
+        runner._write_arrow(tmp_path / "00000.arrow", pa.table({"x": [1]}))
+    assert list(tmp_path.iterdir()) == []
