@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dataprep.console.parser import Parser, add_global_flags, parse
-from dataprep.errors import DISK_FULL_ERRNOS, DISK_FULL_HINT, DataprepError, OutputError, errno_of
+from dataprep.errors import (
+    DISK_FULL_ERRNOS,
+    DISK_FULL_HINT,
+    DataprepError,
+    OutputError,
+    Terminated,
+    errno_of,
+)
 
 if TYPE_CHECKING:
     from dataprep.engine.driver import RunResult
@@ -97,7 +104,7 @@ def _run(args: argparse.Namespace, recipe: Recipe, pool: WorkerPool | None) -> R
         workers=args.workers,
         overwrite=args.overwrite,
         resume=args.resume,
-        progress=not args.no_progress,
+        progress=not (args.no_progress or args.quiet),
         keep_work=args.keep_work,
         work_dir=args.work_dir,
         log=None,  # messages go to the ``dataprep`` logger: stderr (-v/-q) and run.log
@@ -219,7 +226,12 @@ def build_parser() -> Parser:
         help="local scratch folder for _work/ when the output is in a bucket (s3://, gs://, "
         "hf://); default: a folder under the system temp folder named after the output",
     )
-    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress line (on a terminal it is redrawn in place; otherwise a plain "
+        "line every 30 s, also in OUT/run.log)",
+    )
     run.add_argument(
         "--set",
         action="append",
@@ -353,19 +365,20 @@ def _describe(e: BaseException, limit: int = 200) -> str:
     return f"{type(e).__name__}: {first}" if first else type(e).__name__
 
 
-class Terminated(Exception):
-    """SIGTERM was received: stop like Ctrl-C, with the conventional exit code."""
-
-
 def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from dataprep.console.logs import setup
+    from dataprep.console.logs import stderr_logging
 
     args = parse(build_parser(), argv)
-    setup(args.verbose, args.quiet)
+    with stderr_logging(args.verbose, args.quiet):
+        return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the verb; every exception becomes one line and an exit code."""
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)

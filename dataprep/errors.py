@@ -73,3 +73,7 @@ def write_error(what: str, e: OSError) -> OutputError:
     if is_disk_full(e):
         return OutputError(f"disk full while writing {what}; {DISK_FULL_HINT}")
     return OutputError(f"cannot write {what}: {e}")
+
+
+class Terminated(Exception):
+    """SIGTERM was received: stop like Ctrl-C (exit 143); finished shards are kept."""

@@ -27,3 +27,25 @@ def corpus(tmp_path: Path) -> Path:
     write_shard(root / "c.jsonl.zst", make_docs(15, start=30))
     write_shard(root / "sub" / "d.arrow", make_docs(15, start=45))
     return root
+
+
+@pytest.fixture
+def high_level_predict(monkeypatch: pytest.MonkeyPatch) -> None:
+    """fastText's own ``model.predict()`` usable as a reference under numpy 2.
+
+    fasttext-wheel's ``predict()`` ends with ``np.array(probs, copy=False)``, which numpy
+    >= 2 refuses (FACTS.md); the probabilities it returns come from the same
+    ``f.predict`` call either way. The tests compare dataprep's low-level path with it,
+    so the module's ``np`` is given an ``array`` that allows the copy.
+    """
+    import types
+
+    import numpy as np
+    from fasttext import FastText as ft
+
+    def array(obj: object, *args: object, copy: object = None, **kwargs: object) -> object:
+        return np.asarray(obj, *args, **kwargs)  # type: ignore[call-overload]
+
+    shim = types.SimpleNamespace(**{k: getattr(np, k) for k in dir(np) if not k.startswith("__")})
+    shim.array = array
+    monkeypatch.setattr(ft, "np", shim)

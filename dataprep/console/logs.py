@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 LOGGER = "dataprep"
 
@@ -36,14 +38,21 @@ def level_for(verbose: int, quiet: int) -> int:
     return logging.DEBUG if verbose else logging.INFO
 
 
-def setup(verbose: int, quiet: int) -> logging.Logger:
-    """The ``dataprep`` logger with one stderr handler at the asked level (idempotent)."""
+@contextmanager
+def stderr_logging(verbose: int, quiet: int) -> Iterator[logging.Logger]:
+    """The ``dataprep`` logger with one stderr handler at the asked level, for the length
+    of one command: the logger is left as it was found afterwards, so a later call in the
+    same process (tests, notebooks) does not print through a handler of an earlier one."""
     logger = logging.getLogger(LOGGER)
-    for h in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
-        logger.removeHandler(h)
+    level, propagate = logger.level, logger.propagate
     handler = _StderrHandler()
     handler.setLevel(level_for(verbose, quiet))
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
-    return logger
+    try:
+        yield logger
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate

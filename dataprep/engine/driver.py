@@ -9,6 +9,7 @@ completion records into ``stats.json``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import os
@@ -28,7 +29,7 @@ import pyarrow.parquet as pq
 import dataprep
 from dataprep.engine.accounting import RunStats, StageStats, merge
 from dataprep.engine.executors.base import Executor, resolve_workers
-from dataprep.engine.executors.local import LocalExecutor, ProgressBar
+from dataprep.engine.executors.local import LocalExecutor
 from dataprep.engine.executors.pool import WorkerPool
 from dataprep.engine.partitioned import (
     decisions_path,
@@ -37,9 +38,12 @@ from dataprep.engine.partitioned import (
     shuffle_dir,
 )
 from dataprep.engine.plan import PassPlan, plan_passes
+from dataprep.engine.progress import RunProgress, short_label
 from dataprep.engine.quarantine import Quarantine
 from dataprep.engine.remote import publish_files
+from dataprep.engine.runlog import RunLog
 from dataprep.engine.shard_pass import ShardJob, ShardResult
+from dataprep.engine.timing import StageSeconds, add, rounded
 from dataprep.engine.unify import unify_output
 from dataprep.errors import ConfigError, InputError, OutputError, ResumeError
 from dataprep.io import storage
@@ -79,6 +83,17 @@ from dataprep.stages.build import make_stages
 
 if TYPE_CHECKING:
     from dataprep.engine.remote import RemoteOutput
+
+
+_LOG = logging.getLogger("dataprep.run")
+Log = Callable[[str], None]
+
+
+def _note(log: Log | None, message: str, level: int = logging.INFO) -> None:
+    """A message to the ``dataprep`` logger (stderr, ``run.log``) and to ``log``."""
+    _LOG.log(level, message)
+    if log is not None:
+        log(message)
 
 
 @dataclass(frozen=True)
@@ -276,10 +291,16 @@ def _fit(
 
 
 def _write_arrow(path: Path, table: pa.Table) -> None:
+    """Write ``table`` as ``path`` atomically; an interruption (SIGTERM, Ctrl-C, a full
+    disk) removes the temporary file, so a stopped run leaves no ``.tmp`` behind."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with ipc.new_file(str(tmp), table.schema) as w:
-        w.write_table(table)
-    tmp.replace(path)
+    try:
+        with ipc.new_file(str(tmp), table.schema) as w:
+            w.write_table(table)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 #: Completion records of the units run by this invocation, by (pass, shard, unit) index.
@@ -307,15 +328,19 @@ def _merge_stats(
     shards: Sequence[Shard],
     units: Units,
     finished: Finished,
+    seconds: StageSeconds,
 ) -> RunStats:
-    """Stats of every unit and pass, in stage order (``input`` first)."""
+    """Stats of every unit and pass, in stage order (``input`` first); each unit's
+    seconds per stage are added into ``seconds``."""
     total: RunStats = {INPUT_STAGE: StageStats()}
     for stage in stages:
         total[stage.name] = StageStats()
     for plan in passes:
         for s in shards:
             for u in units[s.index]:
-                merge(total, _record(layout, finished, plan.index, s, u).stages)
+                record = _record(layout, finished, plan.index, s, u)
+                merge(total, record.stages)
+                add(seconds, record.seconds)
     for name, counts in total.items():
         counts.check(name)
     return total
@@ -431,7 +456,7 @@ def run_pipeline(
     )
     shards = discovery.shards
     if discovery.skipped:
-        (log or logging.getLogger("dataprep").warning)(format_skipped(discovery.skipped))
+        _note(log, format_skipped(discovery.skipped), logging.WARNING)
     check_shards_outside(root, [s.path for s in shards])
     stages = make_stages(recipe)
     for st in stages:
@@ -451,30 +476,33 @@ def run_pipeline(
     resumed: dict[str, Any] | None = None
     try:
         resumed = _prepare_output(layout, record, overwrite=overwrite, resume=resume)
-        if _mirror is not None:
-            _mirror.publish_record(layout)
-        if resumed is not None and resumed.get("finished"):
-            done = _already_finished(layout, resumed, log, started)
+        with RunLog(layout.run_log, append=resumed is not None):
+            if _mirror is not None:
+                _mirror.publish_record(layout)
+            if resumed is not None and resumed.get("finished"):
+                done = _already_finished(layout, resumed, log, started)
+                if _mirror is not None:
+                    _mirror.finish(layout)
+                return done
+            _note(log, f"recipe {recipe.name}: {len(shards)} input files -> {root}")
+            result = _run_passes(
+                recipe,
+                shards,
+                stages,
+                layout,
+                record,
+                workers,
+                progress,
+                (executor, ray_address, pool),
+                log,
+                str(_mirror.url) if _mirror is not None else None,
+            )
+            result[2]["skipped_inputs"] = _skipped_entries(discovery)
+            record["seconds"] = round(time.monotonic() - started, 3)
+            _finish_run(layout, record, result, keep_work=keep_work, log=log)
+            _note(log, f"finished in {record['seconds']:.1f} s: {root}")
             if _mirror is not None:
                 _mirror.finish(layout)
-            return done
-        result = _run_passes(
-            recipe,
-            shards,
-            stages,
-            layout,
-            record,
-            workers,
-            progress,
-            (executor, ray_address, pool),
-            log,
-            str(_mirror.url) if _mirror is not None else None,
-        )
-        result[2]["skipped_inputs"] = _skipped_entries(discovery)
-        record["seconds"] = round(time.monotonic() - started, 3)
-        _finish_run(layout, record, result, keep_work=keep_work, log=log)
-        if _mirror is not None:
-            _mirror.finish(layout)
     except (ConfigError, InputError):
         # A user mistake: leave nothing of ours behind (a later --resume could not help).
         if resumed is None:
@@ -500,9 +528,15 @@ def _run_passes(
     log: Callable[[str], None] | None,
     mirror: str | None = None,
 ) -> tuple[RunStats, dict[str, Any], dict[str, Any]]:
-    """Every pass and fit (each skipped when already done); stats, fit summaries, stats.json."""
+    """Every pass and fit (each skipped when already done); stats, fit summaries, stats.json.
+
+    Seconds per stage (summed over workers) and per fit go to ``record["timing"]``
+    (``run.json``), never to stats.json (``engine/timing.py``).
+    """
     passes = plan_partitions(plan_passes([s.kind for s in stages]), stages, shards)
     fits: dict[str, Any] = {}
+    fit_seconds: dict[str, float] = {}
+    bar = RunProgress(len(passes), enabled=progress)
     finished: Finished = {}
     executor, ray_address, pool = executor_args
     modules = sorted({type(s).__module__ for s in stages})
@@ -527,27 +561,61 @@ def _run_passes(
         ]
         for plan in passes:
             pass_jobs = [dataclasses.replace(j, plan=plan) for j in jobs]
-            ran = _run_pass(ex, plan, pass_jobs, stages, layout, progress, len(passes))
+            ran = _run_pass(ex, plan, pass_jobs, stages, layout, bar, log)
             finished.update(((plan.index, *k), r) for k, r in ran.items())
             if plan.observe_global is not None:
                 g = stages[plan.observe_global]
                 assert isinstance(g, GlobalStage)
-                if log:
-                    log(f"fitting {g.name} on {len(shards)} shards")
-                if g.partitioned:
-                    fits[g.name] = run_partitioned_fit(
-                        ex, recipe, plan.observe_global, g, layout, plan, shards, units, log
-                    )
-                else:
-                    fits[g.name] = _fit(g, layout, plan, shards)
+                fits[g.name] = _timed_fit(
+                    ex, recipe, plan, g, layout, shards, units, fit_seconds, log
+                )
     rewritten = unify_output(layout, shards, recipe.output)
     if mirror is not None:
         publish_files(layout, mirror, rewritten)
-    stats = _merge_stats(layout, passes, stages, shards, units, finished)
+    seconds: StageSeconds = {}
+    stats = _merge_stats(layout, passes, stages, shards, units, finished, seconds)
     doc = stats_document(recipe, shards, stats, fits, stages)
     doc["quarantine"] = _quarantined(layout, shards, units, finished)
     record["workers"] = n_workers
+    record["timing"] = {"stages": rounded(seconds), "fits": fit_seconds}
+    spent = ", ".join(
+        f"{n} {seconds[n]['cpu_seconds']:.1f}/{seconds[n]['wall_seconds']:.1f}"
+        for n in stats
+        if n in seconds
+    )
+    _note(log, f"seconds per stage, CPU/wall summed over workers: {spent}")
     return stats, fits, doc
+
+
+def _timed_fit(
+    ex: Executor,
+    recipe: Recipe,
+    plan: PassPlan,
+    g: GlobalStage[Any],
+    layout: Layout,
+    shards: Sequence[Shard],
+    units: Units,
+    fit_seconds: dict[str, float],
+    log: Log | None,
+) -> dict[str, Any]:
+    """Fit ``g`` (partitioned or not) and log and record its wall seconds; a fit an
+    earlier run finished is read back and not timed."""
+    done_before = layout.fit_done(plan.index).exists()
+    started = time.monotonic()
+    if not done_before:
+        _note(log, f"fitting {g.name} on {len(shards)} shards")
+    assert plan.observe_global is not None
+    if g.partitioned:
+        say = functools.partial(_note, log)
+        summary = run_partitioned_fit(
+            ex, recipe, plan.observe_global, g, layout, plan, shards, units, say
+        )
+    else:
+        summary = _fit(g, layout, plan, shards)
+    if not done_before:
+        fit_seconds[g.name] = round(time.monotonic() - started, 3)
+        _note(log, f"fit {g.name}: {fit_seconds[g.name]:.1f} s")
+    return summary
 
 
 def _finish_run(
@@ -610,7 +678,7 @@ def _write_reports(root: Path, log: Callable[[str], None] | None) -> None:
     except Exception as e:  # reported below; the run's data is safe
         message = f"warning: could not build the report ({type(e).__name__}: {e}); "
         message += f"the data is complete; retry with 'dataprep report {root}'"
-        (log or (lambda m: print(m, file=sys.stderr)))(message)
+        _note(log, message, logging.WARNING)
 
 
 def make_executor(
@@ -660,8 +728,8 @@ def _run_pass(
     jobs: Sequence[ShardJob],
     stages: Sequence[Stage[Any]],
     layout: Layout,
-    progress: bool,
-    n_passes: int,
+    bar: RunProgress,
+    log: Log | None,
 ) -> dict[tuple[int, int], ShardResult]:
     """Run the pass's jobs (one per unit) not done yet; their completion records by
     (shard, unit) index."""
@@ -675,17 +743,23 @@ def _run_pass(
         _check_rebuildable(layout, plan, job)
         _clean_unfinished(layout, plan, job.prefix, names)
         todo.append(job)
+    where = f"pass {plan.index + 1}/{bar.n_passes}"
     if not todo:
+        _note(log, f"{where}: done in an earlier run")
         return {}
-    label = ", ".join(n for n in names if n != INPUT_STAGE) or "read"
-    if plan.observe_global is not None:
-        label += f" | observe {stages[plan.observe_global].name}"
-    total = _pass_total(layout, plan, todo) if progress else None
-    bar = ProgressBar(total, f"pass {plan.index + 1}/{n_passes} [{label}]", progress)
+    observe = stages[plan.observe_global].name if plan.observe_global is not None else None
+    ran = [n for n in names if n not in (INPUT_STAGE, observe)]
+    total = _pass_total(layout, plan, todo) if bar.enabled else None
+    what = ", ".join(ran) or "read"
+    what += f"; observe {observe}" if observe is not None else ""
+    size = f", {total:,} documents" if total is not None else ""
+    _note(log, f"{where}: {what} ({len(todo)} units{size})")
+    bar.start_pass(plan.index, short_label(ran, observe), total)
     try:
         results = ex.map(todo, bar.update)
     finally:
-        bar.close()
+        seconds = bar.end_pass()
+    _note(log, f"{where} done: {bar.docs:,} documents in {seconds:.1f} s")
     return {(job.shard.index, job.unit.index): r for job, r in zip(todo, results, strict=True)}
 
 

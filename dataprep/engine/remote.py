@@ -31,8 +31,9 @@ if TYPE_CHECKING:
     from dataprep.engine.driver import RunResult
 
 #: Files published when a run ends, in this order: ``run.json`` marked finished only
-#: after ``stats.json``; the reports last (a missing report is rebuilt by a resume).
-_FINAL_FILES = ("stats.json", "run.json", "report.json", "report.html")
+#: after ``stats.json``; the reports, then the run's log (up to that point) last (a
+#: missing report is rebuilt by a resume).
+_FINAL_FILES = ("stats.json", "run.json", "report.json", "report.html", "run.log")
 
 
 @dataclass

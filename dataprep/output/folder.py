@@ -34,7 +34,14 @@ LOCK_NAME = ".dataprep.lock"
 TRASH_PREFIX = ".dataprep-trash-"
 
 #: Files directly in the output folder that dataprep writes.
-_TOP_FILES = ("run.json", "stats.json", "report.json", "report.html", "report_samples.json")
+_TOP_FILES = (
+    "run.json",
+    "run.log",
+    "stats.json",
+    "report.json",
+    "report.html",
+    "report_samples.json",
+)
 #: Part files (and their temporaries) in ``data/`` and ``removed/STAGE/``.
 _PART = re.compile(r"\.?part-\d{5}(-\d{4})?-\d{4}\.parquet(\.tmp)?")  # layout.unit_stem
 

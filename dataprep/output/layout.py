@@ -8,7 +8,8 @@
       removed/STAGE/part-SSSSS-KKKK.parquet removed documents, with `stage` and `reason`
       stats.json                           per-stage accounting (deterministic)
       report_samples.json                  what rewriting stages changed (report/store.py)
-      run.json                             recipe, its hash, input fingerprints, versions
+      run.json                             recipe, its hash, input fingerprints, versions, timing
+      run.log                              the run's messages, with UTC times (engine/runlog.py)
       _work/                               intermediates and completion records
         pass-P/data/part-SSSSS-KKKK.arrow  documents surviving pass P
         pass-P/observe/part-SSSSS-KKKK.arrow  global-stage observations
@@ -61,6 +62,10 @@ class Layout:
     @property
     def run(self) -> Path:
         return self.root / "run.json"
+
+    @property
+    def run_log(self) -> Path:
+        return self.root / "run.log"
 
     @property
     def report_samples(self) -> Path:

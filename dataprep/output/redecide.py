@@ -8,11 +8,14 @@ with ``annotate: true``, then try thresholds in seconds.
 Population: the documents in ``data/`` (they reached every stage). Documents an
 earlier run already *removed* are not brought back (their later stages never ran
 on them); to explore thresholds freely, run the stage with ``annotate: true``.
+:class:`Scope` says which documents a re-decision covers and which it cannot, and
+:func:`format_redecision` prints it with the way to make the run re-decidable.
 """
 
 from __future__ import annotations
 
 import difflib
+import textwrap
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -33,6 +36,20 @@ from dataprep.recipe.registry import get_stage
 from dataprep.stages.removed import REMOVED_REASON_COL, make_room
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a re-decision of ``stage`` covers, from the run's stats.json."""
+
+    stage: str
+    annotate: bool
+    removed_here: int
+    """Documents the stage removed in the run: gone from data/, never re-decided."""
+    removed_later: dict[str, int]
+    """Documents later stages removed, per stage: not in data/ either."""
+    copies: int
+    """Copies made by later up-sampling stages: in data/, each re-decided as a document."""
+
+
 @dataclass
 class Redecision:
     """Counts of old and new reasons over the population."""
@@ -42,6 +59,7 @@ class Redecision:
     new: Counter[str]
     newly_removed: int
     newly_kept: int
+    scope: Scope | None = None
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
@@ -53,6 +71,20 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
             raise ConfigError(f"--set expects KEY=VALUE, got {pair!r}")
         out[key.strip()] = yaml.safe_load(raw)
     return out
+
+
+def _scope(stats: Mapping[str, Any], stage: str) -> Scope:
+    stages = stats.get("stages", {})
+    names = list(stages)
+    later = names[names.index(stage) + 1 :] if stage in names else []
+    info = stats.get("stage_info", {}).get(stage, {})
+    return Scope(
+        stage=stage,
+        annotate=bool(info.get("annotate", False)),
+        removed_here=int(stages.get(stage, {}).get("docs_removed", 0)),
+        removed_later={n: int(stages[n].get("docs_removed", 0)) for n in later},
+        copies=sum(int(stages[n].get("docs_added", 0)) for n in later),
+    )
 
 
 def _stage_filter(root: Path, stage: str, overrides: Mapping[str, Any]) -> Any:
@@ -92,7 +124,7 @@ def redecide(
     prefix = signal_prefix(stage)
     signal_cols = [prefix + n for n in filt.signal_names]
     old_reason_col = prefix + "reason"
-    result = Redecision(0, Counter(), Counter(), 0, 0)
+    result = Redecision(0, Counter(), Counter(), 0, 0, _scope(open_output(root).stats, stage))
     kept_w = removed_w = None
     if output is not None:
         if output.exists() and any(output.iterdir()):
@@ -150,4 +182,40 @@ def format_redecision(r: Redecision) -> str:
     lines.append("-" * 64)
     lines.append(f"{'documents re-decided':<44}{r.docs:>20,}")
     lines.append(f"{'newly removed / newly kept':<44}{r.newly_removed:>10,}{r.newly_kept:>10,}")
+    if r.scope is not None:
+        lines.append("")
+        lines += [
+            textwrap.fill(n, 88, subsequent_indent="  ") for n in scope_notes(r.scope, r.docs)
+        ]
     return "\n".join(lines)
+
+
+def scope_notes(scope: Scope, docs: int) -> list[str]:
+    """What was and was not re-decided, and how to make a run re-decidable."""
+    name = scope.stage
+    notes = [f"re-decided: the {docs:,} documents in data/ (they reached every stage)."]
+    if scope.annotate:
+        notes.append(
+            f"{name} ran with annotate: true, so it removed nothing: every document it "
+            "judged is here unless a later stage removed it."
+        )
+    else:
+        notes.append(
+            f"not re-decided: the {scope.removed_here:,} documents {name} removed "
+            f"(in removed/{name}/; later stages never saw them): new settings can remove "
+            "more documents but cannot keep any of those."
+        )
+        notes.append(
+            f"to re-decide every document, rerun with annotate: true on this stage "
+            f"(dataprep run RECIPE ... --set stages.{name}.annotate=true: it flags "
+            "instead of removing) and redecide that run."
+        )
+    gone = {n: k for n, k in scope.removed_later.items() if k}
+    if gone:
+        listed = ", ".join(f"{n} {k:,}" for n, k in gone.items())
+        notes.append(f"not re-decided either: documents later stages removed ({listed}).")
+    if scope.copies:
+        notes.append(
+            f"{scope.copies:,} of the re-decided documents are copies made by up-sampling."
+        )
+    return notes

@@ -3,7 +3,8 @@
 ``report`` rebuilds ``report.json`` and ``report.html`` (``report --compare A B``
 writes a comparison of two runs, see :mod:`dataprep.report.compare`); ``inspect`` prints a
 deterministic sample of removed (or kept) documents in the terminal, truncated,
-with their stage, reason, id and language.
+with their stage, reason, id, language and the signal values of the stage that
+removed (or flagged) them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+import textwrap
 from typing import Any
 
 from dataprep.errors import ConfigError
@@ -168,10 +170,22 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         label = "flagged" if d.flagged else ("" if d.stage is None else "removed")
         head = " ".join(x for x in (f"[{where}]", label, d.reason or "") if x)
         meta = f"id={d.id if d.id is not None else '-'} lang={d.lang or '-'} chars={d.chars:,}"
-        print(_safe(f"{head}  {meta}")[: max(width, 40)])
+        print(_safe(f"{head}  {meta}"))  # whole: a long id or reason wraps, never cut
+        if d.signals:
+            shown = " ".join(f"{k}={_value(v)}" for k, v in d.signals)
+            print(textwrap.fill(_safe(shown), max(width, 40), initial_indent="  signals: ",
+                                subsequent_indent="    "))  # fmt: skip
         text = _one_line(d.text, limit) if d.text_kept else _NOT_KEPT
         print("  " + _safe(text))
     return 0
+
+
+def _value(v: Any, limit: int = 60) -> str:
+    """A signal value in a few characters: floats to 4 significant digits, long lists cut."""
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    text = str(v).replace(" ", "") if isinstance(v, (list, dict)) else str(v)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def add_commands(sub: Any) -> None:
@@ -199,7 +213,8 @@ def add_commands(sub: Any) -> None:
 
     ins = sub.add_parser(
         "inspect",
-        help="print sample documents (removed by default) with stage, reason, id and language",
+        help="print sample documents (removed by default) with stage, reason, id, language "
+        "and the signals of the stage that removed them",
     )
     ins.add_argument("output", help="a dataprep output folder")
     ins.add_argument(

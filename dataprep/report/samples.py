@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import xxhash
 
 from dataprep.errors import InputError
-from dataprep.output.columns import LANG_COLUMN
+from dataprep.output.columns import LANG_COLUMN, reason_column, signal_prefix
 from dataprep.output.reader import BATCH_ROWS, Output, PartFile, iter_batches
 from dataprep.report.removed_store import stored_texts
 from dataprep.report.store import merged_rewrites
@@ -41,6 +41,8 @@ class Doc:
     text: str | None = None
     chars: int = 0
     flagged: bool = False
+    signals: tuple[tuple[str, Any], ...] = ()
+    """The stored signals of the stage that removed (or flagged) it, by signal name."""
     text_kept: bool = True
     """False for a removed document written without text and not in the sample store."""
 
@@ -135,13 +137,35 @@ def _read_texts(
         rows = sorted(r for p, r in wanted if p == p_index)
         found = _texts(out, part, rows)
         textless = out.text_column not in out.schema(part).names
+        signals = _signals(out, part, filled[(p_index, rows[0])].stage, rows)
         for r in rows:
+            doc = replace(filled[(p_index, r)], signals=signals.get(r, ()))
             if r in found:
                 text, chars = found[r]
-                filled[(p_index, r)] = replace(filled[(p_index, r)], text=text, chars=chars)
+                doc = replace(doc, text=text, chars=chars)
             elif textless:
-                filled[(p_index, r)] = replace(filled[(p_index, r)], text_kept=False)
+                doc = replace(doc, text_kept=False)
+            filled[(p_index, r)] = doc
     return filled
+
+
+def _signals(
+    out: Output, part: PartFile, stage: str | None, rows: list[int]
+) -> dict[int, tuple[tuple[str, Any], ...]]:
+    """The signal columns of ``stage`` (the one that removed or flagged the documents
+    of ``part``) stored in ``part``, by row; none for kept documents."""
+    if stage is None:
+        return {}
+    prefix = signal_prefix(stage)
+    cols = [n for n in out.schema(part).names if n.startswith(prefix)]
+    cols = [n for n in cols if n != reason_column(stage)]
+    if not cols:
+        return {}
+    try:
+        values = _row_values(part, cols, rows)
+    except (OSError, pa.ArrowException) as e:
+        raise InputError(f"cannot read {part.path}: {e}") from e
+    return {r: tuple((c.removeprefix(prefix), v[c]) for c in cols) for r, v in values.items()}
 
 
 def _texts(out: Output, part: PartFile, rows: list[int]) -> dict[int, tuple[str | None, int]]:
@@ -169,19 +193,25 @@ def texts_at(out: Output, part: PartFile, rows: Sequence[int]) -> dict[int, str 
 
 
 def _row_texts(part: PartFile, text_column: str, rows: list[int]) -> dict[int, str | None]:
-    found: dict[int, str | None] = {}
+    return {r: v[text_column] for r, v in _row_values(part, [text_column], rows).items()}
+
+
+def _row_values(
+    part: PartFile, columns: Sequence[str], rows: list[int]
+) -> dict[int, dict[str, Any]]:
+    """``columns`` of each of ``rows`` (sorted) of ``part``, reading only their row groups."""
+    found: dict[int, dict[str, Any]] = {}
     pf = pq.ParquetFile(part.path)
     start = 0
     for rg in range(pf.num_row_groups):
         size = pf.metadata.row_group(rg).num_rows
         here = [r for r in rows if start <= r < start + size]
         offset = start
-        batches = pf.iter_batches(BATCH_ROWS, row_groups=[rg], columns=[text_column])
+        batches = pf.iter_batches(BATCH_ROWS, row_groups=[rg], columns=list(columns))
         for batch in batches if here else ():
-            col = batch.column(0)
             for r in here:
                 if offset <= r < offset + batch.num_rows:
-                    found[r] = col[r - offset].as_py()
+                    found[r] = {c: batch.column(c)[r - offset].as_py() for c in columns}
             offset += batch.num_rows
         start += size
     return found

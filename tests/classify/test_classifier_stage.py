@@ -82,13 +82,10 @@ def test_scores_match_fasttext_low_level_predict_on_the_same_preprocessing() -> 
         assert row["q__label"] == max(expected, key=expected.get).removeprefix("__label__")
 
 
-def test_high_level_predict_agrees_where_the_backend_allows_it() -> None:
+def test_high_level_predict_agrees(high_level_predict: None) -> None:
     model = backend.load_model(TINY_MODEL)
     prepared = preprocess(TEXTS[1], Preprocessing())
-    try:
-        labels, probs = model.predict(prepared, k=-1)
-    except ValueError as e:  # fasttext-wheel under numpy 2 (FACTS.md)
-        pytest.skip(f"this backend's predict() fails: {e}")
+    labels, probs = model.predict(prepared, k=-1)
     low = {raw: p for p, raw in model.f.predict(fasttext_line(prepared), -1, 0.0, "replace")}
     for label, p in zip(labels, probs, strict=True):
         assert float(p) == pytest.approx(low[label], abs=1e-6)

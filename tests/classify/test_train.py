@@ -1,7 +1,7 @@
 """train-classifier: held-out F1, determinism, model card, CLI, missing backend.
 
-Tests marked TRAIN need fasttext-wheel and skip (with the fix in the message) in a
-predict-only environment; the backend and CLI error tests run everywhere.
+Training runs with dataprep's own fastText build (fasttext-wheel, a base dependency):
+nothing here is skipped.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from classify_corpus import quality_docs
-from classify_env import NEGATIVE, POSITIVE, TRAIN
+from classify_env import NEGATIVE, POSITIVE
 
 from dataprep.classify import train as train_mod
 from dataprep.classify.data import Source, load_dataset
@@ -45,7 +45,6 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@TRAIN
 def test_held_out_f1_and_model_card(tmp_path: Path) -> None:
     out = tmp_path / "models" / "q.bin"
     card = train_classifier(sources(), out, params=SMALL, positive_label="positive")
@@ -63,7 +62,6 @@ def test_held_out_f1_and_model_card(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("models/.*"))  # no temporary file left
 
 
-@TRAIN
 def test_training_is_deterministic_with_one_thread(tmp_path: Path) -> None:
     a = train_classifier(sources(), tmp_path / "a.bin", params=SMALL)
     b = train_classifier(sources(), tmp_path / "b.bin", params=SMALL)
@@ -77,7 +75,6 @@ def test_training_is_deterministic_with_one_thread(tmp_path: Path) -> None:
     )
 
 
-@TRAIN
 def test_label_column_mode_and_quantized_output(tmp_path: Path) -> None:
     docs = quality_docs(300, seed=7)
     rows = [{**d, "quality": "hq"} for d in docs["positive"]]
@@ -101,7 +98,6 @@ def test_label_column_mode_and_quantized_output(tmp_path: Path) -> None:
     assert (tmp_path / "q.ftz").stat().st_size < 200_000
 
 
-@TRAIN
 def test_cli_prints_metrics_and_refuses_to_overwrite(tmp_path: Path, capsys: Any) -> None:
     out = tmp_path / "q.bin"
     argv = ["train-classifier", "--positive", str(POSITIVE), "--negative", str(NEGATIVE),

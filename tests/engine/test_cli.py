@@ -10,22 +10,6 @@ from cli_helpers import one_line_error
 from corpus_helpers import write_shard
 from dataprep.cli import main
 
-RECIPE = """\
-name: toy
-run: {batch_size: 4}
-stages:
-  - stage: toy_min_words_v0
-    min_words: 2
-  - stage: toy_exact_dedup_v0
-"""
-
-
-@pytest.fixture
-def recipe_file(tmp_path: Path) -> Path:
-    p = tmp_path / "toy.yaml"
-    p.write_text(RECIPE)
-    return p
-
 
 def test_run_then_stats(
     corpus: Path, recipe_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]

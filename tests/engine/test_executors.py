@@ -86,13 +86,21 @@ def test_an_executor_that_fails_to_open_is_closed_with_the_error() -> None:
 
 def test_a_completion_record_round_trips_through_its_done_file_format() -> None:
     st = StageStats(docs_in=3, docs_kept=2, docs_removed=1, removed_by_reason=Counter(x=1))
-    result = ShardResult({"input": st}, ({"reason": "bad", "file": "a.jsonl", "line": 4},))
+    seconds = {"input": {"cpu_seconds": 0.25, "wall_seconds": 0.5}}
+    result = ShardResult({"input": st}, ({"reason": "bad", "file": "a.jsonl", "line": 4},), seconds)
     text = result.to_json()
     # The done file's format, as resumed runs and older versions read it.
-    expected = {"stages": {"input": st.to_dict()}, "quarantine": [result.quarantine[0]]}
+    expected = {
+        "stages": {"input": st.to_dict()},
+        "quarantine": [result.quarantine[0]],
+        "seconds": seconds,
+    }
     assert text == json.dumps(expected, sort_keys=True).encode()
     again = ShardResult.from_json(text)
     assert again.to_json() == text
+    # A done file of an older version (no seconds) still reads.
+    del expected["seconds"]
+    assert ShardResult.from_json(json.dumps(expected)).seconds == {}
     assert list(again.quarantine[0]) == ["file", "line", "reason"]  # keys as on disk
     assert list(result.quarantine[0]) == ["file", "line", "reason"]
 

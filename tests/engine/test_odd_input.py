@@ -42,7 +42,15 @@ def test_ids_from_parent_relative_names_never_become_paths(tmp_path: Path) -> No
     ids = sorted(pq.read_table(out / "data").column("id").to_pylist())
     assert ids == ["x/a.jsonl:0", "y/a.jsonl:0"]
     written = {p.relative_to(out).parts[0] for p in out.rglob("*")}
-    assert written <= {"data", "removed", "stats.json", "run.json", "report.json", "report.html"}
+    assert written <= {
+        "data",
+        "removed",
+        "stats.json",
+        "run.json",
+        "run.log",
+        "report.json",
+        "report.html",
+    }
 
 
 def test_output_through_a_symlink_stays_inside_the_target(tmp_path: Path) -> None:

@@ -23,27 +23,12 @@ from dataprep.errors import OutputError, ResumeError
 from dataprep.output import folder as output_folder
 from dataprep.recipe.config import parse_recipe
 
-RECIPE = """\
-name: toy
-run: {batch_size: 4}
-stages:
-  - stage: toy_min_words_v0
-    min_words: 2
-  - stage: toy_exact_dedup_v0
-"""
 #: A real global stage whose fit summary keys are not in sorted order.
 GLOBAL_STACK = [
     {"stage": "toy_min_words_v0", "min_words": 2},
     {"stage": "exact_dedup_v1"},
     {"stage": "toy_min_words_v0", "name": "min4", "min_words": 4},
 ]
-
-
-@pytest.fixture
-def recipe_file(tmp_path: Path) -> Path:
-    p = tmp_path / "toy.yaml"
-    p.write_text(RECIPE)
-    return p
 
 
 def run_cli(recipe: Path, inputs: list[Path], out: Path, *flags: str) -> int:
@@ -72,7 +57,7 @@ def mark_unfinished(out: Path) -> None:
 def results(root: Path) -> dict[str, str]:
     """Every output file that must not change on resume. run.json and the reports
     differ by timing only: report.json is compared without it (report.html shows it)."""
-    skip = ("run.json", "report.json", "report.html")
+    skip = ("run.json", "run.log", "report.json", "report.html")
     out = {k: v for k, v in files(root).items() if k not in skip}
     report = json.loads((root / "report.json").read_text())
     report["run"]["timing"] = None
@@ -278,7 +263,9 @@ def test_resume_after_an_interrupted_cleanup_gives_the_finished_output(
     assert not list(out.glob(".dataprep-*"))
     again = files(out)
     run_pipeline(_global_recipe(), [str(corpus)], out, workers=1, progress=False, resume=True)
-    assert files(out) == again
+    now = files(out)
+    assert now.pop("run.log") != again.pop("run.log")  # the log says it resumed
+    assert now == again
 
 
 def test_resume_reproduces_stats_json_byte_for_byte(
@@ -453,6 +440,7 @@ def test_classify_names_only_dataprep_files_as_its_own(tmp_path: Path) -> None:
     root = tmp_path / "out"
     for rel in (
         "run.json",
+        "run.log",
         "stats.json",
         ".report.html.tmp",
         "data/part-00000-0000.parquet",
@@ -474,6 +462,7 @@ def test_classify_names_only_dataprep_files_as_its_own(tmp_path: Path) -> None:
         "data/part-00000-0000.parquet",
         "removed/gopher/part-00000-0000.parquet",
         "run.json",
+        "run.log",
         "stats.json",
     ]
     assert sorted(str(p.relative_to(root)) for p in found.unknown) == [
@@ -534,3 +523,18 @@ def test_resume_never_deletes_a_user_file_that_shares_a_part_prefix(
     assert (out / "data" / "part-00001-notes.txt").read_text() == "mine"
     (out / "data" / "part-00001-notes.txt").unlink()
     assert results(out) == results(ref)
+
+
+def test_an_interrupted_decisions_write_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM during a fit's decisions write (seen in the SIGTERM test): no ``.tmp``."""
+    import pyarrow as pa
+
+    def stop(self: Path, target: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "replace", stop)
+    with pytest.raises(KeyboardInterrupt):
+        runner._write_arrow(tmp_path / "00000.arrow", pa.table({"x": [1]}))
+    assert list(tmp_path.iterdir()) == []

@@ -109,3 +109,28 @@ def test_redecide_keeps_an_input_column_named_reason_readable(tmp_path: Path) ->
     assert removed.height > 0
     assert removed["input_reason"].str.starts_with("crawl-").all()
     assert not removed["reason"].str.starts_with("crawl-").any()
+
+
+def test_redecide_says_what_a_run_without_annotate_cannot_re_decide(
+    docs_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _run(docs_dir, tmp_path / "plain", annotate=False, min_words=100)
+    stats = json.loads((tmp_path / "plain" / "stats.json").read_text())
+    removed = stats["stages"]["gopher_quality_v1"]["docs_removed"]
+    assert removed > 0
+    argv = ["redecide", str(tmp_path / "plain"), "--stage", "gopher_quality_v1"]
+    assert main([*argv, "--set", "min_words=30"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # notes are wrapped
+    kept = stats["stages"]["gopher_quality_v1"]["docs_kept"]
+    assert f"re-decided: the {kept} documents in data/" in out
+    assert f"not re-decided: the {removed} documents gopher_quality_v1 removed" in out
+    assert "cannot keep any of those" in out
+    assert "--set stages.gopher_quality_v1.annotate=true" in out
+    # The way out it suggests works: that run re-decides every document.
+    _run(docs_dir, tmp_path / "ann", annotate=True, min_words=100)
+    assert main(["redecide", str(tmp_path / "ann"), "--stage", "gopher_quality_v1",
+                 "--set", "min_words=30"]) == 0  # fmt: skip
+    out = " ".join(capsys.readouterr().out.split())
+    assert "ran with annotate: true" in out and "not re-decided:" not in out
+    newly_kept = int(out.split("newly removed / newly kept ")[1].split()[1])
+    assert 0 < newly_kept <= removed  # documents the plain run could not bring back

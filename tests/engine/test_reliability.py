@@ -33,7 +33,9 @@ def digest(root: Path) -> dict[str, str]:
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name not in ("run.json",) and not p.name.startswith("report.")
+        if p.is_file()
+        and p.name not in ("run.json", "run.log")
+        and not p.name.startswith("report.")
     }
 
 

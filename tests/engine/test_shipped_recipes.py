@@ -19,7 +19,7 @@ def _digest(root: Path) -> dict[str, str]:
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name not in ("run.json", "report.json", "report.html")
+        if p.is_file() and p.name not in ("run.json", "run.log", "report.json", "report.html")
     }
 
 

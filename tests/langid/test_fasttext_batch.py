@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -212,21 +211,7 @@ def test_quality_model_agrees_on_its_corpus() -> None:
     assert_same_predictions(QUALITY_MODEL, texts, k=2)
 
 
-# -- other model kinds (trained here; needs fasttext-wheel) ------------------------------
-def _can_train() -> bool:
-    try:
-        import fasttext
-    except ImportError:
-        return False
-    return callable(getattr(fasttext, "train_supervised", None))
-
-
-TRAIN = pytest.mark.skipif(
-    not _can_train() and os.environ.get("DATAPREP_REQUIRE_TRAIN") != "1",
-    reason="training needs fasttext-wheel: pip install --force-reinstall --no-deps fasttext-wheel",
-)
-
-
+# -- other model kinds (trained here with dataprep's fastText build) ---------------------
 @pytest.fixture(scope="module")
 def train_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     rows = []
@@ -247,7 +232,6 @@ VARIANTS = {
 }
 
 
-@TRAIN
 @pytest.mark.parametrize("options", VARIANTS.values(), ids=VARIANTS.keys())
 @pytest.mark.parametrize("quantize", [None, "plain", "cutoff+qnorm"])
 def test_trained_models_agree(

@@ -18,6 +18,7 @@ import pytest
 
 from corpus_helpers import make_docs, write_shard
 from dataprep.engine.driver import run_pipeline
+from dataprep.engine.progress import RunProgress
 from dataprep.engine.shard_pass import ShardResult
 from dataprep.errors import InfrastructureError, InputError
 from dataprep.recipe.config import parse_recipe
@@ -59,26 +60,25 @@ def tree_digest(root: Path) -> dict[str, str]:
     }
 
 
-class ProgressRecorder:
-    """Stands in for the runner's progress bar; totals documents per pass."""
+class ProgressRecorder(RunProgress):
+    """The runner's progress line, totalling documents per pass."""
 
     totals: ClassVar[list[int]] = []
 
-    def __init__(self, total_docs: int | None, desc: str, enabled: bool) -> None:
+    def start_pass(self, index: int, label: str, total: int | None) -> None:
+        super().start_pass(index, label, total)
         self.totals.append(0)
 
     def update(self, docs: int, nbytes: int) -> None:
+        super().update(docs, nbytes)
         self.totals[-1] += docs
-
-    def close(self) -> None:
-        pass
 
 
 def run_both(
     recipe: Any, inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, tuple[Path, list[int]]]:
     """Run ``recipe`` with each executor (2 workers); output folder and progress totals."""
-    monkeypatch.setattr("dataprep.engine.driver.ProgressBar", ProgressRecorder)
+    monkeypatch.setattr("dataprep.engine.driver.RunProgress", ProgressRecorder)
     runs = {}
     for kind in ("local", "ray"):
         ProgressRecorder.totals = []
@@ -118,6 +118,10 @@ def test_toy_recipe_same_output_as_local_and_ray_is_shut_down(
     # Every document read in each pass was reported, once, whatever the executor.
     assert ray_progress == local_progress
     assert local_progress[0] == 60
+    # Seconds per stage come back from the Ray actors as from local workers (run.json).
+    timing = {k: json.loads((o / "run.json").read_text())["timing"] for k, (o, _) in runs.items()}
+    assert set(timing["ray"]["stages"]) == set(timing["local"]["stages"]) > {"input"}
+    assert set(timing["ray"]["fits"]) == set(timing["local"]["fits"]) >= {"toy_exact_dedup_v0"}
 
 
 @pytest.fixture(scope="module")

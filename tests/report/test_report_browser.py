@@ -33,7 +33,7 @@ def title(dom: str) -> str:
 def test_report_renders_without_errors(full_output: Path) -> None:
     result = browser.load(full_output / "report.html", width=1200)
     assert result.console_errors == []
-    n_charts = 5 + len(build_report(full_output)["signals"])
+    n_charts = 6 + len(build_report(full_output)["signals"])  # 6: the cost section too
     assert html_attr(result.dom, "data-rendered") == str(n_charts)  # our script ran
     assert len(re.findall(r'<svg class="chart', result.dom)) == n_charts
     assert len(re.findall(r"<rect\b", result.dom)) > 50

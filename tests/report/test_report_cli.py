@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -49,7 +50,38 @@ def test_inspect_prints_removed_examples_with_their_context(
     )
     assert any(h.startswith("[quality] removed markup") for h in heads)
     assert all("id=d" in h and "lang=" in h and "chars=" in h for h in heads)
-    assert len(lines) == 2 * len(heads)  # one text line per document
+    texts = [line for line in lines if line.startswith("  ") and not line.startswith("  signals")]
+    assert len(texts) == len(heads)  # one text line per document
+
+
+def test_inspect_shows_the_signals_of_the_removing_stage_and_whole_headers(
+    full_output: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(shutil, "get_terminal_size", lambda *a: os.terminal_size((40, 20)))
+    assert main(["inspect", str(full_output), "--stage", "quality", "-n", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    heads = [i for i, line in enumerate(lines) if line.startswith("[quality] removed")]
+    assert heads and all(len(lines[i]) > 40 for i in heads)  # not cut to the terminal
+    assert all(re.search(r"chars=[\d,]+$", lines[i]) for i in heads)
+    removed = pq.read_table(full_output / "removed" / "quality").to_pylist()
+    by_id = {r["id"]: r for r in removed}
+    for i in heads:
+        doc = by_id[lines[i].split("id=")[1].split()[0]]
+        signals = " ".join(lines[i + 1 : i + 3]).split()
+        assert signals[0] == "signals:"
+        assert f"chars={doc['quality__chars']}" in signals
+        assert f"alpha={doc['quality__alpha']:.4g}" in signals
+    # Only the removing stage's signals: not the annotate stage's that ran before it.
+    assert not any("strict" in line for line in lines if "signals" in line)
+    # A flagged document shows the flagging stage's signals.
+    assert main(["inspect", str(full_output), "--kept", "--stage", "strict", "-n", "1"]) == 0
+    flagged = capsys.readouterr().out.splitlines()
+    assert flagged[1].startswith("  signals: chars=")
 
 
 def test_inspect_filters_by_stage_reason_and_lang(

@@ -38,10 +38,26 @@ def test_tokens_in_and_kept_per_stage_and_language(evidence_output: Path) -> Non
     assert 'id="cost"' in page and "Tokens by language: in / kept" in page
 
 
-def test_without_tokens_or_times_the_section_says_so(full_output: Path) -> None:
+def test_a_run_records_its_seconds_and_the_report_shows_them(full_output: Path) -> None:
     report = build_report(full_output)
-    assert report["tokens"] is None
+    timing = json.loads((full_output / "run.json").read_text())["timing"]
+    rows = {r["name"]: r for r in report["run"]["timing"]["stages"]}
+    assert set(rows) == set(timing["stages"]) and "input" in rows
+    assert rows["dedup"]["fit_seconds"] == timing["fits"]["dedup"]
     page = (full_output / "report.html").read_text(encoding="utf-8")
+    assert "seconds per stage (wall + fit)" in page
+
+
+def test_without_tokens_or_times_the_section_says_so(full_output: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(full_output, out)
+    run = json.loads((out / "run.json").read_text())
+    del run["timing"]  # a run of an older version
+    (out / "run.json").write_text(json.dumps(run))
+    write_reports(out)
+    report = json.loads((out / "report.json").read_text())
+    assert report["tokens"] is None and report["run"]["timing"]["stages"] == []
+    page = (out / "report.html").read_text(encoding="utf-8")
     assert "recorded no per-stage time or token counts" in page
 
 

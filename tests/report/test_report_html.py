@@ -303,7 +303,8 @@ def test_page_is_self_contained_and_has_every_section(full_output: Path) -> None
     assert 'name="viewport"' in text and "@media" in text
     assert "Content-Security-Policy" in text and "default-src &#x27;none&#x27;" in text
     report = build_report(full_output)
-    assert text.count('<svg class="chart') == 5 + len(report["signals"])
+    # 5 charts, one per signal, and the cost section's seconds per stage (run.json timing)
+    assert text.count('<svg class="chart') == 6 + len(report["signals"])
     assert text.count('class="threshold"') >= 4
     # formatted numbers: bytes with units, percentages, thousands separators
     assert re.search(r"\d+\.\d kB", text) and re.search(r"\d+\.\d%", text)

@@ -21,15 +21,13 @@ from concurrent.futures import FIRST_EXCEPTION, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from tqdm import tqdm
-
 from dataprep.engine.executors.base import Executor, Progress
 from dataprep.engine.executors.pool import WorkerPool, import_modules, progress_queue
 from dataprep.engine.partitioned import FitTask, run_fit_task
 from dataprep.engine.shard_pass import ShardJob, ShardResult, run_shard_pass
 from dataprep.errors import InfrastructureError
 
-__all__ = ["LocalExecutor", "ProgressBar"]
+__all__ = ["LocalExecutor"]
 
 
 def _run_job(job: ShardJob, stage_modules: Sequence[str]) -> ShardResult:
@@ -47,32 +45,6 @@ def _run_job(job: ShardJob, stage_modules: Sequence[str]) -> ShardResult:
 def _run_task(task: FitTask, stage_modules: Sequence[str]) -> dict[str, Any]:
     import_modules(stage_modules)
     return run_fit_task(task)
-
-
-class ProgressBar:
-    """tqdm bar in documents, with MB/s and the current pass's stages."""
-
-    def __init__(self, total_docs: int | None, desc: str, enabled: bool) -> None:
-        self.bar = tqdm(
-            total=total_docs,
-            desc=desc,
-            unit="doc",
-            unit_scale=True,
-            disable=not enabled,
-            dynamic_ncols=True,
-            leave=True,
-        )
-        self.nbytes = 0
-
-    def update(self, docs: int, nbytes: int) -> None:
-        self.nbytes += nbytes
-        self.bar.update(docs)
-        elapsed = self.bar.format_dict.get("elapsed") or 0.0
-        if elapsed > 0:
-            self.bar.set_postfix_str(f"{self.nbytes / 1e6 / elapsed:.1f} MB/s", refresh=False)
-
-    def close(self) -> None:
-        self.bar.close()
 
 
 class LocalExecutor(Executor):
