@@ -2,12 +2,15 @@
 
 A partitioned fit (``stages/fit.py``) moves rows between workers through files, not
 through memory: each writer (one work unit in the observe pass, or one fit task)
-writes ONE Arrow IPC file whose rows carry their partition number in
-:data:`PART_COL` (uint32). Rows are buffered and written in rounds of up to
-``flush_rows``; each round is one record batch sorted by partition. A reader of
-partition ``p`` memory-maps every writer's file and binary-searches :data:`PART_COL`
-in each batch, so it touches only its own rows (uncompressed IPC: the pages of its
-slice, not the file). One file per writer, whatever the partition count, keeps the
+writes ONE Arrow IPC file. Rows are buffered and written in rounds of up to
+``flush_rows``; a round writes one record batch per partition that received rows, in
+partition order, each batch holding that partition's rows in the order they were
+added. The file's last batch has no rows: its custom metadata (:data:`INDEX_KEY`)
+is the index, the partition of every batch before it. A reader of partition ``p``
+opens every writer's file without memory-mapping it, reads the IPC footer (24 B per
+batch) and the index (8 B per batch), then reads only ``p``'s batches by their
+offsets (positioned reads), so its memory and its bytes read are its own rows', not
+the pages around them. One file per writer, whatever the partition count, keeps the
 file count at ``writers``, not ``writers x partitions`` (Spark's sort-based shuffle
 has the same shape: one data file plus an index per map task).
 
@@ -26,9 +29,12 @@ import pyarrow.ipc as ipc
 
 from dataprep.errors import InputError, OutputError, write_error
 
-PART_COL = "_part"
-#: Rows buffered before a round is written (a round is one record batch).
+#: Custom metadata key of a shuffle file's last (empty) batch: the partition of each
+#: batch before it, as little-endian uint32 values, hex-encoded (metadata is text).
+INDEX_KEY = b"dataprep.shuffle.partitions"
+#: Rows buffered before a round is written (a round is one batch per partition).
 FLUSH_ROWS = 1 << 20
+_INDEX_DTYPE = np.dtype("<u4")
 
 
 def _write_error(path: Path, e: OSError) -> OutputError:
@@ -53,6 +59,7 @@ class ShuffleWriter:
         self._buffered = 0
         self._writer: ipc.RecordBatchFileWriter | None = None
         self._schema: pa.Schema | None = None
+        self._index: list[np.ndarray] = []
 
     def write(self, partition: np.ndarray, batch: pa.RecordBatch) -> None:
         """Add ``batch``'s rows; row ``i`` goes to partition ``partition[i]``."""
@@ -69,31 +76,41 @@ class ShuffleWriter:
             self._flush()
 
     def _flush(self) -> None:
+        """One round: a batch per partition with rows, in partition order."""
         if not self._pending:
             return
         part = np.concatenate([p for p, _ in self._pending])
         table = pa.Table.from_batches([b for _, b in self._pending])
         self._pending, self._buffered = [], 0
         order = np.argsort(part, kind="stable")
-        table = table.take(pa.array(order)).append_column(PART_COL, pa.array(part[order]))
-        batch = table.combine_chunks().to_batches()[0]
+        batch = table.take(pa.array(order)).combine_chunks().to_batches()[0]
+        part = part[order]
+        starts = np.flatnonzero(np.r_[True, part[1:] != part[:-1]])
+        ends = np.append(starts[1:], len(part))
         try:
             if self._writer is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._schema = batch.schema
                 self._writer = ipc.new_file(str(self.tmp), batch.schema)
-            self._writer.write_batch(batch)
+            for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+                self._writer.write_batch(batch.slice(lo, hi - lo))
         except OSError as e:
             raise _write_error(self.tmp, e) from e
+        self._index.append(part[starts])
         self.rows += batch.num_rows
 
     def close(self) -> None:
+        """Write the last round and the index batch."""
         self._flush()
-        if self._writer is not None:
-            try:
-                self._writer.close()
-            except OSError as e:
-                raise _write_error(self.tmp, e) from e
+        if self._writer is None or self._schema is None:
+            return
+        index = np.concatenate(self._index).astype(_INDEX_DTYPE).tobytes().hex()
+        empty = pa.record_batch([pa.array([], f.type) for f in self._schema], schema=self._schema)
+        try:
+            self._writer.write_batch(empty, custom_metadata={INDEX_KEY: index.encode()})
+            self._writer.close()
+        except OSError as e:
+            raise _write_error(self.tmp, e) from e
 
     def commit(self) -> None:
         """Close and rename into place (call after :meth:`close`)."""
@@ -109,30 +126,46 @@ class ShuffleWriter:
         self.tmp.unlink(missing_ok=True)
 
 
+def _open(path: Path) -> pa.NativeFile:
+    """A shuffle file opened for positioned reads (not memory-mapped)."""
+    return pa.OSFile(str(path))
+
+
+def partition_batches(reader: ipc.RecordBatchFileReader, part: int) -> np.ndarray:
+    """Indices of ``part``'s batches in a shuffle file, from its index batch."""
+    n = reader.num_record_batches
+    meta = reader.get_batch_with_custom_metadata(n - 1)[1] if n else None
+    if meta is None or INDEX_KEY not in meta:
+        raise ValueError(
+            "no partition index (written by an older dataprep? rerun the fit without --resume)"
+        )
+    index = np.frombuffer(bytes.fromhex(meta[INDEX_KEY].decode()), dtype=_INDEX_DTYPE)
+    if len(index) != n - 1:
+        raise ValueError(f"the partition index has {len(index)} entries for {n - 1} batches")
+    return np.flatnonzero(index == part)
+
+
 def read_partition(
     paths: Sequence[Path], part: int, columns: Sequence[str] | None = None
 ) -> list[tuple[int, pa.Table]]:
     """The rows of partition ``part`` from every existing file of ``paths``:
-    ``(index in paths, table)`` for each file holding any (without :data:`PART_COL`)."""
+    ``(index in paths, table)`` for each file holding any, rows in the order written."""
     out: list[tuple[int, pa.Table]] = []
     for i, path in enumerate(paths):
         if not path.exists():
             continue
         try:
-            reader = ipc.open_file(pa.memory_map(str(path)))
-            pieces = []
-            for b in range(reader.num_record_batches):
-                batch = reader.get_batch(b)
-                parts = batch.column(PART_COL).to_numpy()
-                lo, hi = np.searchsorted(parts, [part, part + 1])
-                if hi > lo:
-                    piece = batch.slice(int(lo), int(hi - lo))
-                    names = [n for n in piece.schema.names if n != PART_COL]
-                    pieces.append(piece.select(list(columns) if columns else names))
-        except (OSError, pa.ArrowInvalid, KeyError) as e:
+            with _open(path) as source:
+                reader = ipc.open_file(source)
+                pieces = [reader.get_batch(int(b)) for b in partition_batches(reader, part)]
+        except (OSError, ValueError) as e:
             raise InputError(f"cannot read shuffle file {path} (partition {part}): {e}") from e
         if pieces:
-            out.append((i, pa.Table.from_batches(pieces)))
+            table = pa.Table.from_batches(pieces)
+            try:
+                out.append((i, table.select(list(columns)) if columns else table))
+            except KeyError as e:
+                raise InputError(f"shuffle file {path} (partition {part}): {e}") from e
     return out
 
 
