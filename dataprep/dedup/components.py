@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from dataprep.io.shuffle import ShuffleWriter, read_partition, read_table
+from dataprep.io.shuffle import ShuffleWriter, read_partition, read_shuffle_file
 from dataprep.stages.fit import FitEnv, FitRunner
 
 from .partitioned import column
@@ -133,7 +133,7 @@ def driver_components(env: FitEnv, sources: Sequence[Path], step: str) -> dict[s
     ids = np.empty(0, dtype=np.int64)
     pending: list[np.ndarray] = []
     for i, path in enumerate(files):
-        t = read_table(path, ["u", "v"])
+        t = read_shuffle_file(path, ["u", "v"])
         pending.append(np.unique(np.concatenate([t.column(c).to_numpy() for c in ("u", "v")])))
         # merged when a quarter of the ids or 1M: ~30 B per document at the last merge
         if sum(map(len, pending)) * 4 >= max(len(ids), 1 << 22) or i == len(files) - 1:
@@ -142,7 +142,7 @@ def driver_components(env: FitEnv, sources: Sequence[Path], step: str) -> dict[s
     comp = Components(len(ids))
     batch: list[tuple[np.ndarray, np.ndarray]] = []
     for i, path in enumerate(files):
-        t = read_table(path, ["u", "v"])
+        t = read_shuffle_file(path, ["u", "v"])
         u, v = t.column("u").to_numpy(), t.column("v").to_numpy()
         batch.append((np.searchsorted(ids, u), np.searchsorted(ids, v)))
         # union in batches of ~n/8 edges: a union pass costs O(n) whatever its size

@@ -2,17 +2,22 @@
 
 A partitioned fit (``stages/fit.py``) moves rows between workers through files, not
 through memory: each writer (one work unit in the observe pass, or one fit task)
-writes ONE Arrow IPC file. Rows are buffered and written in rounds of up to
-``flush_rows``; a round writes one record batch per partition that received rows, in
-partition order, each batch holding that partition's rows in the order they were
-added. The file's last batch has no rows: its custom metadata (:data:`INDEX_KEY`)
-is the index, the partition of every batch before it. A reader of partition ``p``
-opens every writer's file without memory-mapping it, reads the IPC footer (24 B per
-batch) and the index (8 B per batch), then reads only ``p``'s batches by their
-offsets (positioned reads), so its memory and its bytes read are its own rows', not
-the pages around them. One file per writer, whatever the partition count, keeps the
-file count at ``writers``, not ``writers x partitions`` (Spark's sort-based shuffle
-has the same shape: one data file plus an index per map task).
+writes ONE file. Rows are buffered and written in rounds of up to ``flush_rows``; a
+round writes one record batch per partition that received rows, in partition order,
+each holding that partition's rows in the order they were added. The file is an Arrow
+IPC *stream* (schema, batches, end-of-stream marker: ``pyarrow.ipc.open_stream``
+reads all of it) followed by an index and a trailer::
+
+    index    per partition, per round: (start, end) byte offsets of its batch
+             (start == end: no rows), uint64 little-endian, partition-major
+    trailer  rounds, partitions (uint64 little-endian), MAGIC (8 bytes)
+
+A reader of partition ``p`` opens each writer's file without memory-mapping it and
+makes positioned reads of the trailer, its ``16 x rounds`` bytes of the index, the
+schema and its own batches: its memory and its bytes read are its own rows', whatever
+the partition count (Spark's sort-based shuffle has the same shape: one data file plus
+an index per map task). One file per writer keeps the file count at ``writers``, not
+``writers x partitions``.
 
 Files are written under a temporary name and renamed into place by :meth:`commit`,
 so a reader sees a writer's rows all or nothing.
@@ -29,12 +34,13 @@ import pyarrow.ipc as ipc
 
 from dataprep.errors import InputError, OutputError, write_error
 
-#: Custom metadata key of a shuffle file's last (empty) batch: the partition of each
-#: batch before it, as little-endian uint32 values, hex-encoded (metadata is text).
-INDEX_KEY = b"dataprep.shuffle.partitions"
 #: Rows buffered before a round is written (a round is one batch per partition).
 FLUSH_ROWS = 1 << 20
-_INDEX_DTYPE = np.dtype("<u4")
+#: The last 8 bytes of a shuffle file (the layout's version).
+MAGIC = b"DPSHUF01"
+_U64 = np.dtype("<u8")
+_TRAILER = 2 * _U64.itemsize + len(MAGIC)
+_EOS = b"\xff\xff\xff\xff\x00\x00\x00\x00"
 
 
 def _write_error(path: Path, e: OSError) -> OutputError:
@@ -57,9 +63,9 @@ class ShuffleWriter:
         self.rows = 0
         self._pending: list[tuple[np.ndarray, pa.RecordBatch]] = []
         self._buffered = 0
-        self._writer: ipc.RecordBatchFileWriter | None = None
+        self._sink: pa.NativeFile | None = None
         self._schema: pa.Schema | None = None
-        self._index: list[np.ndarray] = []
+        self._ranges: list[np.ndarray] = []  # per round: (partitions, 2) byte offsets
 
     def write(self, partition: np.ndarray, batch: pa.RecordBatch) -> None:
         """Add ``batch``'s rows; row ``i`` goes to partition ``partition[i]``."""
@@ -75,6 +81,14 @@ class ShuffleWriter:
         if self._buffered >= self.flush_rows:
             self._flush()
 
+    def _open(self, schema: pa.Schema) -> pa.NativeFile:
+        if self._sink is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._sink = _create(self.tmp)
+            self._schema = schema
+            self._sink.write(schema.serialize())
+        return self._sink
+
     def _flush(self) -> None:
         """One round: a batch per partition with rows, in partition order."""
         if not self._pending:
@@ -87,28 +101,30 @@ class ShuffleWriter:
         part = part[order]
         starts = np.flatnonzero(np.r_[True, part[1:] != part[:-1]])
         ends = np.append(starts[1:], len(part))
+        ranges = np.zeros((self.num_partitions, 2), dtype=_U64)
+        keys = part[starts].tolist()
         try:
-            if self._writer is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._schema = batch.schema
-                self._writer = ipc.new_file(str(self.tmp), batch.schema)
-            for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
-                self._writer.write_batch(batch.slice(lo, hi - lo))
+            sink = self._open(batch.schema)
+            for p, lo, hi in zip(keys, starts.tolist(), ends.tolist(), strict=True):
+                ranges[p, 0] = sink.tell()
+                sink.write(batch.slice(lo, hi - lo).serialize())
+                ranges[p, 1] = sink.tell()
         except OSError as e:
             raise _write_error(self.tmp, e) from e
-        self._index.append(part[starts])
+        self._ranges.append(ranges)
         self.rows += batch.num_rows
 
     def close(self) -> None:
-        """Write the last round and the index batch."""
+        """Write the last round, the end-of-stream marker, the index and the trailer."""
         self._flush()
-        if self._writer is None or self._schema is None:
+        if self._sink is None:
             return
-        index = np.concatenate(self._index).astype(_INDEX_DTYPE).tobytes().hex()
-        empty = pa.record_batch([pa.array([], f.type) for f in self._schema], schema=self._schema)
+        index = np.stack(self._ranges, axis=1)  # (partitions, rounds, 2)
+        trailer = np.array([len(self._ranges), self.num_partitions], dtype=_U64)
         try:
-            self._writer.write_batch(empty, custom_metadata={INDEX_KEY: index.encode()})
-            self._writer.close()
+            for data in (_EOS, index.tobytes(), trailer.tobytes(), MAGIC):
+                self._sink.write(data)
+            self._sink.close()
         except OSError as e:
             raise _write_error(self.tmp, e) from e
 
@@ -119,11 +135,16 @@ class ShuffleWriter:
 
     def abort(self) -> None:
         try:
-            if self._writer is not None:
-                self._writer.close()
+            if self._sink is not None:
+                self._sink.close()
         except OSError:
             pass
         self.tmp.unlink(missing_ok=True)
+
+
+def _create(path: Path) -> pa.NativeFile:
+    """A shuffle file opened for writing."""
+    return pa.OSFile(str(path), "wb")
 
 
 def _open(path: Path) -> pa.NativeFile:
@@ -131,18 +152,40 @@ def _open(path: Path) -> pa.NativeFile:
     return pa.OSFile(str(path))
 
 
-def partition_batches(reader: ipc.RecordBatchFileReader, part: int) -> np.ndarray:
-    """Indices of ``part``'s batches in a shuffle file, from its index batch."""
-    n = reader.num_record_batches
-    meta = reader.get_batch_with_custom_metadata(n - 1)[1] if n else None
-    if meta is None or INDEX_KEY not in meta:
-        raise ValueError(
-            "no partition index (written by an older dataprep? rerun the fit without --resume)"
-        )
-    index = np.frombuffer(bytes.fromhex(meta[INDEX_KEY].decode()), dtype=_INDEX_DTYPE)
-    if len(index) != n - 1:
-        raise ValueError(f"the partition index has {len(index)} entries for {n - 1} batches")
-    return np.flatnonzero(index == part)
+def _u64(source: pa.NativeFile, offset: int, count: int) -> np.ndarray:
+    data = source.read_at(count * _U64.itemsize, offset)
+    if len(data) != count * _U64.itemsize:
+        raise ValueError(f"truncated at byte {offset}")
+    return np.frombuffer(data, dtype=_U64)
+
+
+def partition_ranges(source: pa.NativeFile, part: int) -> np.ndarray:
+    """``(start, end)`` byte offsets of ``part``'s batches in a shuffle file, one per
+    round (``start == end``: none in that round)."""
+    size = source.size()
+    if size < _TRAILER or source.read_at(len(MAGIC), size - len(MAGIC)) != MAGIC:
+        raise ValueError("not a shuffle file of this version (no trailer; rerun without --resume)")
+    rounds, parts = (int(x) for x in _u64(source, size - _TRAILER, 2))
+    if part >= parts:
+        raise ValueError(f"partition {part} of a file of {parts}")
+    index_start = size - _TRAILER - parts * rounds * 2 * _U64.itemsize
+    if index_start < 0:
+        raise ValueError(f"corrupt trailer ({rounds} rounds, {parts} partitions)")
+    ranges = _u64(source, index_start + part * rounds * 2 * _U64.itemsize, rounds * 2)
+    ranges = ranges.reshape(rounds, 2)
+    if (ranges[:, 1] < ranges[:, 0]).any() or (ranges > index_start).any():
+        raise ValueError("corrupt index")
+    return ranges
+
+
+def _read_batches(source: pa.NativeFile, part: int) -> list[pa.RecordBatch]:
+    ranges = partition_ranges(source, part)
+    ranges = ranges[ranges[:, 1] > ranges[:, 0]]
+    if not len(ranges):
+        return []
+    source.seek(0)
+    schema = ipc.read_schema(ipc.read_message(source))
+    return [ipc.read_record_batch(source.read_at(int(e - s), int(s)), schema) for s, e in ranges]
 
 
 def read_partition(
@@ -156,17 +199,24 @@ def read_partition(
             continue
         try:
             with _open(path) as source:
-                reader = ipc.open_file(source)
-                pieces = [reader.get_batch(int(b)) for b in partition_batches(reader, part)]
-        except (OSError, ValueError) as e:
-            raise InputError(f"cannot read shuffle file {path} (partition {part}): {e}") from e
-        if pieces:
-            table = pa.Table.from_batches(pieces)
-            try:
+                pieces = _read_batches(source, part)
+            if pieces:
+                table = pa.Table.from_batches(pieces)
                 out.append((i, table.select(list(columns)) if columns else table))
-            except KeyError as e:
-                raise InputError(f"shuffle file {path} (partition {part}): {e}") from e
+        except (OSError, ValueError, KeyError) as e:
+            raise InputError(f"cannot read shuffle file {path} (partition {part}): {e}") from e
     return out
+
+
+def read_shuffle_file(path: Path, columns: Sequence[str] | None = None) -> pa.Table:
+    """All the rows of one shuffle file, memory-mapped, in the order of its batches (by
+    round, then partition)."""
+    try:
+        with pa.memory_map(str(path)) as source:
+            table = ipc.open_stream(source).read_all()
+        return table.select(list(columns)) if columns else table
+    except (OSError, ValueError, KeyError) as e:
+        raise InputError(f"cannot read shuffle file {path}: {e}") from e
 
 
 def write_table(path: Path, table: pa.Table) -> None:

@@ -19,6 +19,7 @@ import pytest
 from dataprep.cli import main
 from dataprep.dedup.scratch import open_scratch_npy
 from dataprep.errors import OutputError
+from dataprep.io import shuffle
 
 RECIPE = "stages:\n  - stage: minhash_dedup_v1\n"
 
@@ -50,16 +51,25 @@ def test_scratch_array_on_a_full_disk_raises_output_error_and_leaves_no_file(
 
 
 def _disk_full_under(fragment: str, calls: list[str]) -> Any:
-    """A stand-in for the writers of fit files: a file whose path contains ``fragment``
-    cannot be written (ENOSPC, as pyarrow reports it); ``calls`` records the hits."""
+    """Stand-ins for the writers of fit files (Arrow IPC files, shuffle files, fsync): a
+    file whose path contains ``fragment`` cannot be written (ENOSPC, as pyarrow reports
+    it); ``calls`` records the hits."""
     new_file = ipc.new_file
+    create = shuffle._create
     fsync = os.fsync
 
-    def failing_new_file(sink: Any, *args: Any, **kwargs: Any) -> Any:
-        if fragment in str(sink):
-            calls.append(str(sink))
+    def check(path: object) -> None:
+        if fragment in str(path):
+            calls.append(str(path))
             raise OSError(errno.ENOSPC, "Error writing bytes. Detail: [errno 28] No space left")
+
+    def failing_new_file(sink: Any, *args: Any, **kwargs: Any) -> Any:
+        check(sink)
         return new_file(sink, *args, **kwargs)
+
+    def failing_create(path: Path) -> Any:
+        check(path)
+        return create(path)
 
     def failing_fsync(fd: int) -> None:
         if fragment in os.readlink(f"/proc/self/fd/{fd}"):
@@ -67,7 +77,7 @@ def _disk_full_under(fragment: str, calls: list[str]) -> Any:
             raise OSError(errno.ENOSPC, "No space left on device")
         fsync(fd)
 
-    return failing_new_file, failing_fsync
+    return failing_new_file, failing_create, failing_fsync
 
 
 #: A path fragment of every kind of file the partitioned MinHash fit writes: each
@@ -101,9 +111,10 @@ def test_a_full_disk_in_the_partitioned_minhash_fit_is_one_line_exit_4_and_resum
     recipe.write_text(RECIPE + ("    driver_budget_bytes: 0\n" if distributed else ""))
     out = tmp_path / "out"
     calls: list[str] = []
-    new_file, fsync = _disk_full_under(fragment, calls)
+    new_file, create, fsync = _disk_full_under(fragment, calls)
     with monkeypatch.context() as m:
         m.setattr(ipc, "new_file", new_file)
+        m.setattr(shuffle, "_create", create)
         m.setattr(os, "fsync", fsync)
         assert _run(recipe, corpus, out) == 4
     assert calls, f"no file under {fragment} was written"

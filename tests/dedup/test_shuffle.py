@@ -73,13 +73,15 @@ def test_one_batch_per_partition_per_round_and_an_index(tmp_path: Path) -> None:
     path = tmp_path / "x.arrow"
     # rounds of 4 rows: [2, 0, 2, 0] | [1, 1, 1, 2] | [3]
     _write(path, 5, [[2, 0, 2, 0], [1, 1, 1, 2], [3]], flush_rows=4, start=0)
+    # an Arrow IPC stream (the index and trailer follow its end-of-stream marker)
+    batches = list(ipc.open_stream(path.read_bytes()))
+    assert [b.num_rows for b in batches] == [2, 2, 3, 1, 1]
+    assert path.read_bytes().endswith(shuffle.MAGIC)
     with pa.OSFile(str(path)) as source:
-        reader = ipc.open_file(source)
-        assert reader.num_record_batches == 2 + 2 + 1 + 1
-        sizes = [reader.get_batch(b).num_rows for b in range(reader.num_record_batches)]
-        assert sizes == [2, 2, 3, 1, 1, 0]
-        assert shuffle.partition_batches(reader, 2).tolist() == [1, 3]
-        assert shuffle.partition_batches(reader, 4).tolist() == []
+        ranges = shuffle.partition_ranges(source, 2)
+        assert ranges.shape == (3, 2)
+        assert [int(e - s) > 0 for s, e in ranges] == [True, True, False]
+        assert not (shuffle.partition_ranges(source, 4)[:, 1] > 0).any()
     assert read_partition([path], 4) == []  # an empty partition
     assert [t.column("v").to_pylist() for _, t in read_partition([path], 2)] == [[0, 2, 7]]
 
@@ -134,15 +136,29 @@ def test_a_reader_reads_only_its_partitions_batches(
         assert touched[p].sum() < share * size * 1.2 + 4_000, (p, touched[p].sum(), size)
 
 
-def test_a_file_without_index_is_a_loud_error(tmp_path: Path) -> None:
-    path = tmp_path / "old.arrow"
+def test_an_older_or_damaged_file_is_a_loud_error(tmp_path: Path) -> None:
+    old = tmp_path / "old.arrow"  # the layout before issue 17: an IPC file sorted by _part
     batch = pa.record_batch(
         {"v": pa.array([1, 2], pa.int64()), "_part": pa.array([0, 1], pa.uint32())}
     )
-    with ipc.new_file(str(path), batch.schema) as w:
+    with ipc.new_file(str(old), batch.schema) as w:
         w.write_batch(batch)
-    with pytest.raises(InputError, match=r"old\.arrow \(partition 0\).*no partition index"):
-        read_partition([path], 0)
+    with pytest.raises(InputError, match=r"old\.arrow \(partition 0\).*not a shuffle file"):
+        read_partition([old], 0)
+    path = tmp_path / "x.arrow"
+    _write(path, 3, [[0, 1, 2, 1]], flush_rows=100, start=0)
+    with pytest.raises(InputError, match=r"partition 3 of a file of 3"):
+        read_partition([path], 3)
+    data = path.read_bytes()
+    cut = tmp_path / "cut.arrow"  # a batch's bytes missing: its range runs into the index
+    cut.write_bytes(data[:40] + data[200:])
+    with pytest.raises(InputError, match=r"cut\.arrow \(partition \d\)"):
+        for p in range(3):
+            read_partition([cut], p)
+    cut.write_bytes(data[:-30] + data[-24:])  # the index shortened
+    with pytest.raises(InputError, match="corrupt"):
+        for p in range(3):
+            read_partition([cut], p)
 
 
 def test_abort_leaves_nothing(tmp_path: Path) -> None:
