@@ -163,9 +163,13 @@ def partition_ranges(source: pa.NativeFile, part: int) -> np.ndarray:
     """``(start, end)`` byte offsets of ``part``'s batches in a shuffle file, one per
     round (``start == end``: none in that round)."""
     size = source.size()
-    if size < _TRAILER or source.read_at(len(MAGIC), size - len(MAGIC)) != MAGIC:
-        raise ValueError("not a shuffle file of this version (no trailer; rerun without --resume)")
-    rounds, parts = (int(x) for x in _u64(source, size - _TRAILER, 2))
+    trailer = source.read_at(_TRAILER, size - _TRAILER) if size >= _TRAILER else b""
+    if not trailer.endswith(MAGIC):
+        raise ValueError(
+            "not a shuffle file of this version (written by an older dataprep, or damaged; "
+            "rerun with --overwrite)"
+        )
+    rounds, parts = (int(x) for x in np.frombuffer(trailer, dtype=_U64, count=2))
     if part >= parts:
         raise ValueError(f"partition {part} of a file of {parts}")
     index_start = size - _TRAILER - parts * rounds * 2 * _U64.itemsize
