@@ -28,16 +28,10 @@ pair of true Jaccard ``s = threshold`` becomes a candidate with probability
 at 0.85, 0.99999 at 0.9; 0.87 at J=0.7 and 0.22 at J=0.5 (candidates that only cost an exact
 check). 16 x 8 gave 0.947 at 0.8; no ``r >= 7`` reaches 0.99 within 128.
 
-Band keys are 64-bit hashes of (band index, band values). A bucket of ``k``
-documents sharing a key yields every pair when ``k <= cap``; a larger one
-(boilerplate, exact copies) links each member to the bucket's best-ranked
-document and to the ``cap - 1`` members just before it in keep order, at most
-``cap`` pairs per member, never ``k**2 / 2``, so one huge cluster of boilerplate
-stays linear. Connected components need only a chain; greedy centers need each
-document to meet the kept document it duplicates, which a heterogeneous bucket
-(pages sharing a header, bodies different) only guarantees up to ``cap``: there a
-true pair whose every shared band falls in a larger bucket, more than ``cap - 1``
-ranks apart, is missed.
+Band keys are 64-bit hashes of (band index, band values); a bucket of ``k``
+documents sharing a key yields ``2 (k - 1)`` edges (each member to the bucket's
+first document, and each member to its predecessor in input order), never
+``k**2 / 2`` pairs, so one huge cluster of boilerplate stays linear.
 """
 
 from __future__ import annotations
@@ -100,10 +94,9 @@ def bucket_pairs(
 
     A bucket of at most ``cap`` documents gives every pair, so each member meets
     every better-ranked one (whichever of them ends up kept); a larger bucket
-    (boilerplate, exact copies) gives a star from its best-ranked member and, for
-    each member, the ``cap - 1`` members before it in rank order (a window; at most
-    ``cap (k - 1)`` pairs). The result depends only on the set of (key, id) rows
-    and on ``rank``.
+    (boilerplate, exact copies) gives a star from its best-ranked member and a
+    chain in rank order, ``2 (k - 1)`` pairs. The result depends only on the set
+    of (key, id) rows and on ``rank``.
     """
     empty = np.empty(0, dtype=np.int64)
     if len(keys) < 2:
@@ -123,15 +116,8 @@ def bucket_pairs(
     bucket = np.cumsum(new) - 1
     member = np.flatnonzero(~new & (sizes[bucket] > cap))
     if len(member):
-        us.append(g[starts[bucket[member]]])
-        vs.append(g[member])
-        pos = member - starts[bucket[member]]  # >= 1; position 0 is the star's centre
-        for back in range(1, max(cap, 2)):
-            m = member[pos > back]
-            if not len(m):
-                break
-            us.append(g[m - back])
-            vs.append(g[m])
+        us += [g[starts[bucket[member]]], g[member - 1]]
+        vs += [g[member], g[member]]
     u, v = np.concatenate(us), np.concatenate(vs)
     keep = u != v
     return u[keep], v[keep]

@@ -7,8 +7,7 @@ Steps (each a pass over data on disk, never all pairs in RAM):
 2. Each band partition is sorted; documents sharing a key give candidate pairs
    oriented by keep rank (:func:`.lsh.bucket_pairs`: every pair of a bucket of at
    most ``BUCKET_ALL_PAIRS`` documents; a star from the best-ranked member plus a
-   window of the ``BUCKET_ALL_PAIRS - 1`` members before each one for larger
-   buckets), spilled into pair partitions.
+   chain for larger buckets), spilled into pair partitions.
 3. The sorted unique shingle hashes (observation column ``shingle_set``) of every
    document that is in at least one candidate pair are copied into one uint64
    scratch memmap ``_shingles.npy`` (space reserved first, :mod:`.scratch`).
@@ -35,8 +34,7 @@ Bytes per document (num_perm=128, 16 bands):
   shingle offset + 8 B ``dup_of`` + 4 B Jaccard + 1 B candidate mask; one
   partition at a time (~128 MiB of spill rows, ~0.4 GB at peak); 20 B per
   verified edge (typically fewer than documents).
-* Disk / page cache: 256 B of band spill, the candidate pairs (16 B each; at most
-  ``BUCKET_ALL_PAIRS - 1`` per document and band, typically a few) and
+* Disk / page cache: 256 B of band spill, the candidate pairs (16 B each) and
   8 B per unique shingle of candidate documents only, deleted when ``fit`` ends.
 """
 
@@ -58,11 +56,8 @@ from .unionfind import connected_components
 
 SIGNATURE_COL = "minhash"
 SHINGLE_COL = "shingle_set"
-BUCKET_ALL_PAIRS = 128
-"""Buckets up to this size give every pair (<= 8,128); in larger ones each member meets
-the best-ranked one and the 127 before it (:func:`.lsh.bucket_pairs`). 32 with a star
-and a chain missed true pairs of boilerplate-heavy short pages whose shared bands were
-all in buckets of 57-116 pages (``benchmarks/bench_dedup_hard.py`` at 0.7)."""
+BUCKET_ALL_PAIRS = 32
+"""Buckets up to this size give every pair (<= 496); larger ones a star and a chain."""
 _BAND_SCHEMA = pa.schema([("key", pa.uint64()), ("gid", pa.int64())])
 _PAIR_SCHEMA = pa.schema([("u", pa.int64()), ("v", pa.int64())])
 

