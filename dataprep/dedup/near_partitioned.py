@@ -1,7 +1,8 @@
 """Partitioned MinHash fit: the steps of ``near.py`` as executor tasks over shuffle files.
 
 The decisions are those of :func:`.near.near_duplicates` (same candidate pairs,
-same exact Jaccard verification, same greedy centers, so no chaining), computed as:
+same exact Jaccard verification, same greedy centers, so no chaining, or the same
+connected components with ``clustering: components``), computed as:
 
 1. **shuffle** (workers, observe pass): every document with a shingle sends one row
    per band, ``(band key, score key, local row)``, to partition ``key % P``.
@@ -31,7 +32,8 @@ same exact Jaccard verification, same greedy centers, so no chaining), computed 
 
 Driver memory: the tasks' counters, plus 64 B per document with a verified edge
 and one verify file's edges (~40 B per edge) when components are found there.
-A task holds its partition's rows; the greedy task a whole component's edges.
+A task holds its partition's rows; the greedy task a whole component's edges (with
+``clustering: components`` also the shingle sets of its members, 8 B per unique shingle).
 """
 
 from __future__ import annotations
