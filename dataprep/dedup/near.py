@@ -21,6 +21,10 @@ Steps (each a pass over data on disk, never all pairs in RAM):
    best-ranked *kept* document it has a verified edge to, else it is kept. So a
    removed document is always ``>= threshold`` similar to the document kept for
    it; chains A~B~C never remove C when C is not similar to a kept document.
+   With ``clustering: components`` (datatrove's rule, :func:`component_keepers`)
+   every connected component of the edges keeps only its best-ranked document
+   instead, so chains are merged; with ``verify: false`` the edges are all the
+   candidate pairs, as in datatrove.
 
 Bytes per document (num_perm=128, 16 bands):
 
@@ -36,7 +40,7 @@ Bytes per document (num_perm=128, 16 bands):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +52,7 @@ from .jaccard import pair_jaccard
 from .lsh import band_keys, bucket_pairs
 from .scratch import open_scratch_npy
 from .spill import PartitionedSpill, partition_count
+from .unionfind import connected_components
 
 SIGNATURE_COL = "minhash"
 SHINGLE_COL = "shingle_set"
@@ -66,6 +71,8 @@ class NearParams:
     rows: int
     threshold: float
     verify: bool
+    clustering: str = "centers"
+    """``centers`` (:func:`greedy_centers`) or ``components`` (:func:`component_keepers`)."""
 
 
 @dataclass
@@ -186,6 +193,30 @@ def greedy_centers(rank: np.ndarray, u: np.ndarray, v: np.ndarray, j: np.ndarray
     return NearResult(dup_of=dup_of, jaccard=jac)
 
 
+def component_keepers(
+    rank: np.ndarray, u: np.ndarray, v: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Connected components of the edges, each keeping its best-ranked member only.
+
+    Returns ``(removed, kept for it)``: every document with an edge that is not the
+    document of least ``rank`` in its component, and that document (datatrove's
+    rule: one document per component, however long the chain that joined them).
+    """
+    nodes = np.unique(np.concatenate((u, v)))
+    if not len(nodes):
+        return nodes, nodes
+    iu, iv = np.searchsorted(nodes, u), np.searchsorted(nodes, v)
+    label = connected_components(len(nodes), iu, iv)
+    best = np.full(len(nodes), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best, label, rank[nodes])
+    by_rank = np.full(len(nodes), -1, dtype=np.int64)  # the node of each component's best rank
+    first = rank[nodes] == best[label]
+    by_rank[label[first]] = nodes[first]
+    keeper = by_rank[label]
+    removed = nodes != keeper
+    return nodes[removed], keeper[removed]
+
+
 def near_duplicates(
     paths: Sequence[Path], workdir: Path, corpus: Corpus, rank: np.ndarray, params: NearParams
 ) -> tuple[NearResult, NearStats]:
@@ -207,23 +238,38 @@ def near_duplicates(
             pairs.write(u % num_parts, {"u": u, "v": v})
     store = ShingleStore(paths, corpus, marked, workdir / "_shingles.npy")
     del marked
-    edges: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     try:
-        for _, rows in pairs.partitions():
-            packed = np.unique(rows["u"] * max(n, 1) + rows["v"])
-            u, v = packed // max(n, 1), packed % max(n, 1)
-            stats.candidate_pairs += len(u)
-            stats.checked_pairs += len(u)
-            j = store.jaccard(u, v)
-            if params.verify:
-                ok = j >= params.threshold - 1e-12
-                u, v, j = u[ok], v[ok], j[ok]
-            stats.accepted_pairs += len(u)
-            edges.append((u, v, j.astype(np.float32)))
+        edges = list(_checked_edges(pairs, store, n, params, stats))
+        empty = np.empty(0, dtype=np.int64)
+        u = np.concatenate([e[0] for e in edges]) if edges else empty
+        v = np.concatenate([e[1] for e in edges]) if edges else empty
+        j = np.concatenate([e[2] for e in edges]) if edges else empty.astype(np.float32)
+        if params.clustering == "centers":
+            return greedy_centers(rank, u, v, j), stats
+        del edges, j
+        removed, keeper = component_keepers(rank, u, v)
+        dup_of = np.full(n, -1, dtype=np.int64)
+        jac = np.full(n, np.nan, dtype=np.float32)
+        dup_of[removed] = keeper
+        jac[removed] = store.jaccard(removed, keeper)
+        return NearResult(dup_of=dup_of, jaccard=jac), stats
     finally:
         store.close()
-    empty = np.empty(0, dtype=np.int64)
-    u = np.concatenate([e[0] for e in edges]) if edges else empty
-    v = np.concatenate([e[1] for e in edges]) if edges else empty
-    j = np.concatenate([e[2] for e in edges]) if edges else empty.astype(np.float32)
-    return greedy_centers(rank, u, v, j), stats
+
+
+def _checked_edges(
+    pairs: PartitionedSpill, store: ShingleStore, n: int, params: NearParams, stats: NearStats
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Each pair partition's distinct candidate pairs with their exact Jaccard, kept
+    when ``>= threshold`` (all when not verifying)."""
+    for _, rows in pairs.partitions():
+        packed = np.unique(rows["u"] * max(n, 1) + rows["v"])
+        u, v = packed // max(n, 1), packed % max(n, 1)
+        stats.candidate_pairs += len(u)
+        stats.checked_pairs += len(u)
+        j = store.jaccard(u, v)
+        if params.verify:
+            ok = j >= params.threshold - 1e-12
+            u, v, j = u[ok], v[ok], j[ok]
+        stats.accepted_pairs += len(u)
+        yield u, v, j.astype(np.float32)

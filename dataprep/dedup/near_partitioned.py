@@ -1,7 +1,8 @@
 """Partitioned MinHash fit: the steps of ``near.py`` as executor tasks over shuffle files.
 
 The decisions are those of :func:`.near.near_duplicates` (same candidate pairs,
-same exact Jaccard verification, same greedy centers, so no chaining), computed as:
+same exact Jaccard verification, same greedy centers, so no chaining, or the same
+connected components with ``clustering: components``), computed as:
 
 1. **shuffle** (workers, observe pass): every document with a shingle sends one row
    per band, ``(band key, score key, local row)``, to partition ``key % P``.
@@ -22,14 +23,17 @@ same exact Jaccard verification, same greedy centers, so no chaining), computed 
    label and are routed again by ``label % P``, so a component's edges meet.
 6. **greedy** (P tasks): greedy center clustering over each partition's whole
    components (a component's result depends on its edges only); each removed
-   document ``(b, center a, jaccard)`` is written partitioned by ``a % P``.
+   document ``(b, center a, jaccard)`` is written partitioned by ``a % P``. With
+   ``clustering: components`` a component keeps its first document in keep order
+   and every other member is removed as its duplicate (exact Jaccard to it).
 7. **clusters** (P tasks): per center, its cluster's first document and size; a
    cluster file (``partitioned.py``) of every document with duplicates.
 8. **decide** (one task per work unit): the unit's decision file.
 
 Driver memory: the tasks' counters, plus 64 B per document with a verified edge
 and one verify file's edges (~40 B per edge) when components are found there.
-A task holds its partition's rows; the greedy task a whole component's edges.
+A task holds its partition's rows; the greedy task a whole component's edges (with
+``clustering: components`` also the shingle sets of its members, 8 B per unique shingle).
 """
 
 from __future__ import annotations
@@ -210,14 +214,15 @@ def join_task(env: FitEnv, part: int, ranges: int, labels: str, count: int) -> d
     pieces = read_partition([env.step_file("verify", q) for q in range(ranges)], part)
     u, v, su, sv, j = _edge_columns(pieces)
     label = labels_of(env, labels, count, part, u)
+    batch = _edge_batch(u, v, su, sv, j).append_column("label", pa.array(label, pa.int64()))
     writer = ShuffleWriter(env.step_file("join", part), env.partitions)
-    writer.write((label % env.partitions).astype(np.uint64), _edge_batch(u, v, su, sv, j))
+    writer.write((label % env.partitions).astype(np.uint64), batch)
     writer.close()
     writer.commit()
     return {"edges": len(u)}
 
 
-def greedy_task(env: FitEnv, part: int) -> dict[str, Any]:
+def greedy_task(env: FitEnv, part: int, clustering: str = "centers") -> dict[str, Any]:
     """Greedy centers over the whole components of label partition ``part``.
 
     Edges are visited in keep order of the later document, then of the earlier one
@@ -230,16 +235,21 @@ def greedy_task(env: FitEnv, part: int) -> dict[str, Any]:
     parts = env.partitions
     pieces = read_partition([env.step_file("join", i) for i in range(parts)], part)
     u, v, su, sv, j = _edge_columns(pieces)
-    order = np.lexsort((u, su, v, sv))
-    dup: dict[int, int] = {}
-    jac: dict[int, float] = {}
-    for a, b, s in zip(u[order].tolist(), v[order].tolist(), j[order].tolist(), strict=True):
-        if b not in dup and a not in dup:
-            dup[b] = a
-            jac[b] = s
-    b_ids = np.fromiter(dup.keys(), dtype=np.int64, count=len(dup))
-    a_ids = np.fromiter(dup.values(), dtype=np.int64, count=len(dup))
-    j_val = np.fromiter(jac.values(), dtype=np.float32, count=len(jac))
+    if clustering == "components":
+        b_ids, a_ids = _component_keepers(u, v, su, sv, column(pieces, "label", np.int64))
+        docs = np.unique(np.concatenate((a_ids, b_ids)))
+        j_val = _Shingles(env, docs).jaccard(b_ids, a_ids).astype(np.float32)
+    else:
+        order = np.lexsort((u, su, v, sv))
+        dup: dict[int, int] = {}
+        jac: dict[int, float] = {}
+        for a, b, s in zip(u[order].tolist(), v[order].tolist(), j[order].tolist(), strict=True):
+            if b not in dup and a not in dup:
+                dup[b] = a
+                jac[b] = s
+        b_ids = np.fromiter(dup.keys(), dtype=np.int64, count=len(dup))
+        a_ids = np.fromiter(dup.values(), dtype=np.int64, count=len(dup))
+        j_val = np.fromiter(jac.values(), dtype=np.float32, count=len(jac))
     writer = ShuffleWriter(greedy_file(env, part), parts)
     writer.write(
         (a_ids % parts).astype(np.uint64),
@@ -248,6 +258,26 @@ def greedy_task(env: FitEnv, part: int) -> dict[str, Any]:
     writer.close()
     writer.commit()
     return {"removed": len(b_ids)}
+
+
+def _component_keepers(
+    u: np.ndarray, v: np.ndarray, su: np.ndarray, sv: np.ndarray, label: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(removed, kept for it)``: each component's members but its first in keep
+    order ``(score key, gid)``, and that first member (:func:`.near.component_keepers`)."""
+    node = np.concatenate((u, v))
+    score = np.concatenate((su, sv))
+    comp = np.concatenate((label, label))
+    order = np.lexsort((node, score, comp))
+    node, comp = node[order], comp[order]
+    start = np.ones(len(node), dtype=bool)
+    start[1:] = comp[1:] != comp[:-1]
+    keeper = node[start][np.cumsum(start) - 1]
+    removed = node != keeper
+    b, a = node[removed], keeper[removed]
+    first = np.ones(len(b), dtype=bool)  # a node appears once per edge it has
+    first[1:] = b[1:] != b[:-1]
+    return b[first], a[first]
 
 
 def greedy_file(env: FitEnv, q: int) -> Path:

@@ -68,6 +68,7 @@ NEAR_REASON = "near_duplicate"
 DUP_OF_COL = "dup_of"
 DUP_JACCARD_COL = "dup_jaccard"
 DOC_ID_COL = "doc_id"
+CLUSTERINGS = ("centers", "components")
 _MINHASH_CHUNK = 16  # documents per vectorized signature block (see minhash.py)
 
 
@@ -228,6 +229,10 @@ class MinHashDedup(_DedupStage):
     with ``min_recall=0.99``: 16 x 6 at threshold 0.8, candidate probability
     0.992 at J=0.8 (``1 - (1 - 0.8**6)**16``), 0.9995 at 0.85.
 
+    ``clustering: components`` with ``verify: false``, ``bands: 14``, ``rows: 8`` is
+    datatrove's MinHash (0.10.1 defaults): every candidate pair an edge, one document
+    kept per connected component, so chains A~B~C are merged.
+
     Cost per document (``near.py`` has the details): 512 B of signature and
     8 B per unique shingle (~5.4 KB for a 4 KB English text) in the observation
     files, the latter copied to a scratch memmap for candidate documents only;
@@ -261,6 +266,11 @@ class MinHashDedup(_DedupStage):
         """Weight of missed pairs against spurious candidates (only when min_recall is None)."""
         verify: bool = True
         """Check every candidate pair's exact Jaccard against the threshold."""
+        clustering: str = "centers"
+        """``centers``: in keep order, remove a document only as the duplicate of a kept
+        document it has an edge to (no chaining). ``components``: keep one document per
+        connected component of the edges (datatrove's rule; with ``verify: false``,
+        ``bands: 14`` and ``rows: 8`` its MinHash defaults: the compatible mode)."""
         driver_budget_bytes: int = 1 << 30
         """Driver memory for the connected components of verified pairs: an array
         union-find on the driver (64 B per document with a near-duplicate at the peak) when it
@@ -279,6 +289,10 @@ class MinHashDedup(_DedupStage):
                 )
             if self.min_recall is not None and not 0.0 < self.min_recall < 1.0:
                 raise ConfigError(f"min_recall must be in (0, 1), got {self.min_recall}")
+            if self.clustering not in CLUSTERINGS:
+                raise ConfigError(
+                    f"clustering must be one of {', '.join(CLUSTERINGS)}, got {self.clustering!r}"
+                )
             if self.driver_budget_bytes < 0:
                 raise ConfigError(
                     f"driver_budget_bytes must be >= 0, got {self.driver_budget_bytes}"
@@ -370,6 +384,7 @@ class MinHashDedup(_DedupStage):
             rows=rows,
             threshold=self.config.threshold,
             verify=self.config.verify,
+            clustering=self.config.clustering,
         )
         rank = keep_rank(corpus, self.policy)
         near, stats = near_duplicates(paths, workdir, corpus, rank, params)
@@ -378,16 +393,8 @@ class MinHashDedup(_DedupStage):
         first = np.arange(corpus.size, dtype=np.int64)
         np.minimum.at(first, center, first.copy())
         labels = first[center]
+        self._summary.update(self._params_summary())
         self._summary.update(
-            threshold=self.config.threshold,
-            num_perm=self.config.num_perm,
-            bands=bands,
-            rows=rows,
-            verify=self.config.verify,
-            min_recall=self.config.min_recall,
-            candidate_probability_at_threshold=float(
-                collision_probability(self.config.threshold, bands, rows)
-            ),
             no_shingle_docs=stats.no_shingle_docs,
             candidate_pairs=stats.candidate_pairs,
             checked_pairs=stats.checked_pairs,
@@ -411,6 +418,8 @@ class MinHashDedup(_DedupStage):
             "candidate_probability_at_threshold": float(
                 collision_probability(self.config.threshold, bands, rows)
             ),
+            # only when set: the summaries (and stats.json) of the default stay as they were
+            **({"clustering": "components"} if self.config.clustering == "components" else {}),
         }
 
     # Partitioned fit (``dedup/near_partitioned.py``): band keys shuffled by the
@@ -466,7 +475,7 @@ class MinHashDedup(_DedupStage):
         if step == "join":
             return join_task(env, index, params["ranges"], params["labels"], params["count"])
         if step == "greedy":
-            return greedy_task(env, index)
+            return greedy_task(env, index, self.config.clustering)
         if step == "clusters":
             return clusters_task(env, index)
         if step == "decide":

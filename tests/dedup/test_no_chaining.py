@@ -123,3 +123,42 @@ def test_dup_of_names_the_position_when_there_is_no_id_column(tmp_path: Path) ->
         make_stage("minhash_dedup_v1"), shard_tables([chain[0], "other", chain[1]], 2), tmp_path
     )
     assert decisions.column("dup_of").to_pylist() == [None, None, "0:0:0"]
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_components_mode_removes_a_revision_chain_down_to_one_document(
+    tmp_path: Path, verify: bool
+) -> None:
+    """``clustering: components`` (the datatrove-compatible mode) merges the chain, as
+    datatrove does: one document kept per chain; ``dup_jaccard`` is the removed
+    document's exact Jaccard to the kept one, below the threshold for R2..R4."""
+    chains = _chains(10, 5)
+    texts = [t for chain in chains for t in chain]
+    ids = [f"c{c}r{r}" for c in range(10) for r in range(5)]
+    options: dict[str, object] = {"clustering": "components", "verify": verify}
+    if not verify:
+        options.update(bands=14, rows=8)
+    decisions = run_stage(
+        make_stage("minhash_dedup_v1", threshold=THRESHOLD, **options),
+        shard_tables(texts, 3, id=ids),
+        tmp_path,
+    )
+    removed = [r is not None for r in decisions.column("reason").to_pylist()]
+    dup_of = decisions.column("dup_of").to_pylist()
+    dup_j = decisions.column("dup_jaccard").to_pylist()
+    assert removed == [False, True, True, True, True] * 10
+    for c in range(10):
+        assert dup_of[5 * c : 5 * c + 5] == [None, *[f"c{c}r0"] * 4]
+        for r in range(1, 5):
+            j = jaccard(texts[5 * c + r], texts[5 * c])
+            assert dup_j[5 * c + r] == pytest.approx(j, abs=1e-6)
+        assert dup_j[5 * c + 2] < THRESHOLD  # the chain: R2 removed for R0 below 0.8
+    sizes = decisions.column("dup_cluster_size").to_pylist()
+    assert sizes == [5] * 50
+
+
+def test_clustering_must_be_centers_or_components() -> None:
+    from dataprep.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="clustering must be one of centers, components"):
+        make_stage("minhash_dedup_v1", clustering="component")

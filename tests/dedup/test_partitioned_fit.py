@@ -54,14 +54,30 @@ def _read_all(paths: list[Path]) -> pa.Table:
     return pa.concat_tables(tables).sort_by([(c, "ascending") for c in INTERNAL_COLUMNS])
 
 
+#: ``clustering: components`` alone, and the datatrove-compatible mode
+COMPONENTS = {"clustering": "components"}
+DATATROVE = {"clustering": "components", "verify": False, "bands": 14, "rows": 8}
+
+
 @pytest.mark.parametrize(
-    ("keep", "budget"),
-    [("first", None), ("longest", None), ("column:score", None), ("first", 0), ("longest", 0)],
+    ("keep", "budget", "mode"),
+    [
+        ("first", None, {}),
+        ("longest", None, {}),
+        ("column:score", None, {}),
+        ("first", 0, {}),
+        ("longest", 0, {}),
+        ("first", None, COMPONENTS),
+        ("column:score", 0, COMPONENTS),
+        ("longest", None, DATATROVE),
+        ("first", 0, DATATROVE),
+    ],
 )
 def test_partitioned_decisions_equal_the_single_process_fit(
-    tmp_path: Path, keep: str, budget: int | None
+    tmp_path: Path, keep: str, budget: int | None, mode: dict[str, Any]
 ) -> None:
-    """``budget`` 0: the MinHash fit finds its components with executor tasks."""
+    """``budget`` 0: the MinHash fit finds its components with executor tasks; ``mode``:
+    the MinHash stage's clustering options (none: greedy centers)."""
     src = _corpus(tmp_path / "in", seed=len(keep))
     recipe = parse_recipe(
         {
@@ -72,6 +88,7 @@ def test_partitioned_decisions_equal_the_single_process_fit(
                     "stage": "minhash_dedup_v1",
                     "keep": keep,
                     "threshold": 0.7,
+                    **mode,
                     **({} if budget is None else {"driver_budget_bytes": budget}),
                 },
             ],
