@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from dataprep.dedup.corpus import LANG_COL, open_observation
+from dataprep.dedup.corpus import LANG_COL, iter_batches
 from dataprep.dedup.partitioned import (
     GID_COL,
     column,
@@ -139,9 +139,9 @@ def find_bounds(env: FitEnv, starts: dict[int, list[tuple[str | None, int]]]) ->
     found: dict[str | None, list[int]] = {}
     for u, wanted in sorted(starts.items()):
         path = env.observations[u]
-        assert path is not None
-        langs = open_observation(path).read_all().column(LANG_COL).cast(pa.string())
-        keys = lang_keys(langs)
+        if path is None:
+            raise RuntimeError(f"unit {u} counted documents but has no observation file")
+        keys = lang_keys(pa.chunked_array(b.column(0) for b in iter_batches(path, [LANG_COL])))
         for name, rank in wanted:
             rows = np.flatnonzero(keys == np.uint64(lang_key(name)))
             found.setdefault(name, []).append(env.offsets[u] + int(rows[rank]))

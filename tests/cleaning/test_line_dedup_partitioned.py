@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from dataprep.cleaning.line_dedup import LineDedup
+from dataprep.cleaning.line_partitioned import NULL_LANG, bucket_plan, lang_key, lang_keys
 from dataprep.engine.driver import RunResult, run_pipeline
 from dataprep.output.columns import INTERNAL_COLUMNS
 from dataprep.output.layout import Layout
@@ -161,3 +162,23 @@ def test_per_lang_without_languages_says_so_when_partitioned(tmp_path: Path) -> 
     result = run_pipeline(recipe, [str(src)], out, workers=1, progress=False, keep_work=True)
     summary = _check_decisions(result, out, recipe, tmp_path / "ref")
     assert "language ID" in summary["notes"][0] and summary["buckets"] == 3
+
+
+def test_bucket_starts_are_found_per_language_across_units() -> None:
+    units: list[dict[str, Any]] = [
+        {"langs": [["en", 3], ["fr", 1], [None, 2]]},
+        {},  # a unit that observed nothing
+        {"langs": [["en", 2], [None, 1]]},
+    ]
+    totals, starts = bucket_plan(units, 2)
+    assert totals == {"en": 5, "fr": 1, None: 3}
+    # en ranks 2 (unit 0, its 3rd en document) and 4 (unit 2, its 2nd); null rank 2
+    assert starts == {0: [("en", 2)], 2: [("en", 1), (None, 0)]}
+    _, exact = bucket_plan([{"langs": [["en", 2]]}, {"langs": [["en", 2]]}], 2)
+    assert exact == {1: [("en", 0)]}, "a bucket starting with a unit"
+
+
+def test_language_keys_hash_each_name_and_keep_null_apart() -> None:
+    keys = lang_keys(pa.chunked_array([["en", None], ["fr", "en", ""]]))
+    assert keys[0] == keys[3] == lang_key("en") and keys[1] == NULL_LANG
+    assert len({int(k) for k in keys}) == 4
