@@ -22,9 +22,10 @@
   columns of :func:`.line_dedup.drop_decisions`, as the single-process fit.
 
 Driver memory: the tasks' counters and, with ``per: lang``, a count per language
-per unit plus one gid per bucket start. Temporary disk: the shuffle, 16 bytes
-(``per: lang`` 24) per non-blank line plus the partition and local-row columns
-(12 bytes); the ``count`` files, 12 bytes per dropped line.
+per unit plus one gid per bucket start. Temporary disk: the shuffle, 24 bytes per
+non-blank line (hash, line, local row, partition; 32 with ``per: lang``); the ``count``
+files, 12 bytes per dropped line. A ``count`` task holds its partition's rows and
+their sort permutation (~1/partitions of the shuffle, ~2x).
 """
 
 from __future__ import annotations
