@@ -31,10 +31,16 @@ remove), ``{name}__n_lines`` (int32, lines seen, checked by the apply stage),
 Reason ``line_dedup_empty`` when every non-blank line is dropped, or when fewer than
 ``min_chars_after`` characters of non-blank lines remain in a document that lost lines.
 
-Memory: spill 24 bytes per non-blank line on disk (hash, document, line, chars),
-twice at most; RAM: one partition at a time (~128 MiB of rows + sort permutations),
-plus ~52 bytes per document (the corpus index of :mod:`dataprep.dedup.corpus` and
-per-document line totals).
+Partitioned fit (what a run uses; ``stages/fit.py``, :mod:`.line_partitioned`): the
+workers send every non-blank line's hash to the shuffle, a ``count`` task per partition
+writes the lines to drop and a ``decide`` task per work unit its decision file; the
+driver holds the tasks' counters (with ``per: lang``, documents per language per unit).
+The single-process ``fit`` below is the reference the tests compare it with.
+
+Memory of ``fit``: spill 24 bytes per non-blank line on disk (hash, document, line,
+chars), twice at most; RAM: one partition at a time (~128 MiB of rows + sort
+permutations), plus ~52 bytes per document (the corpus index of
+:mod:`dataprep.dedup.corpus` and per-document line totals).
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -54,7 +60,17 @@ from dataprep.errors import ConfigError
 from dataprep.output.columns import REASON_COL, REPEAT_COL, ROW_COL, SHARD_COL, signal_column
 from dataprep.recipe.registry import register
 from dataprep.stages.base import GlobalStage, StageConfig, reasons_where
+from dataprep.stages.fit import FitEnv, FitRunner, Shuffled
 
+from .line_partitioned import (
+    count_partition,
+    decide_unit,
+    fit_line_dedup,
+    flat_lines,
+    line_shuffle,
+    lines_over,
+    unit_langs,
+)
 from .lines import BLANK, line_hashes
 
 REASON = "line_dedup_empty"
@@ -94,12 +110,8 @@ class LineDedupConfig(StageConfig):
 
 def _flatten(batch: pa.RecordBatch) -> tuple[np.ndarray, ...]:
     """(doc index in batch, line index, hash, chars) of every line of a batch."""
-    hashes, chars = batch.column(0), batch.column(1)
-    parent = pc.list_parent_indices(hashes).to_numpy().astype(np.int64)
-    lengths = pc.list_value_length(hashes).fill_null(0).to_numpy().astype(np.int64)
-    starts = np.cumsum(lengths) - lengths
-    line = (np.arange(len(parent), dtype=np.int64) - starts[parent]).astype(np.int32)
-    return parent, line, hashes.flatten().to_numpy(), chars.flatten().to_numpy()
+    parent, line, h = flat_lines(batch.column(0))
+    return parent, line, h, batch.column(1).flatten().to_numpy()
 
 
 @register("line_dedup_v1")
@@ -128,6 +140,26 @@ class LineDedup(GlobalStage[LineDedupConfig]):
                 else pa.nulls(batch.num_rows, pa.string())
             )
         return pa.record_batch(cols)
+
+    # Partitioned fit (``line_partitioned.py``): line hashes shuffled by the workers,
+    # a ``count`` task per partition, a ``decide`` task per work unit.
+
+    def shuffle(self, observations: pa.RecordBatch) -> Shuffled:
+        return line_shuffle(observations, HASH_COL, self.config.per == "lang")
+
+    def fit_partitioned(self, runner: FitRunner) -> None:
+        self._summary = fit_line_dedup(self, runner)
+
+    def fit_task(
+        self, step: str, index: int, params: dict[str, Any], env: FitEnv
+    ) -> dict[str, Any]:
+        if step == "langs":
+            return unit_langs(env, index)
+        if step == "count":
+            return count_partition(env, index, self, params["bounds"])
+        if step == "decide":
+            return decide_unit(env, index, params["parts"], self)
+        raise ValueError(f"{self.name}: unknown fit step {step!r}")
 
     def _groups(self, corpus: Corpus) -> np.ndarray:
         """The counting group of every gid: its bucket, within its language with per: lang."""
@@ -184,22 +216,10 @@ class LineDedup(GlobalStage[LineDedupConfig]):
         facts = {"lines": 0, "distinct_lines": 0, "most_repeated": 0}
         for _, rows in spill.partitions():
             h, gid = rows["h"], rows["gid"]
-            bucket = groups[gid]
-            order = np.lexsort((gid, bucket, h))
-            hs, bs, gs = h[order], bucket[order], gid[order]
-            new = np.ones(len(hs), dtype=bool)
-            new[1:] = (hs[1:] != hs[:-1]) | (bs[1:] != bs[:-1])
-            group = np.cumsum(new) - 1
-            if cfg.count == "documents":
-                first_in_doc = new.copy()
-                first_in_doc[1:] |= gs[1:] != gs[:-1]
-                counts = np.bincount(group, weights=first_in_doc).astype(np.int64)
-            else:
-                counts = np.bincount(group).astype(np.int64)
-            facts["lines"] += len(hs)
+            drop, counts = lines_over(cfg.count, cfg.max_occurrences, gid, (h, None, groups[gid]))
+            facts["lines"] += len(h)
             facts["distinct_lines"] += len(counts)
             facts["most_repeated"] = max(facts["most_repeated"], int(counts.max()))
-            drop = order[counts[group] > cfg.max_occurrences]
             g = gid[drop]
             drops.write(
                 (g * drops.num_partitions // max(n, 1)).astype(np.int64),
@@ -218,82 +238,117 @@ class LineDedup(GlobalStage[LineDedupConfig]):
         drops = PartitionedSpill(workdir / "drops", "drops", _SPILL, spill.num_partitions)
         groups = self._groups(corpus)
         facts = self._count(spill, drops, groups)
-        self._summary = {
-            "documents": n,
-            "buckets": len(np.unique(groups)),
-            "bucket_docs": self.config.bucket_docs,
-            "max_occurrences": self.config.max_occurrences,
-            "count": self.config.count,
-            "per": self.config.per,
-            "lines": facts["lines"],
-            "distinct_lines": facts["distinct_lines"],
-            "most_repeated_line_count": facts["most_repeated"],
-            "lines_dropped": 0,
-            "chars_dropped": 0,
-            "docs_with_dropped_lines": 0,
-            "docs_emptied": 0,
-            "docs_too_short": 0,
-        }
+        self._summary = fit_summary(self.config, n, len(np.unique(groups)), facts)
         for part in range(drops.num_partitions):
             lo = -(-part * n // drops.num_partitions)
             hi = -(-(part + 1) * n // drops.num_partitions)
             rows = drops.read(part)
             if drops.path(part).exists():
                 drops.path(part).unlink()
-            yield from self._decide(corpus, lo, hi, rows, n_lines, nonblank, nonblank_chars)
-        s = self._summary
-        s["line_drop_rate"] = s["lines_dropped"] / max(s["lines"], 1)
-        if self.config.per == "lang" and (corpus.lang_codes is None or corpus.lang_names == []):
-            s["notes"] = [
-                f"per: lang but no {self.ctx.lang_column!r} column: counted over the whole "
-                "corpus (run language ID before this stage)"
-            ]
-
-    def _decide(
-        self,
-        corpus: Corpus,
-        lo: int,
-        hi: int,
-        rows: dict[str, np.ndarray],
-        n_lines: np.ndarray,
-        nonblank: np.ndarray,
-        nonblank_chars: np.ndarray,
-    ) -> Iterator[pa.RecordBatch]:
-        """Decision batches for documents ``lo``..``hi`` (gids) from their dropped lines."""
-        gid, line, chars = rows["gid"], rows["line"], rows["chars"]
-        order = np.lexsort((line, gid))
-        gid, line, chars = gid[order] - lo, line[order].astype(np.int32), chars[order]
-        dropped = np.bincount(gid, minlength=hi - lo).astype(np.int32)
-        chars_dropped = np.bincount(gid, weights=chars, minlength=hi - lo).astype(np.int64)
-        offsets = np.concatenate(([0], np.cumsum(dropped))).astype(np.int64)
-        left = nonblank_chars[lo:hi] - chars_dropped
-        emptied = (dropped > 0) & (dropped == nonblank[lo:hi])
-        short = np.zeros_like(emptied)
-        if self.config.min_chars_after is not None:
-            short = (dropped > 0) & ~emptied & (left < self.config.min_chars_after)
-        s = self._summary
-        s["lines_dropped"] += int(dropped.sum())
-        s["chars_dropped"] += int(chars_dropped.sum())
-        s["docs_with_dropped_lines"] += int(np.count_nonzero(dropped))
-        s["docs_emptied"] += int(emptied.sum())
-        s["docs_too_short"] += int(short.sum())
-        name = self.name
-        for a in range(0, hi - lo, _BATCH_ROWS):
-            b = min(a + _BATCH_ROWS, hi - lo)
-            off = offsets[a : b + 1]
-            lists = pa.ListArray.from_arrays(
-                pa.array((off - off[0]).astype(np.int32)), pa.array(line[off[0] : off[-1]])
+            cols, counters = drop_decisions(
+                self.config,
+                self.name,
+                rows["gid"] - lo,
+                rows["line"],
+                rows["chars"],
+                (n_lines[lo:hi], nonblank[lo:hi], nonblank_chars[lo:hi]),
             )
-            gone = emptied[a:b] | short[a:b]
-            yield pa.record_batch(
-                {
+            add_counters(self._summary, counters)
+            for a in range(0, hi - lo, _BATCH_ROWS):
+                b = min(a + _BATCH_ROWS, hi - lo)
+                ids = {
                     SHARD_COL: pa.array(corpus.shard[lo + a : lo + b], type=pa.int32()),
                     ROW_COL: pa.array(corpus.row[lo + a : lo + b], type=pa.int64()),
                     REPEAT_COL: pa.array(corpus.repeat[lo + a : lo + b], type=pa.int32()),
-                    REASON_COL: reasons_where(gone, REASON),
-                    signal_column(name, "drop_lines"): lists,
-                    signal_column(name, "n_lines"): pa.array(n_lines[lo + a : lo + b]),
-                    signal_column(name, "lines_dropped"): pa.array(dropped[a:b]),
-                    signal_column(name, "chars_dropped"): pa.array(chars_dropped[a:b]),
                 }
-            )
+                yield pa.record_batch({**ids, **{k: v.slice(a, b - a) for k, v in cols.items()}})
+        no_lang = corpus.lang_codes is None or corpus.lang_names == []
+        finish_summary(self._summary, self.config, no_lang, self.ctx.lang_column)
+
+
+#: The summary's drop counters, added up over partitions or work units.
+DROP_COUNTERS = (
+    "lines_dropped",
+    "chars_dropped",
+    "docs_with_dropped_lines",
+    "docs_emptied",
+    "docs_too_short",
+)
+
+
+def fit_summary(
+    cfg: LineDedupConfig, documents: int, buckets: int, facts: dict[str, int]
+) -> dict[str, Any]:
+    """The summary before the drop counters are added (both fits build it here)."""
+    return {
+        "documents": documents,
+        "buckets": buckets,
+        "bucket_docs": cfg.bucket_docs,
+        "max_occurrences": cfg.max_occurrences,
+        "count": cfg.count,
+        "per": cfg.per,
+        "lines": facts["lines"],
+        "distinct_lines": facts["distinct_lines"],
+        "most_repeated_line_count": facts["most_repeated"],
+        **dict.fromkeys(DROP_COUNTERS, 0),
+    }
+
+
+def add_counters(summary: dict[str, Any], counters: dict[str, int]) -> None:
+    for key in DROP_COUNTERS:
+        summary[key] += counters[key]
+
+
+def finish_summary(
+    summary: dict[str, Any], cfg: LineDedupConfig, no_lang: bool, lang_column: str
+) -> None:
+    """Add the drop rate, and the note of ``per: lang`` without any language."""
+    summary["line_drop_rate"] = summary["lines_dropped"] / max(summary["lines"], 1)
+    if cfg.per == "lang" and no_lang:
+        summary["notes"] = [
+            f"per: lang but no {lang_column!r} column: counted over the whole "
+            "corpus (run language ID before this stage)"
+        ]
+
+
+def drop_decisions(
+    cfg: LineDedupConfig,
+    name: str,
+    doc: np.ndarray,
+    line: np.ndarray,
+    chars: np.ndarray,
+    totals: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[dict[str, pa.Array], dict[str, int]]:
+    """The decision columns (after the positions) of a run of documents, and its drop
+    counters. ``doc`` (index in the run), ``line`` and ``chars``: every dropped line,
+    in any order; ``totals``: per document its lines, non-blank lines and characters
+    of non-blank lines."""
+    n_lines, nonblank, nonblank_chars = totals
+    n = len(n_lines)
+    order = np.lexsort((line, doc))
+    doc, line, chars = doc[order], line[order].astype(np.int32), chars[order]
+    dropped = np.bincount(doc, minlength=n).astype(np.int32)
+    chars_dropped = np.bincount(doc, weights=chars, minlength=n).astype(np.int64)
+    offsets = np.concatenate(([0], np.cumsum(dropped))).astype(np.int32)
+    left = nonblank_chars - chars_dropped
+    emptied = (dropped > 0) & (dropped == nonblank)
+    short = np.zeros_like(emptied)
+    if cfg.min_chars_after is not None:
+        short = (dropped > 0) & ~emptied & (left < cfg.min_chars_after)
+    counters = {
+        "lines_dropped": int(dropped.sum()),
+        "chars_dropped": int(chars_dropped.sum()),
+        "docs_with_dropped_lines": int(np.count_nonzero(dropped)),
+        "docs_emptied": int(emptied.sum()),
+        "docs_too_short": int(short.sum()),
+    }
+    cols = {
+        REASON_COL: reasons_where(emptied | short, REASON),
+        signal_column(name, "drop_lines"): pa.ListArray.from_arrays(
+            pa.array(offsets), pa.array(line)
+        ),
+        signal_column(name, "n_lines"): pa.array(n_lines.astype(np.int32)),
+        signal_column(name, "lines_dropped"): pa.array(dropped),
+        signal_column(name, "chars_dropped"): pa.array(chars_dropped),
+    }
+    return cols, counters

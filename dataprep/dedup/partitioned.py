@@ -103,6 +103,12 @@ def write_clusters(path: Path, rows: dict[str, np.ndarray]) -> dict[str, Any]:
 
 def _cluster_rows(paths: Sequence[Path], lo: int, hi: int) -> pa.Table:
     """Rows of every cluster file with ``lo <= gid < hi``."""
+    return gid_rows(paths, lo, hi, CLUSTER_SCHEMA)
+
+
+def gid_rows(paths: Sequence[Path], lo: int, hi: int, schema: pa.Schema) -> pa.Table:
+    """Rows with ``lo <= gid < hi`` of every existing file of ``paths`` (fit task
+    outputs sorted by :data:`GID_COL`, binary-searched), in ``paths`` order."""
     pieces = []
     for path in paths:
         if not path.exists():
@@ -112,7 +118,7 @@ def _cluster_rows(paths: Sequence[Path], lo: int, hi: int) -> pa.Table:
         a, b = np.searchsorted(gid, [lo, hi])
         if b > a:
             pieces.append(table.slice(int(a), int(b - a)))
-    return pa.concat_tables(pieces) if pieces else CLUSTER_SCHEMA.empty_table()
+    return pa.concat_tables(pieces) if pieces else schema.empty_table()
 
 
 def _position_names(env: FitEnv, gids: np.ndarray, id_column: str | None) -> dict[int, str]:
@@ -141,18 +147,11 @@ def unit_clusters(
     """Unit ``unit``'s observed positions (and the ``extra`` columns it has), and per
     document its cluster fields (``label``, ``size``, ``dup_of``, ``jaccard``: a
     document in no cluster file is alone and kept). None when it observed nothing."""
-    path = env.observations[unit]
-    if path is None:
+    obs = unit_observations(env, unit, extra)
+    if obs is None:
         return None
     lo, hi = env.offsets[unit], env.offsets[unit + 1]
-    reader = open_observation(path)
-    names = reader.schema.names
-    wanted = [SHARD_COL, ROW_COL, REPEAT_COL] + [c for c in extra if c in names]
-    obs = reader.read_all().select(wanted)
     n = hi - lo
-    if obs.num_rows != n:
-        raise RuntimeError(f"{path.name}: {obs.num_rows} rows, planned {n}")
-    _check_input_order(obs, path)
     fields: dict[str, np.ndarray] = {
         "label": np.arange(lo, hi, dtype=np.int64),
         "size": np.ones(n, dtype=np.int32),
@@ -164,6 +163,23 @@ def unit_clusters(
     for name, values in fields.items():
         values[idx] = found.column(name).to_numpy()
     return obs, fields
+
+
+def unit_observations(env: FitEnv, unit: int, extra: Sequence[str] = ()) -> pa.Table | None:
+    """Unit ``unit``'s observed positions and the ``extra`` columns it has, checked to
+    be its planned rows in input order; None when it observed nothing."""
+    path = env.observations[unit]
+    if path is None:
+        return None
+    reader = open_observation(path)
+    names = reader.schema.names
+    wanted = [SHARD_COL, ROW_COL, REPEAT_COL] + [c for c in extra if c in names]
+    obs = reader.read_all().select(wanted)
+    n = env.offsets[unit + 1] - env.offsets[unit]
+    if obs.num_rows != n:
+        raise RuntimeError(f"{path.name}: {obs.num_rows} rows, planned {n}")
+    _check_input_order(obs, path)
+    return obs
 
 
 def positions(obs: pa.Table) -> dict[str, pa.Array]:
@@ -377,8 +393,10 @@ __all__ = [
     "decide_unit",
     "exact_group",
     "exact_shuffle",
+    "gid_rows",
     "positions",
     "score_key",
     "summary",
     "unit_clusters",
+    "unit_observations",
 ]

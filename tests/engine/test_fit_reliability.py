@@ -1,7 +1,8 @@
 """SIGKILL during a partitioned fit, then ``--resume``: the same bytes.
 
-The fits of ``exact_dedup_v1`` and ``minhash_dedup_v1`` run as executor tasks
-(``engine/partitioned.py``), each recorded as done under ``_work/pass-P/fit/_tasks``.
+The fits of ``exact_dedup_v1``, ``minhash_dedup_v1`` and ``line_dedup_v1`` run as
+executor tasks (``engine/partitioned.py``), each recorded as done under
+``_work/pass-P/fit/_tasks``.
 Here the real CLI (two worker processes, many work units) is killed with SIGKILL
 after a random number of those records, i.e. anywhere inside a fit, between its
 steps, or in the driver's own steps, and resumed; the output must equal an
@@ -10,6 +11,7 @@ uninterrupted run's byte for byte.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from pathlib import Path
@@ -61,50 +63,108 @@ def near_duplicate_corpus(root: Path, seed: int = 0) -> Path:
 RECORDS = (50, 55)
 
 
-@pytest.fixture(scope="module")
-def fit_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+LINE_RECIPE = """\
+name: line-fit-reliability
+run: {batch_size: 64, unit_bytes: 1}
+stages:
+  - stage: line_dedup_v1
+    per: lang
+    bucket_docs: 700
+    max_occurrences: 3
+  - stage: line_dedup_apply_v1
+"""
+#: ``line_dedup_v1``: 48 ``langs`` + ``bounds`` + 4 ``count`` + 48 ``decide``.
+LINE_RECORDS = (100,)
+
+
+def line_corpus(root: Path, seed: int = 0) -> Path:
+    """Parquet files of pages with boilerplate lines (Zipf-distributed) in 3 languages,
+    ``ROW_GROUP`` rows per row group (a work unit each)."""
+    rng = np.random.default_rng(seed)
+    boiler = [f"boilerplate line {k} of the site" for k in range(200)]
+    langs = np.array(["en", "fr", "de"])
+    root.mkdir(parents=True)
+    for f in range(FILES):
+        texts = []
+        for i in range(DOCS):
+            picks = np.minimum(rng.zipf(1.5, size=int(rng.integers(1, 6))), len(boiler)) - 1
+            lines = [f"page {f}-{i} text"] + [boiler[k] for k in picks.tolist()]
+            texts.append("\n".join(lines[j] for j in rng.permutation(len(lines))))
+        table = pa.table(
+            {
+                "id": [f"f{f}-{i}" for i in range(DOCS)],
+                "text": texts,
+                "lang": rng.choice(langs, size=DOCS, p=[0.6, 0.3, 0.1]).tolist(),
+            }
+        )
+        pq.write_table(table, root / f"part{f}.parquet", row_group_size=ROW_GROUP)
+    return root
+
+
+def _reference(tmp: Path, corpus: Path, text: str) -> tuple[Path, Path, Path]:
     """Corpus, recipe and an uninterrupted run's output."""
-    tmp = tmp_path_factory.mktemp("fitrel")
-    corpus = near_duplicate_corpus(tmp / "in")
     recipe = tmp / "r.yaml"
-    recipe.write_text(RECIPE)
+    recipe.write_text(text)
     ref = tmp / "ref"
     args = ["run", str(recipe), "-i", str(corpus), "-o", str(ref), "-j", "2", "--no-progress"]
     code, err = finish(cli([*args, "-q"]), timeout=300)
     assert code == 0, err
-    assert any(k.startswith("removed/minhash_dedup_v1/") for k in digest(ref))
     return corpus, recipe, ref
 
 
-def _progress(out: Path) -> tuple[int, int]:
+@pytest.fixture(scope="module")
+def fit_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    tmp = tmp_path_factory.mktemp("fitrel")
+    setup = _reference(tmp, near_duplicate_corpus(tmp / "in"), RECIPE)
+    assert any(k.startswith("removed/minhash_dedup_v1/") for k in digest(setup[2]))
+    return setup
+
+
+@pytest.fixture(scope="module")
+def line_fit_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    tmp = tmp_path_factory.mktemp("linefitrel")
+    setup = _reference(tmp, line_corpus(tmp / "in"), LINE_RECIPE)
+    fit = json.loads((setup[2] / "stats.json").read_text())["global_stages"]["line_dedup_v1"]
+    assert fit["lines_dropped"] > 1000 and fit["buckets"] > 4, fit
+    return setup
+
+
+def _progress(out: Path, records: tuple[int, ...]) -> tuple[int, int]:
     """(fits finished, task records of the fit under way): grows through a run (a
     fit's records are deleted once its ``_fit.json`` is written)."""
     layout = Layout(out)
-    for p in range(len(RECORDS)):
+    for p in range(len(records)):
         if not layout.fit_done(p).exists():
             return p, len(list((layout.pass_dir(p) / "fit" / "_tasks").glob("**/*.json")))
-    return len(RECORDS), 0
+    return len(records), 0
 
 
-def _kill_in_fit(setup: tuple[Path, Path, Path], tmp_path: Path, kills: int, seed: int) -> None:
-    """SIGKILL the run at ``kills`` random points inside its two fits, then resume."""
+def _kill_in_fit(
+    setup: tuple[Path, Path, Path],
+    tmp_path: Path,
+    kills: int,
+    seed: int,
+    records: tuple[int, ...] = RECORDS,
+) -> None:
+    """SIGKILL the run at ``kills`` random points inside its fits, then resume."""
     corpus, recipe, ref = setup
     out = tmp_path / "out"
     rng = random.Random(seed)
-    points = [(p, k) for p, n in enumerate(RECORDS) for k in range(1, n)]
-    targets = sorted(rng.sample(points, kills)) if kills > 1 else [(1, rng.randint(1, 40))]
+    points = [(p, k) for p, n in enumerate(records) for k in range(1, n)]
+    last = len(records) - 1
+    targets = sorted(rng.sample(points, kills)) if kills > 1 else [(last, rng.randint(1, 40))]
     args = ["run", str(recipe), "-i", str(corpus), "-o", str(out), "-j", "2", "--no-progress", "-q"]
     for k, target in enumerate(targets):
         p = cli(args + (["--resume"] if k else []))
         deadline = time.monotonic() + 120
-        while _progress(out) < target and p.poll() is None:
+        while _progress(out, records) < target and p.poll() is None:
             assert time.monotonic() < deadline, "the fit did not progress"
             time.sleep(0.002)
         time.sleep(rng.uniform(0, 0.01))
         assert p.poll() is None, "the run ended before the kill: the test proved nothing"
         p.kill()
         finish(p, 30)
-        assert _progress(out)[0] == target[0], "the kill landed after the fit"
+        assert _progress(out, records)[0] == target[0], "the kill landed after the fit"
         assert_visible_files_complete(out)
     code, err = finish(cli([*args, "--resume"]), timeout=300)
     assert code == 0, err
@@ -123,3 +183,17 @@ def test_many_sigkills_in_partitioned_fits_then_resume(
     fit_setup: tuple[Path, Path, Path], tmp_path: Path, seed: int
 ) -> None:
     _kill_in_fit(fit_setup, tmp_path, kills=4, seed=200 + seed)
+
+
+def test_sigkill_in_the_partitioned_line_dedup_fit_then_resume(
+    line_fit_setup: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    _kill_in_fit(line_fit_setup, tmp_path, kills=1, seed=11, records=LINE_RECORDS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(4))
+def test_many_sigkills_in_the_line_dedup_fit_then_resume(
+    line_fit_setup: tuple[Path, Path, Path], tmp_path: Path, seed: int
+) -> None:
+    _kill_in_fit(line_fit_setup, tmp_path, kills=4, seed=300 + seed, records=LINE_RECORDS)
