@@ -75,6 +75,7 @@ from dataprep.stages.base import GlobalStage, StageConfig, StageContext, reasons
 
 from ._common import positive_or_none
 from .kl import CorpusDistribution, SparseCounts
+from .token_kl_fit import TokenKLFit
 
 REASON = "token_kl"
 BUCKETS_COL = "kl_buckets"
@@ -136,8 +137,10 @@ class TokenKLConfig(StageConfig):
 
 
 @register("token_kl_v1")
-class TokenKL(GlobalStage[TokenKLConfig]):
+class TokenKL(TokenKLFit, GlobalStage[TokenKLConfig]):
     """Score documents by KL(document || corpus) over hashed tokens; drop the outliers."""
+
+    _BUCKETS, _COUNTS, _GROUP = BUCKETS_COL, COUNTS_COL, GROUP_COL
 
     def __init__(self, config: TokenKLConfig, ctx: StageContext) -> None:
         super().__init__(config, ctx)
