@@ -1,6 +1,6 @@
 """SIGKILL during a partitioned fit, then ``--resume``: the same bytes.
 
-The fits of ``exact_dedup_v1`` and ``minhash_dedup_v1`` run as executor tasks
+The fits of ``exact_dedup_v1``, ``minhash_dedup_v1`` and ``token_kl_v1`` run as executor tasks
 (``engine/partitioned.py``), each recorded as done under ``_work/pass-P/fit/_tasks``.
 Here the real CLI (two worker processes, many work units) is killed with SIGKILL
 after a random number of those records, i.e. anywhere inside a fit, between its
@@ -61,50 +61,60 @@ def near_duplicate_corpus(root: Path, seed: int = 0) -> Path:
 RECORDS = (50, 55)
 
 
-@pytest.fixture(scope="module")
-def fit_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
-    """Corpus, recipe and an uninterrupted run's output."""
-    tmp = tmp_path_factory.mktemp("fitrel")
-    corpus = near_duplicate_corpus(tmp / "in")
+def reference_run(tmp: Path, corpus: Path, recipe_text: str, removes: str) -> tuple[Path, ...]:
+    """Corpus, recipe and an uninterrupted run's output (in which ``removes`` removed some)."""
     recipe = tmp / "r.yaml"
-    recipe.write_text(RECIPE)
+    recipe.write_text(recipe_text)
     ref = tmp / "ref"
     args = ["run", str(recipe), "-i", str(corpus), "-o", str(ref), "-j", "2", "--no-progress"]
     code, err = finish(cli([*args, "-q"]), timeout=300)
     assert code == 0, err
-    assert any(k.startswith("removed/minhash_dedup_v1/") for k in digest(ref))
+    assert any(k.startswith(f"removed/{removes}/") for k in digest(ref))
     return corpus, recipe, ref
 
 
-def _progress(out: Path) -> tuple[int, int]:
+@pytest.fixture(scope="module")
+def fit_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ...]:
+    tmp = tmp_path_factory.mktemp("fitrel")
+    return reference_run(tmp, near_duplicate_corpus(tmp / "in"), RECIPE, "minhash_dedup_v1")
+
+
+def _progress(out: Path, records: tuple[int, ...] = RECORDS) -> tuple[int, int]:
     """(fits finished, task records of the fit under way): grows through a run (a
     fit's records are deleted once its ``_fit.json`` is written)."""
     layout = Layout(out)
-    for p in range(len(RECORDS)):
+    for p in range(len(records)):
         if not layout.fit_done(p).exists():
             return p, len(list((layout.pass_dir(p) / "fit" / "_tasks").glob("**/*.json")))
-    return len(RECORDS), 0
+    return len(records), 0
 
 
-def _kill_in_fit(setup: tuple[Path, Path, Path], tmp_path: Path, kills: int, seed: int) -> None:
-    """SIGKILL the run at ``kills`` random points inside its two fits, then resume."""
+def _kill_in_fit(
+    setup: tuple[Path, ...],
+    tmp_path: Path,
+    kills: int,
+    seed: int,
+    records: tuple[int, ...] = RECORDS,
+) -> None:
+    """SIGKILL the run at ``kills`` random points inside its fits, then resume."""
     corpus, recipe, ref = setup
     out = tmp_path / "out"
     rng = random.Random(seed)
-    points = [(p, k) for p, n in enumerate(RECORDS) for k in range(1, n)]
-    targets = sorted(rng.sample(points, kills)) if kills > 1 else [(1, rng.randint(1, 40))]
+    points = [(p, k) for p, n in enumerate(records) for k in range(1, n)]
+    last = len(records) - 1
+    targets = sorted(rng.sample(points, kills)) if kills > 1 else [(last, rng.randint(1, 40))]
     args = ["run", str(recipe), "-i", str(corpus), "-o", str(out), "-j", "2", "--no-progress", "-q"]
     for k, target in enumerate(targets):
         p = cli(args + (["--resume"] if k else []))
         deadline = time.monotonic() + 120
-        while _progress(out) < target and p.poll() is None:
+        while _progress(out, records) < target and p.poll() is None:
             assert time.monotonic() < deadline, "the fit did not progress"
             time.sleep(0.002)
         time.sleep(rng.uniform(0, 0.01))
         assert p.poll() is None, "the run ended before the kill: the test proved nothing"
         p.kill()
         finish(p, 30)
-        assert _progress(out)[0] == target[0], "the kill landed after the fit"
+        assert _progress(out, records)[0] == target[0], "the kill landed after the fit"
         assert_visible_files_complete(out)
     code, err = finish(cli([*args, "--resume"]), timeout=300)
     assert code == 0, err
@@ -112,7 +122,7 @@ def _kill_in_fit(setup: tuple[Path, Path, Path], tmp_path: Path, kills: int, see
 
 
 def test_sigkill_in_a_partitioned_fit_then_resume_gives_identical_output(
-    fit_setup: tuple[Path, Path, Path], tmp_path: Path
+    fit_setup: tuple[Path, ...], tmp_path: Path
 ) -> None:
     _kill_in_fit(fit_setup, tmp_path, kills=1, seed=7)
 
@@ -120,6 +130,40 @@ def test_sigkill_in_a_partitioned_fit_then_resume_gives_identical_output(
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(4))
 def test_many_sigkills_in_partitioned_fits_then_resume(
-    fit_setup: tuple[Path, Path, Path], tmp_path: Path, seed: int
+    fit_setup: tuple[Path, ...], tmp_path: Path, seed: int
 ) -> None:
     _kill_in_fit(fit_setup, tmp_path, kills=4, seed=200 + seed)
+
+
+KL_RECIPE = """\
+name: kl-fit-reliability
+run: {batch_size: 64, unit_bytes: 1}
+stages:
+  - stage: token_kl_v1
+    drop_top_fraction: 0.01
+"""
+#: Task records of the token_kl fit (48 units, 4 partitions): 48 ``langs``, 4 ``count``,
+#: 4 ``logq``, 48 ``docs``, 8 x 48 ``kl-select``, 48 ``send``, 4 ``bins``, 48
+#: ``decide``, 8 x 4 ``score-select``.
+KL_RECORDS = (600,)
+
+
+@pytest.fixture(scope="module")
+def kl_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ...]:
+    tmp = tmp_path_factory.mktemp("klrel")
+    corpus = near_duplicate_corpus(tmp / "in", seed=1)
+    return reference_run(tmp, corpus, KL_RECIPE, "token_kl_v1")
+
+
+def test_sigkill_in_the_token_kl_fit_then_resume_gives_identical_output(
+    kl_setup: tuple[Path, ...], tmp_path: Path
+) -> None:
+    _kill_in_fit(kl_setup, tmp_path, kills=2, seed=11, records=KL_RECORDS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(3))
+def test_many_sigkills_in_the_token_kl_fit_then_resume(
+    kl_setup: tuple[Path, ...], tmp_path: Path, seed: int
+) -> None:
+    _kill_in_fit(kl_setup, tmp_path, kills=4, seed=300 + seed, records=KL_RECORDS)
