@@ -252,18 +252,18 @@ class Balance(GlobalStage[BalanceConfig]):
             fitted[group] = (segs, targets)
         totals = copies_of_original(position[0], position[1], position[2], copies)
         summaries = {
-            group: self._build_summary(segs, nbytes, sizes, copies, totals, targets)
+            group: self._build_summary(
+                {
+                    lang: tally(copies[s], nbytes[s], sizes[s], totals[s])
+                    for lang, s in segs.items()
+                },
+                targets,
+            )
             for group, (segs, targets) in fitted.items()
         }
         downsampled = np.where(copies == 0, REASON_DOWNSAMPLED, None)  # type: ignore[call-overload]
         reason = np.where(not_in_mix, REASON_NOT_IN_MIX, downsampled)
-        self._summary = self._overall(summaries, copies)
-        if approximated:
-            self._summary["notes"].append(
-                f"tokens approximated as UTF-8 bytes / 4 for {approximated} of {order.size} "
-                f"documents (no {obs.N_TOKENS!r} column): put tokens_v1 before this stage "
-                "for exact counts"
-            )
+        self._summary = self._overall(summaries, copies.size, int(copies.sum()), approximated)
         copies[copies == 0] = 1  # dropped rows carry a reason; copies must be >= 1
 
         internal = position
@@ -337,34 +337,23 @@ class Balance(GlobalStage[BalanceConfig]):
         return self.cfg.mode != "weights" or lang in self.cfg.weights
 
     def _build_summary(
-        self,
-        segs: dict[str, slice],
-        nbytes: np.ndarray,
-        sizes: np.ndarray,
-        copies: np.ndarray,
-        totals: np.ndarray,
-        targets: Targets,
+        self, tallies: dict[str, dict[str, Any]], targets: Targets
     ) -> dict[str, Any]:
-        """Per-category facts and notes of one group (the whole corpus without ``within``)."""
+        """Per-category facts and notes of one group (the whole corpus without ``within``),
+        from each category's :func:`tally`."""
         share = targets.share
         per_lang: dict[str, dict[str, Any]] = {}
-        for lang, seg in segs.items():
-            c = copies[seg].astype(np.int64)
+        for lang, t in tallies.items():
             status = "balanced" if lang in targets.amount else f"not_in_mix_{self._unlisted}"
             per_lang[lang] = {
                 "status": status,
-                "docs_before": int(c.size),
-                "bytes_before": int(nbytes[seg].sum()),
-                "amount_before": float(sizes[seg].sum()),
+                "docs_before": t["docs_before"],
+                "bytes_before": t["bytes_before"],
+                "amount_before": t["amount_before"],
                 "prior_share": targets.prior.get(lang),
                 "target_share": share.get(lang),
                 "target_amount": targets.amount.get(lang),
-                "docs_after": int(c.sum()),
-                "unique_docs_after": int((c > 0).sum()),
-                "bytes_after": int((c * nbytes[seg]).sum()),
-                "amount_after": float((c * sizes[seg]).sum()),
-                "repeats": int((c - 1).clip(min=0).sum()),
-                "max_copies": int(totals[seg].max()) if c.size else 0,
+                **{k: t[k] for k in _AFTER},
             }
         _add_shares(per_lang)
         notes = []
@@ -433,11 +422,29 @@ class Balance(GlobalStage[BalanceConfig]):
             )
         return notes
 
-    def _overall(self, groups: dict[str, dict[str, Any]], copies: np.ndarray) -> dict[str, Any]:
+    def _overall(
+        self,
+        groups: dict[str, dict[str, Any]],
+        docs_before: int,
+        docs_after: int,
+        approximated: int,
+    ) -> dict[str, Any]:
         """The fit summary: the single group's facts, or one entry per group with ``within``.
 
         Balancing the language column keeps the key ``languages`` (what the report reads).
         """
+        out = self._overall_facts(groups, docs_before, docs_after)
+        if approximated:
+            out["notes"].append(
+                f"tokens approximated as UTF-8 bytes / 4 for {approximated} of {docs_before} "
+                f"documents (no {obs.N_TOKENS!r} column): put tokens_v1 before this stage "
+                "for exact counts"
+            )
+        return out
+
+    def _overall_facts(
+        self, groups: dict[str, dict[str, Any]], docs_before: int, docs_after: int
+    ) -> dict[str, Any]:
         head: dict[str, Any] = {
             "mode": self.cfg.mode,
             "unit": self.unit,
@@ -451,24 +458,63 @@ class Balance(GlobalStage[BalanceConfig]):
             return {
                 **head,
                 "within": self.cfg.within,
-                "docs_before": int(copies.size),
-                "docs_after": int(copies.sum()),
+                "docs_before": docs_before,
+                "docs_after": docs_after,
                 "groups": groups,
                 "notes": notes,
             }
         only = next(iter(groups.values()), None)
         if only is None:
-            only = self._build_summary({}, copies, copies, copies, copies, compute_targets({}))
+            only = self._build_summary({}, compute_targets({}))
         key = "languages" if self.column == self.ctx.lang_column else "categories"
         return {
             **head,
             "budget": only["budget"],
             "budget_reached": only["budget_reached"],
-            "docs_before": int(copies.size),
-            "docs_after": int(copies.sum()),
+            "docs_before": docs_before,
+            "docs_after": docs_after,
             key: only["categories"],
             "notes": only["notes"],
         }
+
+
+_BEFORE = ("docs_before", "bytes_before", "amount_before")
+_AFTER = (
+    "docs_after",
+    "unique_docs_after",
+    "bytes_after",
+    "amount_after",
+    "repeats",
+    "max_copies",
+)
+
+
+def tally(
+    copies: np.ndarray, nbytes: np.ndarray, sizes: np.ndarray, totals: np.ndarray
+) -> dict[str, Any]:
+    """The summary's counts of some documents of one category (add them up with
+    :func:`merge_tallies`; sums of whole numbers and quarters, exact in float64)."""
+    c = copies.astype(np.int64)
+    return {
+        "docs_before": int(c.size),
+        "bytes_before": int(nbytes.sum()),
+        "amount_before": float(sizes.sum()),
+        "docs_after": int(c.sum()),
+        "unique_docs_after": int((c > 0).sum()),
+        "bytes_after": int((c * nbytes).sum()),
+        "amount_after": float((c * sizes).sum()),
+        "repeats": int((c - 1).clip(min=0).sum()),
+        "max_copies": int(totals.max()) if c.size else 0,
+    }
+
+
+def merge_tallies(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The :func:`tally` of the union of disjoint sets of documents."""
+    out = {k: sum(p[k] for p in parts) for k in (*_BEFORE, *_AFTER) if k != "max_copies"}
+    out["amount_before"] = float(out["amount_before"])
+    out["amount_after"] = float(out["amount_after"])
+    out["max_copies"] = max((p["max_copies"] for p in parts), default=0)
+    return out
 
 
 def _add_shares(per_lang: dict[str, dict[str, Any]]) -> None:

@@ -144,7 +144,7 @@ class TokenKLFit:
         if scored:
             ranks = quantile_ranks(scored, 0.99)
             found = select(runner, "score-select", parts, [(-1, int(r)) for r in ranks])
-            value = dict(zip(ranks.tolist(), key_floats([k for k, _ in found]), strict=True))
+            value = dict(zip(ranks.tolist(), key_floats([k for k, *_ in found]), strict=True))
             p99 = quantile(scored, 0.99, lambda r: np.asarray([value[x] for x in r.tolist()]))
             self._summary["score_p99"] = float(p99)
         self._summary["documents_removed"] = sum(r["removed"] for r in decided)
@@ -197,7 +197,7 @@ class TokenKLFit:
                 if k > 0:
                     top[code] = len(queries)
                     queries.append((code, int(valid_by_group[code]) - k))
-        found = key_floats([k for k, _ in select(runner, "kl-select", runner.env.units, queries)])
+        found = key_floats([k for k, *_ in select(runner, "kl-select", runner.env.units, queries)])
         if n_valid:
             value = dict(zip(ranks.tolist(), found[: len(ranks)], strict=True))
             q = quantile(

@@ -49,9 +49,9 @@ def radix_counts(
     queries: Sequence[Sequence[int]],
     weights: np.ndarray | None = None,
 ) -> list[list[list[Any]]]:
-    """Per query ``[group, prefix, bits]`` (group -1: every key), the counts (or summed
-    ``weights``) of the keys of that group starting with ``prefix`` (its top ``bits``
-    bits) per next byte, as sparse ``[[byte, count], ...]``."""
+    """Per query ``[group, prefix, bits]`` (group -1: every key), the counts of the keys
+    of that group starting with ``prefix`` (its top ``bits`` bits) per next byte, as
+    sparse ``[[byte, count], ...]``; with ``weights`` ``[[byte, weight, count], ...]``."""
     out: list[list[list[Any]]] = []
     for group, prefix, bits in queries:
         sel = np.ones(len(keys), dtype=bool) if group < 0 else groups == group
@@ -60,13 +60,12 @@ def radix_counts(
             mine = (k >> np.uint64(64 - bits)) == np.uint64(prefix)
             k, w = k[mine], None if w is None else w[mine]
         byte = ((k >> np.uint64(64 - bits - _BYTE)) & np.uint64(0xFF)).astype(np.int64)
+        counts = np.bincount(byte, minlength=256)
         if w is None:
-            counts = np.bincount(byte, minlength=256)
             out.append([[int(b), int(counts[b])] for b in np.flatnonzero(counts)])
         else:
             sums = np.bincount(byte, weights=w, minlength=256)
-            hit = np.bincount(byte, minlength=256)
-            out.append([[int(b), float(sums[b])] for b in np.flatnonzero(hit)])
+            out.append([[int(b), float(sums[b]), int(counts[b])] for b in np.flatnonzero(counts)])
     return out
 
 
@@ -74,34 +73,38 @@ def select(
     runner: FitRunner,
     step: str,
     count: int,
-    queries: Sequence[tuple[int, float]],
+    queries: Sequence[tuple[int, float] | tuple[int, float, float]],
     params: dict[str, Any] | None = None,
     *,
     strict: bool = True,
-) -> list[tuple[int, float]]:
-    """For each ``(group, rank)``: the key of the first element (in key order) whose
-    running count (or weight) is ``> rank`` (``strict``) or ``>= rank``, and the count
-    (weight) of the elements before that key. ``count`` tasks of ``step-R`` (R the
-    round) run ``radix_counts`` with ``params["select"]`` on their share."""
-    state = [[g, 0, 0, float(r), 0.0] for g, r in queries]  # group, prefix, bits, rank, before
+) -> list[tuple[int, float, float, int]]:
+    """For each ``(group, rank[, base])``: the key of the first element (in key order)
+    at which ``base`` (default 0) plus the running count (or weight) becomes ``> rank``
+    (``strict``) or ``>= rank``; ``base`` plus the count (weight) of the elements before
+    that key; the weight and the number of elements with that key. ``count`` tasks of
+    ``step-R`` (R the round) run ``radix_counts`` with ``params["select"]``."""
+    state = [[q[0], 0, 0, float(q[1]), float(q[2]) if len(q) > 2 else 0.0, 0.0, 0] for q in queries]
     for r in range(ROUNDS):
         asked = [s[:3] for s in state]
         results = runner.map(f"{step}-{r}", count, {**(params or {}), "select": asked})
         for q, s in enumerate(state):
-            totals: dict[int, float] = {}
+            totals: dict[int, list[float]] = {}
             for res in results:
-                for b, c in res["select"][q]:
-                    totals[b] = totals.get(b, 0) + c
-            running = s[4]
-            chosen = 255
+                for b, w, *c in res["select"][q]:
+                    got = totals.setdefault(b, [0, 0])
+                    got[0] += w
+                    got[1] += c[0] if c else w
+            running, chosen = s[4], 255
             for b in sorted(totals):
-                nxt = running + totals[b]
+                nxt = running + totals[b][0]
                 if (nxt > s[3]) if strict else (nxt >= s[3]):
                     chosen = b
                     break
                 running = nxt
+            at = totals.get(chosen, [0.0, 0])
             s[1], s[2], s[4] = (int(s[1]) << _BYTE) | chosen, int(s[2]) + _BYTE, running
-    return [(int(s[1]), float(s[4])) for s in state]
+            s[5], s[6] = at[0], int(at[1])
+    return [(int(s[1]), float(s[4]), float(s[5]), int(s[6])) for s in state]
 
 
 def quantile(n: int, q: np.ndarray | float, kth: Callable[[np.ndarray], np.ndarray]) -> Any:

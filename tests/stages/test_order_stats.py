@@ -102,10 +102,12 @@ def test_radix_select_finds_every_rank_across_shares(seed: int) -> None:
     runner = _InlineRunner(shares)
     queries = [(-1, 0), (-1, 399), (-1, 200), (1, 5), (2, int((groups == 2).sum()) - 1)]
     found = select(runner, "s", len(shares), queries)
-    for (g, rank), (key, before) in zip(queries, found, strict=True):
-        pool = np.sort(values if g < 0 else values[groups == g])
-        assert key_floats([key])[0] == pool[rank]
-        assert before == int((float_keys(pool) < np.uint64(key)).sum())
+    for (g, rank), (key, before, weight, count) in zip(queries, found, strict=True):
+        mine = values if g < 0 else values[groups == g]
+        assert key_floats([key])[0] == np.sort(mine)[rank]
+        keys = float_keys(mine)  # (np.sort may flip the sign of a zero: count unsorted)
+        assert before == int((keys < np.uint64(key)).sum())
+        assert weight == count == int((keys == np.uint64(key)).sum())
     assert runner.steps == [f"s-{r}" for r in range(8)]
 
 
@@ -118,7 +120,10 @@ def test_weighted_select_finds_where_the_running_total_crosses() -> None:
     shares = [(keys[i::3], np.zeros(100, np.int64), weights[i::3]) for i in range(3)]
     for target in (0.5, 17.0, float(ends[-1]) - 1):
         for strict in (True, False):
-            [(key, before)] = select(_InlineRunner(shares), "w", 3, [(-1, target)], strict=strict)
+            [(key, before, weight, count)] = select(
+                _InlineRunner(shares), "w", 3, [(-1, target)], strict=strict
+            )
             first = int(np.argmax(ends > target if strict else ends >= target))
             assert key == int(keys[order][first])
             assert before == (float(ends[first - 1]) if first else 0.0)
+            assert (weight, count) == (float(weights[order][first]), 1)
