@@ -45,12 +45,14 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.balance import observe as obs
+from dataprep.balance.partitioned import BalanceFit
 from dataprep.balance.select import (
     copies_for_target,
     copies_of_original,
     repeat_limits,
     selection_order,
 )
+from dataprep.balance.tally import AFTER, REASON_DOWNSAMPLED, REASON_NOT_IN_MIX, tally
 from dataprep.balance.targets import (
     MODES,
     Targets,
@@ -69,8 +71,6 @@ from dataprep.output.columns import (
 from dataprep.recipe.registry import register
 from dataprep.stages.base import GlobalStage, StageConfig
 
-REASON_DOWNSAMPLED = "balance_downsampled"
-REASON_NOT_IN_MIX = "balance_lang_not_in_mix"
 REASONS = (REASON_DOWNSAMPLED, REASON_NOT_IN_MIX)
 UNITS = ("docs", "bytes", "chars", "tokens")
 _BYTES_PER_TOKEN = 4
@@ -162,7 +162,7 @@ def _validate_budget(cfg: BalanceConfig) -> None:
 
 
 @register("balance_v1")
-class Balance(GlobalStage[BalanceConfig]):
+class Balance(BalanceFit, GlobalStage[BalanceConfig]):
     """Temperature / weights / UniMax rebalancing of languages or any category column."""
 
     @property
@@ -353,7 +353,7 @@ class Balance(GlobalStage[BalanceConfig]):
                 "prior_share": targets.prior.get(lang),
                 "target_share": share.get(lang),
                 "target_amount": targets.amount.get(lang),
-                **{k: t[k] for k in _AFTER},
+                **{k: t[k] for k in AFTER},
             }
         _add_shares(per_lang)
         notes = []
@@ -476,45 +476,6 @@ class Balance(GlobalStage[BalanceConfig]):
             key: only["categories"],
             "notes": only["notes"],
         }
-
-
-_BEFORE = ("docs_before", "bytes_before", "amount_before")
-_AFTER = (
-    "docs_after",
-    "unique_docs_after",
-    "bytes_after",
-    "amount_after",
-    "repeats",
-    "max_copies",
-)
-
-
-def tally(
-    copies: np.ndarray, nbytes: np.ndarray, sizes: np.ndarray, totals: np.ndarray
-) -> dict[str, Any]:
-    """The summary's counts of some documents of one category (add them up with
-    :func:`merge_tallies`; sums of whole numbers and quarters, exact in float64)."""
-    c = copies.astype(np.int64)
-    return {
-        "docs_before": int(c.size),
-        "bytes_before": int(nbytes.sum()),
-        "amount_before": float(sizes.sum()),
-        "docs_after": int(c.sum()),
-        "unique_docs_after": int((c > 0).sum()),
-        "bytes_after": int((c * nbytes).sum()),
-        "amount_after": float((c * sizes).sum()),
-        "repeats": int((c - 1).clip(min=0).sum()),
-        "max_copies": int(totals.max()) if c.size else 0,
-    }
-
-
-def merge_tallies(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The :func:`tally` of the union of disjoint sets of documents."""
-    out = {k: sum(p[k] for p in parts) for k in (*_BEFORE, *_AFTER) if k != "max_copies"}
-    out["amount_before"] = float(out["amount_before"])
-    out["amount_after"] = float(out["amount_after"])
-    out["max_copies"] = max((p["max_copies"] for p in parts), default=0)
-    return out
 
 
 def _add_shares(per_lang: dict[str, dict[str, Any]]) -> None:

@@ -17,16 +17,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.ipc as ipc
-import pyarrow.parquet as pq
 import pytest
 
 from dataprep.engine.driver import run_pipeline
-from dataprep.output.columns import INTERNAL_COLUMNS
-from dataprep.output.layout import Layout
 from dataprep.recipe.config import parse_recipe
 from dataprep.stages.base import GlobalStage
 from dataprep.stages.build import make_stages
+from global_harness import partitioned_and_reference, write_halves
 
 LANGS = ["en", "fr", "de", None, "xx"]
 
@@ -45,14 +42,7 @@ def kl_corpus(folder: Path, seed: int, n: int = 600) -> Path:
         texts.append("!!! ???" if i % 41 == 0 else text)
         langs.append(LANGS[i % 5] if i % 50 else "rare")
     table = pa.table({"id": [f"d{i}" for i in range(n)], "text": texts, "lang": langs})
-    folder.mkdir(parents=True)
-    pq.write_table(table.slice(0, n // 2), folder / "a.parquet", row_group_size=40)
-    pq.write_table(table.slice(n // 2), folder / "b.parquet", row_group_size=40)
-    return folder
-
-
-def _sorted(table: pa.Table) -> pa.Table:
-    return table.sort_by([(c, "ascending") for c in INTERNAL_COLUMNS])
+    return write_halves(table, folder, row_group_size=40)
 
 
 def assert_partitioned_equals_reference(
@@ -63,14 +53,9 @@ def assert_partitioned_equals_reference(
     )
     out = tmp_path / "out"
     result = run_pipeline(recipe, [str(src)], out, workers=workers, progress=False, keep_work=True)
-    layout = Layout(out)
     stage = make_stages(recipe)[0]
     assert isinstance(stage, GlobalStage) and stage.partitioned
-    obs = sorted(layout.pass_observe(0).glob("part-*.arrow"))
-    reference = _sorted(pa.Table.from_batches(list(stage.fit(obs, tmp_path / "ref"))))
-    files = sorted(layout.pass_decisions(0).glob("0*.arrow"))
-    assert len(files) > 2, "decided per unit"
-    got = _sorted(pa.concat_tables(ipc.open_file(pa.memory_map(str(p))).read_all() for p in files))
+    got, reference = partitioned_and_reference(stage, out, 0, tmp_path / "ref")
     assert got.schema == reference.schema
     assert got.to_pylist() == reference.to_pylist()
     summary: dict[str, Any] = json.loads(json.dumps(stage.fit_summary()))
