@@ -30,7 +30,14 @@ Note: with ``max_repeats = 1`` and the default budget (the corpus size) nothing
 can change, since no language may grow; set ``budget`` below the corpus size or
 raise ``max_repeats``. ``fit_summary()["notes"]`` says so when it happens.
 
-Memory: ``fit`` holds about fifteen numbers per document (~120 bytes) in the driver.
+Fit (what a run uses): partitioned, as executor tasks (:mod:`dataprep.balance.partitioned`):
+per-unit tallies, the targets on the driver, the cut of each category's last epoch
+found by radix selection over the seeded hashes, copies decided per unit. Driver
+memory: a few numbers per (group, category) and 256 counters per cut category
+during the selection rounds; nothing per document. A task holds one unit's
+observations (~60 bytes per document). The single-process :meth:`Balance.fit` (the
+reference the tests compare with) holds about fifteen numbers per document (~120
+bytes) in the driver.
 """
 
 from __future__ import annotations

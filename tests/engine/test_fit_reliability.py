@@ -1,6 +1,7 @@
 """SIGKILL during a partitioned fit, then ``--resume``: the same bytes.
 
-The fits of ``exact_dedup_v1``, ``minhash_dedup_v1`` and ``token_kl_v1`` run as executor tasks
+The fits of ``exact_dedup_v1``, ``minhash_dedup_v1``, ``token_kl_v1`` and ``balance_v1``
+run as executor tasks
 (``engine/partitioned.py``), each recorded as done under ``_work/pass-P/fit/_tasks``.
 Here the real CLI (two worker processes, many work units) is killed with SIGKILL
 after a random number of those records, i.e. anywhere inside a fit, between its
@@ -33,9 +34,10 @@ stages:
 FILES, DOCS, ROW_GROUP = 4, 1200, 100
 
 
-def near_duplicate_corpus(root: Path, seed: int = 0) -> Path:
+def near_duplicate_corpus(root: Path, seed: int = 0, *, langs: bool = False) -> Path:
     """Parquet files of documents in families of near-duplicates (a few words changed),
-    exact copies among them; ``ROW_GROUP`` rows per row group (a work unit each)."""
+    exact copies among them; ``ROW_GROUP`` rows per row group (a work unit each). With
+    ``langs`` a ``lang`` column of four languages in skewed shares."""
     rng = np.random.default_rng(seed)
     vocab = np.array([f"w{i}" for i in range(5000)])
     texts: list[str] = []
@@ -51,6 +53,9 @@ def near_duplicate_corpus(root: Path, seed: int = 0) -> Path:
     for f in range(FILES):
         chunk = [texts[i] for i in order[f * DOCS : (f + 1) * DOCS]]
         table = pa.table({"id": [f"f{f}-{i}" for i in range(DOCS)], "text": chunk})
+        if langs:
+            lang = rng.choice(["en", "fr", "de", "sw"], DOCS, p=[0.6, 0.2, 0.15, 0.05])
+            table = table.append_column("lang", pa.array(lang.tolist()))
         pq.write_table(table, root / f"part{f}.parquet", row_group_size=ROW_GROUP)
     return root
 
@@ -142,6 +147,22 @@ stages:
   - stage: token_kl_v1
     drop_top_fraction: 0.01
 """
+BALANCE_RECIPE = """\
+name: balance-fit-reliability
+run: {batch_size: 64, unit_bytes: 1}
+stages:
+  - stage: balance_v1
+    max_repeats: 3
+    caps: {en: 300000}
+  - stage: balance_v1
+    name: by_docs
+    unit: docs
+    budget: 3000
+    max_repeats: 3
+"""
+#: Task records of each balance fit (48 units): 48 ``tally``, 8 x 48 ``pick-*``, 48
+#: ``decide`` (more when a cut falls on a shared hash).
+BALANCE_RECORDS = (450, 450)
 #: Task records of the token_kl fit (48 units, 4 partitions): 48 ``langs``, 4 ``count``,
 #: 4 ``logq``, 48 ``docs``, 8 x 48 ``kl-select``, 48 ``send``, 4 ``bins``, 48
 #: ``decide``, 8 x 4 ``score-select``.
@@ -167,3 +188,24 @@ def test_many_sigkills_in_the_token_kl_fit_then_resume(
     kl_setup: tuple[Path, ...], tmp_path: Path, seed: int
 ) -> None:
     _kill_in_fit(kl_setup, tmp_path, kills=4, seed=300 + seed, records=KL_RECORDS)
+
+
+@pytest.fixture(scope="module")
+def balance_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ...]:
+    tmp = tmp_path_factory.mktemp("balrel")
+    corpus = near_duplicate_corpus(tmp / "in", seed=2, langs=True)
+    return reference_run(tmp, corpus, BALANCE_RECIPE, "by_docs")
+
+
+def test_sigkill_in_the_balance_fits_then_resume_gives_identical_output(
+    balance_setup: tuple[Path, ...], tmp_path: Path
+) -> None:
+    _kill_in_fit(balance_setup, tmp_path, kills=2, seed=13, records=BALANCE_RECORDS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(3))
+def test_many_sigkills_in_the_balance_fits_then_resume(
+    balance_setup: tuple[Path, ...], tmp_path: Path, seed: int
+) -> None:
+    _kill_in_fit(balance_setup, tmp_path, kills=4, seed=400 + seed, records=BALANCE_RECORDS)
