@@ -9,11 +9,11 @@ running amount reaches the target. Steps, as executor tasks:
    amount per copy limit (``select.repeat_limits``: copies of one input document
    stay in one unit). The driver adds them up, computes the targets exactly as
    :meth:`Balance.fit` and each segment's epoch plan (``select.epoch_plan``).
-2. ``pick-soft-R`` / ``pick-hard-R`` (one per unit, R = 0..7): for every segment cut
-   inside an epoch, radix selection over the units (``stages/order_stats.py``) of
-   the seeded hash at which the running amount of that epoch's documents reaches
-   the rest of the target (midpoint rule; ``hard`` for a cap: the end). When several
-   documents share that hash, ``pick-*-gid-R`` orders them by gid (input order).
+2. ``pick-R`` (one per unit, R = 0..7): for every segment cut inside an epoch,
+   radix selection over the units (``stages/order_stats.py``) of the seeded hash at
+   which the running amount of that epoch's documents reaches the rest of the target
+   (midpoint rule; for a cap, the end must fit). When several documents share that
+   hash, ``pick-gid-R`` orders them by gid (input order).
    The driver then knows the cut: a (hash, gid) and whether that document is taken.
 3. ``decide`` (one per unit): every document's copies from its segment's plan, the
    unit's decision file and its per-segment tallies for the summary.
@@ -160,8 +160,7 @@ class BalanceFit:
                     cuts.append((seg, p["rest"], p["hard"], p["slack"]))
             fitted[group] = (present, targets)
         names = {"langs": langs, "groups": groups}
-        for hard in (False, True):
-            self._find_cuts(runner, [c for c in cuts if c[2] == hard], plans, names, hard)
+        self._find_cuts(runner, cuts, plans, names)
         wire = {str(k): v for k, v in plans.items()}
         units = [u for u in runner.map("decide", env.units, {**names, "plans": wire}) if u]
         per_seg: dict[int, list[dict[str, Any]]] = {}
@@ -199,25 +198,17 @@ class BalanceFit:
         cuts: Sequence[tuple[int, float, bool, float]],
         plans: dict[int, Plan],
         names: dict[str, Any],
-        hard: bool,
     ) -> None:
         """Set ``plans[seg]["cut"]`` = [hash, gid or None, taken] for every cut segment:
         the first document of the cut epoch, in selection order, at which the running
-        amount passes the rest (``hard``: ``rest + slack``, strictly) or reaches it."""
+        amount reaches the rest (a cap, ``hard``: passes ``rest + slack``)."""
         if not cuts:
             return
-        kind = "hard" if hard else "soft"
-        limits = [c[1] + c[3] if hard else c[1] for c in cuts]
+        limits = [rest + slack if hard else rest for _, rest, hard, slack in cuts]
         full = {str(c[0]): plans[c[0]]["full"] for c in cuts}
         params = {**names, "full": full}
-        found = select(
-            runner,
-            f"pick-{kind}",
-            runner.env.units,
-            [(c[0], x) for c, x in zip(cuts, limits, strict=True)],
-            params,
-            strict=hard,
-        )
+        asked = [(c[0], x, 0.0, c[2]) for c, x in zip(cuts, limits, strict=True)]
+        found = select(runner, "pick", runner.env.units, asked, params)
         ties = {
             q: [c[0], key]
             for q, (c, (key, _, _, n)) in enumerate(zip(cuts, found, strict=True))
@@ -225,17 +216,15 @@ class BalanceFit:
         }
         by_gid: dict[int, tuple[int, float, float, int]] = {}
         if ties:
-            asked = [(q, limits[q], found[q][1]) for q in ties]
+            again = [(q, limits[q], found[q][1], cuts[q][2]) for q in ties]
             tie_params = {**params, "ties": {str(q): v for q, v in ties.items()}}
-            got = select(
-                runner, f"pick-{kind}-gid", runner.env.units, asked, tie_params, strict=hard
-            )
+            got = select(runner, "pick-gid", runner.env.units, again, tie_params)
             by_gid = dict(zip(ties, got, strict=True))
         for q, (c, (key, before, weight, _)) in enumerate(zip(cuts, found, strict=True)):
             gid = None
             if q in by_gid:
                 gid, before, weight, _ = by_gid[q]
-            taken = (not hard) and before + weight / 2.0 < c[1]
+            taken = (not c[2]) and before + weight / 2.0 < c[1]
             plans[c[0]]["cut"] = [key, gid, bool(taken)]
 
     # -- tasks ------------------------------------------------------------------------

@@ -73,17 +73,17 @@ def select(
     runner: FitRunner,
     step: str,
     count: int,
-    queries: Sequence[tuple[int, float] | tuple[int, float, float]],
+    queries: Sequence[tuple[int, float] | tuple[int, float, float, bool]],
     params: dict[str, Any] | None = None,
-    *,
-    strict: bool = True,
 ) -> list[tuple[int, float, float, int]]:
-    """For each ``(group, rank[, base])``: the key of the first element (in key order)
-    at which ``base`` (default 0) plus the running count (or weight) becomes ``> rank``
-    (``strict``) or ``>= rank``; ``base`` plus the count (weight) of the elements before
-    that key; the weight and the number of elements with that key. ``count`` tasks of
-    ``step-R`` (R the round) run ``radix_counts`` with ``params["select"]``."""
+    """For each ``(group, rank[, base, strict])``: the key of the first element (in key
+    order) at which ``base`` (default 0) plus the running count (or weight) becomes
+    ``> rank`` (``strict``, the default) or ``>= rank``; ``base`` plus the count
+    (weight) of the elements before that key; the weight and the number of elements
+    with that key. ``count`` tasks of ``step-R`` (R the round) run ``radix_counts``
+    with ``params["select"]`` on their share."""
     state = [[q[0], 0, 0, float(q[1]), float(q[2]) if len(q) > 2 else 0.0, 0.0, 0] for q in queries]
+    strictness = [bool(q[3]) if len(q) > 3 else True for q in queries]
     for r in range(ROUNDS):
         asked = [s[:3] for s in state]
         results = runner.map(f"{step}-{r}", count, {**(params or {}), "select": asked})
@@ -97,7 +97,7 @@ def select(
             running, chosen = s[4], 255
             for b in sorted(totals):
                 nxt = running + totals[b][0]
-                if (nxt > s[3]) if strict else (nxt >= s[3]):
+                if (nxt > s[3]) if strictness[q] else (nxt >= s[3]):
                     chosen = b
                     break
                 running = nxt

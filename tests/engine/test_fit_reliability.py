@@ -160,7 +160,7 @@ stages:
     budget: 3000
     max_repeats: 3
 """
-#: Task records of each balance fit (48 units): 48 ``tally``, 8 x 48 ``pick-*``, 48
+#: Task records of each balance fit (48 units): 48 ``tally``, 8 x 48 ``pick``, 48
 #: ``decide`` (more when a cut falls on a shared hash).
 BALANCE_RECORDS = (450, 450)
 #: Task records of the token_kl fit (48 units, 4 partitions): 48 ``langs``, 4 ``count``,
@@ -169,43 +169,36 @@ BALANCE_RECORDS = (450, 450)
 KL_RECORDS = (600,)
 
 
-@pytest.fixture(scope="module")
-def kl_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ...]:
-    tmp = tmp_path_factory.mktemp("klrel")
-    corpus = near_duplicate_corpus(tmp / "in", seed=1)
-    return reference_run(tmp, corpus, KL_RECIPE, "token_kl_v1")
+#: Per stage: recipe, whether the corpus has a ``lang`` column, a stage that must
+#: remove documents in the reference run, task records per fit.
+TASK_FITS = {
+    "token_kl": (KL_RECIPE, False, "token_kl_v1", KL_RECORDS),
+    "balance": (BALANCE_RECIPE, True, "by_docs", BALANCE_RECORDS),
+}
 
 
-def test_sigkill_in_the_token_kl_fit_then_resume_gives_identical_output(
-    kl_setup: tuple[Path, ...], tmp_path: Path
+@pytest.fixture(scope="module", params=sorted(TASK_FITS))
+def task_fit(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[tuple[Path, ...], tuple[int, ...]]:
+    """(corpus, recipe, reference output) and the task records of each fit."""
+    recipe, langs, removes, records = TASK_FITS[request.param]
+    tmp = tmp_path_factory.mktemp(request.param)
+    corpus = near_duplicate_corpus(tmp / "in", seed=1, langs=langs)
+    return reference_run(tmp, corpus, recipe, removes), records
+
+
+def test_sigkill_in_a_token_kl_or_balance_fit_then_resume_gives_identical_output(
+    task_fit: tuple[tuple[Path, ...], tuple[int, ...]], tmp_path: Path
 ) -> None:
-    _kill_in_fit(kl_setup, tmp_path, kills=2, seed=11, records=KL_RECORDS)
+    setup, records = task_fit
+    _kill_in_fit(setup, tmp_path, kills=2, seed=11, records=records)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(3))
-def test_many_sigkills_in_the_token_kl_fit_then_resume(
-    kl_setup: tuple[Path, ...], tmp_path: Path, seed: int
+def test_many_sigkills_in_token_kl_and_balance_fits_then_resume(
+    task_fit: tuple[tuple[Path, ...], tuple[int, ...]], tmp_path: Path, seed: int
 ) -> None:
-    _kill_in_fit(kl_setup, tmp_path, kills=4, seed=300 + seed, records=KL_RECORDS)
-
-
-@pytest.fixture(scope="module")
-def balance_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ...]:
-    tmp = tmp_path_factory.mktemp("balrel")
-    corpus = near_duplicate_corpus(tmp / "in", seed=2, langs=True)
-    return reference_run(tmp, corpus, BALANCE_RECIPE, "by_docs")
-
-
-def test_sigkill_in_the_balance_fits_then_resume_gives_identical_output(
-    balance_setup: tuple[Path, ...], tmp_path: Path
-) -> None:
-    _kill_in_fit(balance_setup, tmp_path, kills=2, seed=13, records=BALANCE_RECORDS)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("seed", range(3))
-def test_many_sigkills_in_the_balance_fits_then_resume(
-    balance_setup: tuple[Path, ...], tmp_path: Path, seed: int
-) -> None:
-    _kill_in_fit(balance_setup, tmp_path, kills=4, seed=400 + seed, records=BALANCE_RECORDS)
+    setup, records = task_fit
+    _kill_in_fit(setup, tmp_path, kills=4, seed=300 + seed, records=records)

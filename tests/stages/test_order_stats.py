@@ -121,7 +121,7 @@ def test_weighted_select_finds_where_the_running_total_crosses() -> None:
     for target in (0.5, 17.0, float(ends[-1]) - 1):
         for strict in (True, False):
             [(key, before, weight, count)] = select(
-                _InlineRunner(shares), "w", 3, [(-1, target)], strict=strict
+                _InlineRunner(shares), "w", 3, [(-1, target, 0.0, strict)]
             )
             first = int(np.argmax(ends > target if strict else ends >= target))
             assert key == int(keys[order][first])
