@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -137,7 +138,7 @@ class TokenKLFit:
         st = {"lam": lam.tolist(), "total": total.tolist(), "sum_log_q": sum_log_q.tolist()}
         docs = [r for r in runner.map("docs", n_units, {"names": names, **st}) if r]
         cuts = self._partitioned_cutoffs(runner, docs, n_groups, names)
-        sgroup = self._bin_plan(runner.env, docs, n_groups, names)
+        sgroup = self._bin_plan(runner.env, n_groups, names)
         runner.map("send", n_units, {"sgroup": sgroup})
         scored = sum(r["scored"] for r in runner.map("bins", parts))
         decided = [r for r in runner.map("decide", n_units, {"cuts": cuts}) if r]
@@ -220,40 +221,31 @@ class TokenKLFit:
         }
         return cuts.tolist()
 
-    def _bin_plan(
-        self, env: FitEnv, docs: Sequence[dict[str, Any]], n_groups: int, names: Sequence[Any]
-    ) -> list[int]:
+    def _bin_plan(self, env: FitEnv, n_groups: int, names: Sequence[Any]) -> list[int]:
         """Scoring group per language (-1: not judged; ``n_groups``: the small languages
         pooled); writes every scoring group's length-bin edges (``TokenKL._scores``)."""
         cfg = self.config
-        hist: list[dict[int, int]] = [{} for _ in range(n_groups)]
-        for r in docs:
-            for code, pairs in r["lengths"]:
-                for length, count in pairs:
-                    hist[code][length] = hist[code].get(length, 0) + count
-        sizes = [sum(h.values()) for h in hist]
+        g, length, count = _merged_lengths(env)
+        bounds = np.searchsorted(g, np.arange(n_groups + 1))
+        sizes = [int(count[a:b].sum()) for a, b in pairwise(bounds)]
         sgroup = [-1] * n_groups
         small = [c for c in range(n_groups) if 0 < sizes[c] < cfg.min_group_docs]
         for c in range(n_groups):
             if sizes[c] >= cfg.min_group_docs:
                 sgroup[c] = c
         too_small = [str(names[c]) for c in small]
-        pooled: dict[int, int] = {}
         if sum(sizes[c] for c in small) >= cfg.min_group_docs:
             for c in small:
                 sgroup[c] = n_groups
-                for length, count in hist[c].items():
-                    pooled[length] = pooled.get(length, 0) + count
             too_small = []
         self._summary["groups_too_small"] = sorted(too_small)
-        plan: list[tuple[int, dict[int, int]]] = [(c, hist[c]) for c in range(n_groups)]
-        plan.append((n_groups, pooled))
         sg_col: list[np.ndarray] = []
         edge_col: list[np.ndarray] = []
-        for s, h in plan:
-            if s not in sgroup:
-                continue
-            edges = _edges(h, cfg.bin_docs)
+        for s in sorted(set(sgroup) - {-1}):
+            mine = np.isin(g, [c for c in range(n_groups) if sgroup[c] == s])
+            values, inverse = np.unique(length[mine], return_inverse=True)
+            counts = np.bincount(inverse, weights=count[mine], minlength=len(values))
+            edges = _edges(values, counts.astype(np.int64), cfg.bin_docs)
             sg_col.append(np.full(len(edges), s, np.int64))
             edge_col.append(edges)
         table = pa.table(
@@ -365,12 +357,10 @@ class TokenKLFit:
         cols = {c: np.concatenate(v) for c, v in out.items()}
         write_table(env.step_file("docs", unit), pa.table(cols))
         ok = ~np.isnan(cols["loo"])
-        lengths = []
-        for code in np.unique(cols["group"][ok]).tolist():
-            vals, counts = np.unique(cols["ntok"][ok & (cols["group"] == code)], return_counts=True)
-            lengths.append([code, [[float(v), int(c)] for v, c in zip(vals, counts, strict=True)]])
+        g, length, count = _histogram(cols["group"][ok], cols["ntok"][ok], np.ones(int(ok.sum())))
+        write_table(env.step_file("lengths", unit), pa.table(_hist_cols(g, length, count)))
         valid_kl = np.bincount(cols["group"][~np.isnan(cols["kl"])], minlength=len(names))
-        return {"documents": len(ok), "valid_kl": valid_kl.tolist(), "lengths": lengths}
+        return {"documents": len(ok), "valid_kl": valid_kl.tolist()}
 
     def _kl_keys(self, env: FitEnv, unit: int) -> tuple[np.ndarray, np.ndarray]:
         if env.observations[unit] is None:
@@ -410,14 +400,49 @@ class TokenKLFit:
         return {"removed": int(gone.sum()), "by_score": int(high.sum())}
 
 
-def _edges(hist: dict[int, int], bin_docs: int) -> np.ndarray:
-    """``np.unique(np.quantile(lengths, arange(1, n_bins) / n_bins))`` from a histogram."""
-    n = sum(hist.values())
+def _histogram(
+    group: np.ndarray, length: np.ndarray, count: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Counts summed per distinct (group, length), sorted."""
+    order = np.lexsort((length, group))
+    group, length, count = group[order], length[order], count[order]
+    new = np.ones(len(group), dtype=bool)
+    new[1:] = (group[1:] != group[:-1]) | (length[1:] != length[:-1])
+    starts = np.flatnonzero(new)
+    sums = np.add.reduceat(count, starts) if len(starts) else np.empty(0)
+    return group[starts].astype(np.int64), length[starts], sums.astype(np.int64)
+
+
+def _hist_cols(g: np.ndarray, length: np.ndarray, count: np.ndarray) -> dict[str, np.ndarray]:
+    return {"group": g, "length": length, "count": count}
+
+
+def _merged_lengths(env: FitEnv) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The units' histograms of judged documents' token counts, added up one unit at a
+    time (the driver holds one entry per distinct (group, length), not per unit)."""
+    acc = (np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64))
+    for unit, path in enumerate(env.observations):
+        if path is None:
+            continue
+        t = read_table(env.step_file("lengths", unit))
+        parts = [
+            np.concatenate([a, t.column(c).to_numpy()]) for a, c in zip(acc, _HIST, strict=True)
+        ]
+        acc = _histogram(parts[0], parts[1], parts[2])
+    return acc
+
+
+_HIST = ("group", "length", "count")
+
+
+def _edges(lengths: np.ndarray, counts: np.ndarray, bin_docs: int) -> np.ndarray:
+    """``np.unique(np.quantile(x, arange(1, n_bins) / n_bins))`` of the values ``x``
+    given as a histogram: sorted distinct ``lengths`` and their ``counts``."""
+    n = int(counts.sum())
     n_bins = max(1, n // bin_docs)
     if n_bins < 2:
         return np.empty(0)
-    lengths = np.asarray(sorted(hist), dtype=np.float64)
-    kth = sorted_kth(lengths, np.asarray([hist[v] for v in sorted(hist)], np.int64))
+    kth = sorted_kth(lengths, counts)
     found: np.ndarray = np.empty(0)
     for start in range(1, n_bins, _EDGE_CHUNK):
         qs = np.arange(start, min(start + _EDGE_CHUNK, n_bins)) / n_bins
