@@ -36,7 +36,7 @@ from dataprep.balance.select import copies_of_original, epoch_plan, repeat_limit
 from dataprep.io.shuffle import write_table
 from dataprep.output.columns import COPIES_COL, INTERNAL_COLUMNS, REASON_COL
 from dataprep.stages.fit import FitEnv, FitRunner, Shuffled
-from dataprep.stages.order_stats import radix_counts, select
+from dataprep.stages.order_stats import radix_task, select
 
 from .tally import REASON_DOWNSAMPLED, REASON_NOT_IN_MIX, merge_tallies, tally
 from .targets import Targets
@@ -235,31 +235,30 @@ class BalanceFit:
         if step == "tally":
             return self._task_tally(env, index)
         if step.startswith("pick-"):
-            return self._task_pick(env, index, params, "-gid-" in step)
+            by_gid = "-gid-" in step
+            return radix_task(index, params, lambda u: self._pick_keys(env, u, params, by_gid))
         if step == "decide":
             return self._task_decide(env, index, params)
         raise ValueError(f"{self.name}: unknown fit step {step!r}")
 
-    def _task_pick(
+    def _pick_keys(
         self, env: FitEnv, unit: int, params: dict[str, Any], by_gid: bool
-    ) -> dict[str, Any]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The unit's keys (hash, or gid among a shared hash), query groups and sizes."""
         u = self._unit(env, unit, params["langs"], params["groups"])
-        asked = params["select"]
         if u is None:
-            return {"select": [[] for _ in asked]}
+            return np.empty(0, np.uint64), np.empty(0, np.int64), np.empty(0)
         full = {int(k): v for k, v in params["full"].items()}
         seg = u["seg"]
         inside = np.zeros(len(seg), dtype=bool)
         for s, f in full.items():
             inside |= (seg == s) & (u["lim"] > f)
         if not by_gid:
-            group = np.where(inside, seg, -1)
-            return {"select": radix_counts(u["hash"], group, asked, u["sizes"])}
+            return u["hash"], np.where(inside, seg, -1), u["sizes"]
         group = np.full(len(seg), -1, dtype=np.int64)
         for q, (s, key) in params["ties"].items():
             group[inside & (seg == s) & (u["hash"] == np.uint64(key))] = int(q)
-        keys = u["gid"].astype(np.uint64)
-        return {"select": radix_counts(keys, group, asked, u["sizes"])}
+        return u["gid"].astype(np.uint64), group, u["sizes"]
 
     def _task_decide(self, env: FitEnv, unit: int, params: dict[str, Any]) -> dict[str, Any]:
         u = self._unit(env, unit, params["langs"], params["groups"])

@@ -51,7 +51,7 @@ from dataprep.stages.order_stats import (
     key_floats,
     quantile,
     quantile_ranks,
-    radix_counts,
+    radix_task,
     select,
     sorted_kth,
 )
@@ -262,11 +262,10 @@ class TokenKLFit:
     def fit_task(
         self, step: str, index: int, params: dict[str, Any], env: FitEnv
     ) -> dict[str, Any]:
-        if step.startswith(("kl-select-", "score-select-")):
-            keys, groups = (
-                self._kl_keys(env, index) if step.startswith("kl") else _score_keys(env, index)
-            )
-            return {"select": radix_counts(keys, groups, params["select"])}
+        if step.startswith("kl-select-"):
+            return radix_task(index, params, lambda u: (*self._kl_keys(env, u), None))
+        if step.startswith("score-select-"):
+            return radix_task(index, params, lambda p: (*_score_keys(env, p), None))
         tasks = {
             "langs": self._task_langs,
             "count": _task_count,

@@ -26,6 +26,9 @@ import numpy as np
 from dataprep.stages.fit import FitRunner
 
 ROUNDS = 8
+#: Most tasks of one round: each covers a range of the items (units or partitions)
+#: and adds up their counters, so the driver adds at most this many results per query.
+MAX_TASKS = 128
 _BYTE = 8
 _SIGN = np.uint64(1 << 63)
 
@@ -72,7 +75,7 @@ def radix_counts(
 def select(
     runner: FitRunner,
     step: str,
-    count: int,
+    items: int,
     queries: Sequence[tuple[int, float] | tuple[int, float, float, bool]],
     params: dict[str, Any] | None = None,
 ) -> list[tuple[int, float, float, int]]:
@@ -80,13 +83,15 @@ def select(
     order) at which ``base`` (default 0) plus the running count (or weight) becomes
     ``> rank`` (``strict``, the default) or ``>= rank``; ``base`` plus the count
     (weight) of the elements before that key; the weight and the number of elements
-    with that key. ``count`` tasks of ``step-R`` (R the round) run ``radix_counts``
-    with ``params["select"]`` on their share."""
+    with that key. The tasks of ``step-R`` (R the round) run :func:`radix_task` over
+    ranges of the ``items`` (at most :data:`MAX_TASKS` tasks)."""
+    tasks = min(items, MAX_TASKS)
     state = [[q[0], 0, 0, float(q[1]), float(q[2]) if len(q) > 2 else 0.0, 0.0, 0] for q in queries]
     strictness = [bool(q[3]) if len(q) > 3 else True for q in queries]
     for r in range(ROUNDS):
         asked = [s[:3] for s in state]
-        results = runner.map(f"{step}-{r}", count, {**(params or {}), "select": asked})
+        sent = {**(params or {}), "select": asked, "items": items, "tasks": tasks}
+        results = runner.map(f"{step}-{r}", tasks, sent)
         for q, s in enumerate(state):
             totals: dict[int, list[float]] = {}
             for res in results:
@@ -105,6 +110,26 @@ def select(
             s[1], s[2], s[4] = (int(s[1]) << _BYTE) | chosen, int(s[2]) + _BYTE, running
             s[5], s[6] = at[0], int(at[1])
     return [(int(s[1]), float(s[4]), float(s[5]), int(s[6])) for s in state]
+
+
+def radix_task(
+    index: int,
+    params: dict[str, Any],
+    load: Callable[[int], tuple[np.ndarray, np.ndarray, np.ndarray | None]],
+) -> dict[str, Any]:
+    """Task ``index`` of a :func:`select` round: :func:`radix_counts` of each of its
+    items (``load(item)`` gives keys, groups and weights or None), added up."""
+    items, tasks = params["items"], params["tasks"]
+    asked = params["select"]
+    totals: list[dict[int, list[float]]] = [{} for _ in asked]
+    for item in range(index * items // tasks, (index + 1) * items // tasks):
+        keys, groups, weights = load(item)
+        for q, found in enumerate(radix_counts(keys, groups, asked, weights)):
+            for b, w, *c in found:
+                got = totals[q].setdefault(b, [0, 0])
+                got[0] += w
+                got[1] += c[0] if c else w
+    return {"select": [[[b, w, int(c)] for b, (w, c) in sorted(t.items())] for t in totals]}
 
 
 def quantile(n: int, q: np.ndarray | float, kth: Callable[[np.ndarray], np.ndarray]) -> Any:
@@ -157,6 +182,7 @@ __all__ = [
     "quantile",
     "quantile_ranks",
     "radix_counts",
+    "radix_task",
     "select",
     "sorted_kth",
 ]

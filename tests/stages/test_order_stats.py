@@ -19,7 +19,7 @@ from dataprep.stages.order_stats import (
     float_keys,
     key_floats,
     quantile,
-    radix_counts,
+    radix_task,
     select,
     sorted_kth,
 )
@@ -79,9 +79,7 @@ class _InlineRunner(FitRunner):
     ) -> list[dict[str, Any]]:
         self.steps.append(step)
         assert params is not None
-        return [
-            {"select": radix_counts(k, g, params["select"], w)} for k, g, w in self.shares[:count]
-        ]
+        return [radix_task(i, dict(params), self.shares.__getitem__) for i in range(count)]
 
     def once(self, step: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         return fn()
@@ -127,3 +125,16 @@ def test_weighted_select_finds_where_the_running_total_crosses() -> None:
             assert key == int(keys[order][first])
             assert before == (float(ends[first - 1]) if first else 0.0)
             assert (weight, count) == (float(weights[order][first]), 1)
+
+
+def test_a_round_with_fewer_tasks_than_items_adds_up_their_ranges(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(9)
+    values = rng.normal(size=500)
+    shares = [(float_keys(v), np.zeros(len(v), np.int64), None) for v in np.split(values, 5)]
+    want = select(_InlineRunner(shares), "a", 5, [(-1, 0), (-1, 250), (-1, 499)])
+    monkeypatch.setattr("dataprep.stages.order_stats.MAX_TASKS", 2)
+    runner = _InlineRunner(shares)
+    assert select(runner, "b", 5, [(-1, 0), (-1, 250), (-1, 499)]) == want
+    assert [k for k, *_ in want] == float_keys(np.sort(values)[[0, 250, 499]]).tolist()
