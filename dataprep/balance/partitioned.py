@@ -264,7 +264,7 @@ class BalanceFit:
         u = self._unit(env, unit, params["langs"], params["groups"])
         if u is None:
             return {}
-        seg, lim, sizes = u["seg"], u["lim"], u["sizes"]
+        seg, sizes = u["seg"], u["sizes"]
         copies = np.ones(len(seg), dtype=np.int32)
         not_in_mix = np.zeros(len(seg), dtype=bool)
         for s in np.unique(seg).tolist():
@@ -285,7 +285,6 @@ class BalanceFit:
         cols.append(pa.array(copies, pa.int32()))
         table = pa.Table.from_arrays(cols, [*INTERNAL_COLUMNS, REASON_COL, COPIES_COL])
         write_table(env.decisions[unit], table)
-        del lim
         return result
 
 

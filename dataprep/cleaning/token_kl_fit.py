@@ -183,7 +183,8 @@ class TokenKLFit:
         n = sum(r["documents"] for r in docs)
         valid_by_group = np.zeros(n_groups, np.int64)
         for r in docs:
-            valid_by_group += np.asarray(r["valid_kl"], np.int64)
+            for code, n_valid in r["valid_kl"]:
+                valid_by_group[code] += n_valid
         n_valid = int(valid_by_group.sum())
         self._summary = {"documents": n, "documents_without_tokens": n - n_valid}
         queries: list[tuple[int, int]] = []
@@ -285,9 +286,9 @@ class TokenKLFit:
             return {}
         seen: dict[str | None, None] = {}
         for b in iter_batches(path, [self._GROUP]):
+            # pc.unique lists the values in order of first appearance
             for name in pc.unique(b.column(0).cast(pa.string())).to_pylist():
                 seen.setdefault(name)
-        # pc.unique keeps first-appearance order within a batch
         return {"langs": list(seen)}
 
     def _task_logq(self, env: FitEnv, part: int, params: dict[str, Any]) -> dict[str, Any]:
@@ -314,9 +315,6 @@ class TokenKLFit:
         ]
         return {"sums": sums}
 
-    def _codes(self, names: Sequence[Any]) -> dict[Any, int]:
-        return {name: i for i, name in enumerate(names)}
-
     def _flat_codes(
         self, b: pa.RecordBatch, codes: dict[Any, int]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -336,7 +334,7 @@ class TokenKLFit:
         if path is None:
             return {}
         names = params["names"]
-        codes = self._codes(names)
+        codes = {name: i for i, name in enumerate(names)}
         st = GroupStats(
             self.config.num_buckets,
             self.config.alpha,
@@ -357,9 +355,11 @@ class TokenKLFit:
         write_table(env.step_file("docs", unit), pa.table(cols))
         ok = ~np.isnan(cols["loo"])
         g, length, count = _histogram(cols["group"][ok], cols["ntok"][ok], np.ones(int(ok.sum())))
-        write_table(env.step_file("lengths", unit), pa.table(_hist_cols(g, length, count)))
-        valid_kl = np.bincount(cols["group"][~np.isnan(cols["kl"])], minlength=len(names))
-        return {"documents": len(ok), "valid_kl": valid_kl.tolist()}
+        hist = dict(zip(_HIST, (g, length, count), strict=True))
+        write_table(env.step_file("lengths", unit), pa.table(hist))
+        present, n_valid = np.unique(cols["group"][~np.isnan(cols["kl"])], return_counts=True)
+        valid_kl = [[int(c), int(n)] for c, n in zip(present, n_valid, strict=True)]
+        return {"documents": len(ok), "valid_kl": valid_kl}
 
     def _kl_keys(self, env: FitEnv, unit: int) -> tuple[np.ndarray, np.ndarray]:
         if env.observations[unit] is None:
@@ -410,10 +410,6 @@ def _histogram(
     starts = np.flatnonzero(new)
     sums = np.add.reduceat(count, starts) if len(starts) else np.empty(0)
     return group[starts].astype(np.int64), length[starts], sums.astype(np.int64)
-
-
-def _hist_cols(g: np.ndarray, length: np.ndarray, count: np.ndarray) -> dict[str, np.ndarray]:
-    return {"group": g, "length": length, "count": count}
 
 
 def _merged_lengths(env: FitEnv) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
