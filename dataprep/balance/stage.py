@@ -15,7 +15,7 @@ group with ``within``). Everything below says "language" for the balanced catego
 written by ``fasttext_langid_v1``), its size in UTF-8 bytes (and in the unit) and a
 selection hash ``xxhash64(id, seed=ctx.seed)`` of the value in ``ctx.id_column`` (the
 text is hashed instead when the input has no id column or the id is null: see
-:mod:`dataprep.balance.observe`). ``fit`` (driver) totals each
+:mod:`dataprep.balance.observe`). The fit totals each
 language, computes targets (:mod:`dataprep.balance.targets`) and turns them into
 copies per document (:mod:`dataprep.balance.select`): down-sampled documents get
 reason ``balance_downsampled``; up-sampled ones get ``copies`` > 1 (an input document
