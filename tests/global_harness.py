@@ -39,3 +39,39 @@ def write_observations(
             writer.close()
             paths.append(path)
     return paths
+
+
+def write_halves(table: pa.Table, folder: Path, *, row_group_size: int) -> Path:
+    """``table`` as two Parquet files (``a``, ``b``) in ``folder``: a small corpus of
+    many work units (one per row group with ``unit_bytes: 1``)."""
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True)
+    half = table.num_rows // 2
+    pq.write_table(table.slice(0, half), folder / "a.parquet", row_group_size=row_group_size)
+    pq.write_table(table.slice(half), folder / "b.parquet", row_group_size=row_group_size)
+    return folder
+
+
+def by_position(table: pa.Table) -> pa.Table:
+    """Decision rows sorted by document position."""
+    return table.sort_by([(c, "ascending") for c in (SHARD_COL, ROW_COL, REPEAT_COL)])
+
+
+def partitioned_and_reference(
+    stage: GlobalStage, out: Path, pass_index: int, workdir: Path
+) -> tuple[pa.Table, pa.Table]:
+    """The decisions a partitioned fit wrote per unit in pass ``pass_index`` of a run
+    in ``out`` (kept with ``keep_work``), and those of the stage's single-process
+    ``fit`` on the same observation files; both sorted by position."""
+    import pyarrow.ipc as ipc
+
+    from dataprep.output.layout import Layout
+
+    layout = Layout(out)
+    obs = sorted(layout.pass_observe(pass_index).glob("part-*.arrow"))
+    reference = by_position(pa.Table.from_batches(list(stage.fit(obs, workdir))))
+    files = sorted(layout.pass_decisions(pass_index).glob("0*.arrow"))
+    assert len(files) > 2, "decided per unit"
+    got = pa.concat_tables(ipc.open_file(pa.memory_map(str(f))).read_all() for f in files)
+    return by_position(got), reference

@@ -61,17 +61,10 @@ def copies_for_target(
         lim = np.minimum(np.asarray(limits, dtype=np.int64), max_repeats)
     if float(sizes.sum()) <= 0.0 or target <= 0.0:
         return np.full(sizes.size, 1 if target > 0.0 else 0, dtype=np.int32)
-    # epoch_total[k]: amount of epoch k (documents with limit > k).
     by_limit = np.bincount(lim, weights=sizes, minlength=int(lim.max()) + 1)
-    epoch_total = np.cumsum(by_limit[::-1])[::-1][1:]
-    ends = np.cumsum(epoch_total)
-    slack = target * 1e-12 if hard else 0.0
-    full = int(np.searchsorted(ends, target + slack, side="right" if hard else "left"))
-    if not hard and full < ends.size and ends[full] <= target:
-        full += 1  # an epoch that ends exactly at the target is whole
+    full, rest, slack = epoch_plan(by_limit, target, hard=hard)
     copies = np.minimum(lim, full)
-    if full < epoch_total.size:
-        rest = target - (float(ends[full - 1]) if full else 0.0)
+    if rest is not None:
         inside = lim > full
         end = np.cumsum(np.where(inside, sizes, 0.0))
         take = end <= rest + slack if hard else end - sizes / 2.0 < rest
@@ -79,6 +72,26 @@ def copies_for_target(
     out: np.ndarray = copies.astype(np.int32)
     out[sizes <= 0.0] = 1
     return out
+
+
+def epoch_plan(
+    by_limit: np.ndarray, target: float, *, hard: bool = False
+) -> tuple[int, float | None, float]:
+    """``(full, rest, slack)`` of :func:`copies_for_target` from ``by_limit`` (the amount
+    of the documents per copy limit): every document gets ``min(limit, full)`` copies;
+    when ``rest`` is not None, the documents whose limit exceeds ``full`` get one more
+    while the running amount of those documents, in selection order, is within ``rest``
+    (midpoint rule; ``hard``: the end within ``rest + slack``)."""
+    # epoch_total[k]: amount of epoch k (documents with limit > k).
+    epoch_total = np.cumsum(by_limit[::-1])[::-1][1:]
+    ends = np.cumsum(epoch_total)
+    slack = target * 1e-12 if hard else 0.0
+    full = int(np.searchsorted(ends, target + slack, side="right" if hard else "left"))
+    if not hard and full < ends.size and ends[full] <= target:
+        full += 1  # an epoch that ends exactly at the target is whole
+    if full >= epoch_total.size:
+        return full, None, slack
+    return full, target - (float(ends[full - 1]) if full else 0.0), slack
 
 
 def repeat_limits(

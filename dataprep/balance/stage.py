@@ -15,7 +15,7 @@ group with ``within``). Everything below says "language" for the balanced catego
 written by ``fasttext_langid_v1``), its size in UTF-8 bytes (and in the unit) and a
 selection hash ``xxhash64(id, seed=ctx.seed)`` of the value in ``ctx.id_column`` (the
 text is hashed instead when the input has no id column or the id is null: see
-:mod:`dataprep.balance.observe`). ``fit`` (driver) totals each
+:mod:`dataprep.balance.observe`). The fit totals each
 language, computes targets (:mod:`dataprep.balance.targets`) and turns them into
 copies per document (:mod:`dataprep.balance.select`): down-sampled documents get
 reason ``balance_downsampled``; up-sampled ones get ``copies`` > 1 (an input document
@@ -30,7 +30,14 @@ Note: with ``max_repeats = 1`` and the default budget (the corpus size) nothing
 can change, since no language may grow; set ``budget`` below the corpus size or
 raise ``max_repeats``. ``fit_summary()["notes"]`` says so when it happens.
 
-Memory: ``fit`` holds about fifteen numbers per document (~120 bytes) in the driver.
+Fit (what a run uses): partitioned, as executor tasks (:mod:`dataprep.balance.partitioned`):
+per-unit tallies, the targets on the driver, the cut of each category's last epoch
+found by radix selection over the seeded hashes, copies decided per unit. Driver
+memory: a few numbers per (group, category) and 256 counters per cut category
+during the selection rounds; nothing per document. A task holds one unit's
+observations (~60 bytes per document). The single-process :meth:`Balance.fit` (the
+reference the tests compare with) holds about fifteen numbers per document (~120
+bytes) in the driver.
 """
 
 from __future__ import annotations
@@ -45,12 +52,14 @@ import numpy as np
 import pyarrow as pa
 
 from dataprep.balance import observe as obs
+from dataprep.balance.partitioned import BalanceFit
 from dataprep.balance.select import (
     copies_for_target,
     copies_of_original,
     repeat_limits,
     selection_order,
 )
+from dataprep.balance.tally import AFTER, REASON_DOWNSAMPLED, REASON_NOT_IN_MIX, tally
 from dataprep.balance.targets import (
     MODES,
     Targets,
@@ -69,8 +78,6 @@ from dataprep.output.columns import (
 from dataprep.recipe.registry import register
 from dataprep.stages.base import GlobalStage, StageConfig
 
-REASON_DOWNSAMPLED = "balance_downsampled"
-REASON_NOT_IN_MIX = "balance_lang_not_in_mix"
 REASONS = (REASON_DOWNSAMPLED, REASON_NOT_IN_MIX)
 UNITS = ("docs", "bytes", "chars", "tokens")
 _BYTES_PER_TOKEN = 4
@@ -162,7 +169,7 @@ def _validate_budget(cfg: BalanceConfig) -> None:
 
 
 @register("balance_v1")
-class Balance(GlobalStage[BalanceConfig]):
+class Balance(BalanceFit, GlobalStage[BalanceConfig]):
     """Temperature / weights / UniMax rebalancing of languages or any category column."""
 
     @property
@@ -252,18 +259,18 @@ class Balance(GlobalStage[BalanceConfig]):
             fitted[group] = (segs, targets)
         totals = copies_of_original(position[0], position[1], position[2], copies)
         summaries = {
-            group: self._build_summary(segs, nbytes, sizes, copies, totals, targets)
+            group: self._build_summary(
+                {
+                    lang: tally(copies[s], nbytes[s], sizes[s], totals[s])
+                    for lang, s in segs.items()
+                },
+                targets,
+            )
             for group, (segs, targets) in fitted.items()
         }
         downsampled = np.where(copies == 0, REASON_DOWNSAMPLED, None)  # type: ignore[call-overload]
         reason = np.where(not_in_mix, REASON_NOT_IN_MIX, downsampled)
-        self._summary = self._overall(summaries, copies)
-        if approximated:
-            self._summary["notes"].append(
-                f"tokens approximated as UTF-8 bytes / 4 for {approximated} of {order.size} "
-                f"documents (no {obs.N_TOKENS!r} column): put tokens_v1 before this stage "
-                "for exact counts"
-            )
+        self._summary = self._overall(summaries, copies.size, int(copies.sum()), approximated)
         copies[copies == 0] = 1  # dropped rows carry a reason; copies must be >= 1
 
         internal = position
@@ -337,34 +344,23 @@ class Balance(GlobalStage[BalanceConfig]):
         return self.cfg.mode != "weights" or lang in self.cfg.weights
 
     def _build_summary(
-        self,
-        segs: dict[str, slice],
-        nbytes: np.ndarray,
-        sizes: np.ndarray,
-        copies: np.ndarray,
-        totals: np.ndarray,
-        targets: Targets,
+        self, tallies: dict[str, dict[str, Any]], targets: Targets
     ) -> dict[str, Any]:
-        """Per-category facts and notes of one group (the whole corpus without ``within``)."""
+        """Per-category facts and notes of one group (the whole corpus without ``within``),
+        from each category's :func:`tally`."""
         share = targets.share
         per_lang: dict[str, dict[str, Any]] = {}
-        for lang, seg in segs.items():
-            c = copies[seg].astype(np.int64)
+        for lang, t in tallies.items():
             status = "balanced" if lang in targets.amount else f"not_in_mix_{self._unlisted}"
             per_lang[lang] = {
                 "status": status,
-                "docs_before": int(c.size),
-                "bytes_before": int(nbytes[seg].sum()),
-                "amount_before": float(sizes[seg].sum()),
+                "docs_before": t["docs_before"],
+                "bytes_before": t["bytes_before"],
+                "amount_before": t["amount_before"],
                 "prior_share": targets.prior.get(lang),
                 "target_share": share.get(lang),
                 "target_amount": targets.amount.get(lang),
-                "docs_after": int(c.sum()),
-                "unique_docs_after": int((c > 0).sum()),
-                "bytes_after": int((c * nbytes[seg]).sum()),
-                "amount_after": float((c * sizes[seg]).sum()),
-                "repeats": int((c - 1).clip(min=0).sum()),
-                "max_copies": int(totals[seg].max()) if c.size else 0,
+                **{k: t[k] for k in AFTER},
             }
         _add_shares(per_lang)
         notes = []
@@ -433,11 +429,29 @@ class Balance(GlobalStage[BalanceConfig]):
             )
         return notes
 
-    def _overall(self, groups: dict[str, dict[str, Any]], copies: np.ndarray) -> dict[str, Any]:
+    def _overall(
+        self,
+        groups: dict[str, dict[str, Any]],
+        docs_before: int,
+        docs_after: int,
+        approximated: int,
+    ) -> dict[str, Any]:
         """The fit summary: the single group's facts, or one entry per group with ``within``.
 
         Balancing the language column keeps the key ``languages`` (what the report reads).
         """
+        out = self._overall_facts(groups, docs_before, docs_after)
+        if approximated:
+            out["notes"].append(
+                f"tokens approximated as UTF-8 bytes / 4 for {approximated} of {docs_before} "
+                f"documents (no {obs.N_TOKENS!r} column): put tokens_v1 before this stage "
+                "for exact counts"
+            )
+        return out
+
+    def _overall_facts(
+        self, groups: dict[str, dict[str, Any]], docs_before: int, docs_after: int
+    ) -> dict[str, Any]:
         head: dict[str, Any] = {
             "mode": self.cfg.mode,
             "unit": self.unit,
@@ -451,21 +465,21 @@ class Balance(GlobalStage[BalanceConfig]):
             return {
                 **head,
                 "within": self.cfg.within,
-                "docs_before": int(copies.size),
-                "docs_after": int(copies.sum()),
+                "docs_before": docs_before,
+                "docs_after": docs_after,
                 "groups": groups,
                 "notes": notes,
             }
         only = next(iter(groups.values()), None)
         if only is None:
-            only = self._build_summary({}, copies, copies, copies, copies, compute_targets({}))
+            only = self._build_summary({}, compute_targets({}))
         key = "languages" if self.column == self.ctx.lang_column else "categories"
         return {
             **head,
             "budget": only["budget"],
             "budget_reached": only["budget_reached"],
-            "docs_before": int(copies.size),
-            "docs_after": int(copies.sum()),
+            "docs_before": docs_before,
+            "docs_after": docs_after,
             key: only["categories"],
             "notes": only["notes"],
         }

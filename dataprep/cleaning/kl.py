@@ -25,13 +25,52 @@ are clipped to 0.
 The corpus may be split into groups (languages): each group has its own ``N``, ``lam``
 and ``S``, and a document is compared with its group. Counts are kept sparse, keyed by
 ``group * B + bucket``: 16 bytes per (group, used bucket) in RAM (key, log Q).
+
+``S`` is the correctly rounded sum of the ``log Q_b`` (:func:`exact_sum`), so a
+partitioned fit that sums each partition's buckets on its own and adds the exact
+partial sums (:func:`exact_sum_int`) gets the same bits as one process.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import pairwise
+
 import numpy as np
 
 _COMPACT_ROWS = 1 << 22
+#: An exact sum of float64 values is an integer multiple of 2**-1074 (the smallest
+#: subnormal): :func:`exact_sum_int` returns that integer.
+_SCALE_BITS = 1074
+_MANTISSA_BITS = 53
+
+
+def exact_sum_int(values: np.ndarray) -> int:
+    """The exact sum of finite float64 ``values``, times ``2**1074`` (a Python int)."""
+    v = np.asarray(values, dtype=np.float64)
+    if not v.size:
+        return 0
+    mantissa, exponent = np.frexp(v)  # v = m * 2**e, 0.5 <= |m| < 1
+    m = (mantissa * float(1 << _MANTISSA_BITS)).astype(np.int64)  # exact: 53 bits
+    total = 0
+    for e in np.unique(exponent).tolist():
+        sel = m[exponent == e]
+        hi, lo = sel >> np.int64(32), sel & np.int64(0xFFFFFFFF)  # sums fit in int64
+        part = (int(hi.sum()) << 32) + int(lo.sum())
+        shift = e - _MANTISSA_BITS + _SCALE_BITS
+        total += part << shift if shift >= 0 else part >> -shift  # exact: low bits are 0
+    return total
+
+
+def float_of_exact(total: int) -> float:
+    """The float64 nearest to ``total * 2**-1074`` (correctly rounded)."""
+    return float(Fraction(total, 1 << _SCALE_BITS))
+
+
+def exact_sum(values: np.ndarray) -> float:
+    """The correctly rounded sum of ``values`` (as ``math.fsum``), whatever their order."""
+    return float_of_exact(exact_sum_int(values))
 
 
 class SparseCounts:
@@ -85,7 +124,13 @@ class CorpusDistribution:
         unused = np.zeros(n_groups, dtype=np.float64)
         smooth = self.lam > 0
         unused[smooth] = (b - used[smooth]) * np.log(self.lam[smooth] / b)
-        self.sum_log_q = np.bincount(group, weights=self.log_q, minlength=n_groups) + unused
+        bounds = np.searchsorted(group, np.arange(n_groups + 1))
+        sums = [exact_sum(self.log_q[a:b]) for a, b in pairwise(bounds)]
+        self.sum_log_q = np.asarray(sums, dtype=np.float64) + unused
+
+    def stats(self) -> GroupStats:
+        """The per-group numbers the KL needs besides each bucket's count and log Q."""
+        return GroupStats(self.num_buckets, self.alpha, self.lam, self.total, self.sum_log_q)
 
     def kl(
         self, doc: np.ndarray, keys: np.ndarray, counts: np.ndarray, doc_group: np.ndarray
@@ -95,24 +140,8 @@ class CorpusDistribution:
         ``doc_group`` gives each document's group. A document's keys must be distinct
         and present in the corpus counts. Documents with no token get NaN.
         """
-        n_docs = len(doc_group)
-        n_tok = np.bincount(doc, weights=counts, minlength=n_docs)
-        k = np.bincount(doc, minlength=n_docs)
-        big_b = self.num_buckets
-        lam_d = self.lam[doc_group]
-        lam = lam_d[doc]
-        p = (1.0 - lam) * counts / np.maximum(n_tok[doc], 1.0) + lam / big_b
         log_q = self.log_q[np.searchsorted(self.keys, keys)]
-        out = np.bincount(doc, weights=p * (np.log(p) - log_q), minlength=n_docs)
-        in_doc = np.bincount(doc, weights=log_q, minlength=n_docs)
-        smooth = lam_d > 0
-        p0 = lam_d[smooth] / big_b
-        out[smooth] += p0 * (
-            (big_b - k[smooth]) * np.log(p0) - (self.sum_log_q[doc_group[smooth]] - in_doc[smooth])
-        )
-        out = np.maximum(out, 0.0)
-        out[n_tok == 0] = np.nan
-        return out
+        return kl_of(self.stats(), doc, counts, log_q, doc_group)
 
     def loo_kl(
         self, doc: np.ndarray, keys: np.ndarray, counts: np.ndarray, doc_group: np.ndarray
@@ -122,15 +151,57 @@ class CorpusDistribution:
         over the rest of its group. A token no other document uses has Q = alpha/(...) and
         weighs heavily: the document is no longer part of the distribution it is judged by,
         which matters for small corpora and languages. Same arguments as :meth:`kl`."""
-        n_docs = len(doc_group)
-        n_tok = np.bincount(doc, weights=counts, minlength=n_docs)
-        alpha = max(self.alpha, 1e-9)
-        rest = self.values[np.searchsorted(self.keys, keys)] - counts
-        n = n_tok[doc]
-        denom = self.total[doc_group][doc] - n + alpha * self.num_buckets
-        p = counts / np.maximum(n, 1.0)
-        log_q = np.log(np.maximum(rest, 0.0) + alpha) - np.log(np.maximum(denom, 1e-300))
-        out = np.bincount(doc, weights=p * (np.log(p) - log_q), minlength=n_docs)
-        out = np.maximum(out, 0.0)
-        out[n_tok == 0] = np.nan
-        return out
+        corpus = self.values[np.searchsorted(self.keys, keys)]
+        return loo_kl_of(self.stats(), doc, counts, corpus, doc_group)
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """Per-group numbers of a :class:`CorpusDistribution` (indexed by group code)."""
+
+    num_buckets: int
+    alpha: float
+    lam: np.ndarray
+    total: np.ndarray
+    sum_log_q: np.ndarray
+
+
+def kl_of(
+    st: GroupStats, doc: np.ndarray, counts: np.ndarray, log_q: np.ndarray, doc_group: np.ndarray
+) -> np.ndarray:
+    """:meth:`CorpusDistribution.kl`, given each triple's corpus ``log Q`` (looked up)."""
+    n_docs = len(doc_group)
+    n_tok = np.bincount(doc, weights=counts, minlength=n_docs)
+    k = np.bincount(doc, minlength=n_docs)
+    big_b = st.num_buckets
+    lam_d = st.lam[doc_group]
+    lam = lam_d[doc]
+    p = (1.0 - lam) * counts / np.maximum(n_tok[doc], 1.0) + lam / big_b
+    out = np.bincount(doc, weights=p * (np.log(p) - log_q), minlength=n_docs)
+    in_doc = np.bincount(doc, weights=log_q, minlength=n_docs)
+    smooth = lam_d > 0
+    p0 = lam_d[smooth] / big_b
+    out[smooth] += p0 * (
+        (big_b - k[smooth]) * np.log(p0) - (st.sum_log_q[doc_group[smooth]] - in_doc[smooth])
+    )
+    out = np.maximum(out, 0.0)
+    out[n_tok == 0] = np.nan
+    return out
+
+
+def loo_kl_of(
+    st: GroupStats, doc: np.ndarray, counts: np.ndarray, corpus: np.ndarray, doc_group: np.ndarray
+) -> np.ndarray:
+    """:meth:`CorpusDistribution.loo_kl`, given each triple's corpus count (looked up)."""
+    n_docs = len(doc_group)
+    n_tok = np.bincount(doc, weights=counts, minlength=n_docs)
+    alpha = max(st.alpha, 1e-9)
+    rest = corpus - counts
+    n = n_tok[doc]
+    denom = st.total[doc_group][doc] - n + alpha * st.num_buckets
+    p = counts / np.maximum(n, 1.0)
+    log_q = np.log(np.maximum(rest, 0.0) + alpha) - np.log(np.maximum(denom, 1e-300))
+    out = np.bincount(doc, weights=p * (np.log(p) - log_q), minlength=n_docs)
+    out = np.maximum(out, 0.0)
+    out[n_tok == 0] = np.nan
+    return out

@@ -43,8 +43,18 @@ fraction, so the pages of a small language are not all outliers of the big one.
 
 Observation columns: ``kl_buckets`` (list<uint32>, distinct buckets of the document),
 ``kl_counts`` (list<uint32>, their counts), ``kl_lang`` (string or null). 8 bytes per
-distinct token per document on disk. Fit RAM: 16 bytes per used (language, bucket)
-pair (key + log-probability + count; at most 24 MiB per language at 2^20 buckets,
+distinct token per document on disk.
+
+Fit (what a run uses): partitioned, as executor tasks (:mod:`.token_kl_fit`): the
+workers shuffle token counts by bucket, a task per partition sums them and computes
+``log Q``, a task per unit its documents' KLs, length bins are scored per partition
+and decisions written per unit. Driver memory: a few numbers per language and per
+distinct document length, nothing per document. A ``count``/``logq`` task holds its
+partition's (language, bucket) counts (24 bytes each); a ``docs`` task its unit plus
+the ``logq`` files it looks up (memory-mapped); a ``bins`` task its partition's
+judged documents (32 bytes each). The single-process :meth:`TokenKL.fit` (the
+reference the tests compare with) holds 16 bytes per used (language, bucket) pair
+(key + log-probability + count; at most 24 MiB per language at 2^20 buckets,
 transiently ~2x while compacting counts), plus 40 bytes per document (KL, leave-one-out
 KL, tokens, language and score, kept for the quota and the length bins); observations
 are read one batch at a time.
@@ -75,6 +85,7 @@ from dataprep.stages.base import GlobalStage, StageConfig, StageContext, reasons
 
 from ._common import positive_or_none
 from .kl import CorpusDistribution, SparseCounts
+from .token_kl_fit import TokenKLFit
 
 REASON = "token_kl"
 BUCKETS_COL = "kl_buckets"
@@ -136,8 +147,10 @@ class TokenKLConfig(StageConfig):
 
 
 @register("token_kl_v1")
-class TokenKL(GlobalStage[TokenKLConfig]):
+class TokenKL(TokenKLFit, GlobalStage[TokenKLConfig]):
     """Score documents by KL(document || corpus) over hashed tokens; drop the outliers."""
+
+    _BUCKETS, _COUNTS, _GROUP = BUCKETS_COL, COUNTS_COL, GROUP_COL
 
     def __init__(self, config: TokenKLConfig, ctx: StageContext) -> None:
         super().__init__(config, ctx)

@@ -1,8 +1,8 @@
 """SIGKILL during a partitioned fit, then ``--resume``: the same bytes.
 
-The fits of ``exact_dedup_v1``, ``minhash_dedup_v1`` and ``line_dedup_v1`` run as
-executor tasks (``engine/partitioned.py``), each recorded as done under
-``_work/pass-P/fit/_tasks``.
+The fits of ``exact_dedup_v1``, ``minhash_dedup_v1``, ``line_dedup_v1``, ``token_kl_v1``
+and ``balance_v1`` run as executor tasks
+(``engine/partitioned.py``), each recorded as done under ``_work/pass-P/fit/_tasks``.
 Here the real CLI (two worker processes, many work units) is killed with SIGKILL
 after a random number of those records, i.e. anywhere inside a fit, between its
 steps, or in the driver's own steps, and resumed; the output must equal an
@@ -35,9 +35,10 @@ stages:
 FILES, DOCS, ROW_GROUP = 4, 1200, 100
 
 
-def near_duplicate_corpus(root: Path, seed: int = 0) -> Path:
+def near_duplicate_corpus(root: Path, seed: int = 0, *, langs: bool = False) -> Path:
     """Parquet files of documents in families of near-duplicates (a few words changed),
-    exact copies among them; ``ROW_GROUP`` rows per row group (a work unit each)."""
+    exact copies among them; ``ROW_GROUP`` rows per row group (a work unit each). With
+    ``langs`` a ``lang`` column of four languages in skewed shares."""
     rng = np.random.default_rng(seed)
     vocab = np.array([f"w{i}" for i in range(5000)])
     texts: list[str] = []
@@ -53,6 +54,9 @@ def near_duplicate_corpus(root: Path, seed: int = 0) -> Path:
     for f in range(FILES):
         chunk = [texts[i] for i in order[f * DOCS : (f + 1) * DOCS]]
         table = pa.table({"id": [f"f{f}-{i}" for i in range(DOCS)], "text": chunk})
+        if langs:
+            lang = rng.choice(["en", "fr", "de", "sw"], DOCS, p=[0.6, 0.2, 0.15, 0.05])
+            table = table.append_column("lang", pa.array(lang.tolist()))
         pq.write_table(table, root / f"part{f}.parquet", row_group_size=ROW_GROUP)
     return root
 
@@ -101,35 +105,38 @@ def line_corpus(root: Path, seed: int = 0) -> Path:
     return root
 
 
-def _reference(tmp: Path, corpus: Path, text: str) -> tuple[Path, Path, Path]:
-    """Corpus, recipe and an uninterrupted run's output."""
+def reference_run(
+    tmp: Path, corpus: Path, recipe_text: str, removes: str | None
+) -> tuple[Path, ...]:
+    """Corpus, recipe and an uninterrupted run's output (in which ``removes``, when given,
+    removed some)."""
     recipe = tmp / "r.yaml"
-    recipe.write_text(text)
+    recipe.write_text(recipe_text)
     ref = tmp / "ref"
     args = ["run", str(recipe), "-i", str(corpus), "-o", str(ref), "-j", "2", "--no-progress"]
     code, err = finish(cli([*args, "-q"]), timeout=300)
     assert code == 0, err
+    if removes is not None:
+        assert any(k.startswith(f"removed/{removes}/") for k in digest(ref))
     return corpus, recipe, ref
 
 
 @pytest.fixture(scope="module")
-def fit_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+def fit_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ...]:
     tmp = tmp_path_factory.mktemp("fitrel")
-    setup = _reference(tmp, near_duplicate_corpus(tmp / "in"), RECIPE)
-    assert any(k.startswith("removed/minhash_dedup_v1/") for k in digest(setup[2]))
-    return setup
+    return reference_run(tmp, near_duplicate_corpus(tmp / "in"), RECIPE, "minhash_dedup_v1")
 
 
 @pytest.fixture(scope="module")
-def line_fit_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+def line_fit_setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ...]:
     tmp = tmp_path_factory.mktemp("linefitrel")
-    setup = _reference(tmp, line_corpus(tmp / "in"), LINE_RECIPE)
+    setup = reference_run(tmp, line_corpus(tmp / "in"), LINE_RECIPE, None)
     fit = json.loads((setup[2] / "stats.json").read_text())["global_stages"]["line_dedup_v1"]
     assert fit["lines_dropped"] > 1000 and fit["buckets"] > 4, fit
     return setup
 
 
-def _progress(out: Path, records: tuple[int, ...]) -> tuple[int, int]:
+def _progress(out: Path, records: tuple[int, ...] = RECORDS) -> tuple[int, int]:
     """(fits finished, task records of the fit under way): grows through a run (a
     fit's records are deleted once its ``_fit.json`` is written)."""
     layout = Layout(out)
@@ -140,7 +147,7 @@ def _progress(out: Path, records: tuple[int, ...]) -> tuple[int, int]:
 
 
 def _kill_in_fit(
-    setup: tuple[Path, Path, Path],
+    setup: tuple[Path, ...],
     tmp_path: Path,
     kills: int,
     seed: int,
@@ -172,7 +179,7 @@ def _kill_in_fit(
 
 
 def test_sigkill_in_a_partitioned_fit_then_resume_gives_identical_output(
-    fit_setup: tuple[Path, Path, Path], tmp_path: Path
+    fit_setup: tuple[Path, ...], tmp_path: Path
 ) -> None:
     _kill_in_fit(fit_setup, tmp_path, kills=1, seed=7)
 
@@ -180,13 +187,13 @@ def test_sigkill_in_a_partitioned_fit_then_resume_gives_identical_output(
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(4))
 def test_many_sigkills_in_partitioned_fits_then_resume(
-    fit_setup: tuple[Path, Path, Path], tmp_path: Path, seed: int
+    fit_setup: tuple[Path, ...], tmp_path: Path, seed: int
 ) -> None:
     _kill_in_fit(fit_setup, tmp_path, kills=4, seed=200 + seed)
 
 
 def test_sigkill_in_the_partitioned_line_dedup_fit_then_resume(
-    line_fit_setup: tuple[Path, Path, Path], tmp_path: Path
+    line_fit_setup: tuple[Path, ...], tmp_path: Path
 ) -> None:
     _kill_in_fit(line_fit_setup, tmp_path, kills=1, seed=11, records=LINE_RECORDS)
 
@@ -194,6 +201,70 @@ def test_sigkill_in_the_partitioned_line_dedup_fit_then_resume(
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(4))
 def test_many_sigkills_in_the_line_dedup_fit_then_resume(
-    line_fit_setup: tuple[Path, Path, Path], tmp_path: Path, seed: int
+    line_fit_setup: tuple[Path, ...], tmp_path: Path, seed: int
 ) -> None:
     _kill_in_fit(line_fit_setup, tmp_path, kills=4, seed=300 + seed, records=LINE_RECORDS)
+
+
+KL_RECIPE = """\
+name: kl-fit-reliability
+run: {batch_size: 64, unit_bytes: 1}
+stages:
+  - stage: token_kl_v1
+    drop_top_fraction: 0.01
+"""
+BALANCE_RECIPE = """\
+name: balance-fit-reliability
+run: {batch_size: 64, unit_bytes: 1}
+stages:
+  - stage: balance_v1
+    max_repeats: 3
+    caps: {en: 300000}
+  - stage: balance_v1
+    name: by_docs
+    unit: docs
+    budget: 3000
+    max_repeats: 3
+"""
+#: Task records of each balance fit (48 units): 48 ``tally``, 8 x 48 ``pick``, 48
+#: ``decide`` (more when a cut falls on a shared hash).
+BALANCE_RECORDS = (450, 450)
+#: Task records of the token_kl fit (48 units, 4 partitions): 48 ``langs``, 4 ``count``,
+#: 4 ``logq``, 48 ``docs``, 8 x 48 ``kl-select``, 48 ``send``, 4 ``bins``, 48
+#: ``decide``, 8 x 4 ``score-select``.
+KL_RECORDS = (600,)
+
+
+#: Per stage: recipe, whether the corpus has a ``lang`` column, a stage that must
+#: remove documents in the reference run, task records per fit.
+TASK_FITS = {
+    "token_kl": (KL_RECIPE, False, "token_kl_v1", KL_RECORDS),
+    "balance": (BALANCE_RECIPE, True, "by_docs", BALANCE_RECORDS),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(TASK_FITS))
+def task_fit(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[tuple[Path, ...], tuple[int, ...]]:
+    """(corpus, recipe, reference output) and the task records of each fit."""
+    recipe, langs, removes, records = TASK_FITS[request.param]
+    tmp = tmp_path_factory.mktemp(request.param)
+    corpus = near_duplicate_corpus(tmp / "in", seed=1, langs=langs)
+    return reference_run(tmp, corpus, recipe, removes), records
+
+
+def test_sigkill_in_a_token_kl_or_balance_fit_then_resume_gives_identical_output(
+    task_fit: tuple[tuple[Path, ...], tuple[int, ...]], tmp_path: Path
+) -> None:
+    setup, records = task_fit
+    _kill_in_fit(setup, tmp_path, kills=2, seed=11, records=records)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(3))
+def test_many_sigkills_in_token_kl_and_balance_fits_then_resume(
+    task_fit: tuple[tuple[Path, ...], tuple[int, ...]], tmp_path: Path, seed: int
+) -> None:
+    setup, records = task_fit
+    _kill_in_fit(setup, tmp_path, kills=4, seed=300 + seed, records=records)
