@@ -7,7 +7,11 @@ per-batch half of ``multilingual`` (language ID, Gopher repetition and quality,
 FineWeb): ~33 float signal columns per kept document, about a third of the documents
 removed. For each output setting it prints the bytes of ``data/``, ``signals/`` and
 ``removed/`` and the run's wall time (best of ``--repeat``), then times ``dataprep
-export`` (Parquet and jsonl.zst) of the new default run on one worker.
+export`` (Parquet and jsonl.zst) of the new default run on one worker. Last, the
+cost of tokens: the same recipe with ``tokens_v1`` appended (a byte-level BPE of
+``--vocab`` tokens trained on the sample texts with ``tokenizers``, nothing
+downloaded), each stage's CPU seconds from ``run.json``, and the Megatron export
+(tokenizing every kept document again) in docs/s and tokens/s on one worker.
 Prints tables; asserts nothing (see benchmarks/README.md for the method).
 
     python benchmarks/bench_export.py [--copies 40] [--repeat 2] [--workers 1]
@@ -16,6 +20,7 @@ Prints tables; asserts nothing (see benchmarks/README.md for the method).
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
@@ -25,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dataprep.engine.driver import run_pipeline
@@ -32,6 +38,7 @@ from dataprep.export.options import ExportOptions
 from dataprep.export.run import export_run
 from dataprep.recipe.config import parse_recipe
 from dataprep.sample_data import sample_path
+from dataprep.tokens.tokenizer import TokenizerSpec
 
 STAGES = [
     {"stage": "fasttext_langid_v1"},
@@ -75,11 +82,66 @@ def timed_run(output: dict, corpus: Path, out: Path, workers: int, repeat: int) 
     return best
 
 
+def train_tokenizer(path: Path, vocab_size: int) -> Path:
+    """A byte-level BPE trained on the sample texts, ``<|endoftext|>`` its EOD token."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=["<|endoftext|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    texts = sorted(Path(sample_path()).parent.joinpath("texts").glob("*.txt"))
+    tok.train([str(p) for p in texts], trainer)
+    tok.save(str(path))
+    return path
+
+
+def token_costs(corpus: Path, tmp: Path, vocab: int, repeat: int) -> None:
+    """CPU seconds per stage with ``tokens_v1`` appended, and the Megatron export's rate."""
+    tok = train_tokenizer(tmp / "tokenizer.json", vocab)
+    stages = [*STAGES, {"stage": "tokens_v1", "tokenizer": str(tok)}]
+    recipe = parse_recipe({"name": "bench-tokens", "stages": stages})
+    out = tmp / "out-tokens"
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        run_pipeline(recipe, [str(corpus)], out, workers=1, progress=False, overwrite=True)
+        timing = json.loads((out / "run.json").read_text())["timing"]["stages"]
+        for stage, t in timing.items():
+            best[stage] = min(best.get(stage, float("inf")), t["cpu_seconds"])
+    total = sum(best.values())
+    kept = pq.read_table(out / "data", columns=["n_tokens"]).column("n_tokens")
+    tokens, docs = int(pc.sum(kept).as_py()), len(kept)
+    print(f"\ntokens_v1 ({vocab}-token BPE): CPU seconds per stage, 1 worker, best of {repeat}\n")
+    print("| stage | CPU s | share |")
+    print("|---|---:|---:|")
+    for stage, t in sorted(best.items(), key=lambda kv: -kv[1]):
+        print(f"| {stage} | {t:.2f} | {t / total:.0%} |")
+    tok_s = best.get("tokens_v1", 0.0)
+    print(f"\ntokens_v1: {tokens:,} tokens in {docs:,} kept documents, "
+          f"{tokens / max(tok_s, 1e-9):,.0f} tokens/s per core")  # fmt: skip
+    spec = TokenizerSpec(tokenizer=str(tok))
+    secs = float("inf")
+    for _ in range(repeat):
+        target = tmp / "export-megatron"
+        shutil.rmtree(target, ignore_errors=True)
+        start = time.perf_counter()
+        export_run(out, target, ExportOptions(format="megatron", tokenizer=spec), workers=1)
+        secs = min(secs, time.perf_counter() - start)
+    print(f"megatron export, 1 worker: {secs:.2f} s, {docs / secs:,.0f} docs/s, "
+          f"{tokens / secs:,.0f} tokens/s (shuffle, tokenize, .bin/.idx)")  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--copies", type=int, default=40)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--vocab", type=int, default=8000, help="BPE vocabulary of the token run")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-export-"))
     try:
@@ -110,6 +172,7 @@ def main() -> None:
                 export_run(run, target, ExportOptions(format=fmt), workers=1)
                 best = min(best, time.perf_counter() - start)
             print(f"| {fmt} | {best:.2f} | {kept / best:,.0f} |")
+        token_costs(tmp / "in", tmp, args.vocab, args.repeat)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
