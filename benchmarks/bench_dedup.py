@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -172,6 +173,7 @@ def bench_signatures(corpora: dict[str, list[str]], rounds: int, venv: Path) -> 
     stage.setup()
     cfg = stage.config
     opts = cfg.normalize_options()
+    split_later = replace(opts, collapse_whitespace=False)
     hasher = MinHasher(cfg.num_perm, 1)
     batches = {
         name: pa.table({"text": docs}).to_batches(max_chunksize=1024)
@@ -181,11 +183,11 @@ def bench_signatures(corpora: dict[str, list[str]], rounds: int, venv: Path) -> 
     def signatures(name: str) -> None:
         for b in batches[name]:
             sh = shingle_batch(
-                [normalize(t, opts) for t in b.column("text").to_pylist()],
+                [normalize(t, split_later) for t in b.column("text").to_pylist()],
                 word_n=cfg.ngram,
                 char_n=cfg.char_ngram,
                 char_fraction=cfg.char_script_fraction,
-                collapsed=opts.collapse_whitespace,
+                collapse_whitespace=opts.collapse_whitespace,
             )
             hasher.signatures_flat(sh.values, sh.offsets)
 

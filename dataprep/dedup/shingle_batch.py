@@ -26,7 +26,6 @@ from functools import cache, partial
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import xxhash
 
 from .shingles import _CHAR_DOMAIN, _MUL, _NO_SPACE_RANGES, fmix64
@@ -89,36 +88,77 @@ def char_doc_mask(texts: Sequence[str], char_fraction: float) -> np.ndarray:
     return frac >= char_fraction
 
 
-def _collapse(text: str) -> str:
-    """Words joined by one space, split as the reference splits them (``bytes.split`` for
-    ASCII, which keeps ``\\x1c``-``\\x1f`` inside words; ``str.split`` otherwise)."""
-    if text.isascii():
-        return b" ".join(text.encode("ascii").split()).decode("ascii")
-    return " ".join(text.split())
+# Multi-byte UTF-8 sequences of ``str.split``'s whitespace beyond ASCII (U+0085 ... U+3000).
+_WIDE_SPACES = tuple(
+    tuple(chr(c).encode("utf-8")) for c in range(0x80, _MAX_CODEPOINT) if chr(c).isspace()
+)
 
 
-def _word_tokens(texts: Sequence[str], *, collapsed: bool) -> Tokens:
+def _separators(buf: np.ndarray, ascii_byte: np.ndarray, str_split: bool) -> np.ndarray:
+    """Which bytes of UTF-8 ``buf`` belong to whitespace, as the reference splits words.
+
+    Non-ASCII texts split on ``str.split``'s whitespace; ASCII texts on ``bytes.split``'s
+    (``\\t\\n\\v\\f\\r`` and space), or on ``str.split``'s with ``str_split``, which adds
+    the information separators ``\\x1c``-``\\x1f``.
+    """
+    sep = buf == 32
+    sep |= (buf - np.uint8(9)) <= np.uint8(4)  # 9..13
+    info = (buf - np.uint8(28)) <= np.uint8(3)  # 28..31
+    if info.any():
+        sep |= info if str_split else info & ~ascii_byte
+    lead = np.flatnonzero(buf >= 0xC2)
+    if len(lead) == 0:
+        return sep
+    padded = np.concatenate([buf, np.zeros(2, np.uint8)])
+    for seq in _WIDE_SPACES:
+        at = lead[padded[lead] == seq[0]]
+        for k, byte in enumerate(seq[1:], 1):
+            at = at[padded[at + k] == byte]
+        for k in range(len(seq)):
+            sep[at + k] = True
+    return sep
+
+
+def _word_tokens(texts: Sequence[str], *, str_split: bool) -> Tokens:
     """``xxh3_64`` of every whitespace-separated word, flat, and the words per text.
 
-    Splits on single spaces in Arrow, so the texts are collapsed first unless the
-    caller says they are (Arrow 26's ``utf8_split_whitespace`` is not used: it
-    sometimes misses a trailing ideographic space).
+    Word starts and ends are found in numpy over the batch's UTF-8 bytes. The Arrow
+    array of "a word and the separators after it" (offsets = word starts, no copy) is
+    dictionary-encoded, so that ``xxh3_64`` runs once per distinct entry, on its word
+    bytes only. (Arrow 26's ``utf8_split_whitespace`` is not used: it sometimes misses
+    a trailing ideographic space.)
     """
-    if not collapsed:
-        texts = [_collapse(t) for t in texts]
-    lists = pc.split_pattern(pa.array(texts, pa.large_string()), " ")
-    words = lists.flatten()
-    parents = pc.list_parent_indices(lists)
-    keep = pc.greater(pc.binary_length(words), 0)  # "" splits into [""]
-    words, parents = words.filter(keep), parents.filter(keep)
-    encoded = words.dictionary_encode()
-    distinct = encoded.dictionary.cast(pa.large_binary()).to_pylist()
-    hashes = np.fromiter(
-        map(xxhash.xxh3_64_intdigest, distinct), dtype=np.uint64, count=len(distinct)
+    arr = pa.array(texts, pa.large_string())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[: len(texts) + 1]
+    data = arr.buffers()[2]
+    buf = np.frombuffer(data, dtype=np.uint8)[: offsets[-1]] if data else np.empty(0, np.uint8)
+    byte_len = np.diff(offsets)
+    ascii_doc = np.fromiter((t.isascii() for t in texts), dtype=bool, count=len(texts))
+    sep = _separators(buf, np.repeat(ascii_doc, byte_len), str_split)
+    word = ~sep
+    first, last = offsets[:-1][byte_len > 0], offsets[1:][byte_len > 0] - 1
+    edge = word.copy()  # word bytes after a separator or at a text's start
+    edge[1:] &= sep[:-1]
+    edge[first] = word[first]
+    starts = np.flatnonzero(edge)
+    edge = word.copy()  # word bytes before a separator or at a text's end
+    edge[:-1] &= sep[1:]
+    edge[last] = word[last]
+    word_len = np.flatnonzero(edge) - starts + 1
+    counts = np.diff(np.searchsorted(starts, offsets))
+    entries = pa.Array.from_buffers(
+        pa.large_binary(),
+        len(starts),
+        [None, pa.py_buffer(np.append(starts, len(buf))), data or pa.py_buffer(b"")],
     )
-    tokens = hashes[encoded.indices.to_numpy(zero_copy_only=False)]
-    counts = np.bincount(parents.to_numpy(zero_copy_only=False), minlength=len(texts))
-    return tokens, counts.astype(np.int64)
+    encoded = entries.dictionary_encode()
+    index = encoded.indices.to_numpy(zero_copy_only=False)
+    distinct = encoded.dictionary.to_pylist()
+    lengths = np.zeros(len(distinct), dtype=np.int64)
+    lengths[index] = word_len  # equal entries hold equal words
+    words = map(bytes.__getitem__, distinct, map(slice, lengths.tolist()))
+    hashes = np.fromiter(map(xxhash.xxh3_64_intdigest, words), dtype=np.uint64, count=len(distinct))
+    return hashes[index], counts
 
 
 def _char_tokens(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -179,18 +219,19 @@ def shingle_batch(
     word_n: int,
     char_n: int,
     char_fraction: float,
-    collapsed: bool = False,
+    collapse_whitespace: bool = False,
 ) -> ShingleBatch:
     """Shingle hashes of normalized ``texts`` (``None``: no shingle), as the per-document path.
 
-    ``collapsed``: every text is already words joined by single spaces (normalization's
-    ``collapse_whitespace``), so the words are split in Arrow without a Python pass.
+    With ``collapse_whitespace`` the result is that of the per-document path on
+    ``" ".join(text.split())`` (normalization's last step, which need not be run first:
+    it changes nothing else).
     """
     idx = np.array([i for i, t in enumerate(texts) if t is not None], dtype=np.int64)
     present = [t for t in texts if t is not None]
     by_char = char_doc_mask(present, char_fraction)
     groups: list[tuple[np.ndarray, Callable[[Sequence[str]], Tokens], int]] = [
-        (~by_char, partial(_word_tokens, collapsed=collapsed), word_n),
+        (~by_char, partial(_word_tokens, str_split=collapse_whitespace), word_n),
         (by_char, _char_tokens, char_n),
     ]
     parts = []

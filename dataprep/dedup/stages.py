@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -337,12 +337,14 @@ class MinHashDedup(_DedupStage):
     def _observe_columns(self, texts: list[str | None]) -> dict[str, pa.Array]:
         hasher = self._minhasher()
         cfg, opts = self.config, self._options
+        # whitespace is collapsed inside shingle_batch (numpy over the batch's bytes)
+        split_later = replace(opts, collapse_whitespace=False)
         shingles = shingle_batch(
-            [None if t is None else normalize(t, opts) for t in texts],
+            [None if t is None else normalize(t, split_later) for t in texts],
             word_n=cfg.ngram,
             char_n=cfg.char_ngram,
             char_fraction=cfg.char_script_fraction,
-            collapsed=opts.collapse_whitespace,
+            collapse_whitespace=opts.collapse_whitespace,
         )
         sigs = hasher.signatures_flat(shingles.values, shingles.offsets)
         counts = shingles.counts.astype(np.int32)

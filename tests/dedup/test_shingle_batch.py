@@ -47,9 +47,11 @@ def test_batch_equals_per_document(batch: list[str | None], p: tuple[int, int, f
         assert g.dtype == np.uint64 and np.array_equal(g, r)
     for g, r in zip(_split(sorted_unique_sets(got)), ref, strict=True):
         assert np.array_equal(g, np.unique(r))
-    # texts already collapsed (normalization's default): split in Arrow directly
+    # collapse_whitespace: as the reference on normalization's collapsed text
     flat = [None if t is None else " ".join(t.split()) for t in batch]
-    got = shingle_batch(flat, word_n=word_n, char_n=char_n, char_fraction=frac, collapsed=True)
+    got = shingle_batch(
+        batch, word_n=word_n, char_n=char_n, char_fraction=frac, collapse_whitespace=True
+    )
     for g, r in zip(_split(got), _reference(flat, word_n, char_n, frac), strict=True):
         assert np.array_equal(g, r)
 
