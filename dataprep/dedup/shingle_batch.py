@@ -94,7 +94,9 @@ _WIDE_SPACES = tuple(
 )
 
 
-def _separators(buf: np.ndarray, ascii_byte: np.ndarray, str_split: bool) -> np.ndarray:
+def _separators(
+    buf: np.ndarray, ascii_byte: Callable[[], np.ndarray], str_split: bool
+) -> np.ndarray:
     """Which bytes of UTF-8 ``buf`` belong to whitespace, as the reference splits words.
 
     Non-ASCII texts split on ``str.split``'s whitespace; ASCII texts on ``bytes.split``'s
@@ -105,7 +107,7 @@ def _separators(buf: np.ndarray, ascii_byte: np.ndarray, str_split: bool) -> np.
     sep |= (buf - np.uint8(9)) <= np.uint8(4)  # 9..13
     info = (buf - np.uint8(28)) <= np.uint8(3)  # 28..31
     if info.any():
-        sep |= info if str_split else info & ~ascii_byte
+        sep |= info if str_split else info & ~ascii_byte()
     lead = np.flatnonzero(buf >= 0xC2)
     if len(lead) == 0:
         return sep
@@ -122,34 +124,33 @@ def _separators(buf: np.ndarray, ascii_byte: np.ndarray, str_split: bool) -> np.
 def _word_tokens(texts: Sequence[str], *, str_split: bool) -> Tokens:
     """``xxh3_64`` of every whitespace-separated word, flat, and the words per text.
 
-    Word starts and ends are found in numpy over the batch's UTF-8 bytes. The Arrow
-    array of "a word and the separators after it" (offsets = word starts, no copy) is
-    dictionary-encoded, so that ``xxh3_64`` runs once per distinct entry, on its word
-    bytes only. (Arrow 26's ``utf8_split_whitespace`` is not used: it sometimes misses
-    a trailing ideographic space.)
+    The texts are joined with a space before, between and after them, so that every
+    word lies between two separators: word starts and ends are the changes of the
+    separator mask over the batch's UTF-8 bytes (numpy). The Arrow array of "a word and
+    the separators after it" (offsets = word starts, no copy) is dictionary-encoded, so
+    that ``xxh3_64`` runs once per distinct entry, on its word bytes only. (Arrow 26's
+    ``utf8_split_whitespace`` is not used: it sometimes misses a trailing ideographic
+    space.)
     """
-    arr = pa.array(texts, pa.large_string())
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[: len(texts) + 1]
-    data = arr.buffers()[2]
-    buf = np.frombuffer(data, dtype=np.uint8)[: offsets[-1]] if data else np.empty(0, np.uint8)
-    byte_len = np.diff(offsets)
-    ascii_doc = np.fromiter((t.isascii() for t in texts), dtype=bool, count=len(texts))
-    sep = _separators(buf, np.repeat(ascii_doc, byte_len), str_split)
-    word = ~sep
-    first, last = offsets[:-1][byte_len > 0], offsets[1:][byte_len > 0] - 1
-    edge = word.copy()  # word bytes after a separator or at a text's start
-    edge[1:] &= sep[:-1]
-    edge[first] = word[first]
-    starts = np.flatnonzero(edge)
-    edge = word.copy()  # word bytes before a separator or at a text's end
-    edge[:-1] &= sep[1:]
-    edge[last] = word[last]
-    word_len = np.flatnonzero(edge) - starts + 1
-    counts = np.diff(np.searchsorted(starts, offsets))
+    data = pa.py_buffer(f" {' '.join(texts)} ".encode("utf-8", "surrogatepass"))
+    buf = np.frombuffer(data, dtype=np.uint8)
+    sizes = (len(t) if t.isascii() else len(t.encode("utf-8", "surrogatepass")) for t in texts)
+    byte_len = np.fromiter(sizes, dtype=np.int64, count=len(texts)) + 1  # + the space after
+    text_start = np.cumsum(byte_len) - byte_len + 1  # after the space before each text
+
+    def ascii_byte() -> np.ndarray:
+        ascii_doc = np.fromiter((t.isascii() for t in texts), dtype=bool, count=len(texts))
+        return np.repeat(np.append(True, ascii_doc), np.append(1, byte_len))
+
+    sep = _separators(buf, ascii_byte, str_split)
+    changes = np.flatnonzero(sep[1:] != sep[:-1])  # last separator byte, last word byte, ...
+    starts = changes[0::2] + 1
+    word_len = changes[1::2] - changes[0::2]
+    counts = np.diff(np.searchsorted(starts, np.append(text_start, len(buf))))
     entries = pa.Array.from_buffers(
         pa.large_binary(),
         len(starts),
-        [None, pa.py_buffer(np.append(starts, len(buf))), data or pa.py_buffer(b"")],
+        [None, pa.py_buffer(np.append(starts, len(buf))), data],
     )
     encoded = entries.dictionary_encode()
     index = encoded.indices.to_numpy(zero_copy_only=False)
