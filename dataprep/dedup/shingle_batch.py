@@ -6,9 +6,10 @@ once over the batch:
 
 * script choice: every non-ASCII document's code points in one UTF-32 buffer,
   classified through one lookup table (no-space script / whitespace / other);
-* words: one Arrow split over all word-shingled documents, dictionary-encoded so
-  that ``xxh3_64`` is called once per *distinct* word of the batch (the same
-  bytes, so the same hashes as per document);
+* words: the edges of one whitespace mask over the UTF-8 bytes of all
+  word-shingled documents (whitespace collapse included), then an Arrow
+  dictionary encoding so that ``xxh3_64`` is called once per *distinct* word of
+  the batch (the same bytes, so the same hashes as per document);
 * n-grams: the rolling combination of :func:`.shingles.combine_ngrams` over the
   flat token array of all documents, windows crossing a document's end dropped,
   and a document shorter than ``n`` given its one all-token shingle.
