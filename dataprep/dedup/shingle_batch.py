@@ -34,6 +34,9 @@ from .shingles import _CHAR_DOMAIN, _MUL, _NO_SPACE_RANGES, fmix64
 _OTHER, _NO_SPACE, _SPACE = 0, 1, 2
 _MAX_CODEPOINT = 0x110000
 Tokens = tuple[np.ndarray, np.ndarray]  # flat token hashes, tokens per text
+#: Characters of text shingled in one pass (bounds the per-byte and per-character
+#: arrays, ~20 bytes per character at the peak).
+MAX_SLICE_CHARS = 1 << 23
 
 
 @dataclass(frozen=True)
@@ -228,7 +231,26 @@ def shingle_batch(
     With ``collapse_whitespace`` the result is that of the per-document path on
     ``" ".join(text.split())`` (normalization's last step, which need not be run first:
     it changes nothing else).
+
+    Texts are taken in slices of at most ~:data:`MAX_SLICE_CHARS` characters, so that
+    the per-character work arrays stay small whatever the documents' length.
     """
+    sizes = np.fromiter((0 if t is None else len(t) for t in texts), np.int64, len(texts))
+    ends = np.cumsum(sizes)
+    if len(texts) > 1 and ends[-1] > MAX_SLICE_CHARS:
+        cut = max(int(np.searchsorted(ends, MAX_SLICE_CHARS, "right")), 1)
+        head, tail = (
+            shingle_batch(
+                part,
+                word_n=word_n,
+                char_n=char_n,
+                char_fraction=char_fraction,
+                collapse_whitespace=collapse_whitespace,
+            )
+            for part in (texts[:cut], texts[cut:])
+        )
+        offsets = np.concatenate([head.offsets, tail.offsets[1:] + head.offsets[-1]])
+        return ShingleBatch(np.concatenate([head.values, tail.values]), offsets)
     idx = np.array([i for i, t in enumerate(texts) if t is not None], dtype=np.int64)
     present = [t for t in texts if t is not None]
     by_char = char_doc_mask(present, char_fraction)

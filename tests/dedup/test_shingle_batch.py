@@ -77,3 +77,15 @@ def test_long_and_mixed_documents(n: int) -> None:
     got = _split(shingle_batch(batch, word_n=n, char_n=n, char_fraction=0.3))
     for g, r in zip(got, _reference(batch, n, n, 0.3), strict=True):
         assert np.array_equal(g, r)
+
+
+def test_slices_of_a_long_batch_give_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataprep.dedup.shingle_batch as sb
+
+    batch: list[str | None] = [f"doc {i} " + "x y z 中文字 w " * (i % 7) for i in range(30)]
+    batch[3] = None
+    whole = shingle_batch(batch, word_n=3, char_n=3, char_fraction=0.3, collapse_whitespace=True)
+    monkeypatch.setattr(sb, "MAX_SLICE_CHARS", 40)
+    sliced = shingle_batch(batch, word_n=3, char_n=3, char_fraction=0.3, collapse_whitespace=True)
+    assert np.array_equal(whole.offsets, sliced.offsets)
+    assert np.array_equal(whole.values, sliced.values)
