@@ -1,14 +1,20 @@
-"""Benchmark dataprep's dedup stages against datasketch and rensa on generated documents.
+"""Benchmark dataprep's dedup stages against datasketch and rensa.
 
     /tmp/dpvenv/bin/python benchmarks/bench_dedup.py            # small, ~1-2 minutes
+    /tmp/dpvenv/bin/python benchmarks/bench_dedup.py --signatures-only --rounds 5
     /tmp/dpvenv/bin/python benchmarks/bench_dedup.py --docs 1000000   # memory at 1M short docs
 
-Prints: signature throughput (docs/s and MB/s, one core) for dataprep (``observe``:
-normalization + shingles + signatures), datasketch (``MinHash`` per document +
-``update_batch``) and rensa (``RMinHash`` per document) on the same ~4 KB
-documents; LSH insert + query throughput against ``datasketch.MinHashLSH`` and
-rensa's ``RMinHashLSH``; whole-stage (observe + fit) docs/s; recall by true
-Jaccard band and precision; and peak memory per document of ``fit``.
+Prints: MinHash signatures against rensa 0.5.0 on two corpora (generated ~4.4 KB
+documents, and ``bench_short_multilingual.py``'s 200 B-2 KB documents in 16
+languages): dataprep's signature path (normalize, batch shingles, signatures) and
+its whole ``observe``, CPU time, in ``--rounds`` rounds in which dataprep and rensa
+take turns; rensa runs in its own venv (``--rensa-venv``, made when missing) via
+``_rensa_worker.py``, fed shingle strings built in Python as its README shows; the
+load average after every round. Then datasketch (``MinHash`` per document +
+``update_batch``), LSH insert + query throughput against ``datasketch.MinHashLSH``
+and rensa's ``RMinHashLSH`` (when rensa is installed in this venv); whole-stage
+(observe + fit) docs/s; recall by true Jaccard band and precision; and peak memory
+per document of ``fit``.
 The machines are shared and noisy: compare rows of one run, not across runs.
 """
 
@@ -16,12 +22,14 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +41,8 @@ sys.path.insert(0, str(ROOT))
 from dataprep.output.columns import REPEAT_COL, ROW_COL, SHARD_COL  # noqa: E402
 from dataprep.recipe.registry import get_stage  # noqa: E402
 from dataprep.stages.base import StageContext  # noqa: E402
+
+RENSA_PACKAGES = ["rensa==0.5.0"]
 
 
 def vocabulary(rng: np.random.Generator, size: int = 30_000) -> list[str]:
@@ -90,52 +100,138 @@ def _rensa():
     return rensa
 
 
-def bench_signatures(docs: list[str]) -> dict[str, np.ndarray]:
+def _load() -> str:
+    with open("/proc/loadavg", encoding="ascii") as f:
+        return " ".join(f.read().split()[:3])
+
+
+class RensaWorker:
+    """rensa in its own venv (``_rensa_worker.py``), timing a corpus on request."""
+
+    def __init__(self, venv: Path, corpora: dict[str, list[str]], folder: Path) -> None:
+        sys.path.insert(0, str(ROOT / "benchmarks" / "e2e"))
+        from tools import ensure_venv
+
+        py = ensure_venv(venv, RENSA_PACKAGES, "import rensa")
+        data = folder / "corpora.json"
+        data.write_text(json.dumps(corpora), encoding="utf-8")
+        worker = ROOT / "benchmarks" / "_rensa_worker.py"
+        self.proc = subprocess.Popen(
+            [str(py), str(worker), str(data)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "ready"
+
+    def cpu_seconds(self, corpus: str) -> float:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(corpus + "\n")
+        self.proc.stdin.flush()
+        return float(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait()
+
+
+def _cpu(fn) -> float:
+    t0 = time.process_time()
+    fn()
+    return time.process_time() - t0
+
+
+def bench_datasketch(docs: list[str]) -> None:
     from datasketch import MinHash
 
-    rensa = _rensa()
-
-    mb = sum(len(d.encode()) for d in docs) / 1e6
-    print(
-        f"\n## Signatures, num_perm=128, word 5-grams, {len(docs)} docs of "
-        f"{mb * 1e6 / len(docs) / 1000:.2f} KB (one core)\n"
-    )
-    print("| method | docs/s | MB/s | note")
-    print("|---|---:|---:|---|")
-    stage = make_stage("minhash_dedup_v1")
-    stage.setup()
-    table = pa.table({"text": docs})
-    batches = table.to_batches(max_chunksize=1024)
-    stage.observe(batches[0].slice(0, 32))  # warm-up
-    t, _ = timed(lambda: [stage.observe(b) for b in batches])
-    ours = t
-    row("dataprep observe (normalize+shingle+minhash)", len(docs), t, mb, "numpy, affine32")
-
     sub = docs[: max(len(docs) // 4, 50)]
-    sub_mb = sum(len(d.encode()) for d in sub) / 1e6
 
     def ds() -> None:
         for d in sub:
             m = MinHash(num_perm=128, seed=1)
             m.update_batch([s.encode() for s in shingle_strings(d)])
 
-    t, _ = timed(ds)
-    ds_rate = len(sub) / t
-    row("datasketch MinHash per doc + update_batch", len(sub), t, sub_mb, "sha1, affine32")
+    stage = make_stage("minhash_dedup_v1")
+    stage.setup()
+    batches = pa.table({"text": sub}).to_batches(max_chunksize=1024)
+    ours = min(_cpu(lambda: [stage.observe(b) for b in batches]) for _ in range(3))
+    theirs = _cpu(ds)
+    print(
+        f"\ndatasketch MinHash per doc + update_batch (sha1): {len(sub) / theirs:,.0f} docs/s, "
+        f"dataprep observe {len(sub) / ours:,.0f} docs/s: {theirs / ours:.1f}x (CPU time)"
+    )
 
-    def rn() -> None:
-        for d in docs:
-            m = rensa.RMinHash(num_perm=128, seed=1)
-            m.update(shingle_strings(d))
-            m.digest()
 
-    our_rate = len(docs) / ours
-    print(f"\nratio dataprep/datasketch = {our_rate / ds_rate:.1f}x")
-    if rensa is not None:
-        t, _ = timed(rn)
-        row("rensa RMinHash per doc", len(docs), t, mb, "shingle strings built in Python")
-        print(f"ratio dataprep/rensa = {our_rate / (len(docs) / t):.2f}x")
-    return {}
+def bench_signatures(corpora: dict[str, list[str]], rounds: int, venv: Path) -> None:
+    """dataprep's signature path and observe vs rensa, CPU time, rounds interleaved."""
+    from dataprep.dedup.minhash import MinHasher
+    from dataprep.dedup.normalize import normalize
+    from dataprep.dedup.shingle_batch import shingle_batch
+
+    stage = make_stage("minhash_dedup_v1")
+    stage.setup()
+    cfg = stage.config
+    opts = cfg.normalize_options()
+    split_later = replace(opts, collapse_whitespace=False)
+    hasher = MinHasher(cfg.num_perm, 1)
+    batches = {
+        name: pa.table({"text": docs}).to_batches(max_chunksize=1024)
+        for name, docs in corpora.items()
+    }
+
+    def signatures(name: str) -> None:
+        for b in batches[name]:
+            sh = shingle_batch(
+                [normalize(t, split_later) for t in b.column("text").to_pylist()],
+                word_n=cfg.ngram,
+                char_n=cfg.char_ngram,
+                char_fraction=cfg.char_script_fraction,
+                collapse_whitespace=opts.collapse_whitespace,
+            )
+            hasher.signatures_flat(sh.values, sh.offsets)
+
+    def observe(name: str) -> None:
+        for b in batches[name]:
+            stage.observe(b)
+
+    times: dict[tuple[str, str], list[float]] = defaultdict(list)
+    loads = [_load()]
+    with tempfile.TemporaryDirectory() as tmp:
+        rensa = RensaWorker(venv, corpora, Path(tmp))
+        for name in corpora:
+            signatures(name)  # warm-up (code-point table, caches)
+            observe(name)
+        for _ in range(rounds):
+            for name in corpora:
+                times[name, "signatures"].append(_cpu(lambda n=name: signatures(n)))
+                times[name, "observe"].append(_cpu(lambda n=name: observe(n)))
+                times[name, "rensa"].append(rensa.cpu_seconds(name))
+            loads.append(_load())
+        rensa.close()
+    print(
+        f"\n## MinHash signatures vs rensa 0.5.0, num_perm=128, word 5-grams, one core, "
+        f"CPU time, {rounds} interleaved rounds\n"
+    )
+    print(f"load average (1/5/15 min) before and after each round: {' | '.join(loads)}\n")
+    print("| corpus | docs | KB/doc | method | docs/s best | docs/s median | vs rensa, per round |")
+    print("|---|---:|---:|---|---:|---:|---|")
+    for name, docs in corpora.items():
+        kb = sum(len(d.encode()) for d in docs) / len(docs) / 1000
+        rensa_t = times[name, "rensa"]
+        for method in ("signatures", "observe", "rensa"):
+            t = times[name, method]
+            ratios = [r / m for r, m in zip(rensa_t, t, strict=True)]
+            vs = "-" if method == "rensa" else f"{min(ratios):.2f}-{max(ratios):.2f}x"
+            label = {
+                "signatures": "dataprep normalize + shingle_batch + signatures_flat",
+                "observe": "dataprep observe (+ n_shingles, sorted shingle sets)",
+                "rensa": "rensa RMinHash, shingle strings built in Python",
+            }[method]
+            print(
+                f"| {name} | {len(docs)} | {kb:.2f} | {label} | {len(docs) / min(t):,.0f} "
+                f"| {len(docs) / float(np.median(t)):,.0f} | {vs} |"
+            )
 
 
 # --------------------------------------------------------------------------- LSH
@@ -330,6 +426,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=20_000, help="documents for the memory test")
     ap.add_argument("--sig-docs", type=int, default=2_000, help="~4 KB documents for speed tests")
+    ap.add_argument("--short-docs", type=int, default=4_000, help="bench_short_multilingual docs")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved signature rounds")
+    ap.add_argument("--rensa-venv", default="/tmp/rensa-venv", help="made when missing")
+    ap.add_argument("--signatures-only", action="store_true", help="only the rensa comparison")
     ap.add_argument("--lsh-docs", type=int, default=20_000)
     ap.add_argument("--families", type=int, default=2_000, help="accuracy corpus base documents")
     ap.add_argument("--memory-child", type=int, default=0, help=argparse.SUPPRESS)
@@ -338,7 +438,14 @@ def main() -> None:
         memory_child(args.memory_child)
         return
     docs = english_like(args.sig_docs, 680, seed=1)
-    bench_signatures(docs)
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_short_multilingual import make_corpus
+
+    short = [t for _, t in make_corpus(args.short_docs)]
+    bench_signatures({"generated": docs, "short": short}, args.rounds, Path(args.rensa_venv))
+    if args.signatures_only:
+        return
+    bench_datasketch(docs)
     bench_lsh(args.lsh_docs)
     bench_stage(docs)
     bench_accuracy(args.families)

@@ -17,6 +17,9 @@ n-grams for CJK; Korean uses spaces and keeps word n-grams).
 
 A document with fewer tokens than ``n`` (but at least one) yields one shingle
 made of all its tokens; an empty document yields no shingle at all.
+
+This module is the per-document reference; the MinHash stage computes the same
+hashes for a whole batch at once in :mod:`.shingle_batch` (tested equal).
 """
 
 from __future__ import annotations

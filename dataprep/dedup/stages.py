@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,7 @@ from .near_partitioned import (
 )
 from .normalize import NormalizeOptions, normalize
 from .partitioned import HashGroupedFit, decide_unit, summary
-from .shingles import shingle_hashes
+from .shingle_batch import shingle_batch, sorted_unique_sets
 
 EXACT_REASON = "exact_duplicate"
 NEAR_REASON = "near_duplicate"
@@ -69,7 +69,6 @@ DUP_OF_COL = "dup_of"
 DUP_JACCARD_COL = "dup_jaccard"
 DOC_ID_COL = "doc_id"
 CLUSTERINGS = ("centers", "components")
-_MINHASH_CHUNK = 16  # documents per vectorized signature block (see minhash.py)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -338,26 +337,21 @@ class MinHashDedup(_DedupStage):
     def _observe_columns(self, texts: list[str | None]) -> dict[str, pa.Array]:
         hasher = self._minhasher()
         cfg, opts = self.config, self._options
-        shingles = [
-            np.empty(0, np.uint64)
-            if t is None
-            else shingle_hashes(
-                normalize(t, opts),
-                word_n=cfg.ngram,
-                char_n=cfg.char_ngram,
-                char_fraction=cfg.char_script_fraction,
-            )
-            for t in texts
-        ]
-        sigs = np.empty((len(texts), cfg.num_perm), dtype=np.uint32)
-        for lo in range(0, len(texts), _MINHASH_CHUNK):
-            sigs[lo : lo + _MINHASH_CHUNK] = hasher.signatures(shingles[lo : lo + _MINHASH_CHUNK])
-        counts = np.fromiter((len(s) for s in shingles), dtype=np.int32, count=len(shingles))
-        unique = [np.unique(s) for s in shingles]
-        set_offsets = np.zeros(len(unique) + 1, dtype=np.int32)
-        np.cumsum([len(u) for u in unique], out=set_offsets[1:])
-        values = np.concatenate(unique) if unique else np.empty(0, np.uint64)
-        sets = pa.ListArray.from_arrays(pa.array(set_offsets), pa.array(values, type=pa.uint64()))
+        # whitespace is collapsed inside shingle_batch (numpy over the batch's bytes)
+        split_later = replace(opts, collapse_whitespace=False)
+        shingles = shingle_batch(
+            [None if t is None else normalize(t, split_later) for t in texts],
+            word_n=cfg.ngram,
+            char_n=cfg.char_ngram,
+            char_fraction=cfg.char_script_fraction,
+            collapse_whitespace=opts.collapse_whitespace,
+        )
+        sigs = hasher.signatures_flat(shingles.values, shingles.offsets)
+        counts = shingles.counts.astype(np.int32)
+        unique = sorted_unique_sets(shingles)
+        sets = pa.ListArray.from_arrays(
+            pa.array(unique.offsets.astype(np.int32)), pa.array(unique.values, type=pa.uint64())
+        )
         sig_array = pa.FixedSizeListArray.from_arrays(
             pa.array(sigs.reshape(-1), type=pa.uint32()),
             cfg.num_perm,
