@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -75,3 +76,32 @@ def partitioned_and_reference(
     assert len(files) > 2, "decided per unit"
     got = pa.concat_tables(ipc.open_file(pa.memory_map(str(f))).read_all() for f in files)
     return by_position(got), reference
+
+
+def assert_partitioned_equals_reference(
+    tmp_path: Path, src: Path, stage_cfg: dict[str, Any], workers: int, unit_bytes: int
+) -> dict[str, Any]:
+    """Run ``stage_cfg`` alone through the engine (its partitioned fit) on ``src`` and
+    check that its decisions and fit summary equal those of its single-process ``fit``
+    on the same observation files; the summary."""
+    import json
+
+    from dataprep.engine.driver import run_pipeline
+    from dataprep.recipe.config import parse_recipe
+    from dataprep.stages.build import make_stages
+
+    recipe = parse_recipe(
+        {"run": {"unit_bytes": unit_bytes, "batch_size": 32}, "stages": [stage_cfg]}
+    )
+    out = tmp_path / "out"
+    result = run_pipeline(recipe, [str(src)], out, workers=workers, progress=False, keep_work=True)
+    stage = make_stages(recipe)[0]
+    assert isinstance(stage, GlobalStage) and stage.partitioned
+    stage.setup()
+    got, reference = partitioned_and_reference(stage, out, 0, tmp_path / "ref")
+    assert got.schema == reference.schema
+    assert got.to_pylist() == reference.to_pylist()
+    summary: dict[str, Any] = json.loads(json.dumps(stage.fit_summary()))
+    assert result.fit_summaries[stage.name] == summary
+    assert list(result.fit_summaries[stage.name]) == list(summary), "same key order"
+    return summary
