@@ -22,6 +22,13 @@ by score, ties broken by input order (:mod:`dataprep.classify.top`), optionally
 within each value of a column (``within: lang``). Reasons:
 ``classifier_low_score``, ``classifier_below_top_fraction``, ``classifier_unscored``
 (only with ``unscored: drop``; by default unscored documents are kept).
+
+``classifier_top_v1``'s fit (what a run uses) is partitioned, as executor tasks
+(:mod:`.top_fit`): group counts per work unit, each group's cutoff and the summary's
+quantiles by radix selection over the units' scores, a decision file per unit. The
+driver holds a few numbers per group and 256 counters per selection query, nothing per
+document; ``fit``, the single-process reference it equals, held every document's score,
+label and position on the driver.
 """
 
 from __future__ import annotations
