@@ -11,7 +11,8 @@ The fit keeps, in each group (``within``), the first ``k`` scored documents by s
    group's cutoff) and, in the same rounds, of the scores at the ranks the summary's
    quantiles read (``order_stats.quantile``: numpy's interpolation, bit for bit).
 3. ``tie-R`` (only when documents share the cutoff score and not all of them are
-   kept): radix selection of the gid (input order) of the last kept one among them.
+   kept): radix selection of the gid (input order) of the last kept one among them
+   (R = 0..2 up to 16M documents: gids need fewer than 8 bytes).
 4. ``decide`` (one per work unit): the unit's decisions and its kept documents per
    group for the summary.
 
@@ -36,7 +37,9 @@ from dataprep.stages.order_stats import (
     quantile,
     quantile_ranks,
     radix_task,
+    rounds_for,
     select,
+    top_keys,
 )
 
 from .top import keep_count
@@ -89,9 +92,14 @@ class ClassifierTopFit:
             if before + n > keeps[g]:
                 ties[q] = (g, keeps[g] - int(before) - 1)
         if ties:
-            tie_params = {**params, "ties": {str(q): [g, cuts[g][0]] for q, (g, _) in ties.items()}}
+            rounds = rounds_for(env.documents)
+            tie_params: dict[str, Any] = {
+                **params,
+                "ties": {str(q): [g, cuts[g][0]] for q, (g, _) in ties.items()},
+                "rounds": rounds,
+            }
             asked = [(q, rank) for q, (_, rank) in ties.items()]
-            last = select(runner, "tie", env.units, asked, tie_params)
+            last = select(runner, "tie", env.units, asked, tie_params, rounds=rounds)
             for (g, _), (gid, *_) in zip(ties.values(), last, strict=True):
                 cuts[g][1] = gid
         wire = {str(g): c for g, c in cuts.items()}
@@ -183,7 +191,7 @@ class ClassifierTopFit:
         query = np.full(len(keys), -1, dtype=np.int64)
         for q, (g, key) in params["ties"].items():
             query[(group == g) & (keys == np.uint64(key))] = int(q)
-        return gid.astype(np.uint64), query, None
+        return top_keys(gid, params["rounds"]), query, None
 
     def _task_decide(self, env: FitEnv, unit: int, params: dict[str, Any]) -> dict[str, Any]:
         table = self._unit(env, unit, params["names"])
