@@ -21,7 +21,11 @@ import pyarrow as pa
 import pytest
 from classify_env import CORPUS, TINY_MODEL
 
-from global_harness import assert_partitioned_equals_reference, write_halves
+from global_harness import (
+    assert_partitioned_equals_reference,
+    assert_same_files_as_the_single_process_fit,
+    write_halves,
+)
 
 
 def top_corpus(folder: Path, seed: int, n: int = 500) -> Path:
@@ -85,3 +89,12 @@ def test_partitioned_top_fraction_is_the_same_for_any_worker_count_and_unit_size
         for w, u in ((1, 1), (2, 5000))
     ]
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("within", [None, "domain"])
+def test_partitioned_top_fraction_writes_the_same_files_as_the_single_process_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, within: str | None
+) -> None:
+    src = top_corpus(tmp_path / "in", seed=4)
+    cfg = {"stage": "classifier_top_v1", "model_path": str(TINY_MODEL), "within": within}
+    assert_same_files_as_the_single_process_fit(tmp_path, src, cfg, monkeypatch)

@@ -19,7 +19,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from global_harness import assert_partitioned_equals_reference, write_halves
+from global_harness import (
+    assert_partitioned_equals_reference,
+    assert_same_files_as_the_single_process_fit,
+    write_halves,
+)
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::dataprep.cleaning.decontaminate.ShortExamplesWarning"
@@ -126,3 +130,12 @@ def test_partitioned_decontaminate_is_the_same_for_any_worker_count_and_unit_siz
         for w, u in ((1, 1), (2, 6000))
     ]
     assert runs[0] == runs[1]
+
+
+def test_partitioned_decontaminate_writes_the_same_files_as_the_single_process_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sets = eval_sets(tmp_path / "eval", seed=3)
+    src = corpus(tmp_path / "in", sets, seed=3)
+    cfg = {"stage": "decontaminate_v1", "eval_sets": sets, "max_train_docs": 3}
+    assert_same_files_as_the_single_process_fit(tmp_path, src, cfg, monkeypatch)
