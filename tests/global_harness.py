@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -75,3 +76,63 @@ def partitioned_and_reference(
     assert len(files) > 2, "decided per unit"
     got = pa.concat_tables(ipc.open_file(pa.memory_map(str(f))).read_all() for f in files)
     return by_position(got), reference
+
+
+def assert_partitioned_equals_reference(
+    tmp_path: Path, src: Path, stage_cfg: dict[str, Any], workers: int, unit_bytes: int
+) -> dict[str, Any]:
+    """Run ``stage_cfg`` alone through the engine (its partitioned fit) on ``src`` and
+    check that its decisions and fit summary equal those of its single-process ``fit``
+    on the same observation files; the summary."""
+    import json
+
+    from dataprep.engine.driver import run_pipeline
+    from dataprep.recipe.config import parse_recipe
+    from dataprep.stages.build import make_stages
+
+    recipe = parse_recipe(
+        {"run": {"unit_bytes": unit_bytes, "batch_size": 32}, "stages": [stage_cfg]}
+    )
+    out = tmp_path / "out"
+    result = run_pipeline(recipe, [str(src)], out, workers=workers, progress=False, keep_work=True)
+    stage = make_stages(recipe)[0]
+    assert isinstance(stage, GlobalStage) and stage.partitioned
+    stage.setup()
+    got, reference = partitioned_and_reference(stage, out, 0, tmp_path / "ref")
+    assert got.schema == reference.schema
+    assert got.to_pylist() == reference.to_pylist()
+    summary: dict[str, Any] = json.loads(json.dumps(stage.fit_summary()))
+    assert result.fit_summaries[stage.name] == summary
+    assert list(result.fit_summaries[stage.name]) == list(summary), "same key order"
+    return summary
+
+
+def assert_same_files_as_the_single_process_fit(
+    tmp_path: Path, src: Path, stage_cfg: dict[str, Any], monkeypatch: Any
+) -> None:
+    """Run ``stage_cfg`` alone with 2 workers and one work unit per row group, fitted
+    partitioned and then (the ``partitioned`` property turned off) on the driver:
+    every output file, ``stats.json`` included, has the same bytes."""
+    import hashlib
+
+    from dataprep.engine.driver import run_pipeline
+    from dataprep.recipe.config import parse_recipe
+    from dataprep.stages.build import make_stages
+
+    recipe = parse_recipe({"run": {"unit_bytes": 1, "batch_size": 32}, "stages": [stage_cfg]})
+
+    def files(out: Path) -> dict[str, str]:
+        run_pipeline(recipe, [str(src)], out, workers=2, progress=False)
+        return {
+            str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*"))
+            if p.is_file()
+            and p.name not in ("run.json", "run.log")
+            and not p.name.startswith("report.")
+        }
+
+    partitioned = files(tmp_path / "partitioned")
+    monkeypatch.setattr(type(make_stages(recipe)[0]), "partitioned", property(lambda s: False))
+    single = files(tmp_path / "single")
+    assert "stats.json" in single and any(k.startswith("data/") for k in single)
+    assert partitioned == single

@@ -35,7 +35,7 @@ from dataprep.balance import observe as obs
 from dataprep.balance.select import copies_of_original, epoch_plan, repeat_limits
 from dataprep.io.shuffle import write_table
 from dataprep.output.columns import COPIES_COL, INTERNAL_COLUMNS, REASON_COL
-from dataprep.stages.fit import FitEnv, FitRunner, Shuffled
+from dataprep.stages.fit import FitEnv, FitRunner, Shuffled, nothing_shuffled
 from dataprep.stages.order_stats import radix_task, select
 
 from .tally import REASON_DOWNSAMPLED, REASON_NOT_IN_MIX, merge_tallies, tally
@@ -63,8 +63,7 @@ class BalanceFit:
 
     def shuffle(self, observations: pa.RecordBatch) -> Shuffled:
         """Nothing to shuffle: every step reads its own unit's observations."""
-        empty = pa.record_batch({"x": pa.array([], pa.int8())})
-        return Shuffled(rows=np.empty(0, np.int64), hashes=np.empty(0, np.uint64), columns=empty)
+        return nothing_shuffled()
 
     def _unit(
         self, env: FitEnv, unit: int, langs: Sequence[str] | None, groups: Sequence[str] | None

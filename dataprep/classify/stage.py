@@ -22,6 +22,13 @@ by score, ties broken by input order (:mod:`dataprep.classify.top`), optionally
 within each value of a column (``within: lang``). Reasons:
 ``classifier_low_score``, ``classifier_below_top_fraction``, ``classifier_unscored``
 (only with ``unscored: drop``; by default unscored documents are kept).
+
+``classifier_top_v1``'s fit (what a run uses) is partitioned, as executor tasks
+(:mod:`.top_fit`): group counts per work unit, each group's cutoff and the summary's
+quantiles by radix selection over the units' scores, a decision file per unit. The
+driver holds a few numbers per group and 256 counters per selection query, nothing per
+document; ``fit``, the single-process reference it equals, held every document's score,
+label and position on the driver.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ import pyarrow.compute as pc
 
 from dataprep.classify.scoring import Scorer
 from dataprep.classify.top import keep_count, top_fraction
+from dataprep.classify.top_fit import QUANTILES, ClassifierTopFit
 from dataprep.errors import ConfigError, InputError
 from dataprep.langid.labels import normalize_code
 from dataprep.output.columns import (
@@ -207,7 +215,7 @@ class ClassifierStage(_ScoringStage, BatchStage[ClassifierConfig]):
 
 
 @register("classifier_top_v1")
-class ClassifierTopStage(_ScoringStage, GlobalStage[TopConfig]):
+class ClassifierTopStage(ClassifierTopFit, _ScoringStage, GlobalStage[TopConfig]):
     """Keep exactly the top fraction of documents by classifier score (global)."""
 
     def __init__(self, config: TopConfig, ctx: StageContext) -> None:
@@ -245,7 +253,8 @@ class ClassifierTopStage(_ScoringStage, GlobalStage[TopConfig]):
 
     # -- driver ------------------------------------------------------------------
     def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
-        table = _read(observations, self.config.within is not None)
+        """The single-process fit (the reference of the partitioned fit, which runs)."""
+        table = read_observations(observations, self.config.within is not None)
         scores = table.column("score").to_numpy(zero_copy_only=False).astype(np.float64)
         shard, row, rep = (table.column(c).to_numpy(zero_copy_only=False) for c in INTERNAL_COLUMNS)
         groups, names = None, ["all"]
@@ -259,63 +268,82 @@ class ClassifierTopStage(_ScoringStage, GlobalStage[TopConfig]):
             scores, self.config.fraction, shard=shard, row=row, repeat=rep, groups=groups
         )
         unscored = np.isnan(scores)
-        reason = np.where(keep, None, REASON_TOP).astype(object)  # type: ignore[call-overload]
-        reason[unscored] = REASON_UNSCORED if self.config.unscored == "drop" else None
-        self._summary = self._build_summary(scores, keep, unscored, groups, names, cutoffs)
-        self._cutoffs = {name: cutoffs.get(i) for i, name in enumerate(names)}
-        score32 = pa.array(scores, pa.float32(), mask=unscored)
+        gidx = np.zeros(scores.size, np.int64) if groups is None else groups
+        stats = [
+            (
+                int((gidx == i).sum()),
+                int(((gidx == i) & ~unscored).sum()),
+                int(keep[gidx == i].sum()),
+            )
+            for i in range(len(names))
+        ]
+        valid = scores[~unscored]
+        quantiles = (
+            {f"p{q}": float(np.quantile(valid, q / 100)) for q in QUANTILES} if valid.size else {}
+        )
+        self._summary = self.summary_of(stats, names, cutoffs, quantiles)
+        self.set_cutoffs(names, cutoffs)
         for start in range(0, scores.size, _OUT_BATCH):
             stop = min(start + _OUT_BATCH, scores.size)
-            cols = [pa.array(a[start:stop]) for a in (shard, row, rep)]
-            cols.append(pa.array(reason[start:stop].tolist(), pa.string()))
-            cols.append(pa.array(np.ones(stop - start, np.int32)))
-            cols.append(score32.slice(start, stop - start))
-            cols.append(table.column("label").slice(start, stop - start).combine_chunks())
-            yield pa.RecordBatch.from_arrays(
-                cols,
-                [*INTERNAL_COLUMNS, REASON_COL, COPIES_COL, self.score_column, self.label_column],
+            part = table.slice(start, stop - start)
+            yield self.decision_batch(
+                part, keep[start:stop], unscored[start:stop], scores[start:stop]
             )
 
-    def _build_summary(
+    def set_cutoffs(self, names: Sequence[str], cutoffs: Mapping[int, float | None]) -> None:
+        """Remember the lowest kept score per group (for ``thresholds``)."""
+        self._cutoffs = {name: cutoffs.get(i) for i, name in enumerate(names)}
+
+    def decision_batch(
+        self, table: pa.Table, keep: np.ndarray, unscored: np.ndarray, scores: np.ndarray
+    ) -> pa.RecordBatch:
+        """The decision rows of the observation rows ``table``, given which are kept."""
+        reason = np.where(keep, None, REASON_TOP).astype(object)  # type: ignore[call-overload]
+        reason[unscored] = REASON_UNSCORED if self.config.unscored == "drop" else None
+        cols = [table.column(c).combine_chunks() for c in INTERNAL_COLUMNS]
+        cols.append(pa.array(reason.tolist(), pa.string()))
+        cols.append(pa.array(np.ones(table.num_rows, np.int32)))
+        cols.append(pa.array(scores, pa.float32(), mask=unscored))
+        cols.append(table.column("label").combine_chunks())
+        return pa.RecordBatch.from_arrays(
+            cols,
+            [*INTERNAL_COLUMNS, REASON_COL, COPIES_COL, self.score_column, self.label_column],
+        )
+
+    def summary_of(
         self,
-        scores: np.ndarray,
-        keep: np.ndarray,
-        unscored: np.ndarray,
-        groups: np.ndarray | None,
-        names: list[str],
-        cutoffs: dict[int, float | None],
+        stats: Sequence[tuple[int, int, int]],
+        names: Sequence[str],
+        cutoffs: Mapping[int, float | None],
+        quantiles: dict[str, float],
     ) -> dict[str, Any]:
+        """The summary from each group's (documents, scored, kept by score), its
+        cutoff and the scores' quantiles."""
         per_group = {}
-        gidx = np.zeros(scores.size, np.int64) if groups is None else groups
-        for i, name in enumerate(names):
-            member = gidx == i
-            n_scored = int((member & ~unscored).sum())
+        for i, (name, (docs, n_scored, kept)) in enumerate(zip(names, stats, strict=True)):
             per_group[name] = {
-                "docs": int(member.sum()),
+                "docs": docs,
                 "scored": n_scored,
-                "kept_by_score": int((member & keep).sum()),
+                "kept_by_score": kept,
                 "expected_kept": keep_count(self.config.fraction, n_scored),
                 "cutoff_score": cutoffs.get(i),
             }
-        valid = scores[~unscored]
-        quantiles = (
-            {f"p{q}": float(np.quantile(valid, q / 100)) for q in (1, 10, 50, 90, 99)}
-            if valid.size
-            else {}
-        )
+        docs = sum(s[0] for s in stats)
+        unscored = docs - sum(s[1] for s in stats)
+        kept = sum(s[2] for s in stats)
         return {
             "fraction": self.config.fraction,
             "within": self.config.within,
             "unscored": self.config.unscored,
-            "docs": int(scores.size),
-            "unscored_docs": int(unscored.sum()),
-            "kept": int(keep.sum() + (unscored.sum() if self.config.unscored == "keep" else 0)),
+            "docs": docs,
+            "unscored_docs": unscored,
+            "kept": kept + (unscored if self.config.unscored == "keep" else 0),
             "score_quantiles": quantiles,
             "groups": per_group,
         }
 
 
-def _read(paths: Sequence[Path], grouped: bool) -> pa.Table:
+def read_observations(paths: Sequence[Path], grouped: bool) -> pa.Table:
     cols = ["score", "label", *(["group"] if grouped else []), SHARD_COL, ROW_COL, REPEAT_COL]
     tables = []
     for path in paths:

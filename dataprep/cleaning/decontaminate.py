@@ -11,8 +11,10 @@ fields included) and n-grams: :mod:`.eval_sets`. A 64-bit hash collision can cau
 false match with probability ~ (document n-grams x eval n-grams) / 2**64.
 
 Counting training documents per n-gram needs the whole corpus, so this is a global
-stage: ``observe`` lists the eval n-grams each document contains, ``fit`` counts the
-documents per n-gram and decides.
+stage: ``observe`` lists the eval n-grams each document contains; the fit counts the
+documents per n-gram and decides. Fit (what a run uses): partitioned, as executor tasks
+(:mod:`.decontaminate_fit`): a ``count`` task per work unit, summed on the driver, then
+a ``decide`` task per unit; ``fit`` is the single-process reference it equals.
 
 Examples shorter than their set's n cannot be checked: they are counted per set in the
 summary (``eval_sets.<name>.too_short``), named in its ``notes`` and announced by a
@@ -20,7 +22,9 @@ summary (``eval_sets.<name>.too_short``), named in its ``notes`` and announced b
 
 Observation column: ``eval_ngrams`` (list<uint32>, distinct ids of the eval n-grams in
 the document; 4 bytes per match). The eval tables (16 bytes per distinct n-gram) are
-loaded once per worker in ``setup``; ``fit`` adds 8 bytes per eval n-gram.
+loaded once per worker (and on the driver) in ``setup``. Driver memory during the fit:
+8 bytes per eval n-gram (the document counts) and nothing per document; a ``decide``
+task adds 1 byte per eval n-gram (the common mask).
 
 Decision columns: ``{name}__matched_set`` (string, the first matching set in config
 order, null if none) and ``{name}__matched_ngrams`` (int32, distinct eval n-grams of the
@@ -45,6 +49,7 @@ from dataprep.output.columns import INTERNAL_COLUMNS, REASON_COL, signal_column
 from dataprep.recipe.registry import register
 from dataprep.stages.base import GlobalStage, StageConfig, StageContext
 
+from .decontaminate_fit import IDS_COL, DecontaminateFit
 from .eval_sets import EvalTable, load_tables, ngrams_of, word_hashes
 
 REASON_PREFIX = "decontam:"
@@ -52,9 +57,6 @@ REASON_PREFIX = "decontam:"
 
 class ShortExamplesWarning(UserWarning):
     """Some evaluation examples are shorter than their set's n and are not checked."""
-
-
-IDS_COL = "eval_ngrams"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,7 +93,7 @@ class DecontaminateConfig(StageConfig):
 
 
 @register("decontaminate_v1")
-class Decontaminate(GlobalStage[DecontaminateConfig]):
+class Decontaminate(DecontaminateFit, GlobalStage[DecontaminateConfig]):
     """Drop documents that share n-grams with evaluation sets (not common in the corpus)."""
 
     def __init__(self, config: DecontaminateConfig, ctx: StageContext) -> None:
@@ -99,6 +101,7 @@ class Decontaminate(GlobalStage[DecontaminateConfig]):
         self.set_names = list(self.config.eval_sets)
         self._tables: list[EvalTable] | None = None
         self._offsets: list[int] = []
+        self._masks = np.empty(0, np.uint64)
         self.facts: dict[str, dict[str, int]] = {}
 
     def setup(self) -> None:
@@ -108,6 +111,8 @@ class Decontaminate(GlobalStage[DecontaminateConfig]):
         self._tables, self.facts = load_tables(cfg.eval_sets, cfg.ngram, tuple(cfg.fields))
         sizes = [len(t.hashes) for t in self._tables]
         self._offsets = list(np.concatenate(([0], np.cumsum(sizes))).astype(int))
+        masks = [t.masks for t in self._tables]
+        self._masks = np.concatenate(masks) if masks else np.empty(0, np.uint64)
 
     def _tables_ready(self) -> list[EvalTable]:
         self.setup()
@@ -139,50 +144,70 @@ class Decontaminate(GlobalStage[DecontaminateConfig]):
             {IDS_COL: pa.ListArray.from_arrays(offsets, pa.array(flat, pa.uint32()))}
         )
 
+    def ngram_count(self) -> int:
+        """Eval n-grams of all sets (the ids are ``0..ngram_count() - 1``)."""
+        self._tables_ready()
+        return int(self._offsets[-1]) if self._offsets else 0
+
+    def common_limit(self) -> int:
+        """An eval n-gram in more training documents than this is common (ignored)."""
+        limit = self.config.max_train_docs
+        return int(np.iinfo(np.int64).max) if limit is None else limit
+
+    warning = ShortExamplesWarning
+
     def fit(self, observations: Sequence[Path], workdir: Path) -> Iterator[pa.RecordBatch]:
-        cfg = self.config
-        tables = self._tables_ready()
+        """The single-process fit (the reference of the partitioned fit, which runs)."""
         paths = [Path(p) for p in observations]
-        total = self._offsets[-1] if self._offsets else 0
+        total = self.ngram_count()
         docs_per_ngram = np.zeros(total, dtype=np.int64)
         for path in paths:
             for b in iter_batches(path, [IDS_COL]):
                 docs_per_ngram += np.bincount(b.column(0).flatten().to_numpy(), minlength=total)
-        limit = np.iinfo(np.int64).max if cfg.max_train_docs is None else cfg.max_train_docs
-        common = docs_per_ngram > limit
-        masks = np.concatenate([t.masks for t in tables]) if tables else np.empty(0, np.uint64)
+        common = docs_per_ngram > self.common_limit()
         removed = only_common = 0
         for path in paths:
             for b in iter_batches(path, [IDS_COL, *INTERNAL_COLUMNS]):
-                ids = b.column(IDS_COL)
-                doc = pc.list_parent_indices(ids).to_numpy().astype(np.int64)
-                flat = ids.flatten().to_numpy().astype(np.int64)
-                keep = ~common[flat]
-                n_hit = np.bincount(doc[keep], minlength=b.num_rows)
-                mask = np.zeros(b.num_rows, dtype=np.uint64)
-                np.bitwise_or.at(mask, doc[keep], masks[flat[keep]])
-                any_hit = np.bincount(doc, minlength=b.num_rows) > 0
-                only_common += int((any_hit & (n_hit == 0)).sum())
-                names: list[str | None] = []
-                why: list[str | None] = []
-                for m, k in zip(mask.tolist(), n_hit.tolist(), strict=True):
-                    name = self.set_names[(m & -m).bit_length() - 1] if m else None
-                    names.append(name)
-                    why.append(f"{REASON_PREFIX}{name}" if name and k >= cfg.min_matches else None)
-                removed += sum(w is not None for w in why)
-                yield pa.record_batch(
-                    {
-                        **{c: b.column(c) for c in INTERNAL_COLUMNS},
-                        REASON_COL: pa.array(why, pa.string()),
-                        signal_column(self.name, "matched_set"): pa.array(names, pa.string()),
-                        signal_column(self.name, "matched_ngrams"): pa.array(
-                            n_hit.astype(np.int32), pa.int32()
-                        ),
-                    }
-                )
+                out, r, o = self.decide_batch(b, common)
+                removed, only_common = removed + r, only_common + o
+                yield out
         self._summary = self._facts(int(common.sum()), only_common, removed)
         for note in self._summary["notes"]:
             warnings.warn(f"{self.name}: {note}", ShortExamplesWarning, stacklevel=2)
+
+    def decide_batch(
+        self, b: pa.RecordBatch, common: np.ndarray
+    ) -> tuple[pa.RecordBatch, int, int]:
+        """Decisions of one observation batch given the common n-grams (a mask over
+        ids); also its documents removed and matching only common n-grams."""
+        self._tables_ready()
+        masks = self._masks
+        ids = b.column(IDS_COL)
+        doc = pc.list_parent_indices(ids).to_numpy().astype(np.int64)
+        flat = ids.flatten().to_numpy().astype(np.int64)
+        keep = ~common[flat]
+        n_hit = np.bincount(doc[keep], minlength=b.num_rows)
+        mask = np.zeros(b.num_rows, dtype=np.uint64)
+        np.bitwise_or.at(mask, doc[keep], masks[flat[keep]])
+        any_hit = np.bincount(doc, minlength=b.num_rows) > 0
+        only_common = int((any_hit & (n_hit == 0)).sum())
+        names: list[str | None] = []
+        why: list[str | None] = []
+        for m, k in zip(mask.tolist(), n_hit.tolist(), strict=True):
+            name = self.set_names[(m & -m).bit_length() - 1] if m else None
+            names.append(name)
+            why.append(f"{REASON_PREFIX}{name}" if name and k >= self.config.min_matches else None)
+        out = pa.record_batch(
+            {
+                **{c: b.column(c) for c in INTERNAL_COLUMNS},
+                REASON_COL: pa.array(why, pa.string()),
+                signal_column(self.name, "matched_set"): pa.array(names, pa.string()),
+                signal_column(self.name, "matched_ngrams"): pa.array(
+                    n_hit.astype(np.int32), pa.int32()
+                ),
+            }
+        )
+        return out, sum(w is not None for w in why), only_common
 
     def _facts(self, common: int, only_common: int, removed: int) -> dict[str, Any]:
         notes = [

@@ -92,6 +92,12 @@ class FitEnv:
         return self.workdir / step / f"{index:05d}.arrow"
 
 
+def nothing_shuffled() -> Shuffled:
+    """The ``shuffle`` of a stage whose tasks read only their own unit's observations."""
+    empty = pa.record_batch({"x": pa.array([], pa.int8())})
+    return Shuffled(rows=np.empty(0, np.int64), hashes=np.empty(0, np.uint64), columns=empty)
+
+
 class FitRunner(ABC):
     """The driver's handle on the executor during a partitioned fit."""
 
@@ -109,4 +115,4 @@ class FitRunner(ABC):
         """Run a driver step once; its JSON result (remembered for ``--resume``)."""
 
 
-__all__ = ["LOCAL_ROW_COL", "FitEnv", "FitRunner", "Shuffled"]
+__all__ = ["LOCAL_ROW_COL", "FitEnv", "FitRunner", "Shuffled", "nothing_shuffled"]

@@ -78,17 +78,21 @@ def select(
     items: int,
     queries: Sequence[tuple[int, float] | tuple[int, float, float, bool]],
     params: dict[str, Any] | None = None,
+    *,
+    rounds: int = ROUNDS,
 ) -> list[tuple[int, float, float, int]]:
     """For each ``(group, rank[, base, strict])``: the key of the first element (in key
     order) at which ``base`` (default 0) plus the running count (or weight) becomes
     ``> rank`` (``strict``, the default) or ``>= rank``; ``base`` plus the count
     (weight) of the elements before that key; the weight and the number of elements
     with that key. The tasks of ``step-R`` (R the round) run :func:`radix_task` over
-    ranges of the ``items`` (at most :data:`MAX_TASKS` tasks)."""
+    ranges of the ``items`` (at most :data:`MAX_TASKS` tasks). With ``rounds`` < 8 only
+    the keys' top ``8 * rounds`` bits are selected (keys known to hold no more, shifted
+    up: :func:`top_keys`), and the key returned is those bits."""
     tasks = min(items, MAX_TASKS)
     state = [[q[0], 0, 0, float(q[1]), float(q[2]) if len(q) > 2 else 0.0, 0.0, 0] for q in queries]
     strictness = [bool(q[3]) if len(q) > 3 else True for q in queries]
-    for r in range(ROUNDS):
+    for r in range(rounds):
         asked = [s[:3] for s in state]
         sent = {**(params or {}), "select": asked, "items": items, "tasks": tasks}
         results = runner.map(f"{step}-{r}", tasks, sent)
@@ -110,6 +114,16 @@ def select(
             s[1], s[2], s[4] = (int(s[1]) << _BYTE) | chosen, int(s[2]) + _BYTE, running
             s[5], s[6] = at[0], int(at[1])
     return [(int(s[1]), float(s[4]), float(s[5]), int(s[6])) for s in state]
+
+
+def top_keys(values: np.ndarray, rounds: int) -> np.ndarray:
+    """Non-negative integers below ``2 ** (8 * rounds)`` as keys for ``select(rounds=...)``."""
+    return np.asarray(values, dtype=np.uint64) << np.uint64(64 - _BYTE * rounds)
+
+
+def rounds_for(count: int) -> int:
+    """Rounds that select among the integers ``0..count - 1`` (at least one)."""
+    return max(1, -(-max(count - 1, 1).bit_length() // _BYTE))
 
 
 def radix_task(
@@ -184,5 +198,7 @@ __all__ = [
     "radix_counts",
     "radix_task",
     "select",
+    "rounds_for",
     "sorted_kth",
+    "top_keys",
 ]

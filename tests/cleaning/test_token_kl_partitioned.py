@@ -11,7 +11,6 @@ files, and the fit summary with its summary.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from dataprep.engine.driver import run_pipeline
-from dataprep.recipe.config import parse_recipe
-from dataprep.stages.base import GlobalStage
-from dataprep.stages.build import make_stages
-from global_harness import partitioned_and_reference, write_halves
+from global_harness import assert_partitioned_equals_reference, write_halves
 
 LANGS = ["en", "fr", "de", None, "xx"]
 
@@ -43,25 +38,6 @@ def kl_corpus(folder: Path, seed: int, n: int = 600) -> Path:
         langs.append(LANGS[i % 5] if i % 50 else "rare")
     table = pa.table({"id": [f"d{i}" for i in range(n)], "text": texts, "lang": langs})
     return write_halves(table, folder, row_group_size=40)
-
-
-def assert_partitioned_equals_reference(
-    tmp_path: Path, src: Path, stage_cfg: dict[str, Any], workers: int, unit_bytes: int
-) -> dict[str, Any]:
-    recipe = parse_recipe(
-        {"run": {"unit_bytes": unit_bytes, "batch_size": 32}, "stages": [stage_cfg]}
-    )
-    out = tmp_path / "out"
-    result = run_pipeline(recipe, [str(src)], out, workers=workers, progress=False, keep_work=True)
-    stage = make_stages(recipe)[0]
-    assert isinstance(stage, GlobalStage) and stage.partitioned
-    got, reference = partitioned_and_reference(stage, out, 0, tmp_path / "ref")
-    assert got.schema == reference.schema
-    assert got.to_pylist() == reference.to_pylist()
-    summary: dict[str, Any] = json.loads(json.dumps(stage.fit_summary()))
-    assert result.fit_summaries[stage.name] == summary
-    assert list(result.fit_summaries[stage.name]) == list(summary), "same key order"
-    return summary
 
 
 @pytest.mark.parametrize(

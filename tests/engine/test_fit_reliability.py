@@ -1,7 +1,7 @@
 """SIGKILL during a partitioned fit, then ``--resume``: the same bytes.
 
-The fits of ``exact_dedup_v1``, ``minhash_dedup_v1``, ``line_dedup_v1``, ``token_kl_v1``
-and ``balance_v1`` run as executor tasks
+The fits of ``exact_dedup_v1``, ``minhash_dedup_v1``, ``line_dedup_v1``, ``token_kl_v1``,
+``balance_v1``, ``decontaminate_v1`` and ``classifier_top_v1`` run as executor tasks
 (``engine/partitioned.py``), each recorded as done under ``_work/pass-P/fit/_tasks``.
 Here the real CLI (two worker processes, many work units) is killed with SIGKILL
 after a random number of those records, i.e. anywhere inside a fit, between its
@@ -235,12 +235,45 @@ BALANCE_RECORDS = (450, 450)
 KL_RECORDS = (600,)
 
 
-#: Per stage: recipe, whether the corpus has a ``lang`` column, a stage that must
-#: remove documents in the reference run, task records per fit.
+DECONTAM_RECIPE = """\
+name: decontam-fit-reliability
+run: {batch_size: 64, unit_bytes: 1}
+stages:
+  - stage: decontaminate_v1
+    eval_sets: {quotes: "@TMP@/eval.txt"}
+    ngram: 8
+    max_train_docs: 2
+"""
+#: Task records of the decontaminate fit (48 units): 48 ``count``, ``common``, 48 ``decide``.
+DECONTAM_RECORDS = (90,)
+TOP_RECIPE = """\
+name: top-fit-reliability
+run: {batch_size: 64, unit_bytes: 1}
+stages:
+  - stage: classifier_top_v1
+    model_path: "@MODEL@"
+    fraction: 0.3
+"""
+#: Task records of the classifier_top fit (48 units): 48 ``groups``, 8 x 48 ``cut``,
+#: 48 ``decide`` (8 x 48 ``tie`` more when documents share the cutoff score).
+TOP_RECORDS = (450,)
+TINY_MODEL = Path(__file__).resolve().parents[1] / "data" / "classify" / "quality-tiny.ftz"
+
+#: Per stage: recipe (``@TMP@``: the test's folder), whether the corpus has a ``lang``
+#: column, a stage that must remove documents in the reference run, task records per fit.
 TASK_FITS = {
     "token_kl": (KL_RECIPE, False, "token_kl_v1", KL_RECORDS),
     "balance": (BALANCE_RECIPE, True, "by_docs", BALANCE_RECORDS),
+    "decontaminate": (DECONTAM_RECIPE, False, "decontaminate_v1", DECONTAM_RECORDS),
+    "classifier_top": (TOP_RECIPE, False, "classifier_top_v1", TOP_RECORDS),
 }
+
+
+def eval_set(corpus: Path, path: Path) -> None:
+    """An eval set quoting 12 words of every 40th document of ``corpus`` (some of
+    them in near-duplicate families, so their n-grams are common)."""
+    texts = pq.read_table(corpus).column("text").to_pylist()
+    path.write_text("".join(" ".join(t.split()[5:17]) + "\n" for t in texts[::40]))
 
 
 @pytest.fixture(scope="module", params=sorted(TASK_FITS))
@@ -251,10 +284,12 @@ def task_fit(
     recipe, langs, removes, records = TASK_FITS[request.param]
     tmp = tmp_path_factory.mktemp(request.param)
     corpus = near_duplicate_corpus(tmp / "in", seed=1, langs=langs)
+    eval_set(corpus, tmp / "eval.txt")
+    recipe = recipe.replace("@TMP@", str(tmp)).replace("@MODEL@", str(TINY_MODEL))
     return reference_run(tmp, corpus, recipe, removes), records
 
 
-def test_sigkill_in_a_token_kl_or_balance_fit_then_resume_gives_identical_output(
+def test_sigkill_in_a_per_unit_task_fit_then_resume_gives_identical_output(
     task_fit: tuple[tuple[Path, ...], tuple[int, ...]], tmp_path: Path
 ) -> None:
     setup, records = task_fit
@@ -263,7 +298,7 @@ def test_sigkill_in_a_token_kl_or_balance_fit_then_resume_gives_identical_output
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(3))
-def test_many_sigkills_in_token_kl_and_balance_fits_then_resume(
+def test_many_sigkills_in_per_unit_task_fits_then_resume(
     task_fit: tuple[tuple[Path, ...], tuple[int, ...]], tmp_path: Path, seed: int
 ) -> None:
     setup, records = task_fit

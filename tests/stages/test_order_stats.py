@@ -20,8 +20,10 @@ from dataprep.stages.order_stats import (
     key_floats,
     quantile,
     radix_task,
+    rounds_for,
     select,
     sorted_kth,
+    top_keys,
 )
 
 
@@ -138,3 +140,18 @@ def test_a_round_with_fewer_tasks_than_items_adds_up_their_ranges(
     runner = _InlineRunner(shares)
     assert select(runner, "b", 5, [(-1, 0), (-1, 250), (-1, 499)]) == want
     assert [k for k, *_ in want] == float_keys(np.sort(values)[[0, 250, 499]]).tolist()
+
+
+@pytest.mark.parametrize("count", [1, 2, 256, 257, 70_000])
+def test_select_in_fewer_rounds_over_small_integers(count: int) -> None:
+    """Integers below ``count`` (gids) need ``rounds_for(count)`` rounds, and the key
+    found is the integer itself."""
+    rng = np.random.default_rng(count)
+    values = rng.integers(0, count, 300)
+    rounds = rounds_for(count)
+    assert 2 ** (8 * rounds) >= count and (rounds == 1 or 2 ** (8 * rounds - 8) < count)
+    shares = [(top_keys(v, rounds), np.zeros(len(v), np.int64), None) for v in np.split(values, 3)]
+    runner = _InlineRunner(shares)
+    found = select(runner, "g", 3, [(-1, 0), (-1, 150), (-1, 299)], rounds=rounds)
+    assert [k for k, *_ in found] == np.sort(values)[[0, 150, 299]].tolist()
+    assert runner.steps == [f"g-{r}" for r in range(rounds)]
