@@ -43,7 +43,7 @@ from dataprep.engine.quarantine import Quarantine
 from dataprep.engine.remote import publish_files
 from dataprep.engine.runlog import RunLog
 from dataprep.engine.shard_pass import ShardJob, ShardResult
-from dataprep.engine.timing import StageSeconds, add, rounded
+from dataprep.engine.timing import StageSeconds, Timeline, add, busy_summary, rounded
 from dataprep.engine.unify import unify_output
 from dataprep.errors import ConfigError, InputError, OutputError, ResumeError
 from dataprep.io import storage
@@ -448,6 +448,7 @@ def run_pipeline(
         args.update(executor=executor, ray_address=ray_address)
         return run_remote(run_pipeline, recipe, inputs, str(output), work_dir, args, pool)
     started = time.monotonic()
+    timeline = Timeline()
     root = Path(output).resolve()
     check_inputs_outside(root, [str(i) for i in inputs])
     excluded: list[Path | storage.ObjectPath] = [root, Path(os.path.abspath(output))]
@@ -496,10 +497,11 @@ def run_pipeline(
                 (executor, ray_address, pool),
                 log,
                 str(_mirror.url) if _mirror is not None else None,
+                timeline,
             )
             result[2]["skipped_inputs"] = _skipped_entries(discovery)
             record["seconds"] = round(time.monotonic() - started, 3)
-            _finish_run(layout, record, result, keep_work=keep_work, log=log)
+            _finish_run(layout, record, result, keep_work=keep_work, log=log, timeline=timeline)
             _note(log, f"finished in {record['seconds']:.1f} s: {root}")
             if _mirror is not None:
                 _mirror.finish(layout)
@@ -527,12 +529,15 @@ def _run_passes(
     executor_args: tuple[str, str | None, WorkerPool | None],
     log: Callable[[str], None] | None,
     mirror: str | None = None,
+    timeline: Timeline | None = None,
 ) -> tuple[RunStats, dict[str, Any], dict[str, Any]]:
     """Every pass and fit (each skipped when already done); stats, fit summaries, stats.json.
 
     Seconds per stage (summed over workers) and per fit go to ``record["timing"]``
-    (``run.json``), never to stats.json (``engine/timing.py``).
+    (``run.json``), never to stats.json (``engine/timing.py``); so do the phases of
+    ``timeline``.
     """
+    timeline = timeline if timeline is not None else Timeline()
     passes = plan_partitions(plan_passes([s.kind for s in stages]), stages, shards)
     fits: dict[str, Any] = {}
     fit_seconds: dict[str, float] = {}
@@ -551,6 +556,7 @@ def _run_passes(
     }
     n_jobs = sum(len(u) for u in units.values())
     n_workers = resolve_workers(workers, recipe.run.workers, n_jobs, executor)
+    timeline.mark("start workers")
     with make_executor(executor, n_workers, modules, ray_address, pool) as ex:
         n_workers = ex.workers
         jobs = [
@@ -561,14 +567,21 @@ def _run_passes(
         ]
         for plan in passes:
             pass_jobs = [dataclasses.replace(j, plan=plan) for j in jobs]
+            timeline.mark(f"pass {plan.index + 1}")
+            start = timeline.now()
             ran = _run_pass(ex, plan, pass_jobs, stages, layout, bar, log)
+            busy = [r.busy for r in ran.values() if r.busy]
+            timeline.note(**busy_summary(busy, n_workers, timeline.now() - start))
             finished.update(((plan.index, *k), r) for k, r in ran.items())
             if plan.observe_global is not None:
                 g = stages[plan.observe_global]
                 assert isinstance(g, GlobalStage)
+                timeline.mark(f"fit {g.name}")
                 fits[g.name] = _timed_fit(
                     ex, recipe, plan, g, layout, shards, units, fit_seconds, log
                 )
+        timeline.mark("stop workers")
+    timeline.mark("merge")
     rewritten = unify_output(layout, shards, recipe.output)
     if mirror is not None:
         publish_files(layout, mirror, rewritten)
@@ -578,6 +591,7 @@ def _run_passes(
     doc["quarantine"] = _quarantined(layout, shards, units, finished)
     record["workers"] = n_workers
     record["timing"] = {"stages": rounded(seconds), "fits": fit_seconds}
+    timeline.mark("write stats")
     spent = ", ".join(
         f"{n} {seconds[n]['cpu_seconds']:.1f}/{seconds[n]['wall_seconds']:.1f}"
         for n in stats
@@ -625,22 +639,31 @@ def _finish_run(
     *,
     keep_work: bool,
     log: Callable[[str], None] | None,
+    timeline: Timeline | None = None,
 ) -> None:
     """Commit a run's results; every step can be interrupted and resumed.
 
     stats.json first, then the run record marked finished (from then on
     ``--resume`` is a no-op that only completes the steps below), the reports, and
     last ``_work/``, renamed to a trash name before it is deleted so that an
-    interruption never leaves half of it under its real name.
+    interruption never leaves half of it under its real name. The run record is
+    written once more at the end with the whole timeline (``timing.phases``).
     """
     doc = result[2]
     atomic_write_bytes(layout.stats, (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode())
     record["finished"] = True
     record["keep_work"] = keep_work
     atomic_write_bytes(layout.run, json.dumps(record, indent=2, sort_keys=True).encode())
+    if timeline is not None:
+        timeline.mark("report")
     _write_reports(layout.root, log)
+    if timeline is not None:
+        timeline.mark("clean up")
     if not keep_work and layout.work.exists():
         remove_tree(layout.work)
+    if timeline is not None:
+        record["timing"]["phases"] = timeline.close()
+        atomic_write_bytes(layout.run, json.dumps(record, indent=2, sort_keys=True).encode())
 
 
 def _already_finished(
