@@ -87,16 +87,19 @@ def busy_summary(
 ) -> dict[str, Any]:
     """A pass's workers: busy CPU and wall seconds summed over its units, wall seconds
     per worker process (largest first), and idle seconds ``workers x seconds - busy``."""
-    per_worker: dict[float, float] = {}
+    walls: dict[float, float] = {}
+    cpus: dict[float, float] = {}
     for b in busy:
-        per_worker[b.get("worker", 0.0)] = per_worker.get(b.get("worker", 0.0), 0.0)
-        per_worker[b.get("worker", 0.0)] += b.get("wall_seconds", 0.0)
-    wall = sum(per_worker.values())
+        who = b.get("worker", 0.0)
+        walls[who] = walls.get(who, 0.0) + b.get("wall_seconds", 0.0)
+        cpus[who] = cpus.get(who, 0.0) + b.get("cpu_seconds", 0.0)
+    wall = sum(walls.values())
     return {
         "units": len(busy),
-        "busy_cpu_seconds": round(sum(b.get("cpu_seconds", 0.0) for b in busy), 3),
+        "busy_cpu_seconds": round(sum(cpus.values()), 3),
         "busy_wall_seconds": round(wall, 3),
-        "busy_per_worker": sorted((round(w, 3) for w in per_worker.values()), reverse=True),
+        "busy_per_worker": sorted((round(w, 3) for w in walls.values()), reverse=True),
+        "busy_cpu_per_worker": sorted((round(c, 3) for c in cpus.values()), reverse=True),
         "idle_seconds": round(max(workers * seconds - wall, 0.0), 3),
     }
 
@@ -105,23 +108,24 @@ class Timeline:
     """Contiguous phases of a run: :meth:`mark` ends the open phase and starts the next.
 
     ``phases`` is what goes to ``run.json``'s ``timing.phases``: ``name``, ``start`` and
-    ``end`` in seconds from the run's start, plus whatever :meth:`note` adds to the
+    ``end`` in seconds from the run's start, the driver process's CPU seconds in the
+    phase (with one worker, the work itself), plus whatever :meth:`note` adds to the
     open phase (a pass's busy and idle seconds).
     """
 
     def __init__(self, first: str = "plan") -> None:
         self.origin = time.time()
         self.phases: list[dict[str, Any]] = []
+        self._cpu = time.process_time()
         self.mark(first)
 
     def now(self) -> float:
         return round(time.time() - self.origin, 3)
 
     def mark(self, name: str) -> None:
-        now = self.now()
-        if self.phases and "end" not in self.phases[-1]:
-            self.phases[-1]["end"] = now
-        self.phases.append({"name": name, "start": now})
+        self.close()
+        self._cpu = time.process_time()
+        self.phases.append({"name": name, "start": self.now()})
 
     def note(self, **values: Any) -> None:
         self.phases[-1].update(values)
@@ -130,4 +134,5 @@ class Timeline:
         """End the open phase; the phases so far."""
         if self.phases and "end" not in self.phases[-1]:
             self.phases[-1]["end"] = self.now()
+            self.phases[-1]["driver_cpu_seconds"] = round(time.process_time() - self._cpu, 3)
         return self.phases

@@ -222,17 +222,17 @@ def test_run_json_timeline_phases_are_contiguous_and_account_for_the_workers(
         "pass 1",
         "fit toy_exact_dedup_v0",
         "pass 2",
-        "stop workers",
         "merge",
         "write stats",
         "report",
         "clean up",
+        "stop workers",  # after the report: its parts are built on the workers
     ]
     # Contiguous from the run's start: the phases add up to the whole wall time.
     assert phases[0]["start"] == 0
     for before, after in itertools.pairwise(phases):
         assert before["end"] == after["start"]
-    assert all(p["end"] >= p["start"] for p in phases)
+    assert all(p["end"] >= p["start"] and p["driver_cpu_seconds"] >= 0 for p in phases)
     total = sum(p["end"] - p["start"] for p in phases)
     assert total == pytest.approx(phases[-1]["end"], abs=0.01)
     assert phases[-1]["end"] >= record["seconds"] - 0.01  # the report comes after "seconds"
@@ -246,4 +246,4 @@ def test_run_json_timeline_phases_are_contiguous_and_account_for_the_workers(
         # busy + idle = workers x the pass's wall time (busy cannot exceed it)
         assert p["busy_wall_seconds"] <= wall + 0.01
         assert p["busy_wall_seconds"] + p["idle_seconds"] == pytest.approx(wall, abs=0.01)
-        assert p["busy_cpu_seconds"] >= 0
+        assert sum(p["busy_cpu_per_worker"]) == pytest.approx(p["busy_cpu_seconds"], abs=0.01)
