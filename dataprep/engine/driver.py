@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -681,8 +682,16 @@ def _finish_run(
     timeline.mark("report")
     _write_reports(layout.root, log, ex.map_report if ex.workers > 1 else None)
     timeline.mark("clean up")
-    if not keep_work and layout.work.exists():
-        remove_tree(layout.work)
+    # Local workers exit (~0.3 s) while _work/ is deleted; closing again is a no-op.
+    stopping = threading.Thread(target=ex.close, name="dataprep-stop-workers")
+    if isinstance(ex, LocalExecutor):
+        stopping.start()
+    try:
+        if not keep_work and layout.work.exists():
+            remove_tree(layout.work)
+    finally:
+        if stopping.ident is not None:  # started
+            stopping.join()
 
 
 def _already_finished(
