@@ -6,8 +6,9 @@ Prints each phase (planning, passes, fits, merge, report, stopping the workers) 
 wall seconds, the driver's CPU seconds and, for a pass, each worker's busy CPU seconds
 and the workers' idle seconds (``workers x pass wall - busy wall``: waiting for the last
 unit, or for a core on a busy machine). Then the wall time the run would take on an
-idle machine, each phase lasting as long as its busiest process's CPU time: a pass
-the largest worker's busy CPU seconds, any other phase the driver's CPU seconds.
+idle machine, each phase lasting as long as its busiest process's CPU time (a pass
+the largest worker's busy CPU seconds, any other phase the driver's CPU seconds), or
+its wall time if shorter (with one worker, Arrow's and BLAS's threads run in the driver).
 With more than one worker the report's parts run on the workers, out of the driver's
 sight: ``--report-parts`` builds each part (``report/build.py: report_parts``) here,
 times its CPU seconds and schedules them largest first on the run's workers (the
@@ -58,7 +59,7 @@ def account(root: Path, *, parts: bool, wall: float | None) -> dict[str, Any]:
         est = max(per, default=0.0) if per is not None and workers > 1 else cpu
         if p["name"] == "report" and workers > 1 and parts:
             est = max(cpu, _schedule(_part_seconds(root), workers))
-        idle_machine += est
+        idle_machine += min(est, secs)  # threads (Arrow, BLAS) can make CPU exceed wall
         busy = " / ".join(f"{c:.2f}" for c in per) if per else ""
         idle = f"{p['idle_seconds']:.2f}" if "idle_seconds" in p else ""
         print(f"  {p['name']:<26}{secs:8.2f}{cpu:11.2f}{busy:>26}{idle:>7}")
