@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ from dataprep.engine.quarantine import Quarantine
 from dataprep.engine.remote import publish_files
 from dataprep.engine.runlog import RunLog
 from dataprep.engine.shard_pass import ShardJob, ShardResult
-from dataprep.engine.timing import StageSeconds, add, rounded
+from dataprep.engine.timing import StageSeconds, Timeline, add, busy_summary, rounded
 from dataprep.engine.unify import unify_output
 from dataprep.errors import ConfigError, InputError, OutputError, ResumeError
 from dataprep.io import storage
@@ -303,6 +304,11 @@ def _write_arrow(path: Path, table: pa.Table) -> None:
         raise
 
 
+#: What the passes give: stats, fit summaries, the content of stats.json.
+_Result = tuple[RunStats, dict[str, Any], dict[str, Any]]
+#: Builds named report parts (``Executor.map_report``).
+PartsRunner = Callable[[Path, list[str]], list[Any]]
+
 #: Completion records of the units run by this invocation, by (pass, shard, unit) index.
 Finished = dict[tuple[int, int, int], ShardResult]
 #: The units of every shard, by shard index (planned once per run, from metadata).
@@ -448,6 +454,7 @@ def run_pipeline(
         args.update(executor=executor, ray_address=ray_address)
         return run_remote(run_pipeline, recipe, inputs, str(output), work_dir, args, pool)
     started = time.monotonic()
+    timeline = Timeline()
     root = Path(output).resolve()
     check_inputs_outside(root, [str(i) for i in inputs])
     excluded: list[Path | storage.ObjectPath] = [root, Path(os.path.abspath(output))]
@@ -485,6 +492,17 @@ def run_pipeline(
                     _mirror.finish(layout)
                 return done
             _note(log, f"recipe {recipe.name}: {len(shards)} input files -> {root}")
+
+            finish = functools.partial(
+                _finish_run,
+                layout,
+                record,
+                keep_work=keep_work,
+                log=log,
+                timeline=timeline,
+                skipped=_skipped_entries(discovery),
+                started=started,
+            )
             result = _run_passes(
                 recipe,
                 shards,
@@ -496,10 +514,11 @@ def run_pipeline(
                 (executor, ray_address, pool),
                 log,
                 str(_mirror.url) if _mirror is not None else None,
+                (timeline, finish),
             )
-            result[2]["skipped_inputs"] = _skipped_entries(discovery)
-            record["seconds"] = round(time.monotonic() - started, 3)
-            _finish_run(layout, record, result, keep_work=keep_work, log=log)
+            # once more, with the whole timeline (the workers stop after the report)
+            record["timing"]["phases"] = timeline.close()
+            atomic_write_bytes(layout.run, json.dumps(record, indent=2, sort_keys=True).encode())
             _note(log, f"finished in {record['seconds']:.1f} s: {root}")
             if _mirror is not None:
                 _mirror.finish(layout)
@@ -526,13 +545,17 @@ def _run_passes(
     progress: bool,
     executor_args: tuple[str, str | None, WorkerPool | None],
     log: Callable[[str], None] | None,
-    mirror: str | None = None,
-) -> tuple[RunStats, dict[str, Any], dict[str, Any]]:
+    mirror: str | None,
+    finishing: tuple[Timeline, Callable[[Executor, _Result], None]],
+) -> _Result:
     """Every pass and fit (each skipped when already done); stats, fit summaries, stats.json.
 
     Seconds per stage (summed over workers) and per fit go to ``record["timing"]``
-    (``run.json``), never to stats.json (``engine/timing.py``).
+    (``run.json``), never to stats.json (``engine/timing.py``); so do the phases of
+    the timeline. ``finish`` commits the results while the workers are still up (the
+    report's parts are built on them).
     """
+    timeline, finish = finishing
     passes = plan_partitions(plan_passes([s.kind for s in stages]), stages, shards)
     fits: dict[str, Any] = {}
     fit_seconds: dict[str, float] = {}
@@ -551,6 +574,7 @@ def _run_passes(
     }
     n_jobs = sum(len(u) for u in units.values())
     n_workers = resolve_workers(workers, recipe.run.workers, n_jobs, executor)
+    timeline.mark("start workers")
     with make_executor(executor, n_workers, modules, ray_address, pool) as ex:
         n_workers = ex.workers
         jobs = [
@@ -561,29 +585,39 @@ def _run_passes(
         ]
         for plan in passes:
             pass_jobs = [dataclasses.replace(j, plan=plan) for j in jobs]
+            timeline.mark(f"pass {plan.index + 1}")
+            start = timeline.now()
             ran = _run_pass(ex, plan, pass_jobs, stages, layout, bar, log)
+            busy = [r.busy for r in ran.values() if r.busy]
+            timeline.note(**busy_summary(busy, n_workers, timeline.now() - start))
             finished.update(((plan.index, *k), r) for k, r in ran.items())
             if plan.observe_global is not None:
                 g = stages[plan.observe_global]
                 assert isinstance(g, GlobalStage)
+                timeline.mark(f"fit {g.name}")
                 fits[g.name] = _timed_fit(
                     ex, recipe, plan, g, layout, shards, units, fit_seconds, log
                 )
-    rewritten = unify_output(layout, shards, recipe.output)
-    if mirror is not None:
-        publish_files(layout, mirror, rewritten)
-    seconds: StageSeconds = {}
-    stats = _merge_stats(layout, passes, stages, shards, units, finished, seconds)
-    doc = stats_document(recipe, shards, stats, fits, stages)
-    doc["quarantine"] = _quarantined(layout, shards, units, finished)
-    record["workers"] = n_workers
-    record["timing"] = {"stages": rounded(seconds), "fits": fit_seconds}
-    spent = ", ".join(
-        f"{n} {seconds[n]['cpu_seconds']:.1f}/{seconds[n]['wall_seconds']:.1f}"
-        for n in stats
-        if n in seconds
-    )
-    _note(log, f"seconds per stage, CPU/wall summed over workers: {spent}")
+        timeline.mark("merge")
+        rewritten = unify_output(layout, shards, recipe.output)
+        if mirror is not None:
+            publish_files(layout, mirror, rewritten)
+        seconds: StageSeconds = {}
+        stats = _merge_stats(layout, passes, stages, shards, units, finished, seconds)
+        doc = stats_document(recipe, shards, stats, fits, stages)
+        doc["quarantine"] = _quarantined(layout, shards, units, finished)
+        record["workers"] = n_workers
+        record["timing"] = {"stages": rounded(seconds), "fits": fit_seconds}
+        spent = ", ".join(
+            f"{n} {seconds[n]['cpu_seconds']:.1f}/{seconds[n]['wall_seconds']:.1f}"
+            for n in stats
+            if n in seconds
+        )
+        _note(log, f"seconds per stage, CPU/wall summed over workers: {spent}")
+        timeline.mark("write stats")
+        finish(ex, (stats, fits, doc))
+        timeline.mark("stop workers")
+    timeline.close()
     return stats, fits, doc
 
 
@@ -621,26 +655,43 @@ def _timed_fit(
 def _finish_run(
     layout: Layout,
     record: dict[str, Any],
-    result: tuple[RunStats, dict[str, Any], dict[str, Any]],
+    ex: Executor,
+    result: _Result,
     *,
     keep_work: bool,
     log: Callable[[str], None] | None,
+    timeline: Timeline,
+    skipped: list[dict[str, str]],
+    started: float,
 ) -> None:
     """Commit a run's results; every step can be interrupted and resumed.
 
     stats.json first, then the run record marked finished (from then on
     ``--resume`` is a no-op that only completes the steps below), the reports, and
     last ``_work/``, renamed to a trash name before it is deleted so that an
-    interruption never leaves half of it under its real name.
+    interruption never leaves half of it under its real name. With more than one
+    worker the report's costly parts are built on ``ex``'s workers.
     """
     doc = result[2]
+    doc["skipped_inputs"] = skipped
+    record["seconds"] = round(time.monotonic() - started, 3)
     atomic_write_bytes(layout.stats, (json.dumps(doc, indent=2, sort_keys=False) + "\n").encode())
     record["finished"] = True
     record["keep_work"] = keep_work
     atomic_write_bytes(layout.run, json.dumps(record, indent=2, sort_keys=True).encode())
-    _write_reports(layout.root, log)
-    if not keep_work and layout.work.exists():
-        remove_tree(layout.work)
+    timeline.mark("report")
+    _write_reports(layout.root, log, ex.map_report if ex.workers > 1 else None)
+    timeline.mark("clean up")
+    # Local workers exit (~0.3 s) while _work/ is deleted; closing again is a no-op.
+    stopping = threading.Thread(target=ex.close, name="dataprep-stop-workers")
+    if isinstance(ex, LocalExecutor):
+        stopping.start()
+    try:
+        if not keep_work and layout.work.exists():
+            remove_tree(layout.work)
+    finally:
+        if stopping.ident is not None:  # started
+            stopping.join()
 
 
 def _already_finished(
@@ -663,7 +714,9 @@ def _already_finished(
     return RunResult(layout.root, done, doc["global_stages"], time.monotonic() - started)
 
 
-def _write_reports(root: Path, log: Callable[[str], None] | None) -> None:
+def _write_reports(
+    root: Path, log: Callable[[str], None] | None, run_parts: PartsRunner | None = None
+) -> None:
     """report.json and report.html, when the report module is installed.
 
     The data and stats are committed by then: a report that cannot be built is a
@@ -674,7 +727,7 @@ def _write_reports(root: Path, log: Callable[[str], None] | None) -> None:
     except ModuleNotFoundError:
         return
     try:
-        write_reports(root)
+        write_reports(root, run_parts)
     except Exception as e:  # reported below; the run's data is safe
         message = f"warning: could not build the report ({type(e).__name__}: {e}); "
         message += f"the data is complete; retry with 'dataprep report {root}'"

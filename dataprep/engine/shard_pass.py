@@ -29,7 +29,7 @@ from dataprep.engine.plan import PassPlan
 from dataprep.engine.quarantine import Quarantine
 from dataprep.engine.remote import configure_storage, publish_unit
 from dataprep.engine.split import split_by_reason, text_bytes
-from dataprep.engine.timing import StageSeconds, StageTimer, rounded
+from dataprep.engine.timing import StageSeconds, StageTimer, rounded, unit_busy
 from dataprep.errors import InputError
 from dataprep.io.bad_units import OnBad
 from dataprep.io.columns import prepare_batch
@@ -224,6 +224,8 @@ class ShardResult:
     quarantine: tuple[dict[str, object], ...] = ()
     seconds: StageSeconds = field(default_factory=dict)
     """CPU and wall seconds per stage (``engine/timing.py``); never in ``stats.json``."""
+    busy: dict[str, float] = field(default_factory=dict)
+    """The whole unit's time in its worker (``timing.unit_busy``); empty when read back."""
 
     def __post_init__(self) -> None:
         entries = tuple(dict(sorted(e.items())) for e in self.quarantine)
@@ -249,8 +251,30 @@ def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> ShardResu
     configure_storage(job.recipe)
     stages = build_stages(job.recipe)
     quarantine = Quarantine(job.shard)
-    quarantine_mode = job.recipe.input.on_error == "quarantine"
     timer = StageTimer()
+    busy: dict[str, float] = {}
+    with unit_busy(busy):
+        stats = _run_unit(job, stages, progress, quarantine, timer)
+    result = ShardResult(stats, tuple(quarantine.entries), timer.seconds, busy)
+    if job.mirror is not None:
+        names = [stages[i].name for i in job.plan.stage_indexes()]
+        names += [INPUT_STAGE] if job.plan.is_first else []
+        publish_unit(job.layout, job.mirror, job.prefix, names, job.plan.is_last)
+    done = job.done_file(job.plan.index)
+    done.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(done, result.to_json())
+    return result
+
+
+def _run_unit(
+    job: ShardJob,
+    stages: list[Stage[Any]],
+    progress: Progress | None,
+    quarantine: Quarantine,
+    timer: StageTimer,
+) -> dict[str, StageStats]:
+    """The unit's counts; in quarantine mode a file that cannot be read is set aside."""
+    quarantine_mode = job.recipe.input.on_error == "quarantine"
     try:
         stats = _run_shard(job, stages, progress, quarantine if quarantine_mode else None, timer)
     except InputError as e:
@@ -263,15 +287,7 @@ def run_shard_pass(job: ShardJob, progress: Progress | None = None) -> ShardResu
         docs = row_count(job.shard) if job.unit.whole else job.unit.rows
         quarantine.set_aside_file(e, docs)
         quarantine.flush_into(stats[INPUT_STAGE])
-    result = ShardResult(stats, tuple(quarantine.entries), timer.seconds)
-    if job.mirror is not None:
-        names = [stages[i].name for i in job.plan.stage_indexes()]
-        names += [INPUT_STAGE] if job.plan.is_first else []
-        publish_unit(job.layout, job.mirror, job.prefix, names, job.plan.is_last)
-    done = job.done_file(job.plan.index)
-    done.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(done, result.to_json())
-    return result
+    return stats
 
 
 def _empty_stats(job: ShardJob, stages: list[Stage[Any]]) -> dict[str, StageStats]:

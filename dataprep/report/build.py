@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from dataprep.report.overlap import overlaps
 from dataprep.report.rewrites import rewrites_section
 from dataprep.report.samples import LANG_COLUMN, sample
 from dataprep.report.signals import all_histograms, reached
+from dataprep.report.store import merged_rewrites
 
 #: Documents shown per (stage, reason), and kept documents shown.
 SAMPLES_PER_REASON = 3
@@ -278,12 +281,69 @@ def _kept_by_lang(out: Output) -> list[dict[str, Any]]:
     ]
 
 
-def build_report(root: str | Path) -> dict[str, Any]:
-    """The content of ``report.json`` for the output folder ``root``."""
+#: ``run_parts(root, names)``: :func:`report_part` of each name, in order, wherever
+#: it runs (the run's worker processes: ``Executor.map_report``).
+PartsRunner = Callable[[Path, list[str]], list[Any]]
+
+
+def report_parts(root: str | Path) -> list[str]:
+    """The report's costly parts, each a function of the output folder alone, so they
+    can be built in parallel: the signal histograms of each stage (``signals:STAGE``)
+    and the samples. The same parts whoever builds them, so the report does not
+    depend on the number of workers."""
     out = open_output(root)
+    return ["samples", *(f"signals:{s}" for s in out.stage_names if s != INPUT_STAGE)]
+
+
+def report_part(root: str | Path, name: str) -> Any:
+    """One part named by :func:`report_parts` (JSON-like, picklable)."""
+    out = open_output(root)
+    if name == "samples":
+        return _samples_section(out)
+    kind, _, stage = name.partition(":")
+    if kind != "signals" or stage not in out.stage_names:
+        raise ValueError(f"unknown report part {name!r}")
+    return all_histograms(out, [stage])
+
+
+def _inline(root: Path, names: list[str]) -> list[Any]:
+    return [report_part(root, n) for n in names]
+
+
+def build_report(root: str | Path, run_parts: PartsRunner | None = None) -> dict[str, Any]:
+    """The content of ``report.json`` for the output folder ``root``.
+
+    ``run_parts`` builds the costly parts (:func:`report_parts`), on other processes
+    while this one builds the rest; by default they are built here, one after another.
+    """
+    names = report_parts(root)
+    out = open_output(root)
+    merged_rewrites(out.root, out.stage_names)  # saved before the parts read it
+    if run_parts is None:
+        report = _report_body(out)
+        results = _inline(Path(root), names)
+    else:
+        with ThreadPoolExecutor(1) as waiter:  # only waits while other processes work
+            pending = waiter.submit(run_parts, Path(root), names)
+            report = _report_body(out)
+            results = pending.result()
+    parts = dict(zip(names, results, strict=True))
+    hists: list[dict[str, Any]] = []
+    unmatched: list[dict[str, Any]] = []
+    for name in names:
+        if name.startswith("signals:"):
+            hists += parts[name][0]
+            unmatched += parts[name][1]
+    report["signals"], report["unmatched_thresholds"] = hists, unmatched
+    report["samples"] = parts["samples"]
+    return report
+
+
+def _report_body(out: Output) -> dict[str, Any]:
+    """Every section but the parts of :func:`report_parts` (filled in as placeholders,
+    in their place in the key order)."""
     stats = out.stats
     first = stats["stages"].get(INPUT_STAGE, {})
-    hists, unmatched = all_histograms(out)
     return {
         "report_version": REPORT_VERSION,
         "stats_version": stats.get("version"),
@@ -299,12 +359,12 @@ def build_report(root: str | Path) -> dict[str, Any]:
         "language_mix": language_mix(out),
         "dedup": _dedup_section(out),
         "global_stages": stats.get("global_stages", {}),
-        "signals": hists,
-        "unmatched_thresholds": unmatched,
+        "signals": None,
+        "unmatched_thresholds": None,
         "overlaps": overlaps(out),
         "rewrites": rewrites_section(out),
         "tokens": tokens(out),
-        "samples": _samples_section(out),
+        "samples": None,
     }
 
 
@@ -319,14 +379,15 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def write_reports(root: Path) -> None:
-    """Write ``report.json`` and ``report.html`` into ``root``."""
+def write_reports(root: Path, run_parts: PartsRunner | None = None) -> None:
+    """Write ``report.json`` and ``report.html`` into ``root`` (``run_parts``: see
+    :func:`build_report`)."""
     from dataprep.report.html import render_html
 
-    report = _finite(build_report(root))
+    report = _finite(build_report(root, run_parts))
     text = json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     atomic_write_bytes(Path(root) / "report.json", text.encode("utf-8"))
     atomic_write_bytes(Path(root) / "report.html", render_html(report).encode("utf-8"))
 
 
-__all__ = ["build_report", "language_mix", "write_reports"]
+__all__ = ["build_report", "language_mix", "report_part", "report_parts", "write_reports"]

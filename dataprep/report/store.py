@@ -234,8 +234,12 @@ def merged_rewrites(root: Path, stage_order: list[str]) -> dict[str, Any]:
     if files:
         records = [json.loads(f.read_text(encoding="utf-8")) for f in files]
         merged = _merge(records, stage_order)
-        text = json.dumps(merged, indent=1, ensure_ascii=False) + "\n"
-        atomic_write_bytes(layout.report_samples, text.encode("utf-8"))
+        encoded = (json.dumps(merged, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+        # Written once: the report's parts, built in parallel, merge the same records
+        # and must not race for the temporary file (``report/build.py`` saves it first).
+        saved = layout.report_samples
+        if not (saved.is_file() and saved.read_bytes() == encoded):
+            atomic_write_bytes(saved, encoded)
         return merged
     if layout.report_samples.is_file():
         data: dict[str, Any] = json.loads(layout.report_samples.read_text(encoding="utf-8"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import logging
 from pathlib import Path
@@ -205,3 +206,44 @@ def test_the_last_log_line_names_each_kind_of_stop() -> None:
         "free space and rerun with --resume"
     )
     assert describe_error(ValueError("x\ny")) == "internal error: ValueError: x"
+
+
+def test_run_json_timeline_phases_are_contiguous_and_account_for_the_workers(
+    recipe_file: Path, corpus: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert run(recipe_file, corpus, out, "-q") == 0
+    record = json.loads((out / "run.json").read_text())
+    phases = record["timing"]["phases"]
+    names = [p["name"] for p in phases]
+    assert names == [
+        "plan",
+        "start workers",
+        "pass 1",
+        "fit toy_exact_dedup_v0",
+        "pass 2",
+        "merge",
+        "write stats",
+        "report",
+        "clean up",
+        "stop workers",  # after the report: its parts are built on the workers
+    ]
+    # Contiguous from the run's start: the phases add up to the whole wall time.
+    assert phases[0]["start"] == 0
+    for before, after in itertools.pairwise(phases):
+        assert before["end"] == after["start"]
+    assert all(p["end"] >= p["start"] and p["driver_cpu_seconds"] >= 0 for p in phases)
+    total = sum(p["end"] - p["start"] for p in phases)
+    assert total == pytest.approx(phases[-1]["end"], abs=0.01)
+    assert phases[-1]["end"] >= record["seconds"] - 0.01  # the report comes after "seconds"
+    for p in phases:
+        if not p["name"].startswith("pass "):
+            continue
+        wall = p["end"] - p["start"]
+        assert p["units"] >= 1
+        assert sum(p["busy_per_worker"]) == pytest.approx(p["busy_wall_seconds"], abs=0.01)
+        assert len(p["busy_per_worker"]) == record["workers"] == 1
+        # busy + idle = workers x the pass's wall time (busy cannot exceed it)
+        assert p["busy_wall_seconds"] <= wall + 0.01
+        assert p["busy_wall_seconds"] + p["idle_seconds"] == pytest.approx(wall, abs=0.01)
+        assert sum(p["busy_cpu_per_worker"]) == pytest.approx(p["busy_cpu_seconds"], abs=0.01)

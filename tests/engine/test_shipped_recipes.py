@@ -1,5 +1,6 @@
 """The shipped recipes on the bundled sample corpus: they run, every stage has work
-to do, and the output is byte-identical with one and two worker processes."""
+to do, and the output (and the report, but for its times) is byte-identical with one
+and two worker processes."""
 
 from __future__ import annotations
 
@@ -28,6 +29,13 @@ def test_multilingual_is_deterministic_and_every_stage_acts(tmp_path: Path) -> N
     run_pipeline(recipe, [str(sample_path())], tmp_path / "w1", workers=1, progress=False)
     run_pipeline(recipe, [str(sample_path())], tmp_path / "w2", workers=2, progress=False)
     assert _digest(tmp_path / "w1") == _digest(tmp_path / "w2")
+    # The report too, apart from its times: with two workers its costly parts
+    # (histograms per stage, samples) are built on the workers, in parallel.
+    reports = [json.loads((tmp_path / w / "report.json").read_text()) for w in ("w1", "w2")]
+    for r in reports:
+        del r["run"]["timing"]
+    assert reports[0] == reports[1]
+    assert reports[0]["signals"] and reports[0]["samples"]["kept"]
     stats = json.loads((tmp_path / "w1" / "stats.json").read_text())
     for name, s in stats["stages"].items():
         if name != "input":

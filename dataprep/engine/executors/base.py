@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -57,6 +58,14 @@ class Executor(ABC):
     def map_tasks(self, tasks: Sequence[FitTask]) -> list[dict[str, Any]]:
         """Run the tasks of one partitioned-fit step on the workers; their results in
         task order; the first error is raised (``engine/partitioned.py``)."""
+
+    def map_report(self, root: Path, names: Sequence[str]) -> list[Any]:
+        """Build the named parts of the run's report (``report/build.py``:
+        ``report_part``), in order. Here, one after another; an executor with worker
+        processes runs them there, in parallel."""
+        from dataprep.report.build import report_part
+
+        return [report_part(root, name) for name in names]
 
     @abstractmethod
     def close(self, error: type[BaseException] | None = None) -> None:

@@ -19,7 +19,8 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from dataprep.engine.executors.base import Executor, Progress
 from dataprep.engine.executors.pool import WorkerPool, import_modules, progress_queue
@@ -28,6 +29,8 @@ from dataprep.engine.shard_pass import ShardJob, ShardResult, run_shard_pass
 from dataprep.errors import InfrastructureError
 
 __all__ = ["LocalExecutor"]
+
+_R = TypeVar("_R")
 
 
 def _run_job(job: ShardJob, stage_modules: Sequence[str]) -> ShardResult:
@@ -45,6 +48,12 @@ def _run_job(job: ShardJob, stage_modules: Sequence[str]) -> ShardResult:
 def _run_task(task: FitTask, stage_modules: Sequence[str]) -> dict[str, Any]:
     import_modules(stage_modules)
     return run_fit_task(task)
+
+
+def _run_report_part(root: Path, name: str) -> Any:
+    from dataprep.report.build import report_part
+
+    return report_part(root, name)
 
 
 class LocalExecutor(Executor):
@@ -94,20 +103,15 @@ class LocalExecutor(Executor):
         """Run fit tasks on the worker processes (inline with one worker)."""
         if self._pool is None:
             return [run_fit_task(task) for task in tasks]
-        futures = [self._pool.submit(_run_task, t, self.stage_modules) for t in tasks]
-        try:
-            done, pending = wait(futures, return_when=FIRST_EXCEPTION)
-            for f in done:
-                error = f.exception()
-                if error is not None:
-                    for p in pending:
-                        p.cancel()
-                    raise error
-            return [f.result() for f in futures]
-        except BrokenProcessPool as e:
-            raise InfrastructureError(
-                f"{self._pool.death()}; finished fit tasks are kept: rerun with --resume"
-            ) from e
+        pool = self._pool
+        return _gather(pool, [pool.submit(_run_task, t, self.stage_modules) for t in tasks])
+
+    def map_report(self, root: Path, names: Sequence[str]) -> list[Any]:
+        """Build report parts on the worker processes (inline with one worker)."""
+        if self._pool is None:
+            return super().map_report(root, names)
+        pool = self._pool
+        return _gather(pool, [pool.submit(_run_report_part, root, n) for n in names])
 
     def _map_pool(
         self, pool: WorkerPool, jobs: Sequence[ShardJob], progress: Progress
@@ -119,17 +123,32 @@ class LocalExecutor(Executor):
         drain = threading.Thread(target=_drain, args=(pool, progress, stop), daemon=True)
         drain.start()
         try:
-            done, pending = wait(futures, return_when=FIRST_EXCEPTION)
-            for f in done:
-                error = f.exception()
-                if error is not None:
-                    for p in pending:
-                        p.cancel()
-                    raise error
-            return [f.result() for f in futures]
+            return _results(futures)
         finally:
             stop.set()
             drain.join()
+
+
+def _results(futures: list[Future[_R]]) -> list[_R]:
+    """The futures' results in order; the first error cancels the rest and is raised."""
+    done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+    for f in done:
+        error = f.exception()
+        if error is not None:
+            for p in pending:
+                p.cancel()
+            raise error
+    return [f.result() for f in futures]
+
+
+def _gather(pool: WorkerPool, futures: list[Future[_R]]) -> list[_R]:
+    """:func:`_results`; a dead worker is an :class:`InfrastructureError` naming it."""
+    try:
+        return _results(futures)
+    except BrokenProcessPool as e:
+        raise InfrastructureError(
+            f"{pool.death()}; finished tasks are kept: rerun with --resume"
+        ) from e
 
 
 def _drain(pool: WorkerPool, progress: Progress, stop: threading.Event) -> None:
