@@ -290,6 +290,12 @@ class ClassifierTopStage(ClassifierTopFit, _ScoringStage, GlobalStage[TopConfig]
                 part, keep[start:stop], unscored[start:stop], scores[start:stop]
             )
 
+    def restore_fit(self, summary: dict[str, Any]) -> None:
+        """The cutoffs of a fit read back on ``--resume``, from its summary's groups."""
+        super().restore_fit(summary)
+        groups: dict[str, dict[str, Any]] = summary.get("groups", {})
+        self._cutoffs = {name: g.get("cutoff_score") for name, g in groups.items()}
+
     def set_cutoffs(self, names: Sequence[str], cutoffs: Mapping[int, float | None]) -> None:
         """Remember the lowest kept score per group (for ``thresholds``)."""
         self._cutoffs = {name: cutoffs.get(i) for i, name in enumerate(names)}

@@ -646,7 +646,9 @@ def _timed_fit(
         )
     else:
         summary = _fit(g, layout, plan, shards)
-    if not done_before:
+    if done_before:
+        g.restore_fit(summary)
+    else:
         fit_seconds[g.name] = round(time.monotonic() - started, 3)
         _note(log, f"fit {g.name}: {fit_seconds[g.name]:.1f} s")
     return summary

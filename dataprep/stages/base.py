@@ -208,6 +208,15 @@ class GlobalStage(Stage[C]):
         """Facts learned by ``fit`` for the report (e.g. language mix, cluster sizes)."""
         return dict(self._summary)
 
+    def restore_fit(self, summary: dict[str, Any]) -> None:
+        """Take back what ``fit`` learned from its summary, as written by an earlier run.
+
+        ``--resume`` after a finished fit does not fit again: the engine reads the
+        summary back and calls this, so that whatever else ``fit`` set (thresholds
+        for stats.json and the report) is the same as in an uninterrupted run.
+        """
+        self._summary = dict(summary)
+
     # -- partitioned fit (optional; see ``stages/fit.py``) ------------------------
 
     @property

@@ -98,3 +98,43 @@ def test_partitioned_top_fraction_writes_the_same_files_as_the_single_process_fi
     src = top_corpus(tmp_path / "in", seed=4)
     cfg = {"stage": "classifier_top_v1", "model_path": str(TINY_MODEL), "within": within}
     assert_same_files_as_the_single_process_fit(tmp_path, src, cfg, monkeypatch)
+
+
+@pytest.mark.parametrize("within", [None, "domain"])
+def test_a_resume_after_the_fit_reports_the_same_cutoffs(
+    tmp_path: Path, within: str | None
+) -> None:
+    """A worker dies in the pass after the fit; ``--resume`` reads the finished fit back
+    instead of fitting again, and stats.json still holds its cutoffs (they used to come
+    out empty: the cutoffs lived only in the stage object that had fitted)."""
+    import pyarrow.parquet as pq
+
+    import toy_stages  # noqa: F401  (registers toy_die_v0)
+    from dataprep.engine.driver import run_pipeline
+    from dataprep.errors import InfrastructureError
+    from dataprep.recipe.config import parse_recipe
+
+    src = top_corpus(tmp_path / "in", seed=5)
+    marker = tmp_path / "armed"
+    top = {"stage": "classifier_top_v1", "model_path": str(TINY_MODEL), "within": within}
+    probe = parse_recipe({"stages": [top]}, source="test")
+    run_pipeline(probe, [str(src)], tmp_path / "probe", progress=False)
+    last_kept = pq.read_table(tmp_path / "probe" / "data").column("id").to_pylist()[-1]
+    die = {"stage": "toy_die_v0", "marker": str(marker), "doc_id": last_kept}
+    recipe = parse_recipe({"run": {"unit_bytes": 1}, "stages": [top, die]}, source="test")
+
+    def stats(out: Path, **kw: Any) -> dict[str, Any]:
+        run_pipeline(recipe, [str(src)], out, workers=2, progress=False, **kw)
+        return dict(json.loads((out / "stats.json").read_text()))
+
+    clean = stats(tmp_path / "clean")
+    marker.touch()
+    with pytest.raises(InfrastructureError):
+        stats(tmp_path / "out")
+    assert (tmp_path / "out" / "_work").exists()
+    marker.unlink()
+    resumed = stats(tmp_path / "out", resume=True)
+    cutoffs = clean["stage_info"]["classifier_top_v1"]["thresholds"]
+    assert cutoffs, "the clean run reports its cutoffs"
+    assert resumed["stage_info"]["classifier_top_v1"]["thresholds"] == cutoffs
+    assert resumed == clean
