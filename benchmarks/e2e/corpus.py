@@ -108,3 +108,45 @@ def generate(
         pq.write_table(table, data / f"part-{s:04d}.parquet", compression="zstd")
     pq.write_table(pa.table(labels), folder / "labels.parquet")
     return CorpusInfo(data, folder / "labels.parquet", docs, total)
+
+
+def generate_short(folder: Path, docs: int, *, shards: int = 8, seed: int = 0) -> CorpusInfo:
+    """The short multilingual corpus of ``bench_short_multilingual.make_corpus`` (200 B -
+    2 KB pages of the sample texts, 16 languages), with the same ``EXACT`` exact and
+    ``NEAR`` near copies of recent originals as :func:`generate`, so both dedup stages
+    have work. Labels: kind ``original`` (English) / ``foreign`` / ``exact`` / ``near``."""
+    from bench_short_multilingual import make_corpus
+
+    base = iter(make_corpus(docs, seed=seed))
+    rng = random.Random(seed + 1)
+    data = folder / "shards"
+    data.mkdir(parents=True, exist_ok=True)
+    recent: deque[tuple[str, str]] = deque(maxlen=2000)
+    labels: dict[str, list[str]] = {"id": [], "kind": [], "family": []}
+    total = 0
+    bounds = [docs * s // shards for s in range(shards + 1)]
+    for s in range(shards):
+        ids, texts = [], []
+        for i in range(bounds[s], bounds[s + 1]):
+            doc_id, r = f"d{i:08d}", rng.random()
+            if recent and r < EXACT:
+                family, text = rng.choice(recent)
+                kind = "exact"
+            elif recent and r < EXACT + NEAR:
+                family, src = rng.choice(recent)
+                text, kind = _near_copy(rng, src), "near"
+            else:
+                lang, text = next(base)
+                family, kind = doc_id, "original" if lang == "en" else "foreign"
+                recent.append((doc_id, text))
+            ids.append(doc_id)
+            texts.append(text)
+            labels["id"].append(doc_id)
+            labels["kind"].append(kind)
+            labels["family"].append(family)
+            total += len(text.encode("utf-8"))
+        pq.write_table(
+            pa.table({"id": ids, "text": texts}), data / f"part-{s:04d}.parquet", compression="zstd"
+        )
+    pq.write_table(pa.table(labels), folder / "labels.parquet")
+    return CorpusInfo(data, folder / "labels.parquet", docs, total)

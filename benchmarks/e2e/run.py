@@ -35,7 +35,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from corpus import generate  # noqa: E402
+from corpus import generate, generate_short  # noqa: E402
 from report import machine, render  # noqa: E402
 from tools import (  # noqa: E402
     PLOT_VENV,
@@ -115,7 +115,10 @@ def comparison(
     breakdown and the agreement of the kept sets."""
     shutil.rmtree(work, ignore_errors=True)
     repeats = args.repeats if docs <= args.repeat_max else 1
-    corpus = generate(work / "corpus", docs, shards=args.shards, size=4000)
+    if args.corpus == "short":
+        corpus = generate_short(work / "corpus", docs, shards=args.shards)
+    else:
+        corpus = generate(work / "corpus", docs, shards=args.shards, size=4000)
     mb = corpus.text_bytes / 1e6
     print(
         f"corpus: {corpus.docs:,} docs, {mb:.1f} MB of text, {args.shards} Parquet shards",
@@ -156,7 +159,10 @@ def comparison(
     out["rows"] = rows
     if not details:
         return out
-    out["groups"] = _breakdown(args, work, corpus.folder, dp_last, dt_last)
+    out["corpus"] = args.corpus
+    out["dataprep_stages_cpu"] = _stage_cpu(work / f"dp-{min(dp_last)}")
+    if not args.no_breakdown:
+        out["groups"] = _breakdown(args, work, corpus.folder, dp_last, dt_last)
     if dt_last:
         from agreement import compare
 
@@ -164,6 +170,14 @@ def comparison(
         agree = compare(work / f"dp-{cores}", work / f"dt-{cores}", corpus.labels)
         out["agreement"] = agree
     return out
+
+
+def _stage_cpu(out: Path) -> Any:
+    """dataprep's own per-stage timing (``run.json`` ``timing.stages``), if written."""
+    path = out / "run.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8")).get("timing", {}).get("stages")
 
 
 def _breakdown(
@@ -265,6 +279,14 @@ def main() -> None:
     ap.add_argument("--cores", default="1,2", help="comma-separated core counts")
     ap.add_argument("--repeats", type=int, default=3, help="runs per measurement (best kept)")
     ap.add_argument("--shards", type=int, default=8)
+    ap.add_argument(
+        "--corpus",
+        choices=["web", "short"],
+        default="web",
+        help="web: ~4 KB generated web pages (corpus.generate); short: 200 B-2 KB pages of "
+        "the sample texts in 16 languages (bench_short_multilingual), + the same copies",
+    )
+    ap.add_argument("--no-breakdown", action="store_true", help="skip the prefix runs")
     ap.add_argument("--skip-peers", action="store_true", help="dataprep only")
     ap.add_argument("--scaling", action="store_true", help="dataprep scaling series instead")
     ap.add_argument("--sizes", default="10000,100000,1000000")
@@ -290,8 +312,9 @@ def main() -> None:
         if args.scaling:
             results["scaling"] = scaling(args, work)
         else:
-            results["comparison"] = comparison(args, work / "c0", args.docs[0])
-            results["comparison_more"] = [
+            key = "comparison" if args.corpus == "web" else f"comparison_{args.corpus}"
+            results[key] = comparison(args, work / "c0", args.docs[0])
+            results[f"{key}_more"] = [
                 comparison(args, work / f"c{i}", n, details=False)
                 for i, n in enumerate(args.docs[1:], start=1)
             ]
