@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 import sys
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,12 +72,15 @@ def _near_copy(rng: random.Random, text: str) -> str:
     return " ".join(words)
 
 
-def generate(
-    folder: Path, docs: int, *, shards: int = 8, size: int = 4000, seed: int = 0
+def _write(
+    folder: Path,
+    docs: int,
+    shards: int,
+    rng: random.Random,
+    original: Callable[[float], tuple[str, str]],
 ) -> CorpusInfo:
-    """Write ``shards`` Parquet files of ``docs`` documents of ~``size`` characters."""
-    rng = random.Random(seed)
-    langs = _foreign_paragraphs()
+    """Shards of ``docs`` documents: ``EXACT`` exact and ``NEAR`` near copies of recent
+    originals, else ``original(r)`` -> (text, kind), ``r`` the draw that chose it."""
     data = folder / "shards"
     data.mkdir(parents=True, exist_ok=True)
     recent: deque[tuple[str, str]] = deque(maxlen=2000)
@@ -94,9 +98,8 @@ def generate(
                 family, src = rng.choice(recent)
                 text, kind = _near_copy(rng, src), "near"
             else:
-                foreign = r > 1 - NON_EN
-                text = _foreign_doc(rng, langs, size) if foreign else make_doc(rng, size)
-                family, kind = doc_id, "foreign" if foreign else "original"
+                text, kind = original(r)
+                family = doc_id
                 recent.append((doc_id, text))
             ids.append(doc_id)
             texts.append(text)
@@ -110,6 +113,21 @@ def generate(
     return CorpusInfo(data, folder / "labels.parquet", docs, total)
 
 
+def generate(
+    folder: Path, docs: int, *, shards: int = 8, size: int = 4000, seed: int = 0
+) -> CorpusInfo:
+    """Write ``shards`` Parquet files of ``docs`` documents of ~``size`` characters."""
+    rng = random.Random(seed)
+    langs = _foreign_paragraphs()
+
+    def original(r: float) -> tuple[str, str]:
+        if r > 1 - NON_EN:
+            return _foreign_doc(rng, langs, size), "foreign"
+        return make_doc(rng, size), "original"
+
+    return _write(folder, docs, shards, rng, original)
+
+
 def generate_short(folder: Path, docs: int, *, shards: int = 8, seed: int = 0) -> CorpusInfo:
     """The short multilingual corpus of ``bench_short_multilingual.make_corpus`` (200 B -
     2 KB pages of the sample texts, 16 languages), with the same ``EXACT`` exact and
@@ -118,35 +136,9 @@ def generate_short(folder: Path, docs: int, *, shards: int = 8, seed: int = 0) -
     from bench_short_multilingual import make_corpus
 
     base = iter(make_corpus(docs, seed=seed))
-    rng = random.Random(seed + 1)
-    data = folder / "shards"
-    data.mkdir(parents=True, exist_ok=True)
-    recent: deque[tuple[str, str]] = deque(maxlen=2000)
-    labels: dict[str, list[str]] = {"id": [], "kind": [], "family": []}
-    total = 0
-    bounds = [docs * s // shards for s in range(shards + 1)]
-    for s in range(shards):
-        ids, texts = [], []
-        for i in range(bounds[s], bounds[s + 1]):
-            doc_id, r = f"d{i:08d}", rng.random()
-            if recent and r < EXACT:
-                family, text = rng.choice(recent)
-                kind = "exact"
-            elif recent and r < EXACT + NEAR:
-                family, src = rng.choice(recent)
-                text, kind = _near_copy(rng, src), "near"
-            else:
-                lang, text = next(base)
-                family, kind = doc_id, "original" if lang == "en" else "foreign"
-                recent.append((doc_id, text))
-            ids.append(doc_id)
-            texts.append(text)
-            labels["id"].append(doc_id)
-            labels["kind"].append(kind)
-            labels["family"].append(family)
-            total += len(text.encode("utf-8"))
-        pq.write_table(
-            pa.table({"id": ids, "text": texts}), data / f"part-{s:04d}.parquet", compression="zstd"
-        )
-    pq.write_table(pa.table(labels), folder / "labels.parquet")
-    return CorpusInfo(data, folder / "labels.parquet", docs, total)
+
+    def original(r: float) -> tuple[str, str]:
+        lang, text = next(base)
+        return text, "original" if lang == "en" else "foreign"
+
+    return _write(folder, docs, shards, random.Random(seed + 1), original)
