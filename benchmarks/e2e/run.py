@@ -2,6 +2,7 @@
 
     python benchmarks/e2e/run.py [--docs 5000,20000] [--cores 1,2] [--repeats 3] [--skip-peers]
     python benchmarks/e2e/run.py --scaling [--sizes 10000,100000,1000000] [--cores 1,2]
+    python benchmarks/e2e/run.py --corpus short --docs 10000 --cores 1 [--no-breakdown]
 
 Comparison: generates a deterministic corpus (``corpus.py``: ~4 KB English-like web
 documents, 2% exact and 10% near duplicates, ~15% low-quality pages, 4% other
@@ -13,6 +14,10 @@ each run's process tree. The best wall per tool is kept. Stage groups: dataprep'
 the differences between runs of recipe prefixes on one core (read/write only, + language
 ID, + the 4 quality filters, + exact dedup, full); datatrove's come from its own per-block
 timers (core-seconds). Agreement compares the kept ids of both tools' outputs.
+
+``--corpus short``: the same comparison on ``corpus.generate_short`` (200 B-2 KB pages
+of the sample texts in 16 languages, + the same exact/near copies), stored under
+``comparison_short`` in results.json (results.md renders only the 4 KB comparison).
 
 Scaling (``--scaling``): dataprep alone on ~500-byte documents (1M x 4 KB would be 4 GB),
 shards of 5,000 documents, with the per-batch recipe (``per-batch.yaml``: language ID +
