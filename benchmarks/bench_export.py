@@ -28,10 +28,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# the tests' byte-level BPE trainer (sample texts, nothing downloaded)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "tokens"))
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from tiny_tokenizer import train_tiny_tokenizer
 
 from dataprep.engine.driver import run_pipeline
 from dataprep.export.options import ExportOptions
@@ -82,28 +85,9 @@ def timed_run(output: dict, corpus: Path, out: Path, workers: int, repeat: int) 
     return best
 
 
-def train_tokenizer(path: Path, vocab_size: int) -> Path:
-    """A byte-level BPE trained on the sample texts, ``<|endoftext|>`` its EOD token."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        special_tokens=["<|endoftext|>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    texts = sorted(Path(sample_path()).parent.joinpath("texts").glob("*.txt"))
-    tok.train([str(p) for p in texts], trainer)
-    tok.save(str(path))
-    return path
-
-
 def token_costs(corpus: Path, tmp: Path, vocab: int, repeat: int) -> None:
     """CPU seconds per stage with ``tokens_v1`` appended, and the Megatron export's rate."""
-    tok = train_tokenizer(tmp / "tokenizer.json", vocab)
+    tok = train_tiny_tokenizer(tmp / "tokenizer.json", vocab)
     stages = [*STAGES, {"stage": "tokens_v1", "tokenizer": str(tok)}]
     recipe = parse_recipe({"name": "bench-tokens", "stages": stages})
     out = tmp / "out-tokens"
