@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dataprep.dedup import shingle_batch as shingle_batch_module
 from dataprep.dedup.minhash import MinHasher
 from dataprep.dedup.shingle_batch import ShingleBatch, shingle_batch, sorted_unique_sets
 from dataprep.dedup.shingles import shingle_hashes
@@ -89,3 +90,9 @@ def test_slices_of_a_long_batch_give_the_same_result(monkeypatch: pytest.MonkeyP
     sliced = shingle_batch(batch, word_n=3, char_n=3, char_fraction=0.3, collapse_whitespace=True)
     assert np.array_equal(whole.offsets, sliced.offsets)
     assert np.array_equal(whole.values, sliced.values)
+
+
+def test_every_whitespace_code_point_lies_below_the_scan_end() -> None:
+    """The whitespace tables scan only up to SPACE_SCAN_END: nothing above it is a space."""
+    above = [c for c in range(shingle_batch_module.SPACE_SCAN_END, 0x110000) if chr(c).isspace()]
+    assert above == []

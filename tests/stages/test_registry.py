@@ -7,6 +7,7 @@ The public API is ``register``/``has``/``get``/``names``/``items``; a fresh
 from __future__ import annotations
 
 import importlib
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,15 +20,19 @@ from dataprep.errors import ConfigError
 from dataprep.recipe import registry
 from dataprep.recipe.registry import StageRegistry
 
-BUILTIN_MODULES = {
-    "dataprep.stages.quality",
-    "dataprep.stages.quality_stack",
-    "dataprep.dedup.stages",
-    "dataprep.langid.stage",
-    "dataprep.balance.stage",
-    "dataprep.cleaning.stages",
-    "dataprep.classify.stage",
-}
+#: A module that builds a keep-everything stage for a test registry ``REG``.
+_TARGET_MODULE = (
+    "from dataclasses import dataclass\n"
+    "from dataprep.stages.base import BatchStage, StageConfig, StageOutput, empty_reasons\n"
+    "REG = None\n"
+    "@dataclass(frozen=True, kw_only=True)\n"
+    "class C(StageConfig):\n    pass\n"
+    "def make():\n"
+    "    class Lazy(BatchStage[C]):\n"
+    "        def process(self, batch):  # keeps every document\n"
+    "            return StageOutput(batch, empty_reasons(batch.num_rows))\n"
+    "    return Lazy\n"
+)
 
 
 @dataclass
@@ -46,16 +51,37 @@ def _registry(*eps: FakeEntryPoint) -> StageRegistry:
     return StageRegistry("test.group", find=lambda: list(eps))
 
 
-def test_builtin_stages_come_from_dataprep_entry_points() -> None:
+def test_every_builtin_stage_has_an_entry_point_of_its_own_name_naming_its_module() -> None:
     from importlib.metadata import entry_points
 
-    declared = {ep.value for ep in entry_points(group=registry.GROUP)}
-    assert declared >= BUILTIN_MODULES
-    by_name = {r.name: r for r in registry.items()}
+    declared = {ep.name: ep.value for ep in entry_points(group=registry.GROUP)}
+    by_name = {r.name: r for r in registry.items() if r.distribution == "dataprep"}
+    assert {name: r.cls.__module__ for name, r in by_name.items()} == {
+        name: module for name, module in declared.items() if name in by_name
+    }
+    assert set(by_name) == set(declared)  # no entry point left without its stage
     assert by_name["minhash_dedup_v1"].distribution == "dataprep"
-    assert by_name["c4_v1"].distribution == "dataprep"
     assert registry.has("balance_v1") and not registry.has("balance_v0")
-    assert registry.names() == sorted(by_name)
+
+
+def test_looking_up_a_stage_imports_only_its_own_module() -> None:
+    """A run of quality filters does not pay for the dedup, language ID or cleaning
+    modules (each worker process would pay it again)."""
+    code = (
+        "import sys\n"
+        "from dataprep.recipe import registry\n"
+        "assert registry.get('c4_v1').__module__ == 'dataprep.stages.quality'\n"
+        "heavy = ['dataprep.dedup.stages', 'dataprep.langid.stage', 'dataprep.cleaning.stages',"
+        " 'dataprep.classify.stage', 'dataprep.balance.stage', 'dataprep.tokens.stage']\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        "registry.names()\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out[0] == "[]"
+    assert out[1] != "[]"  # the listing still loads every entry point
 
 
 def test_an_unknown_name_is_a_config_error_with_suggestions() -> None:
@@ -95,18 +121,7 @@ def test_entry_points_load_only_on_first_lookup(
     (tmp_path / "lazy_stages_mod.py").write_text(
         "from tests_registry_target import REG, make\nREG.register('lazy_v1')(make())\n"
     )
-    (tmp_path / "tests_registry_target.py").write_text(
-        "from dataclasses import dataclass\n"
-        "from dataprep.stages.base import BatchStage, StageConfig, StageOutput, empty_reasons\n"
-        "REG = None\n"
-        "@dataclass(frozen=True, kw_only=True)\n"
-        "class C(StageConfig):\n    pass\n"
-        "def make():\n"
-        "    class Lazy(BatchStage[C]):\n"
-        "        def process(self, batch):  # keeps every document\n"
-        "            return StageOutput(batch, empty_reasons(batch.num_rows))\n"
-        "    return Lazy\n"
-    )
+    (tmp_path / "tests_registry_target.py").write_text(_TARGET_MODULE)
     monkeypatch.syspath_prepend(str(tmp_path))
     import tests_registry_target
 
@@ -116,6 +131,31 @@ def test_entry_points_load_only_on_first_lookup(
     assert reg.has("lazy_v1")
     assert [(r.name, r.distribution) for r in reg.items()] == [("lazy_v1", "lazy-dist")]
     for mod in ("lazy_stages_mod", "tests_registry_target"):
+        sys.modules.pop(mod, None)
+
+
+def test_an_entry_point_named_after_the_stage_is_loaded_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "own_stage_mod.py").write_text(
+        "from own_stage_target import REG, make\nREG.register('own_v1')(make())\n"
+    )
+    (tmp_path / "own_stage_target.py").write_text(_TARGET_MODULE)
+    (tmp_path / "other_stage_mod.py").write_text("raise ImportError('must not be loaded')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import own_stage_target
+
+    dist = SimpleNamespace(name="own-dist")
+    reg = _registry(
+        FakeEntryPoint("own_v1", "own_stage_mod", dist),
+        FakeEntryPoint("others", "other_stage_mod", dist),
+    )
+    own_stage_target.REG = reg  # type: ignore[attr-defined]
+    assert reg.has("own_v1")  # the broken module behind "others" was never imported
+    assert "other_stage_mod" not in sys.modules
+    with pytest.raises(ConfigError, match="other_stage_mod"):
+        reg.get("something_else_v1")  # an unknown name loads them all, and says so
+    for mod in ("own_stage_mod", "own_stage_target"):
         sys.modules.pop(mod, None)
 
 
