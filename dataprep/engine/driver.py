@@ -51,7 +51,7 @@ from dataprep.io import storage
 from dataprep.io.discover import Discovery, Shard, fingerprint, format_skipped, scan_inputs
 from dataprep.io.preflight import preflight
 from dataprep.io.readers import arrow_file_rows
-from dataprep.io.units import Unit, plan_units
+from dataprep.io.units import Unit, plan_units, resolve_unit_bytes
 from dataprep.io.writers import atomic_write_bytes
 from dataprep.output.columns import (
     INPUT_STAGE,
@@ -106,13 +106,15 @@ class RunResult:
 
 
 def _run_record(recipe: Recipe, shards: Sequence[Shard]) -> dict[str, Any]:
+    inputs = [{"path": str(s.path), **fingerprint(s)} for s in shards]
+    sizes = [i["size"] if isinstance(i["size"], int) else None for i in inputs]
     return {
         "recipe": recipe.to_dict(),
         "recipe_sha256": recipe.digest(),
         "recipe_source": recipe.source,
         OUTPUT_MARKER[0]: OUTPUT_MARKER[1],
-        "inputs": [{"path": str(s.path), **fingerprint(s)} for s in shards],
-        "unit_bytes": recipe.run.unit_bytes,
+        "inputs": inputs,
+        "unit_bytes": resolve_unit_bytes(recipe.run.unit_bytes, sizes),
         "dataprep_version": dataprep.__version__,
         "python": sys.version.split()[0],
         "pyarrow": pa.__version__,
@@ -151,16 +153,16 @@ def _prepare_output(
                 f"{root}: the recipe changed since this run started; "
                 "rerun with --overwrite or use a new output folder"
             )
+        if not _same_inputs(old, record):
+            raise ResumeError(
+                f"{root}: the input files changed since this run started; "
+                "rerun with --overwrite or use a new output folder"
+            )
         if old.get("unit_bytes", record["unit_bytes"]) != record["unit_bytes"]:
             raise ResumeError(
                 f"{root}: run.unit_bytes changed since this run started "
                 f"({old['unit_bytes']} -> {record['unit_bytes']}); the shards are cut into "
                 "other units; rerun with --overwrite or resume with the old value"
-            )
-        if not _same_inputs(old, record):
-            raise ResumeError(
-                f"{root}: the input files changed since this run started; "
-                "rerun with --overwrite or use a new output folder"
             )
         return old
     contents = classify(root)
@@ -566,7 +568,7 @@ def _run_passes(
     units: Units = {
         s.index: plan_units(
             s,
-            recipe.run.unit_bytes,
+            record["unit_bytes"],
             batch_size=recipe.run.batch_size,
             text_column=recipe.input.text_column,
         )
@@ -681,12 +683,23 @@ def _finish_run(
     record["finished"] = True
     record["keep_work"] = keep_work
     atomic_write_bytes(layout.run, json.dumps(record, indent=2, sort_keys=True).encode())
-    timeline.mark("report")
-    _write_reports(layout.root, log, ex.map_report if ex.workers > 1 else None)
-    timeline.mark("clean up")
-    # Local workers exit (~0.3 s) while _work/ is deleted; closing again is a no-op.
+    # Local workers exit (~0.1-0.3 s each, the interpreter's teardown) as soon as their
+    # last job, the report's parts, is done: while the driver renders the report and
+    # deletes _work/. Closing again is a no-op.
     stopping = threading.Thread(target=ex.close, name="dataprep-stop-workers")
-    if isinstance(ex, LocalExecutor):
+    local = isinstance(ex, LocalExecutor)
+
+    def parts_then_stop(root: Path, names: list[str]) -> list[Any]:
+        try:
+            return ex.map_report(root, names)
+        finally:
+            if local:
+                stopping.start()
+
+    timeline.mark("report")
+    _write_reports(layout.root, log, parts_then_stop if ex.workers > 1 else None)
+    timeline.mark("clean up")
+    if local and stopping.ident is None:
         stopping.start()
     try:
         if not keep_work and layout.work.exists():

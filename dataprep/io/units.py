@@ -45,6 +45,29 @@ from dataprep.io.jsonl import BOM, iter_jsonl
 #: (``output/layout.py``); a smaller ``unit_bytes`` is raised to fit.
 MAX_UNITS = 10_000
 
+#: ``run.unit_bytes: 0`` (the default) cuts the corpus into about this many units...
+AUTO_UNITS = 64
+#: ... of at least this many bytes (a job's fixed cost, a few ms for its footer, output
+#: file and completion record, stays under 1% of its work; outputs stay >= ~4 MB) ...
+AUTO_MIN_BYTES = 4 * 1024 * 1024
+#: ... and at most this many (one job's input; the corpus of a large run is cut here).
+AUTO_MAX_BYTES = 128 * 1024 * 1024
+
+
+def resolve_unit_bytes(configured: int, sizes: Sequence[int | None]) -> int:
+    """The unit size of a run: ``configured``, or for 0 one sized from the corpus.
+
+    Sized from the input files' total size alone (``sizes``; unreadable files count 0),
+    never from the worker count, so the same corpus is cut the same way with any
+    ``-j`` or executor and its output stays byte-identical. With 64 units in all, a
+    single 40 MB file is 8-10 jobs and keeps 2-8 workers busy to the end (the last
+    job is ~1/64 of the work); a 10 GB corpus gets 128 MiB units, as many as before.
+    """
+    if configured > 0:
+        return configured
+    total = sum(s or 0 for s in sizes)
+    return min(max(-(-total // AUTO_UNITS), AUTO_MIN_BYTES), AUTO_MAX_BYTES)
+
 
 @dataclass(frozen=True)
 class Unit:

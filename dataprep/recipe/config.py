@@ -132,21 +132,25 @@ class RunConfig:
     """Documents per record batch; memory per worker is bounded by this."""
     workers: int = 0
     """Worker processes; 0 = all cores."""
-    unit_bytes: int = 128 * 1024 * 1024
+    unit_bytes: int = 0
     """About how many input bytes one job reads: a Parquet file is cut into units of
     whole row groups, an Arrow IPC file into units of whole record batches, an
     uncompressed JSONL file into byte ranges of whole lines, so one big file keeps
-    several workers busy. Changes only how many output files there are and
+    several workers busy. 0 (the default) sizes units from the corpus
+    (:func:`dataprep.io.units.resolve_unit_bytes`: about 64 units, 4-128 MiB each),
+    never from the worker count. Changes only how many output files there are and
     their names, never the rows of ``data/`` in order; not part of the recipe hash (a
-    resumed run checks it against ``run.json``)."""
+    resumed run checks the resolved size against ``run.json``)."""
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {self.batch_size}")
         if self.workers < 0:
             raise ConfigError(f"workers must be 0 (all cores) or more, got {self.workers}")
-        if self.unit_bytes < 1:
-            raise ConfigError(f"unit_bytes must be at least 1, got {self.unit_bytes}")
+        if self.unit_bytes < 0:
+            raise ConfigError(
+                f"unit_bytes must be 0 (sized from the corpus) or more, got {self.unit_bytes}"
+            )
 
 
 @dataclass(frozen=True, kw_only=True)

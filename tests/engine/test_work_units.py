@@ -21,7 +21,13 @@ from dataprep.engine.shard_pass import ShardJob, ShardResult, run_shard_pass
 from dataprep.errors import ConfigError, InputError, ResumeError
 from dataprep.io.discover import scan_inputs
 from dataprep.io.jsonl import BOM
-from dataprep.io.units import WHOLE, plan_units
+from dataprep.io.units import (
+    AUTO_MAX_BYTES,
+    AUTO_MIN_BYTES,
+    WHOLE,
+    plan_units,
+    resolve_unit_bytes,
+)
 from dataprep.recipe.config import parse_recipe
 
 N_DOCS = 1000
@@ -197,7 +203,8 @@ def test_resume_refuses_another_unit_size(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_unit_bytes_is_validated_and_not_hashed() -> None:
     with pytest.raises(ConfigError, match="unit_bytes"):
-        parse_recipe({"run": {"unit_bytes": 0}})
+        parse_recipe({"run": {"unit_bytes": -1}})
+    assert parse_recipe({}).run.unit_bytes == 0  # sized from the corpus
     assert _recipe(SMALL).digest() == _recipe(DEFAULT).digest()
     assert "unit_bytes" not in json.dumps(_recipe(SMALL).to_dict())
 
@@ -265,3 +272,30 @@ def test_a_bad_jsonl_line_in_a_later_unit_is_named_by_its_line_in_the_file(
     recipe = parse_recipe({"run": {"unit_bytes": 10 * LINE}})
     with pytest.raises(InputError, match=r"f\.jsonl:27: invalid JSON"):
         run_pipeline(recipe, [str(src)], tmp_path / "out", workers=1, progress=False)
+
+
+def test_the_default_unit_size_comes_from_the_corpus_size_never_from_workers() -> None:
+    mib = 1024 * 1024
+    assert resolve_unit_bytes(5000, [10**12]) == 5000  # a configured size is kept
+    assert resolve_unit_bytes(0, [40 * mib]) == AUTO_MIN_BYTES  # small: >= 4 MiB units
+    assert resolve_unit_bytes(0, [1024 * mib, None]) == 16 * mib  # 64 units of 1 GiB
+    assert resolve_unit_bytes(0, [10**13]) == AUTO_MAX_BYTES  # large: <= 128 MiB units
+
+
+def test_one_40_mb_parquet_file_is_cut_into_units_by_default(tmp_path: Path) -> None:
+    """With the default recipe, -j 2 has work for both workers in one mid-size file;
+    the run records the resolved size, which a resume checks."""
+    src = tmp_path / "in" / "big.parquet"
+    src.parent.mkdir()
+    rng = __import__("random").Random(0)
+    words = ["".join(rng.choice("abcdefghij") for _ in range(6)) for _ in range(5000)]
+    texts = [" ".join(rng.choice(words) for _ in range(150)) for _ in range(40_000)]
+    pq.write_table(pa.table({"text": texts}), src, row_group_size=1000, compression="none")
+    size = src.stat().st_size
+    assert size > 40_000_000
+    out = tmp_path / "out"
+    recipe = parse_recipe({"stages": [{"stage": "toy_pid_v0"}]})
+    run_pipeline(recipe, [str(src)], out, workers=1, progress=False)
+    assert json.loads((out / "run.json").read_text())["unit_bytes"] == AUTO_MIN_BYTES
+    parts = sorted(p.name for p in (out / "data").glob("*.parquet"))
+    assert 8 <= len(parts) <= 10 and all(p.startswith("part-00000-") for p in parts)
