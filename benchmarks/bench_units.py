@@ -3,8 +3,9 @@
 Writes one Parquet file of 40,000 generated ~1 KB documents in several scripts (Latin,
 Cyrillic, Greek; function words, varied vocabulary, some exact duplicates) with many
 row groups, then times a quality-filter recipe (Gopher quality + repetition, C4,
-FineWeb) with 1 and 2 workers. Before work units the file was one job, so -j 2 could
-not be faster than -j 1; now the file is cut into units of ``--unit-mb`` MiB.
+FineWeb) with 1 and 2 workers: as one unit (128 MiB, the default before
+``unit_bytes: 0``: -j 2 could not be faster than -j 1), with the default (0: units
+sized from the corpus, 4 MiB here) and with units of ``--unit-mb`` MiB.
 Prints a table; asserts nothing (see benchmarks/README.md for the method).
 
     python benchmarks/bench_units.py [--docs 40000] [--groups 40] [--unit-mb 4] [--repeat 3]
@@ -97,18 +98,19 @@ def main() -> None:
         print(f"{args.docs} docs, {args.groups} row groups, {size:.1f} MB on disk, ", end="")
         print(f"{table.column('text').nbytes / 1e6:.1f} MB of text; unit_bytes {args.unit_mb} MiB")
         load = f"{os.getloadavg()[0]:.2f}"
-        time_run(src, tmp / "out", 1, 1 << 20)  # warm-up: imports and stage set-up, untimed
-        configs = [(1 << 20, "one unit (as before)", 1), (1 << 20, "one unit (as before)", 2)]
+        time_run(src, tmp / "out", 1, 128)  # warm-up: imports and stage set-up, untimed
+        configs = [(128, "one unit (128 MiB)", 1), (128, "one unit (128 MiB)", 2)]
+        configs += [(0, "default (0: from corpus)", w) for w in (1, 2)]
         configs += [(args.unit_mb, f"{args.unit_mb} MiB units", w) for w in (1, 2)]
         times: dict[int, list[float]] = {k: [] for k in range(len(configs))}
         for _ in range(args.repeat):  # interleaved, so a busy moment hits every config
             for k, (unit_mb, _label, workers) in enumerate(configs):
                 times[k].append(time_run(src, tmp / "out", workers, unit_mb))
         print(f"load average before/after: {load} / {os.getloadavg()[0]:.2f} (2 cores shared?)")
-        print(f"{'units':<22}{'-j':>4}{'min s':>8}{'median s':>10}{'docs/s (min)':>14}")
+        print(f"{'units':<26}{'-j':>4}{'min s':>8}{'median s':>10}{'docs/s (min)':>14}")
         for k, (_unit_mb, label, workers) in enumerate(configs):
             best, mid = min(times[k]), statistics.median(times[k])
-            print(f"{label:<22}{workers:>4}{best:>8.2f}{mid:>10.2f}{args.docs / best:>14.0f}")
+            print(f"{label:<26}{workers:>4}{best:>8.2f}{mid:>10.2f}{args.docs / best:>14.0f}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
