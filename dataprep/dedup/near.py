@@ -163,8 +163,9 @@ class ShingleStore:
                 lo += batch.num_rows
 
     def jaccard(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """Exact Jaccard of every pair ``(u[i], v[i])``."""
-        return pair_jaccard(self.offsets, self.values, u, v)
+        """Exact Jaccard of every pair ``(u[i], v[i])`` (on a plain ndarray view: each slice
+        of the ``np.memmap`` itself was a new memmap object, ~45% of the fit's time)."""
+        return pair_jaccard(self.offsets, np.asarray(self.values), u, v)
 
     def close(self) -> None:
         del self.values
