@@ -144,23 +144,27 @@ def revisions(rng: random.Random, paras: list[str]) -> list[str]:
     return out
 
 
-def boilerplate(rng: random.Random, sents: list[str]) -> list[str]:
+def site_pages(rng: random.Random, sents: list[str], site: int, pages: int) -> list[str]:
+    """``pages`` pages of one site: its header and footer (~80 words) around 3-30 words."""
+    header = (
+        f"Home | News | Local | Sport | Weather | Contact | Site {site} uses cookies to "
+        "improve your experience. By continuing to browse you accept our use of cookies. "
+        "Accept all | Manage settings | Subscribe to our newsletter for the latest stories."
+    )
+    footer = (
+        f"Copyright 2024 Site {site} Media Group. All rights reserved. Terms of use | "
+        "Privacy policy | Advertise with us | Careers | Follow us on social media for "
+        "updates. Registered office: 12 Market Street. Company number 0493821."
+    )
     out = []
-    for site in range(3):
-        header = (
-            f"Home | News | Local | Sport | Weather | Contact | Site {site} uses cookies to "
-            "improve your experience. By continuing to browse you accept our use of cookies. "
-            "Accept all | Manage settings | Subscribe to our newsletter for the latest stories."
-        )
-        footer = (
-            f"Copyright 2024 Site {site} Media Group. All rights reserved. Terms of use | "
-            "Privacy policy | Advertise with us | Careers | Follow us on social media for "
-            "updates. Registered office: 12 Market Street. Company number 0493821."
-        )
-        for _ in range(50):
-            body = " ".join(" ".join(rng.sample(sents, 3)).split()[: rng.randint(3, 30)])
-            out.append(f"{header}\n{body}\n{footer}")
+    for _ in range(pages):
+        body = " ".join(" ".join(rng.sample(sents, 3)).split()[: rng.randint(3, 30)])
+        out.append(f"{header}\n{body}\n{footer}")
     return out
+
+
+def boilerplate(rng: random.Random, sents: list[str]) -> list[str]:
+    return [page for site in range(3) for page in site_pages(rng, sents, site, 50)]
 
 
 def translated() -> list[str]:

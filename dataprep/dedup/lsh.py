@@ -96,11 +96,11 @@ def bucket_pairs(
     every better-ranked one (whichever of them ends up kept); a larger bucket
     (boilerplate, exact copies) gives a star from its best-ranked member and a
     chain in rank order, ``2 (k - 1)`` pairs. The result depends only on the set
-    of (key, id) rows and on ``rank``. Known limit of greedy centers over these
-    pairs: a true pair whose shared bands all fall in buckets larger than ``cap``
-    (pages sharing a long header) may never meet (``benchmarks/README.md``, hard
-    cases: 2 of 271 duplicates at J >= 0.7; every pair up to 128 or a window cost
-    4-17x the fit time on boilerplate-heavy pages).
+    of (key, id) rows and on ``rank``. Enough for connected components, not for
+    greedy centers, to which :mod:`.candidates` adds every pair of buckets up to
+    ``SCREEN_CAP`` documents, screened by signature agreement; a true pair whose
+    shared bands all fall in larger buckets (pages sharing a long header) may
+    still never meet (``benchmarks/README.md``, ``bench_dedup_buckets.py``).
     """
     empty = np.empty(0, dtype=np.int64)
     if len(keys) < 2:

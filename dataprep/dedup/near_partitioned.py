@@ -7,15 +7,19 @@ connected components with ``clustering: components``), computed as:
 1. **shuffle** (workers, observe pass): every document with a shingle sends one row
    per band, ``(band key, score key, local row)``, to partition ``key % P``.
 2. **pairs** (P tasks): a task groups its partition's equal band keys into candidate
-   pairs oriented by keep order (:func:`.lsh.bucket_pairs`, on the partition's own
-   ranks, which order documents exactly as the global ones) and writes them sorted
-   by the later document's keep key ``(sv, v)``, with a sample of those keys.
+   pairs oriented by keep order (:func:`.lsh.bucket_pairs`, and with greedy centers
+   the screened pairs of :func:`.candidates.medium_bucket_pairs`, flagged so; on the
+   partition's own ranks, which order documents exactly as the global ones) and
+   writes them sorted by the later document's keep key ``(sv, v)``, with a sample
+   of those keys.
 3. **verify** (Q <= P tasks): the driver cuts the keep-key line into Q ranges from
    the samples; a task reads its range of every pairs file (binary search in
-   memory-mapped files), de-duplicates the pairs, computes each pair's exact
-   Jaccard from the two documents' shingle sets (read from the observation files
-   by position; :mod:`.jaccard`, vectorized) and writes the verified edges
-   ``(u, v, su, sv, j)`` to a shuffle file partitioned by ``u % P``.
+   memory-mapped files), de-duplicates the pairs (screened only when every copy
+   is), drops the screened pairs whose signatures, read from the observation files
+   by position, agree on too few values (:func:`.candidates.agreement_floor`),
+   computes each remaining pair's exact Jaccard from the two documents' shingle
+   sets (read likewise; :mod:`.jaccard`, vectorized) and writes the verified
+   edges ``(u, v, su, sv, j)`` to a shuffle file partitioned by ``u % P``.
 4. **components** (``components.py``): every edge's connected component, on the
    driver (array union-find, 64 B per document with an edge) when that fits the
    stage's ``driver_budget_bytes``, else as large-star/small-star rounds of P tasks.
@@ -48,6 +52,7 @@ import pyarrow as pa
 from dataprep.io.shuffle import ShuffleWriter, read_partition, read_table, write_table
 from dataprep.stages.fit import FitEnv
 
+from .candidates import agreement_floor, medium_bucket_pairs, signature_agreement
 from .components import labels_of
 from .corpus import open_observation
 from .jaccard import pair_jaccard
@@ -67,6 +72,7 @@ from .partitioned import (
 #: Keep keys sampled per pairs task to cut the verify ranges.
 SAMPLES_PER_TASK = 64
 _PAIR_COLS = ("u", "v", "su", "sv")
+_SCREENED = "screened"
 
 
 def near_shuffle(
@@ -83,8 +89,10 @@ def near_shuffle(
     return sent, keys, cols
 
 
-def pairs_task(env: FitEnv, part: int) -> dict[str, Any]:
-    """Candidate pairs of one band partition, sorted by the later document's keep key."""
+def pairs_task(env: FitEnv, part: int, screen_cap: int = 0) -> dict[str, Any]:
+    """Candidate pairs of one band partition, sorted by the later document's keep key;
+    with ``screen_cap`` those of :func:`.candidates.medium_bucket_pairs` too, flagged
+    ``screened`` (greedy centers)."""
     pieces = read_partition(list(env.shuffles), part)
     gid = concat(gids_of(env, pieces), np.int64)
     key = column(pieces, "key", np.uint64)
@@ -95,13 +103,19 @@ def pairs_task(env: FitEnv, part: int) -> dict[str, Any]:
     rank = np.empty(len(docs), dtype=np.int64)
     rank[np.lexsort((docs, doc_score))] = np.arange(len(docs), dtype=np.int64)
     ul, vl = bucket_pairs(key, inv, rank, BUCKET_ALL_PAIRS)
+    ml, mvl = medium_bucket_pairs(key, inv, rank, BUCKET_ALL_PAIRS, screen_cap)
+    screened = np.concatenate((np.zeros(len(ul), dtype=bool), np.ones(len(ml), dtype=bool)))
+    ul, vl = np.concatenate((ul, ml)), np.concatenate((vl, mvl))
     u, v, su, sv = docs[ul], docs[vl], doc_score[ul], doc_score[vl]
-    order = np.lexsort((u, su, v, sv))
-    u, v, su, sv = u[order], v[order], su[order], sv[order]
+    order = np.lexsort((screened, u, su, v, sv))
+    u, v, su, sv, screened = u[order], v[order], su[order], sv[order], screened[order]
     table = pa.table(
         {
-            name: pa.array(a, type=pa.int64())
-            for name, a in zip(_PAIR_COLS, (u, v, su, sv), strict=True)
+            **{
+                name: pa.array(a, type=pa.int64())
+                for name, a in zip(_PAIR_COLS, (u, v, su, sv), strict=True)
+            },
+            _SCREENED: pa.array(screened, type=pa.bool_()),
         }
     )
     write_table(env.step_file("pairs", part), table)
@@ -133,6 +147,19 @@ def _bound(s: np.ndarray, v: np.ndarray, key: list[int] | None, default: int) ->
     return int(lo + np.searchsorted(v[lo:hi], key[1]))
 
 
+def _take_rows(env: FitEnv, docs: np.ndarray, name: str) -> list[pa.Array]:
+    """Column ``name`` of the sorted documents ``docs``, one array per work unit."""
+    out = []
+    units = env.unit_of(docs)  # nondecreasing: docs are sorted
+    for u in np.unique(units).tolist():
+        path = env.observations[u]
+        if path is None:
+            raise RuntimeError(f"unit {u}: documents {docs[units == u][:3]} not observed")
+        col = open_observation(path).read_all().column(name)
+        out.append(col.take(pa.array(docs[units == u] - env.offsets[u])).combine_chunks())
+    return out
+
+
 class _Shingles:
     """The shingle sets of some documents, read from their units' observation files."""
 
@@ -140,13 +167,7 @@ class _Shingles:
         self.docs = docs
         sizes: list[np.ndarray] = []
         values: list[np.ndarray] = []
-        units = env.unit_of(docs)  # nondecreasing: docs are sorted
-        for u in np.unique(units).tolist():
-            path = env.observations[u]
-            if path is None:
-                raise RuntimeError(f"unit {u}: documents {docs[units == u][:3]} not observed")
-            sets = open_observation(path).read_all().column(SHINGLE_COL)
-            got = sets.take(pa.array(docs[units == u] - env.offsets[u])).combine_chunks()
+        for got in _take_rows(env, docs, SHINGLE_COL):
             offsets = got.offsets.to_numpy()
             sizes.append(np.diff(offsets))
             values.append(got.values.to_numpy()[offsets[0] : offsets[-1]])
@@ -159,6 +180,15 @@ class _Shingles:
         return pair_jaccard(self.offsets, self.values, iu, iv)
 
 
+def _screen(env: FitEnv, u: np.ndarray, v: np.ndarray, floor: int, num_perm: int) -> np.ndarray:
+    """Whether each pair's signatures agree on at least ``floor`` values."""
+    docs = np.unique(np.concatenate((u, v)))
+    sigs = [signature_matrix(got, num_perm)[1] for got in _take_rows(env, docs, SIGNATURE_COL)]
+    sig = np.concatenate(sigs) if sigs else np.empty((0, num_perm), dtype=np.uint32)
+    iu, iv = np.searchsorted(docs, u), np.searchsorted(docs, v)
+    return np.asarray(signature_agreement(sig, iu, iv) >= floor)
+
+
 def verify_task(
     env: FitEnv,
     index: int,
@@ -167,8 +197,10 @@ def verify_task(
     parts: int,
     threshold: float,
     verify: bool,
+    num_perm: int = 0,
 ) -> dict[str, Any]:
-    """Distinct candidate pairs of one keep-key range, verified; their edge file."""
+    """Distinct candidate pairs of one keep-key range, screened (pairs flagged so, by
+    signature agreement, :mod:`.candidates`), verified; their edge file."""
     pieces = []
     for p in range(parts):
         table = read_table(env.step_file("pairs", p))
@@ -178,12 +210,20 @@ def verify_task(
             pieces.append(table.slice(a, b - a))
     cols = {n: concat([t.column(n).to_numpy() for t in pieces], np.int64) for n in _PAIR_COLS}
     u, v, su, sv = (cols[n] for n in _PAIR_COLS)
-    order = np.lexsort((u, su, v, sv))
-    u, v, su, sv = u[order], v[order], su[order], sv[order]
+    flags = [t.column(_SCREENED).to_numpy(zero_copy_only=False) for t in pieces]
+    screened = np.concatenate(flags) if flags else np.zeros(0, dtype=bool)
+    order = np.lexsort((screened, u, su, v, sv))  # a pair's unscreened copy first
+    u, v, su, sv, screened = u[order], v[order], su[order], sv[order], screened[order]
     first = np.ones(len(u), dtype=bool)
     first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    u, v, su, sv = u[first], v[first], su[first], sv[first]
+    u, v, su, sv, screened = u[first], v[first], su[first], sv[first], screened[first]
     candidates = len(u)
+    if screened.any():
+        keep = ~screened
+        floor = agreement_floor(threshold, num_perm)
+        keep[screened] = _screen(env, u[screened], v[screened], floor, num_perm)
+        u, v, su, sv = u[keep], v[keep], su[keep], sv[keep]
+    checked = len(u)
     j = _Shingles(env, np.unique(np.concatenate((u, v)))).jaccard(u, v)
     if verify:
         ok = j >= threshold - 1e-12
@@ -193,7 +233,7 @@ def verify_task(
     writer.close()
     writer.commit()
     docs = len(np.unique(np.concatenate((u, v))))
-    return {"candidates": candidates, "accepted": len(u), "docs": docs}
+    return {"candidates": candidates, "checked": checked, "accepted": len(u), "docs": docs}
 
 
 def _edge_batch(

@@ -43,6 +43,7 @@ from dataprep.recipe.registry import register
 from dataprep.stages.base import GlobalStage, StageConfig, StageContext
 from dataprep.stages.fit import FitEnv, FitRunner, Shuffled
 
+from .candidates import screen_cap
 from .components import cc_task, find_components
 from .corpus import KEEP_COL, LANG_COL, LENGTH_COL, open_observation, read_corpus
 from .exact import HASH_COL, exact_labels
@@ -449,7 +450,7 @@ class MinHashDedup(_DedupStage):
         self._summary.update(
             no_shingle_docs=env.documents - sum(p["band_rows"] for p in pairs) // bands,
             candidate_pairs=candidates,
-            checked_pairs=candidates,
+            checked_pairs=sum(c["checked"] for c in checked),
             accepted_pairs=sum(c["accepted"] for c in checked),
         )
         self._summary.update(summary(env.documents, clusters, units))
@@ -458,12 +459,14 @@ class MinHashDedup(_DedupStage):
     def fit_task(
         self, step: str, index: int, params: dict[str, Any], env: FitEnv
     ) -> dict[str, Any]:
+        cfg = self.config
         if step == "pairs":
-            return pairs_task(env, index)
+            return pairs_task(env, index, screen_cap(cfg.clustering))
         if step == "verify":
             lo, hi = params["ranges"][index]
-            cfg = self.config
-            return verify_task(env, index, lo, hi, params["parts"], cfg.threshold, cfg.verify)
+            return verify_task(
+                env, index, lo, hi, params["parts"], cfg.threshold, cfg.verify, cfg.num_perm
+            )
         if step.startswith("cc-"):
             return cc_task(env, step, index, params)
         if step == "join":

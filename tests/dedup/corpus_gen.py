@@ -84,3 +84,14 @@ def true_pairs(texts: list[str]) -> dict[tuple[int, int], float]:
         if len(docs) > 1:
             pairs.update((a, b) for k, a in enumerate(docs) for b in docs[k + 1 :])
     return {(a, b): len(sets[a] & sets[b]) / len(sets[a] | sets[b]) for a, b in sorted(pairs)}
+
+
+def site_pages(seed: int, n: int) -> list[str]:
+    """``n`` pages of one site: the same 80-word header and footer around a body of
+    3-30 random words, so most of their LSH bands fall in buckets of 50-130 pages."""
+    rng = np.random.default_rng(seed)
+    vocab = [f"w{i}" for i in range(5000)]
+    frame = [f"site{i}" for i in range(80)]
+    header, footer = " ".join(frame[:42]), " ".join(frame[42:])
+    bodies = (rng.choice(vocab, int(rng.integers(3, 31))) for _ in range(n))
+    return [f"{header}\n{' '.join(b)}\n{footer}" for b in bodies]

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 import pytest
-from corpus_gen import make_corpus
+from corpus_gen import make_corpus, site_pages
 
 from dataprep.engine.driver import run_pipeline
 from dataprep.output.columns import INTERNAL_COLUMNS
@@ -79,31 +79,57 @@ def test_partitioned_decisions_equal_the_single_process_fit(
     """``budget`` 0: the MinHash fit finds its components with executor tasks; ``mode``:
     the MinHash stage's clustering options (none: greedy centers)."""
     src = _corpus(tmp_path / "in", seed=len(keep))
-    recipe = parse_recipe(
-        {
-            "run": {"unit_bytes": 1, "batch_size": 32},
-            "stages": [
-                {"stage": "exact_dedup_v1", "keep": keep},
-                {
-                    "stage": "minhash_dedup_v1",
-                    "keep": keep,
-                    "threshold": 0.7,
-                    **mode,
-                    **({} if budget is None else {"driver_budget_bytes": budget}),
-                },
-            ],
-        }
-    )
+    minhash = {
+        "stage": "minhash_dedup_v1",
+        "keep": keep,
+        "threshold": 0.7,
+        **mode,
+        **({} if budget is None else {"driver_budget_bytes": budget}),
+    }
+    stages = [{"stage": "exact_dedup_v1", "keep": keep}, minhash]
+    summaries = _assert_fits_equal(tmp_path, src, stages, distributed=budget == 0)
+    removed = sum(s["duplicates_removed"] for s in summaries)
+    assert removed > 20, "the corpus must have duplicates of both kinds"
+
+
+@pytest.mark.parametrize(("keep", "budget"), [("first", None), ("longest", 0)])
+def test_partitioned_fit_equals_the_single_process_fit_on_mid_sized_buckets(
+    tmp_path: Path, keep: str, budget: int | None
+) -> None:
+    """Pages of one site: most bands in buckets of 33-128 pages, whose pairs are
+    screened by signature agreement before the exact check (``dedup/candidates.py``)."""
+    texts = site_pages(1, 150)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    table = pa.table({"id": [f"p{i}" for i in range(len(texts))], "text": texts})
+    pq.write_table(table.slice(0, 70), folder / "a.parquet", row_group_size=25)
+    pq.write_table(table.slice(70), folder / "b.parquet", row_group_size=25)
+    minhash = {
+        "stage": "minhash_dedup_v1",
+        "keep": keep,
+        "threshold": 0.7,
+        **({} if budget is None else {"driver_budget_bytes": budget}),
+    }
+    (summary,) = _assert_fits_equal(tmp_path, folder, [minhash], distributed=budget == 0)
+    assert summary["duplicates_removed"] > 40
+    assert summary["candidate_pairs"] > summary["checked_pairs"] > 0, "some pairs screened out"
+
+
+def _assert_fits_equal(
+    tmp_path: Path, src: Path, stages: list[dict[str, Any]], *, distributed: bool
+) -> list[dict[str, Any]]:
+    """Run ``stages`` with work units and two workers; every global stage's decision
+    files and fit summary equal its single-process ``fit``'s, which are returned."""
+    recipe = parse_recipe({"run": {"unit_bytes": 1, "batch_size": 32}, "stages": stages})
     out = tmp_path / "out"
     logged: list[str] = []
     result = run_pipeline(
         recipe, [str(src)], out, workers=2, progress=False, keep_work=True, log=logged.append
     )
-    distributed = any("fit step cc-large-0" in line for line in logged)
-    assert distributed == (budget == 0), logged
+    assert any("fit step cc-large-0" in line for line in logged) == distributed, logged
     layout = Layout(out)
     assert len(list(layout.pass_decisions(0).glob("00000-*.arrow"))) > 1, "decided per unit"
-    removed = 0
+    summaries = []
     for p, stage in enumerate(s for s in make_stages(recipe) if isinstance(s, GlobalStage)):
         assert stage.partitioned
         obs = sorted(layout.pass_observe(p).glob("part-*.arrow"))
@@ -114,8 +140,8 @@ def test_partitioned_decisions_equal_the_single_process_fit(
         assert got.to_pylist() == reference.to_pylist()
         summary: dict[str, Any] = json.loads(json.dumps(stage.fit_summary()))
         assert result.fit_summaries[stage.name] == summary
-        removed += summary["duplicates_removed"]
-    assert removed > 20, "the corpus must have duplicates of both kinds"
+        summaries.append(summary)
+    return summaries
 
 
 def _url_corpus(folder: Path, seed: int) -> Path:
