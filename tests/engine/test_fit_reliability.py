@@ -142,8 +142,19 @@ def _progress(out: Path, records: tuple[int, ...] = RECORDS) -> tuple[int, int]:
     layout = Layout(out)
     for p in range(len(records)):
         if not layout.fit_done(p).exists():
-            return p, len(list((layout.pass_dir(p) / "fit" / "_tasks").glob("**/*.json")))
+            return p, _task_records(layout.pass_dir(p) / "fit" / "_tasks")
     return len(records), 0
+
+
+def _task_records(folder: Path) -> int:
+    """Task records under ``folder``, counted while the run may delete a step's folder
+    (a finished step's records go once its output is written): a folder that
+    vanishes during the walk is counted again."""
+    while True:
+        try:
+            return len(list(folder.glob("**/*.json")))
+        except FileNotFoundError:
+            continue
 
 
 def _kill_in_fit(
@@ -163,14 +174,16 @@ def _kill_in_fit(
     args = ["run", str(recipe), "-i", str(corpus), "-o", str(out), "-j", "2", "--no-progress", "-q"]
     for k, target in enumerate(targets):
         p = cli(args + (["--resume"] if k else []))
-        deadline = time.monotonic() + 120
-        while _progress(out, records) < target and p.poll() is None:
-            assert time.monotonic() < deadline, "the fit did not progress"
-            time.sleep(0.002)
-        time.sleep(rng.uniform(0, 0.01))
-        assert p.poll() is None, "the run ended before the kill: the test proved nothing"
-        p.kill()
-        finish(p, 30)
+        try:
+            deadline = time.monotonic() + 120
+            while _progress(out, records) < target and p.poll() is None:
+                assert time.monotonic() < deadline, "the fit did not progress"
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0, 0.01))
+            assert p.poll() is None, "the run ended before the kill: the test proved nothing"
+        finally:  # never leave the run going behind a failed assertion
+            p.kill()
+            finish(p, 30)
         assert _progress(out, records)[0] == target[0], "the kill landed after the fit"
         assert_visible_files_complete(out)
     code, err = finish(cli([*args, "--resume"]), timeout=300)

@@ -109,3 +109,32 @@ def test_unreachable_cluster_address_is_a_quick_config_error() -> None:
         ConfigError, match=f"cannot connect to the Ray cluster at '127.0.0.1:{port}'"
     ):
         RayExecutor(2, address=f"127.0.0.1:{port}").__enter__()
+
+
+def test_a_lost_progress_actor_is_exit_6_with_resume_not_an_internal_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The progress actor may live on any node; losing its node ends the run as losing a
+    shard's actor does (InfrastructureError: exit 6, "--resume"), not as a bug."""
+    ray = pytest.importorskip("ray")
+    from ray.exceptions import ActorUnavailableError
+
+    from dataprep.engine.executors.ray import RayExecutor
+    from dataprep.errors import InfrastructureError
+
+    class Sink:
+        class take:  # stands for the actor method handle
+            @staticmethod
+            def remote() -> object:
+                return object()
+
+    def lost(_ref: object) -> None:
+        raise ActorUnavailableError("The actor is temporarily unavailable: RpcError", None)
+
+    monkeypatch.setattr(ray, "get", lost)
+    ex = RayExecutor.__new__(RayExecutor)
+    ex._sink = Sink()
+    ex._temp_dir = None
+    with pytest.raises(InfrastructureError, match=r"progress died.*--resume") as e:
+        ex._drain(lambda docs, nbytes: None)
+    assert e.value.exit_code == 6

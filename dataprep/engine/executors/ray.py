@@ -274,8 +274,14 @@ class RayExecutor(Executor):
 
     def _drain(self, progress: Progress) -> None:
         import ray
+        from ray.exceptions import RayActorError
 
-        docs, nbytes = ray.get(self._sink.take.remote())
+        try:
+            docs, nbytes = ray.get(self._sink.take.remote())
+        except RayActorError as e:
+            # The progress actor's node was lost (it may sit on any node): as for a
+            # shard's actor, the run stops with exit 6 and --resume continues.
+            raise _lost(e, "counting progress", "shards", self._logs_hint()) from e
         if docs or nbytes:
             progress(docs, nbytes)
 
@@ -316,12 +322,8 @@ def _get(ray: Any, ref: Any, job: ShardJob, logs: str) -> tuple[ShardResult, int
             raise cause from e
         raise
     except RayActorError as e:
-        lines = str(e).strip().splitlines()
-        raise InfrastructureError(
-            f"the Ray actor running {job.shard.name} (pass {job.plan.index + 1}) died: "
-            f"{lines[0] if lines else type(e).__name__}; "
-            f"rerun with --resume to continue from the finished shards{logs}"
-        ) from e
+        what = f"running {job.shard.name} (pass {job.plan.index + 1})"
+        raise _lost(e, what, "shards", logs) from e
 
 
 def _get_task(ray: Any, ref: Any, task: FitTask, logs: str) -> dict[str, Any]:
@@ -337,9 +339,13 @@ def _get_task(ray: Any, ref: Any, task: FitTask, logs: str) -> dict[str, Any]:
             raise cause from e
         raise
     except RayActorError as e:
-        lines = str(e).strip().splitlines()
-        raise InfrastructureError(
-            f"the Ray actor running fit task {task.step} {task.index} died: "
-            f"{lines[0] if lines else type(e).__name__}; "
-            f"rerun with --resume to continue from the finished tasks{logs}"
-        ) from e
+        raise _lost(e, f"running fit task {task.step} {task.index}", "tasks", logs) from e
+
+
+def _lost(error: BaseException, what: str, finished: str, logs: str) -> InfrastructureError:
+    """A lost actor (its node or process died): exit 6, and --resume continues."""
+    lines = str(error).strip().splitlines()
+    return InfrastructureError(
+        f"the Ray actor {what} died: {lines[0] if lines else type(error).__name__}; "
+        f"rerun with --resume to continue from the finished {finished}{logs}"
+    )
