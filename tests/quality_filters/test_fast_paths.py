@@ -26,6 +26,7 @@ from filters._text import (
     PARA_SPLIT_RE,
     PUNCTUATION,
     Analysis,
+    count_words,
     split_lines,
     split_paragraphs,
     tokenize,
@@ -35,6 +36,7 @@ from filters.c4 import (
     _CLOSERS,
     _TERMINALS,
     SENTENCE_END_RE,
+    _fewer_words,
     count_sentence_ends,
 )
 from filters.gopher_repetition import DUP_NS, TOP_NS, duplicates
@@ -271,6 +273,15 @@ def test_split_batch_classifies_every_code_point_as_tokenize() -> None:
         tokens, n_tok = split
         assert tokens.to_pylist() == [tok for text in part for tok in tokenize(text)]
         assert n_tok.tolist() == [len(tokenize(text)) for text in part]
+
+
+@FAST
+@given(
+    line=st.text(alphabet=_TOKEN_CHARS, max_size=30),
+    k=st.sampled_from([0, 1, 2, 3, 4, 7, 2.5, -1]),
+)
+def test_c4_fewer_words_equals_count_words(line: str, k: float) -> None:
+    assert _fewer_words(line, k) == (count_words(line) < k)
 
 
 def test_token_table_with_lone_surrogates() -> None:
