@@ -68,6 +68,12 @@ def _bmp_table() -> Any:
     return np.array(_classes("".join(map(chr, range(_BMP)))), dtype=np.uint8)
 
 
+@cache
+def _ascii_table() -> bytes:
+    """The table's ASCII entries as a ``bytes.translate`` table (256 bytes)."""
+    return bytes(_bmp_table()[:256].tolist())
+
+
 def _lookup(cps: Any) -> Any:
     """Table entries of the code points ``cps`` (astral ones classified on the spot)."""
     import numpy as np
@@ -90,13 +96,18 @@ def split_batch(texts: Sequence[str]) -> tuple[Any, Any] | None:
     import pyarrow as pa
 
     joined = "\n" + "\n".join(texts)
-    try:
-        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    except UnicodeEncodeError:
+    if joined.isascii():  # one byte per character: classes by ``bytes.translate``
+        raw = joined.encode("ascii")
+        cls = np.frombuffer(raw.translate(_ascii_table()), dtype=np.uint8)
+        cps = None
+    else:
+        try:
+            cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        except UnicodeEncodeError:
+            return None
+        cls = _lookup(cps)
+    if 4 * len(cls) >= 2**31:
         return None
-    if 4 * len(cps) >= 2**31:
-        return None
-    cls = _lookup(cps)
     kind = cls & _KIND
     if (cls & _MARK).any():  # marks right after a base (or its marks) join its cluster
         marks = np.flatnonzero(cls & _MARK)
@@ -108,8 +119,42 @@ def split_batch(texts: Sequence[str]) -> tuple[Any, Any] | None:
     start[0] = False  # the leading "\n"
     np.not_equal(kind[1:], kind[:-1], out=start[1:])
     start |= (cls & _BASE) != 0
-    start &= kind != SPACE
+    word = kind != SPACE
+    start &= word
     starts = np.flatnonzero(start)
+    if cps is None:
+        data = raw.translate(None, _ASCII_SPACE)
+        bounds = _ascii_bounds(start, word, starts)
+    else:
+        data, bounds = _utf8_bounds(joined, cps, cls, starts)
+    tokens = pa.StringArray.from_buffers(len(starts), pa.py_buffer(bounds), pa.py_buffer(data))
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    text_starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(lengths + 1, out=text_starts[1:])  # the "\n" before each text
+    n_tok = np.diff(np.searchsorted(starts, text_starts))
+    return tokens, n_tok
+
+
+def _ascii_bounds(start: Any, word: Any, starts: Any) -> Any:
+    """Token offsets in the ASCII text without whitespace: a token ends where a space
+    or the next token starts, and the offsets sum the tokens' lengths (a sum over the
+    tokens, not over every character)."""
+    import numpy as np
+
+    end = np.empty(len(start), dtype=bool)
+    end[-1] = True
+    np.logical_or(start[1:], ~word[1:], out=end[:-1])
+    end &= word
+    bounds = np.zeros(len(starts) + 1, dtype=np.int32)
+    np.cumsum(np.flatnonzero(end) - starts + 1, out=bounds[1:])
+    return bounds
+
+
+def _utf8_bounds(joined: str, cps: Any, cls: Any, starts: Any) -> tuple[bytes, Any]:
+    """(the UTF-8 text without whitespace, token offsets in it): each character's
+    UTF-8 length from the table (0 for whitespace), summed."""
+    import numpy as np
+
     utf8_len = cls >> _LEN_SHIFT
     if (cls & _WIDE_SPACE).any():  # one ASCII space for each: same positions, same tokens
         wide = np.unique(cps[(cls & _WIDE_SPACE) != 0]).tolist()
@@ -119,10 +164,4 @@ def split_batch(texts: Sequence[str]) -> tuple[Any, Any] | None:
     offsets = np.empty(len(cls) + 1, dtype=np.int32)
     offsets[0] = 0
     np.cumsum(utf8_len, out=offsets[1:])
-    bounds = offsets[np.append(starts, len(cls))]
-    tokens = pa.StringArray.from_buffers(len(starts), pa.py_buffer(bounds), pa.py_buffer(data))
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    text_starts = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(lengths + 1, out=text_starts[1:])  # the "\n" before each text
-    n_tok = np.diff(np.searchsorted(starts, text_starts))
-    return tokens, n_tok
+    return data, offsets[np.append(starts, len(cls))]

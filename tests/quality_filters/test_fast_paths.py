@@ -260,6 +260,15 @@ def test_arrow_token_table_equals_tokenize(texts: list[str]) -> None:
         assert token_table(analyses) is token_table(analyses)  # built once per batch
 
 
+@FAST
+@given(texts=st.lists(st.text(alphabet="".join(map(chr, range(128))), max_size=40), max_size=6))
+def test_split_batch_ascii_equals_tokenize(texts: list[str]) -> None:
+    split = split_batch(texts)  # the ASCII path: no code points, no UTF-8 lengths
+    assert split is not None
+    assert split[0].to_pylist() == [tok for text in texts for tok in tokenize(text)]
+    assert split[1].tolist() == [len(tokenize(text)) for text in texts]
+
+
 def test_split_batch_classifies_every_code_point_as_tokenize() -> None:
     # Each character between letters, punctuation, a cluster and its marks, spaces:
     # the class table of ``split_batch`` against ``tokenize``'s regexes.
