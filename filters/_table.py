@@ -13,12 +13,10 @@ and each filter used to do it again (hashing for n-grams and stop words, ``len``
   asked in Python), and the dictionary becomes Python strings only if asked for.
 
 Signals are then numpy sums over ``ids``. When every text can be encoded as UTF-8
-the tokens never become Python strings: Arrow splits the texts (RE2 sets each
-separator of ``filters._text.tokenize`` apart, then the text is split on ASCII
-whitespace) and dictionary-encodes the tokens in C++. Python's ``str.split``
-also splits on the non-ASCII whitespace of ``filters._text.OTHER_SPACE``, which the same RE2
-pass turns into spaces first. Texts Arrow cannot hold (lone surrogates) use
-``Analysis.tokens``; both ways give the same table.
+the tokens never become Python strings: ``filters._split.split_batch`` finds them
+from a table of code-point classes (numpy) and Arrow dictionary-encodes them in C++.
+Texts Arrow cannot hold (lone surrogates) use ``Analysis.tokens``; both ways give
+the same table.
 """
 
 from __future__ import annotations
@@ -28,18 +26,9 @@ from functools import cached_property
 from itertools import chain
 from typing import Any
 
-from filters._text import (
-    _P,
-    _UNSEG_BASE,
-    _UNSEG_MARK,
-    ALPHA_RE,
-    OTHER_SPACE,
-    PUNCT_SET,
-    Analysis,
-)
+from filters._split import split_batch
+from filters._text import _P, ALPHA_RE, PUNCT_SET, Analysis
 
-#: Group 1: a separator token (cluster or punctuation run); else an exotic space.
-_ARROW_SEP = f"([{_UNSEG_BASE}][{_UNSEG_MARK}]*|[{_P}]+)|[{OTHER_SPACE}]"
 #: A token starting with punctuation: a symbol token (a punctuation run).
 _SYMBOL_START = f"^[{_P}]"
 
@@ -110,7 +99,8 @@ class TokenTable:
         if self.arrow_vocab is None:
             return np.fromiter(map(_has_alpha, self.vocab), dtype=bool, count=self.n_vocab)
         d = self.arrow_vocab
-        out = np.asarray(pc.match_substring_regex(d, pattern="[A-Za-z]"), dtype=bool)
+        # an ASCII letter is what ASCII case mapping changes (cheaper than a regex)
+        out = np.asarray(pc.not_equal(pc.ascii_lower(d), pc.ascii_upper(d)), dtype=bool)
         other = np.flatnonzero(~np.asarray(pc.string_is_ascii(d), dtype=bool))
         if other.size:
             tokens = d.take(other).to_pylist()
@@ -181,18 +171,11 @@ def _python_table(analyses: Sequence[Analysis]) -> TokenTable:
 
 def _arrow_table(analyses: Sequence[Analysis]) -> TokenTable | None:
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
-    try:
-        texts = pa.array([a.token_text for a in analyses], type=pa.string())
-    except (UnicodeEncodeError, pa.ArrowException):
+    split = split_batch([a.token_text for a in analyses])
+    if split is None:
         return None  # lone surrogates
-    spaced = pc.replace_substring_regex(texts, pattern=_ARROW_SEP, replacement=r" \1 ")
-    trimmed = pc.ascii_trim_whitespace(spaced)
-    trimmed = pc.if_else(pc.equal(pc.binary_length(trimmed), 0), None, trimmed)
-    tokens = pc.ascii_split_whitespace(trimmed)
-    n_tok = np.asarray(pc.fill_null(pc.list_value_length(tokens), 0), dtype=np.int64)
-    enc = tokens.flatten().dictionary_encode()
+    tokens, n_tok = split
+    enc = tokens.dictionary_encode()
     ids = np.asarray(enc.indices, dtype=np.int64)
     return TokenTable(analyses, ids, n_tok, enc.dictionary)

@@ -32,13 +32,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, ClassVar
 
 import pyarrow as pa
 
 from filters._lang import language_info
 from filters._rules import LangConfig, Rule, RuleFilter
-from filters._text import OTHER_SPACE, Analysis, count_words, safe_text, tokenize
+from filters._text import (
+    OTHER_SPACE,
+    UNSEG_RE,
+    Analysis,
+    count_words,
+    safe_text,
+    tokenize,
+)
 from filters.base import Rewriter, Signals, _as_pylist
 
 CITATION_RE = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
@@ -257,11 +265,19 @@ class C4(RuleFilter, Rewriter):
 
 
 def _fewer_words(line: str, min_words: float) -> bool:
-    """``count_words(line) < min_words``; ASCII lines stop splitting after ``min_words``
-    words (``split(None, k)`` has at most ``k + 1`` pieces, so fewer than ``k`` pieces
-    means fewer than ``k`` words)."""
-    if line.isascii() and isinstance(min_words, int) and min_words > 0:
+    """``count_words(line) < min_words``, splitting no further than needed.
+
+    Without unsegmented-script characters a word is a whitespace-split piece, and
+    ``split(None, k)`` has at most ``k + 1`` pieces, so fewer than ``k`` pieces means
+    fewer than ``k`` words. Otherwise every base character of those scripts starts
+    one cluster, a word of its own: ``k`` of them are enough.
+    """
+    if not (isinstance(min_words, int) and min_words > 0):
+        return count_words(line) < min_words
+    if line.isascii() or UNSEG_RE.search(line) is None:
         return len(line.split(None, min_words)) < min_words
+    if len(list(islice(UNSEG_RE.finditer(line), min_words))) == min_words:
+        return False
     return count_words(line) < min_words
 
 

@@ -38,6 +38,10 @@ from filters.base import Signals
 GOPHER_STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
 _BULLETS = ("•", "-")
 _ELLIPSES = ("...", "…")
+#: Cells of the (document x stop word) table of :func:`_stop_word_counts` (16 MB at
+#: most); marking the pairs present in it is cheaper than sorting them (``np.unique``):
+#: stop-word counting 6.8 -> 5.8 µs per short document.
+_SEEN_CELLS = 1 << 24
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,11 +228,16 @@ def _stop_word_counts(t: TokenTable, analyses: Sequence[Analysis], matchers: lis
         return out
     ids = t.ids_of(variants)
     found = ids >= 0
-    stop = np.full((len(groups), t.n_vocab), -1, dtype=np.int64)
-    stop[np.asarray(rows)[found], ids[found]] = np.asarray(word_of, dtype=np.int64)[found]
+    stop = np.full((len(groups), t.n_vocab), -1, dtype=np.int32)
+    stop[np.asarray(rows)[found], ids[found]] = np.asarray(word_of, dtype=np.int32)[found]
     doc_of = t.doc_of_token()
     s = stop[group_of_doc[doc_of], t.ids]
     sel = s >= 0
-    pairs = np.unique(doc_of[sel] * len(words) + s[sel])
-    out += np.bincount(pairs // len(words), minlength=n)
+    if n * len(words) > _SEEN_CELLS:  # huge custom lists: distinct pairs by sorting
+        pairs = np.unique(doc_of[sel] * len(words) + s[sel])
+        out += np.bincount(pairs // len(words), minlength=n)
+        return out
+    seen = np.zeros((n, len(words)), dtype=bool)  # (document, stop word) pairs present
+    seen[doc_of[sel], s[sel]] = True
+    out += seen.sum(axis=1)
     return out

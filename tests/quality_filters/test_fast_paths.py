@@ -18,6 +18,7 @@ from filter_texts import GOOD
 from filters import C4, GopherRepetition, default_stack
 from filters._chars import class_counts
 from filters._ngrams import repetition_chars
+from filters._split import split_batch
 from filters._table import _arrow_table, _python_table, token_table
 from filters._text import (
     LINE_SPLIT_RE,
@@ -25,6 +26,7 @@ from filters._text import (
     PARA_SPLIT_RE,
     PUNCTUATION,
     Analysis,
+    count_words,
     split_lines,
     split_paragraphs,
     tokenize,
@@ -34,6 +36,7 @@ from filters.c4 import (
     _CLOSERS,
     _TERMINALS,
     SENTENCE_END_RE,
+    _fewer_words,
     count_sentence_ends,
 )
 from filters.gopher_repetition import DUP_NS, TOP_NS, duplicates
@@ -255,6 +258,39 @@ def test_arrow_token_table_equals_tokenize(texts: list[str]) -> None:
     ]
     if analyses:
         assert token_table(analyses) is token_table(analyses)  # built once per batch
+
+
+@FAST
+@given(texts=st.lists(st.text(alphabet="".join(map(chr, range(128))), max_size=40), max_size=6))
+def test_split_batch_ascii_equals_tokenize(texts: list[str]) -> None:
+    split = split_batch(texts)  # the ASCII path: no code points, no UTF-8 lengths
+    assert split is not None
+    assert split[0].to_pylist() == [tok for text in texts for tok in tokenize(text)]
+    assert split[1].tolist() == [len(tokenize(text)) for text in texts]
+
+
+def test_split_batch_classifies_every_code_point_as_tokenize() -> None:
+    # Each character between letters, punctuation, a cluster and its marks, spaces:
+    # the class table of ``split_batch`` against ``tokenize``'s regexes.
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    chars = chars[:0x10000] + chars[0x10000::97] + ["\U00020001", "\U0003134f", "\U00031350"]
+    texts = [f"a{c}b{c}{c}.{c}中{c}\u0e01\u0e31{c}\u0e31 {c}" for c in chars]
+    for i in range(0, len(texts), 4096):
+        part = texts[i : i + 4096]
+        split = split_batch(part)
+        assert split is not None
+        tokens, n_tok = split
+        assert tokens.to_pylist() == [tok for text in part for tok in tokenize(text)]
+        assert n_tok.tolist() == [len(tokenize(text)) for text in part]
+
+
+@FAST
+@given(
+    line=st.text(alphabet=_TOKEN_CHARS, max_size=30),
+    k=st.sampled_from([0, 1, 2, 3, 4, 7, 2.5, -1]),
+)
+def test_c4_fewer_words_equals_count_words(line: str, k: float) -> None:
+    assert _fewer_words(line, k) == (count_words(line) < k)
 
 
 def test_token_table_with_lone_surrogates() -> None:
