@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import random
 import re
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from dataprep.langid import lingua_member
 from dataprep.langid.policy import DEFAULT_GROUPS
 from dataprep.langid.stage import FastTextLangId, LangIdConfig
 from dataprep.sample_data.build import _sentences, load_sources
@@ -293,11 +295,11 @@ def halves(docs: list[EvalDoc]) -> tuple[list[EvalDoc], list[EvalDoc]]:
     return calib, held
 
 
-def cue_accuracy(docs: list[EvalDoc], margin: int | None) -> tuple[int, int]:
+def cue_accuracy(docs: list[EvalDoc], margin: int | None, member: str = "model") -> tuple[int, int]:
     """(correct labels, documents) on the ``>= 200``-character documents of
-    :data:`CUE_LANGS` with ``cue_margin=margin``."""
+    :data:`CUE_LANGS` with ``cue_margin=margin`` and ``member``."""
     sel = [d for d in docs if d.tier != "50" and d.gold in CUE_LANGS]
-    preds = predict(LangIdConfig(cue_margin=margin), sel)
+    preds = predict(LangIdConfig(cue_margin=margin, member=member), sel)
     return sum(p == d.gold for d, p in zip(sel, preds, strict=True)), len(sel)
 
 
@@ -315,10 +317,12 @@ def held_out_report(docs: list[EvalDoc]) -> None:
     first, second = halves(docs)
     langs = "/".join(sorted(CUE_LANGS))
     print(f"\nspelling-cue margin (documents >= 200 characters of {langs}), correct labels:")
-    print("| cue_margin | half A | half B |\n|---|---|---|")
-    for m in _MARGINS:
-        (a, n), (b, k) = cue_accuracy(first, m), cue_accuracy(second, m)
-        print(f"| {m} | {a}/{n} | {b}/{k} |")
+    members = ("model", "lingua") if lingua_member.installed() else ("model",)
+    print("| member | cue_margin | half A | half B |\n|---|---|---|---|")
+    for member in members:
+        for m in _MARGINS:
+            (a, n), (b, k) = cue_accuracy(first, m, member), cue_accuracy(second, m, member)
+            print(f"| {member} | {m} | {a}/{n} | {b}/{k} |")
     print(
         "\n| calibrated on | cue_margin | scored on | macro-F1 | w/o bs,ms,nn | da precision "
         "| Norwegian recall |\n|---|---|---|---|---|---|---|"
@@ -345,12 +349,26 @@ def policies(docs: list[EvalDoc]) -> dict[str, LangIdConfig]:
     calib = [d for d in docs if d.tier == "200" and d.gold != NONLANG]
     weights = calibrate_weights(calib)
     print("weights calibrated on the 200-character class:", weights)
-    return {
+    out = {
         "threshold 0.65 (old)": LangIdConfig(policy="threshold"),
         "groups, no spelling cues": LangIdConfig(cue_margin=None),
         "groups (default)": LangIdConfig(),
         "groups + calibrated weights": LangIdConfig(weights=weights),
     }
+    if lingua_member.installed():
+        out["groups + member: lingua"] = LangIdConfig(member="lingua")
+    else:
+        print(f"{lingua_member.PACKAGE} not installed: no member: lingua row")
+    return out
+
+
+def timed_predict(config: LangIdConfig, docs: list[EvalDoc]) -> tuple[list[str], float]:
+    """(labels, CPU seconds of the stage on ``docs`` after a first warm-up call that
+    loads the models)."""
+    predict(config, docs[:50])
+    start = time.process_time()
+    preds = predict(config, docs)
+    return preds, time.process_time() - start
 
 
 def main() -> None:
@@ -364,7 +382,11 @@ def main() -> None:
         f"{len(docs)} documents:",
         ", ".join(f"{s}/{t}: {n}" for (s, t), n in sorted(counts.items())),
     )
-    results = {name: predict(cfg, docs) for name, cfg in policies(docs).items()}
+    timed = {name: timed_predict(cfg, docs) for name, cfg in policies(docs).items()}
+    results = {name: preds for name, (preds, _) in timed.items()}
+    print(f"CPU seconds for the {len(docs)} documents (vote on):")
+    for name, (_, seconds) in timed.items():
+        print(f"  {name}: {seconds:.2f} s")
     subsets = {
         "50": lambda d: d.tier == "50",
         "200": lambda d: d.tier == "200",

@@ -33,9 +33,14 @@ import pyarrow as pa
 
 from dataprep.langid import cues
 from dataprep.langid.labels import UND, Label
+from dataprep.langid.lingua_member import LinguaPicker
 
 Policy = Literal["threshold", "groups"]
 POLICIES: tuple[str, ...] = ("threshold", "groups")
+MEMBERS: tuple[str, ...] = ("model", "lingua")
+"""Who picks an accepted group's member: the model's probabilities (with ``weights``),
+or the Lingua detector restricted to the group (:mod:`dataprep.langid.lingua_member`);
+the spelling cues (``cue_margin``) may move either's choice."""
 
 #: Confusable groups of lid.176 labels (and their ISO 639-1/3 forms from other models).
 #: Measured in ``benchmarks/eval_langid.py``: inside each group lid.176 splits its
@@ -90,6 +95,14 @@ def letter_shares(texts: pa.Array | Sequence[str | None], max_chars: int | None)
     return list(shares.tolist())
 
 
+def groups_by_index(group_of: Mapping[str, int]) -> list[list[str]]:
+    """The groups as lists of codes (in order), from a code -> group index map."""
+    out: list[list[str]] = [[] for _ in range(max(group_of.values(), default=-1) + 1)]
+    for code, i in group_of.items():
+        out[i].append(code)
+    return out
+
+
 class LabelPolicy:
     """The decision rule, built once from the stage's options."""
 
@@ -103,9 +116,11 @@ class LabelPolicy:
         weights: Mapping[str, float],
         min_letter_share: float,
         cue_margin: int | None = None,
+        member: str = "model",
     ) -> None:
         self.policy = policy
         self.cue_margin = cue_margin
+        self.member = member
         self.min_score = min_score
         self.per_lang = dict(min_score_per_lang)
         self.weights = dict(weights)
@@ -115,16 +130,20 @@ class LabelPolicy:
             for code in members:
                 self.group_of.setdefault(code, i)
         self._cue_keys = frozenset(map(self.group_key, cues.LANGS))
+        self._lingua: LinguaPicker | None = None
+        if policy == "groups" and member == "lingua":
+            self._lingua = LinguaPicker(groups_by_index(self.group_of))
 
     def reads_text(self, cands: Candidates) -> bool:
         """Whether :meth:`decide` needs the text for these candidates (spelling cues
-        of :mod:`dataprep.langid.cues` for the top label's group)."""
-        return (
-            self.policy == "groups"
-            and self.cue_margin is not None
-            and bool(cands)
-            and self.group_key(cands[0][0].lang) in self._cue_keys
-        )
+        of :mod:`dataprep.langid.cues`, or Lingua, for the top label's group)."""
+        if self.policy != "groups" or not cands:
+            return False
+        top = cands[0][0].lang
+        group = self.group_of.get(top)
+        if self._lingua is not None and group is not None and self._lingua.reads(group):
+            return True
+        return self.cue_margin is not None and self.group_key(top) in self._cue_keys
 
     def group_key(self, lang: str) -> str:
         """Languages of one group share a key (``"g2"``); others are their own key."""
@@ -137,7 +156,8 @@ class LabelPolicy:
         """(label or ``und``, the score the decision compared with ``min_score``).
 
         ``text`` (what the model read) is used only when :meth:`reads_text`: the
-        group's member may then move by spelling cues (:func:`cues.resolve`)."""
+        group's member may then be Lingua's (``member: lingua``), then move by
+        spelling cues (:func:`cues.resolve`)."""
         if not cands:
             return _UND, 0.0
         top, p_top = cands[0]
@@ -149,8 +169,12 @@ class LabelPolicy:
         mass = min(sum(p for _, p in members), 1.0)
         weighted = [(lab, p * self.weights.get(lab.lang, 1.0)) for lab, p in members]
         best = max(weighted, key=lambda c: c[1])[0]
-        if text is not None and self.cue_margin is not None and self.reads_text(cands):
-            best = cues.resolve(best, weighted, text, self.cue_margin)
+        if text is not None and self.reads_text(cands):
+            group = self.group_of.get(top.lang)
+            if self._lingua is not None and group is not None:
+                best, weighted = self._lingua.pick(group, text, best, weighted)
+            if self.cue_margin is not None:
+                best = cues.resolve(best, weighted, text, self.cue_margin)
         ok = letter_share >= self.min_letter_share and mass >= self.per_lang.get(
             best.lang, self.min_score
         )

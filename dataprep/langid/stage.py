@@ -14,7 +14,9 @@ which the decision compares with ``min_score``) and, with ``vote``, ``lang_mix``
 (list of ``{lang, share}``: character share per label over paragraph chunks) and
 ``lang_mixed`` (see :mod:`dataprep.langid.mix`); inside three groups (Danish/Norwegian,
 Malay/Indonesian, Croatian/Bosnian/Serbian) the member may move by spelling cues
-(``cue_margin``, :mod:`dataprep.langid.cues`).
+(``cue_margin``, :mod:`dataprep.langid.cues`), and with ``member: lingua`` the
+Lingua detector restricted to the group picks it first
+(:mod:`dataprep.langid.lingua_member`).
 ``policy: threshold`` is datatrove's rule and writes only the columns above.
 
 Without ``allow``/``block``/``drop_und`` the stage only annotates. Reason codes:
@@ -45,11 +47,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataprep.errors import ConfigError
-from dataprep.langid import backend
+from dataprep.langid import backend, lingua_member
 from dataprep.langid.fasttext_batch import FastTextBatchPredictor, load_batch_predictor
 from dataprep.langid.labels import UND, Label, normalize_code, normalize_label
 from dataprep.langid.mix import Mix, chunks, vote
-from dataprep.langid.policy import DEFAULT_GROUPS, POLICIES, LabelPolicy, letter_shares
+from dataprep.langid.policy import DEFAULT_GROUPS, MEMBERS, POLICIES, LabelPolicy, letter_shares
 from dataprep.recipe.registry import register
 from dataprep.stages.base import BatchStage, StageConfig, StageContext, StageOutput
 
@@ -106,6 +108,13 @@ class LangIdConfig(StageConfig):
     (:mod:`dataprep.langid.cues`) outnumber the chosen side's by at least this many
     (``None`` = the model's member only). 1 scored better on the evaluation; 2 keeps
     one loan word from moving a text."""
+    member: str = "model"
+    """``groups``: who picks the member of an accepted confusable group: ``model``
+    (its probabilities, with ``weights``) or ``lingua``, the Lingua detector restricted
+    to the group's languages (the ``dataprep[lingua]`` extra; groups whose languages
+    it all knows: da/no/nn/sv, id/ms, hr/sr/bs/mk/bg, cs/sk). Never changes whether a
+    document is accepted. ``cue_margin`` applies after either. See
+    :mod:`dataprep.langid.lingua_member`."""
     vote: bool = True
     """``groups``: label paragraph chunks too, for ``lang_mix``, ``lang_mixed`` and the vote."""
     vote_max_chars: int | None = 3000
@@ -158,6 +167,7 @@ def _validate_policy(cfg: LangIdConfig) -> None:
         value = getattr(cfg, name)
         if not 0.0 <= value <= 1.0:
             raise ConfigError(f"{name} must be in [0, 1], got {value}")
+    _validate_member(cfg)
     if cfg.cue_margin is not None and cfg.cue_margin < 1:
         raise ConfigError(f"cue_margin must be >= 1 or null, got {cfg.cue_margin}")
     if cfg.paragraph_bytes < 1:
@@ -169,6 +179,15 @@ def _validate_policy(cfg: LangIdConfig) -> None:
             raise ConfigError(f"weight for {code!r} must be > 0, got {w}")
     if cfg.groups is not None and isinstance(cfg.groups, str | bytes):
         raise ConfigError("groups must be a list of lists of language codes")
+
+
+def _validate_member(cfg: LangIdConfig) -> None:
+    if cfg.member not in MEMBERS:
+        raise ConfigError(f"member must be one of {', '.join(MEMBERS)}, got {cfg.member!r}")
+    if cfg.member != "model" and cfg.policy != "groups":
+        raise ConfigError(f"member: {cfg.member} needs policy: groups")
+    if cfg.member == "lingua":
+        lingua_member.require()
 
 
 def _blank(texts: pa.Array) -> pa.Array:
@@ -193,6 +212,7 @@ class FastTextLangId(BatchStage[LangIdConfig]):
             weights={normalize_code(k): v for k, v in config.weights.items()},
             min_letter_share=config.min_letter_share,
             cue_margin=config.cue_margin,
+            member=config.member,
         )
         self.model_path = backend.resolve_model_path(config.model_path)
         self._model: Any = None
