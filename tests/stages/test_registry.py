@@ -47,6 +47,18 @@ class FakeEntryPoint:
         return importlib.import_module(self.value)
 
 
+def _stage_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, stage: str) -> Any:
+    """Write ``module``, which registers ``stage`` in the registry its target module's
+    ``REG`` names (set it before the module is loaded), on sys.path; the target module."""
+    target = f"{module}_target"
+    (tmp_path / f"{module}.py").write_text(
+        f"from {target} import REG, make\nREG.register({stage!r})(make())\n"
+    )
+    (tmp_path / f"{target}.py").write_text(_TARGET_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return importlib.import_module(target)
+
+
 def _registry(*eps: FakeEntryPoint) -> StageRegistry:
     return StageRegistry("test.group", find=lambda: list(eps))
 
@@ -118,44 +130,32 @@ def test_a_missing_module_is_not_skipped() -> None:
 def test_entry_points_load_only_on_first_lookup(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "lazy_stages_mod.py").write_text(
-        "from tests_registry_target import REG, make\nREG.register('lazy_v1')(make())\n"
-    )
-    (tmp_path / "tests_registry_target.py").write_text(_TARGET_MODULE)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    import tests_registry_target
-
+    target = _stage_module(tmp_path, monkeypatch, "lazy_stages_mod", "lazy_v1")
     reg = _registry(FakeEntryPoint("lazy", "lazy_stages_mod", SimpleNamespace(name="lazy-dist")))
-    tests_registry_target.REG = reg  # type: ignore[attr-defined]
+    target.REG = reg
     assert "lazy_stages_mod" not in sys.modules
     assert reg.has("lazy_v1")
     assert [(r.name, r.distribution) for r in reg.items()] == [("lazy_v1", "lazy-dist")]
-    for mod in ("lazy_stages_mod", "tests_registry_target"):
+    for mod in ("lazy_stages_mod", "lazy_stages_mod_target"):
         sys.modules.pop(mod, None)
 
 
 def test_an_entry_point_named_after_the_stage_is_loaded_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "own_stage_mod.py").write_text(
-        "from own_stage_target import REG, make\nREG.register('own_v1')(make())\n"
-    )
-    (tmp_path / "own_stage_target.py").write_text(_TARGET_MODULE)
+    target = _stage_module(tmp_path, monkeypatch, "own_stage_mod", "own_v1")
     (tmp_path / "other_stage_mod.py").write_text("raise ImportError('must not be loaded')\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    import own_stage_target
-
     dist = SimpleNamespace(name="own-dist")
     reg = _registry(
         FakeEntryPoint("own_v1", "own_stage_mod", dist),
         FakeEntryPoint("others", "other_stage_mod", dist),
     )
-    own_stage_target.REG = reg  # type: ignore[attr-defined]
+    target.REG = reg
     assert reg.has("own_v1")  # the broken module behind "others" was never imported
     assert "other_stage_mod" not in sys.modules
     with pytest.raises(ConfigError, match="other_stage_mod"):
         reg.get("something_else_v1")  # an unknown name loads them all, and says so
-    for mod in ("own_stage_mod", "own_stage_target"):
+    for mod in ("own_stage_mod", "own_stage_mod_target"):
         sys.modules.pop(mod, None)
 
 
