@@ -51,6 +51,13 @@ classifiers of the DSL shared task (Porta and Sancho, VarDial 2014: a group firs
 then the member with "white lists" of tokens per group). The word lists are the
 standard spellings of each language (Danish Retskrivningsordbogen, Bokmålsordboka,
 Nynorskordboka), kept short and limited to very frequent words.
+The lists were extended at stop 29 with more documented pairs (Malay *bahawa, iaitu,
+mahupun, sahaja, sila*, *-iti* nouns against Indonesian *bahwa, yaitu, maupun,
+silakan*, *-itas*; Croatian *sustav, suradnja, postotak, računalo, ponovno, zrak,
+vlak* against *sistem, saradnja, procenat, računar, ponovo, vazduh, voz*). On
+paragraphs a second writer produced afterwards without seeing the lists
+(``benchmarks/data/langid/second_writer/``), macro-F1 over bs/hr/sr/ms/id at the
+default margin went 0.677 -> 0.768 (margin 1: 0.835 -> 0.884).
 The default margin (2) was chosen on one half of the labelled evaluation and
 checked on the other (``benchmarks/eval_langid.py``; numbers in the README).
 """
@@ -139,27 +146,39 @@ MALAY_INDONESIAN = Contrast(
     right=frozenset({"id"}),
     left_words=_forms(
         "kerana baharu wang mahu minit bas teksi polis sentiasa pejabat bercakap kedai "
-        "farmasi cabaran"
+        "farmasi cabaran bahawa iaitu mahupun sahaja sebarang sila ialah mesyuarat percutian "
+        "basikal berbasikal doktor hospital universiti syarikat telefon televisyen projek "
+        "kenderaan kualiti aktiviti komuniti identiti fasiliti kapasiti prioriti"
     ),
     right_words=_forms(
         "karena uang bisa menit bus taksi polisi gratis kantor kalian berbicara toko karcis "
-        "apotek apotik tantangan"
+        "apotek apotik tantangan bahwa yaitu maupun sembarang silakan liburan sepeda "
+        "bersepeda dokter universitas perusahaan telepon televisi proyek kendaraan kualitas "
+        "aktivitas komunitas identitas fasilitas kapasitas prioritas"
     ),
 )
 CROATIAN_BOSNIAN_SERBIAN = Contrast(
     left=frozenset({"hr"}),
     right=frozenset({"bs", "sr", "sh"}),
-    left_words=_forms("tko jučer"),
-    right_words=_forms("šta juče mart maj jun jul"),
+    left_words=_forms(
+        "tko jučer ponovno zrak zraka zraku vlak vlaka vlakom vlakovi znanost znanosti "
+        "juha juhu juhe kava kavu kave kavom grah graha grahom dojam"
+    ),
+    right_words=_forms(
+        "šta juče mart maj jun jul ponovo nauka nauke nauci naukom voz voza vozom vozovi "
+        "supa supu supe kafa kafu kafe kafom kahva kahvu kahve pasulj utisak uopšte"
+    ),
     left_stems=_stems(
         "tjed tisuć kruh nogomet glazb kazališ sveučiliš zrakoplov povijes kemij obitelj "
         "europ cjepiv liječni tijekom uvjet sudjel znanstven izvješć tvrtk siječ veljač ožuj "
-        "svib lipnj srpnj kolovoz rujn listopad prosinc točn"
+        "svib lipnj srpnj kolovoz rujn listopad prosinc točn točk sustav surad postot "
+        "računal tvornic natjec rajčic žlic zapork momčad kolodvor mirovin izvanredn"
     ),
     right_stems=_stems(
         "sedmic hiljad hljeb hleb fudbal muzik pozoriš univerzitet vazduh historij istorij "
         "hemij porodic evrop vakcin ljekar lekar tokom uslov učestv naučn izvještaj januar "
-        "februar avgust septemb oktob novemb decemb tačn"
+        "februar avgust septemb oktob novemb decemb tačn tačk sistem sarad procen računar "
+        "fabrik takmič paradajz šargarep kašik opštin penzij vanredn lahk mehk sahat"
     ),
 )
 IJEKAVIAN_EKAVIAN = Contrast(

@@ -157,3 +157,22 @@ def test_the_two_sides_of_a_contrast_do_not_share_a_cue(contrast: cues.Contrast)
     assert not [s for s in contrast.left_stems if s.startswith(contrast.right_stems)]
     assert not [s for s in contrast.right_stems if s.startswith(contrast.left_stems)]
     assert not (contrast.left | contrast.right) & contrast.neutral
+
+
+@pytest.mark.parametrize(
+    ("contrast", "left", "right"),
+    [
+        (
+            cues.MALAY_INDONESIAN,
+            "bahawa iaitu sahaja universiti",
+            "bahwa yaitu silakan universitas",
+        ),
+        (cues.CROATIAN_BOSNIAN_SERBIAN, "sustav suradnja ponovno", "sistem saradnja ponovo"),
+    ],
+)
+def test_documented_spelling_pairs_count_on_their_own_side(
+    contrast: cues.Contrast, left: str, right: str
+) -> None:
+    n = len(left.split())
+    assert contrast.counts(cues.words(left)) == (n, 0)
+    assert contrast.counts(cues.words(right)) == (0, len(right.split()))

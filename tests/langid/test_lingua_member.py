@@ -24,9 +24,9 @@ needs_lingua = pytest.mark.skipif(
 # Texts of benchmarks/data/langid/ whose member lid.176 and the spelling cues get wrong
 # (default label first): Malay -> id, Bosnian -> hr, Nynorsk -> no, Slovak -> cs.
 MALAY = (
-    "Jika anda tidak menerima sebarang e-mel, sila semak folder spam atau hubungi khidmat "
-    "pelanggan kami. Kami mengesyorkan agar anda menggunakan kata laluan yang panjang, tidak "
-    "menggunakannya di laman web lain, dan mengaktifkan pengesahan dua langkah."
+    "Sekolah itu dijangka siap pada pertengahan tahun 2027 dan boleh menampung kira-kira "
+    "empat ratus orang murid. Datuk Bandar berkata keputusan ini perlu dibuat segera kerana "
+    "sekolah sedia ada sudah terlalu sesak, dan banyak kelas terpaksa diadakan dalam dua sesi."
 )
 BOSNIAN = (
     "Zemaljski muzej otvara novu izložbu o starim zanatima u sarajevskoj čaršiji. Posjetioci "
