@@ -173,6 +173,5 @@ def test_the_two_sides_of_a_contrast_do_not_share_a_cue(contrast: cues.Contrast)
 def test_documented_spelling_pairs_count_on_their_own_side(
     contrast: cues.Contrast, left: str, right: str
 ) -> None:
-    n = len(left.split())
-    assert contrast.counts(cues.words(left)) == (n, 0)
+    assert contrast.counts(cues.words(left)) == (len(left.split()), 0)
     assert contrast.counts(cues.words(right)) == (0, len(right.split()))
