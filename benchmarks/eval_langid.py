@@ -43,7 +43,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from dataprep.langid import lingua_member
+from dataprep.langid import cld2_member, lingua_member
 from dataprep.langid.policy import DEFAULT_GROUPS
 from dataprep.langid.stage import FastTextLangId, LangIdConfig
 from dataprep.sample_data.build import _sentences, load_sources
@@ -318,7 +318,7 @@ def held_out_report(docs: list[EvalDoc]) -> None:
     first, second = halves(docs)
     langs = "/".join(sorted(CUE_LANGS))
     print(f"\nspelling-cue margin (documents >= 200 characters of {langs}), correct labels:")
-    members = ("model", "lingua") if lingua_member.installed() else ("model",)
+    members = ("model", *optional_members())
     print("| member | cue_margin | half A | half B |\n|---|---|---|---|")
     for member in members:
         for m in _MARGINS:
@@ -367,8 +367,8 @@ def second_writer_report() -> None:
         "groups, cue_margin 2": LangIdConfig(cue_margin=2),
         "groups, cue_margin 1": LangIdConfig(cue_margin=1),
     }
-    if lingua_member.installed():
-        configs["groups + member: lingua"] = LangIdConfig(member="lingua")
+    for member in optional_members():
+        configs[f"groups + member: {member}"] = LangIdConfig(member=member)
     print(
         f"\nsecond writer's texts ({len(docs)} documents >= 200 characters, "
         f"{'/'.join(langs)}; Serbian in Latin script):"
@@ -391,11 +391,24 @@ def policies(docs: list[EvalDoc]) -> dict[str, LangIdConfig]:
         "groups (default)": LangIdConfig(),
         "groups + calibrated weights": LangIdConfig(weights=weights),
     }
-    if lingua_member.installed():
-        out["groups + member: lingua"] = LangIdConfig(member="lingua")
-    else:
-        print(f"{lingua_member.PACKAGE} not installed: no member: lingua row")
+    for member in optional_members():
+        out[f"groups + member: {member}"] = LangIdConfig(member=member)
     return out
+
+
+def optional_members() -> tuple[str, ...]:
+    """The installed ``member`` pickers besides the model (a missing one is said once)."""
+    found = []
+    for name, module in (("lingua", lingua_member), ("cld2", cld2_member)):
+        if module.installed():
+            found.append(name)
+        elif name not in _SAID_MISSING:
+            _SAID_MISSING.add(name)
+            print(f"{module.PACKAGE} not installed: no member: {name} rows")
+    return tuple(found)
+
+
+_SAID_MISSING: set[str] = set()
 
 
 def timed_predict(config: LangIdConfig, docs: list[EvalDoc]) -> tuple[list[str], float]:

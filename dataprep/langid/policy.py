@@ -32,14 +32,16 @@ from typing import Literal
 import pyarrow as pa
 
 from dataprep.langid import cues
+from dataprep.langid.cld2_member import Cld2Picker
 from dataprep.langid.labels import UND, Label
 from dataprep.langid.lingua_member import LinguaPicker
 
 Policy = Literal["threshold", "groups"]
 POLICIES: tuple[str, ...] = ("threshold", "groups")
-MEMBERS: tuple[str, ...] = ("model", "lingua")
+MEMBERS: tuple[str, ...] = ("model", "lingua", "cld2")
 """Who picks an accepted group's member: the model's probabilities (with ``weights``),
-or the Lingua detector restricted to the group (:mod:`dataprep.langid.lingua_member`);
+the Lingua detector restricted to the group (:mod:`dataprep.langid.lingua_member`) or
+CLD2's largest group language (:mod:`dataprep.langid.cld2_member`);
 the spelling cues (``cue_margin``) may move either's choice."""
 
 #: Confusable groups of lid.176 labels (and their ISO 639-1/3 forms from other models).
@@ -130,18 +132,21 @@ class LabelPolicy:
             for code in members:
                 self.group_of.setdefault(code, i)
         self._cue_keys = frozenset(map(self.group_key, cues.LANGS))
-        self._lingua: LinguaPicker | None = None
+        self._picker: LinguaPicker | Cld2Picker | None = None
         if policy == "groups" and member == "lingua":
-            self._lingua = LinguaPicker(groups_by_index(self.group_of))
+            self._picker = LinguaPicker(groups_by_index(self.group_of))
+        elif policy == "groups" and member == "cld2":
+            self._picker = Cld2Picker(groups_by_index(self.group_of))
 
     def reads_text(self, cands: Candidates) -> bool:
         """Whether :meth:`decide` needs the text for these candidates (spelling cues
-        of :mod:`dataprep.langid.cues`, or Lingua, for the top label's group)."""
+        of :mod:`dataprep.langid.cues`, or Lingua's or CLD2's member, for the top label's
+        group)."""
         if self.policy != "groups" or not cands:
             return False
         top = cands[0][0].lang
         group = self.group_of.get(top)
-        if self._lingua is not None and group is not None and self._lingua.reads(group):
+        if self._picker is not None and group is not None and self._picker.reads(group):
             return True
         return self.cue_margin is not None and self.group_key(top) in self._cue_keys
 
@@ -156,7 +161,7 @@ class LabelPolicy:
         """(label or ``und``, the score the decision compared with ``min_score``).
 
         ``text`` (what the model read) is used only when :meth:`reads_text`: the
-        group's member may then be Lingua's (``member: lingua``), then move by
+        group's member may then be Lingua's or CLD2's (``member``), then move by
         spelling cues (:func:`cues.resolve`)."""
         if not cands:
             return _UND, 0.0
@@ -171,8 +176,8 @@ class LabelPolicy:
         best = max(weighted, key=lambda c: c[1])[0]
         if text is not None and self.reads_text(cands):
             group = self.group_of.get(top.lang)
-            if self._lingua is not None and group is not None:
-                best, weighted = self._lingua.pick(group, text, best, weighted)
+            if self._picker is not None and group is not None:
+                best, weighted = self._picker.pick(group, text, best, weighted)
             if self.cue_margin is not None:
                 best = cues.resolve(best, weighted, text, self.cue_margin)
         ok = letter_share >= self.min_letter_share and mass >= self.per_lang.get(
