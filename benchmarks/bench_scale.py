@@ -222,11 +222,15 @@ def fit_only(root: Path, docs: int, unit_docs: int, workers: int, budget: int | 
 
 def bench_verify(pairs: int = 20_000) -> None:
     """Exact Jaccard of candidate pairs: one Python step per pair (the former loop over
-    ``exact_jaccard``) vs :func:`dataprep.dedup.jaccard.pair_jaccard`, short and long sets."""
+    ``exact_jaccard``) vs :func:`dataprep.dedup.jaccard.pair_jaccard`, short and long sets:
+    all pairs batched, long pairs one by one (no anchor groups), and the default."""
     from dataprep.dedup.jaccard import exact_jaccard, pair_jaccard
 
-    print("| shingles per document | pairs | per pair s | all batched s | pair_jaccard s |")
-    print("|---:|---:|---:|---:|---:|")
+    print(
+        "| shingles per document | pairs | per pair s | all batched s | long one by one s "
+        "| pair_jaccard s |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|")
     for size in (30, 700):
         rng = np.random.default_rng(size)
         docs = 4000
@@ -248,10 +252,15 @@ def bench_verify(pairs: int = 20_000) -> None:
         vec = pair_jaccard(offsets, values, u, v, small_pair=1 << 30)
         t_vec = time.perf_counter() - t
         t = time.perf_counter()
+        single = pair_jaccard(offsets, values, u, v, group_pairs=1 << 30)
+        t_single = time.perf_counter() - t
+        t = time.perf_counter()
         chosen = pair_jaccard(offsets, values, u, v)
         t_chosen = time.perf_counter() - t
-        assert vec.tolist() == loop == chosen.tolist()
-        print(f"| {size} | {pairs:,} | {t_loop:.2f} | {t_vec:.2f} | {t_chosen:.2f} |")
+        assert vec.tolist() == loop == single.tolist() == chosen.tolist()
+        print(
+            f"| {size} | {pairs:,} | {t_loop:.2f} | {t_vec:.2f} | {t_single:.2f} | {t_chosen:.2f} |"
+        )
 
 
 def main() -> None:

@@ -14,12 +14,18 @@ together) are verified without a Python step per pair:
 3. a shingle in both sets of pair ``k`` is two equal adjacent keys, so the
    intersection sizes are a ``bincount`` of the equal neighbours' pair numbers.
 
-Longer pairs are verified one at a time by :func:`exact_jaccard` (a binary search
-of one set in the other): there the Python step is small beside the numpy work,
-and the batch formulation's ranking and sorting cost more than they save
-(``benchmarks/bench_scale.py --verify`` on the shared 2-core machine: 20,000
-pairs of 30-hash sets 0.05 s batched vs 0.17 s one by one; of 700-hash sets 5.4 s
-batched vs 0.65 s one by one).
+Longer pairs are verified by binary search of one set in the other (as
+:func:`exact_jaccard`): the batch formulation's ranking and sorting cost more than
+they save there (``benchmarks/bench_scale.py --verify`` on the shared 2-core
+machine: 20,000 pairs of 30-hash sets 0.05 s batched vs 0.17 s one by one; of
+700-hash sets 5.4 s batched vs 0.65 s one by one). A document in near-duplicate
+clusters is in many candidate pairs (on the short multilingual corpus, 1.57
+million long pairs among 75,000 documents), so the long pairs are grouped by an
+*anchor*, the end in more of them: the sets of all an anchor's partners are
+searched in the anchor's set with one ``searchsorted``, and each pair's
+intersection is a difference of a running count of hits. Anchors in fewer than
+:data:`GROUP_PAIRS` pairs are done pair by pair (one numpy call each is cheaper
+than a group's set-up there).
 
 The result equals :func:`exact_jaccard` pair by pair (same float64 division), 0
 when both sets are empty. Memory: ~40 B per gathered element of a chunk; pairs
@@ -35,6 +41,8 @@ CHUNK_ELEMENTS = 1 << 23
 #: Pairs with at most this many hashes (both sets) are verified in batches (the
 #: crossover, estimated from ``bench_scale.py --verify``'s two sizes, is ~150).
 SMALL_PAIR = 128
+#: Long pairs sharing an anchor document are searched together from this many up.
+GROUP_PAIRS = 4
 _PAIR_SHIFT = np.uint64(32)
 _MAX_RANKS = 1 << 32
 
@@ -69,6 +77,7 @@ def pair_jaccard(
     *,
     chunk_elements: int = CHUNK_ELEMENTS,
     small_pair: int = SMALL_PAIR,
+    group_pairs: int = GROUP_PAIRS,
 ) -> np.ndarray:
     """Exact Jaccard (float64) of the sets of documents ``u[i]`` and ``v[i]``."""
     u = np.asarray(u, dtype=np.int64)
@@ -76,13 +85,71 @@ def pair_jaccard(
     out = np.empty(len(u), dtype=np.float64)
     sizes = (offsets[u + 1] - offsets[u]) + (offsets[v + 1] - offsets[v])
     small = sizes <= small_pair
-    for i in np.flatnonzero(~small).tolist():
-        a, b = int(u[i]), int(v[i])
-        out[i] = exact_jaccard(
-            values[offsets[a] : offsets[a + 1]], values[offsets[b] : offsets[b + 1]]
-        )
+    out[~small] = _anchored(offsets, values, u[~small], v[~small], chunk_elements, group_pairs)
     out[small] = _batched(offsets, values, u[small], v[small], sizes[small], chunk_elements)
     return out
+
+
+def _anchored(
+    offsets: np.ndarray,
+    values: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    chunk_elements: int,
+    group_pairs: int,
+) -> np.ndarray:
+    """Jaccard of long pairs, grouped by the end that is in more of them."""
+    n = len(u)
+    out = np.empty(n, dtype=np.float64)
+    if n == 0:
+        return out
+    docs, inv = np.unique(np.concatenate((u, v)), return_inverse=True)
+    pairs_of = np.bincount(inv.reshape(-1), minlength=len(docs))
+    swap = pairs_of[inv[n:]] > pairs_of[inv[:n]]
+    anchor, other = np.where(swap, v, u), np.where(swap, u, v)
+    order = np.argsort(anchor, kind="stable")
+    anchor, other = anchor[order], other[order]
+    starts = np.flatnonzero(np.concatenate(([True], anchor[1:] != anchor[:-1])))
+    ends = np.append(starts[1:], n)
+    other_sizes = offsets[other + 1] - offsets[other]
+    for first, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        a = int(anchor[first])
+        mine = values[offsets[a] : offsets[a + 1]]
+        if end - first < group_pairs:
+            for k in range(first, end):
+                b = int(other[k])
+                out[order[k]] = exact_jaccard(mine, values[offsets[b] : offsets[b + 1]])
+            continue
+        # the partners' elements are searched at most ``chunk_elements`` at a time
+        used = np.cumsum(other_sizes[first:end])
+        lo = first
+        while lo < end:
+            base = int(used[lo - first - 1]) if lo > first else 0
+            step = int(np.searchsorted(used, base + chunk_elements, side="right")) + first - lo
+            hi = lo + max(1, step)
+            out[order[lo:hi]] = _search_partners(offsets, values, mine, other[lo:hi])
+            lo = hi
+    return out
+
+
+def _search_partners(
+    offsets: np.ndarray, values: np.ndarray, mine: np.ndarray, partners: np.ndarray
+) -> np.ndarray:
+    """Jaccard of the set ``mine`` with each partner's set: one binary search of all
+    the partners' elements in ``mine``."""
+    starts, stops = offsets[partners].tolist(), offsets[partners + 1].tolist()
+    found = np.concatenate([values[a:b] for a, b in zip(starts, stops, strict=True)])
+    lengths = offsets[partners + 1] - offsets[partners]
+    if len(mine):
+        at = np.searchsorted(mine, found)
+        np.minimum(at, len(mine) - 1, out=at)
+        hits = np.concatenate(([0], np.cumsum(mine[at] == found)))
+    else:
+        hits = np.zeros(len(found) + 1, dtype=np.int64)
+    bounds = np.concatenate(([0], np.cumsum(lengths)))
+    inter = hits[bounds[1:]] - hits[bounds[:-1]]
+    union = len(mine) + lengths - inter
+    return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
 
 def _batched(
@@ -127,4 +194,11 @@ def _chunk(offsets: np.ndarray, values: np.ndarray, u: np.ndarray, v: np.ndarray
     return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
 
-__all__ = ["CHUNK_ELEMENTS", "SMALL_PAIR", "exact_jaccard", "pair_jaccard", "segment_index"]
+__all__ = [
+    "CHUNK_ELEMENTS",
+    "GROUP_PAIRS",
+    "SMALL_PAIR",
+    "exact_jaccard",
+    "pair_jaccard",
+    "segment_index",
+]

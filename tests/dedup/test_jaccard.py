@@ -35,17 +35,33 @@ def _sets(seed: int, n: int) -> list[np.ndarray]:
     return out
 
 
-@pytest.mark.parametrize(("chunk", "small"), [(1, 1 << 30), (7, 1 << 30), (100, 60), (1 << 23, 0)])
+@pytest.mark.parametrize(
+    ("chunk", "small", "group"),
+    [
+        (1, 1 << 30, 4),  # every pair batched, one pair per chunk
+        (7, 1 << 30, 4),
+        (100, 60, 4),  # short pairs batched, long ones grouped by anchor
+        (1 << 23, 0, 4),  # every pair grouped by anchor (one pair by one below 4)
+        (1 << 23, 0, 1),  # every anchor searched as a group, even of one pair
+        (7, 0, 1),  # a group's partners searched a few elements at a time
+        (1 << 23, 0, 1 << 30),  # every pair one by one
+    ],
+)
 @pytest.mark.parametrize("seed", range(3))
-def test_pair_jaccard_equals_exact_jaccard_pair_by_pair(seed: int, chunk: int, small: int) -> None:
-    """``small``: pairs up to that many hashes batched, the others one by one."""
+def test_pair_jaccard_equals_exact_jaccard_pair_by_pair(
+    seed: int, chunk: int, small: int, group: int
+) -> None:
+    """``small``: pairs up to that many hashes batched; longer ones searched grouped by
+    an anchor document in at least ``group`` of them, the others one by one."""
     sets = _sets(seed, 40)
     offsets, values = _store(sets)
     rng = np.random.default_rng(seed + 10)
     u = rng.integers(0, len(sets), 300)
     v = np.where(rng.random(300) < 0.5, np.minimum(u + 1, len(sets) - 1), rng.integers(0, 40, 300))
     u[:3], v[:3] = [0, 5, 7], [0, 5, 7]  # a document with itself (empty and not)
-    got = pair_jaccard(offsets, values, u, v, chunk_elements=chunk, small_pair=small)
+    got = pair_jaccard(
+        offsets, values, u, v, chunk_elements=chunk, small_pair=small, group_pairs=group
+    )
     want = [exact_jaccard(sets[a], sets[b]) for a, b in zip(u.tolist(), v.tolist(), strict=True)]
     assert got.tolist() == want
 
