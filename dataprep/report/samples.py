@@ -17,7 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
@@ -76,6 +78,24 @@ def _column(batch: Any, name: str | None) -> list[Any]:
     return [None] * batch.num_rows
 
 
+def _reason_codes(batch: Any, name: str | None) -> tuple[np.ndarray, list[Any]]:
+    """Per row, the index of its reason in the returned list, -1 where it has none
+    (no reason column: every row -1, the part's one group)."""
+    if name is None or name not in batch.schema.names:
+        return np.full(batch.num_rows, -1, dtype=np.int64), []
+    encoded = pc.dictionary_encode(batch.column(name))
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return codes.astype(np.int64), encoded.dictionary.to_pylist()
+
+
+def _repeated(batch: Any) -> np.ndarray:
+    """Up-sampled copies (``repeat`` > 0), never sampled."""
+    if REPEAT_COLUMN not in batch.schema.names:
+        return np.zeros(batch.num_rows, dtype=bool)
+    repeat = pc.fill_null(batch.column(REPEAT_COLUMN), 0)
+    return np.asarray(pc.not_equal(repeat, 0).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def sample(
     out: Output,
     parts: Sequence[PartFile],
@@ -101,22 +121,38 @@ def sample(
     for p_index, part in enumerate(parts):
         row = 0
         for batch in iter_batches(out, part, cols):
-            ids, langs = _column(batch, out.id_column), _column(batch, LANG_COLUMN)
-            reasons, repeats = _column(batch, reason_column), _column(batch, REPEAT_COLUMN)
-            for i in range(batch.num_rows):
-                if repeats[i] or (flagged and reasons[i] is None):
-                    continue
-                doc_id = None if ids[i] is None else str(ids[i])
+            ids = _column(batch, out.id_column)
+            keys = np.fromiter(
+                (key_of(None if d is None else str(d), part, row + i) for i, d in enumerate(ids)),
+                dtype=np.uint64,
+                count=batch.num_rows,
+            )
+            groups, reasons = _reason_codes(batch, reason_column)
+            usable = ~_repeated(batch)
+            if flagged:
+                usable &= groups >= 0
+            langs = None
+            for g in np.unique(groups[usable]).tolist():
+                rows = np.flatnonzero(usable & (groups == g))
+                rows = rows[np.lexsort((rows, keys[rows]))]  # by (key, row): best first
                 where = stage if flagged else part.stage
-                doc = Doc(where, reasons[i], doc_id, langs[i], flagged=flagged)
-                if keep is not None and not keep(doc):
-                    continue
-                entry = (-key_of(doc_id, part, row + i), -p_index, -(row + i), doc)
-                heap = heaps.setdefault((where, reasons[i]), [])
-                if len(heap) < n:
-                    heapq.heappush(heap, entry)
-                elif entry[:3] > heap[0][:3]:
-                    heapq.heapreplace(heap, entry)
+                reason = reasons[g] if g >= 0 else None
+                heap = heaps.get((where, reason), [])
+                for i in rows.tolist():
+                    entry_key = (-int(keys[i]), -p_index, -(row + i))
+                    if len(heap) >= n and entry_key <= heap[0][:3]:
+                        break  # the rest of this batch's group ranks lower still
+                    if langs is None:
+                        langs = _column(batch, LANG_COLUMN)
+                    doc_id = None if ids[i] is None else str(ids[i])
+                    doc = Doc(where, reason, doc_id, langs[i], flagged=flagged)
+                    if keep is not None and not keep(doc):
+                        continue
+                    heap = heaps.setdefault((where, reason), heap)
+                    if len(heap) < n:
+                        heapq.heappush(heap, (*entry_key, doc))
+                    else:
+                        heapq.heapreplace(heap, (*entry_key, doc))
             row += batch.num_rows
     wanted = {(-e[1], -e[2]): e[3] for heap in heaps.values() for e in heap}
     filled = _read_texts(out, parts, wanted)
