@@ -90,9 +90,10 @@ def _reason_codes(batch: Any, name: str | None) -> tuple[np.ndarray, list[Any]]:
 
 def _repeated(batch: Any) -> np.ndarray:
     """Up-sampled copies (``repeat`` > 0), never sampled."""
-    if REPEAT_COLUMN not in batch.schema.names:
+    column = batch.column(REPEAT_COLUMN) if REPEAT_COLUMN in batch.schema.names else None
+    if column is None or pa.types.is_null(column.type):  # no copies (an all-null column)
         return np.zeros(batch.num_rows, dtype=bool)
-    repeat = pc.fill_null(batch.column(REPEAT_COLUMN), 0)
+    repeat = pc.fill_null(pc.cast(column, pa.int64()), 0)
     return np.asarray(pc.not_equal(repeat, 0).to_numpy(zero_copy_only=False), dtype=bool)
 
 

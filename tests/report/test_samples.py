@@ -11,11 +11,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from dataprep.output.columns import LANG_COLUMN, reason_column
 from dataprep.output.reader import Output, PartFile, iter_batches, open_output
-from dataprep.report.samples import REPEAT_COLUMN, Doc, key_of, sample
+from dataprep.report.samples import (
+    REPEAT_COLUMN,
+    Doc,
+    _reason_codes,
+    _repeated,
+    key_of,
+    sample,
+)
 
 Picked = dict[tuple[Any, Any], list[tuple[Any, Any]]]
 
@@ -91,3 +99,21 @@ def test_flagged_samples_match_the_definition(full_output: Path, evidence_output
             assert picked(got) == want
             checked += bool(want)
     assert checked  # some annotate stage flagged documents
+
+
+@pytest.mark.parametrize(
+    ("repeat", "copies"),
+    [
+        (pa.nulls(3), [False, False, False]),  # a column written all-null: no copies
+        (pa.array([1, None, 0], pa.int32()), [True, False, False]),
+        (pa.array([True, False, None]), [True, False, False]),
+    ],
+)
+def test_up_sampled_copies_are_read_from_any_repeat_column(
+    repeat: pa.Array, copies: list[bool]
+) -> None:
+    batch = pa.record_batch({REPEAT_COLUMN: repeat, "reason": pa.nulls(3)})
+    assert _repeated(batch).tolist() == copies
+    codes, reasons = _reason_codes(batch, "reason")
+    assert codes.tolist() == [-1, -1, -1] and reasons == [None]
+    assert _reason_codes(batch, None)[0].tolist() == [-1, -1, -1]
