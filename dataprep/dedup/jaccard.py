@@ -137,9 +137,10 @@ def _search_partners(
 ) -> np.ndarray:
     """Jaccard of the set ``mine`` with each partner's set: one binary search of all
     the partners' elements in ``mine``."""
-    starts, stops = offsets[partners].tolist(), offsets[partners + 1].tolist()
-    found = np.concatenate([values[a:b] for a, b in zip(starts, stops, strict=True)])
-    lengths = offsets[partners + 1] - offsets[partners]
+    starts, stops = offsets[partners], offsets[partners + 1]
+    pieces = zip(starts.tolist(), stops.tolist(), strict=True)
+    found = np.concatenate([values[a:b] for a, b in pieces])
+    lengths = stops - starts
     if len(mine):
         at = np.searchsorted(mine, found)
         np.minimum(at, len(mine) - 1, out=at)

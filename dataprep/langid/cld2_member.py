@@ -22,12 +22,13 @@ UTF-8; they are dropped from the text it reads.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from dataprep.errors import ConfigError
+from dataprep.langid import optional_detector
 from dataprep.langid.labels import Label
+from dataprep.langid.optional_detector import member_label
 
 PACKAGE = "pycld2"
 MISSING = f"member: cld2 needs the {PACKAGE} package: pip install 'dataprep[cld2]'"
@@ -39,10 +40,7 @@ _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
 
 def installed() -> bool:
     """Whether ``pycld2`` can be imported (without importing it)."""
-    try:
-        return importlib.util.find_spec("pycld2") is not None
-    except (ImportError, ValueError):
-        return False
+    return optional_detector.installed("pycld2")
 
 
 def require() -> None:
@@ -52,11 +50,7 @@ def require() -> None:
 
 
 def _cld2() -> Any:
-    try:
-        import pycld2
-    except ImportError as e:
-        raise ConfigError(MISSING) from e
-    return pycld2
+    return optional_detector.load("pycld2", MISSING)
 
 
 class Cld2Picker:
@@ -110,12 +104,7 @@ class Cld2Picker:
         shares = self.shares(group, text)
         if not shares:
             return best, list(members)
-        given = {lab.lang: lab for lab, _ in members}
-
-        def label(codes: tuple[str, ...]) -> Label:
-            return next((given[c] for c in codes if c in given), Label(codes[0], best.script))
-
-        scored = [(label(codes), p) for codes, p in shares]
+        scored = [(member_label(codes, members, best), p) for codes, p in shares]
         picked = {lab.lang for lab, _ in scored}
         scored += [(lab, 0.0) for lab, _ in members if lab.lang not in picked]
         return scored[0][0], scored

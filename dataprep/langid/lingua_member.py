@@ -23,12 +23,13 @@ process; the detectors do not pickle and are rebuilt after a process boundary.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from dataprep.errors import ConfigError
+from dataprep.langid import optional_detector
 from dataprep.langid.labels import Label
+from dataprep.langid.optional_detector import member_label
 
 PACKAGE = "lingua-language-detector"
 MISSING = f"member: lingua needs the {PACKAGE} package: pip install 'dataprep[lingua]'"
@@ -39,25 +40,18 @@ _ALIASES = {"no": "nb"}
 
 
 def installed() -> bool:
-    """Whether the ``lingua`` module can be imported (without importing it)."""
-    try:
-        return importlib.util.find_spec("lingua") is not None
-    except (ImportError, ValueError):
-        return False
+    """Whether ``lingua`` can be imported (without importing it)."""
+    return optional_detector.installed("lingua")
 
 
 def require() -> None:
-    """Raise the one-line :class:`ConfigError` when Lingua is not installed."""
+    """Raise the one-line :class:`ConfigError` when lingua is not installed."""
     if not installed():
         raise ConfigError(MISSING)
 
 
 def _lingua() -> Any:
-    try:
-        import lingua
-    except ImportError as e:
-        raise ConfigError(MISSING) from e
-    return lingua
+    return optional_detector.load("lingua", MISSING)
 
 
 def _language(lingua: Any, code: str) -> Any | None:
@@ -125,10 +119,5 @@ class LinguaPicker:
         conf = self.confidences(group, text)
         if not conf:
             return best, list(members)
-        given = {lab.lang: lab for lab, _ in members}
-
-        def label(codes: tuple[str, ...]) -> Label:
-            return next((given[c] for c in codes if c in given), Label(codes[0], best.script))
-
-        scored = [(label(codes), p) for codes, p in conf]
+        scored = [(member_label(codes, members, best), p) for codes, p in conf]
         return scored[0][0], scored

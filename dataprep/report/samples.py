@@ -120,6 +120,7 @@ def sample(
     if reason_column:
         cols.append(reason_column)
     for p_index, part in enumerate(parts):
+        where = stage if flagged else part.stage
         row = 0
         for batch in iter_batches(out, part, cols):
             ids = _column(batch, out.id_column)
@@ -136,7 +137,6 @@ def sample(
             for g in np.unique(groups[usable]).tolist():
                 rows = np.flatnonzero(usable & (groups == g))
                 rows = rows[np.lexsort((rows, keys[rows]))]  # by (key, row): best first
-                where = stage if flagged else part.stage
                 reason = reasons[g] if g >= 0 else None
                 heap = heaps.get((where, reason), [])
                 for i in rows.tolist():
